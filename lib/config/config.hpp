@@ -1,0 +1,39 @@
+// Config: one immutable snapshot of every setting. Built by config/options.cpp from the command
+// line and the config file; the daemon shares it as shared_ptr<const Config>.
+#pragma once
+
+#include "dns/server_address.hpp"
+#include "dnsbl/zone_spec.hpp"
+#include "net/cidr.hpp"
+#include "policy/smtp_reply.hpp"
+#include "util/duration.hpp"
+#include "util/log.hpp"
+
+#include <string>
+#include <vector>
+
+namespace dyn::config {
+
+// What to do when a lookup failed (timeout, SERVFAIL) and the lists that answered did not reach
+// the threshold, but the failed ones could have.
+enum class DnsErrorAction { Accept, Tempfail };
+
+struct Config {
+  // Daemon
+  std::string socket = "inet:8894@127.0.0.1";
+  bool foreground = false;
+  log::Level log_level = log::Level::Info;
+
+  // DNS
+  std::vector<dns::ServerAddress> dns_servers;  // after loading: never empty (resolv.conf, else 127.0.0.1)
+  util::Duration dns_timeout{std::chrono::milliseconds(5000)};
+
+  // Policy
+  std::vector<dnsbl::ZoneSpec> dnsbls;
+  int threshold = 1;
+  DnsErrorAction on_dns_error = DnsErrorAction::Accept;
+  std::vector<net::Cidr> exempt_networks;
+  policy::ReplyTemplate reply_text;
+};
+
+}  // namespace dyn::config

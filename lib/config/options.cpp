@@ -1,0 +1,251 @@
+#include "config/options.hpp"
+
+#include "config/types.hpp"
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace po = boost::program_options;
+
+namespace dyn::config {
+
+Config default_config() {
+  Config c;
+  c.dnsbls = {*dnsbl::ZoneSpec::parse("zen.spamhaus.org=127.0.0.[10..11]", nullptr)};
+  for (const char* net : {"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "::1/128",
+                          "fe80::/10", "fc00::/7"})
+    c.exempt_networks.push_back(*net::Cidr::parse(net));
+  c.reply_text = *policy::ReplyTemplate::parse(
+      "Your IP address {ip} appears to be dynamically assigned (listed in {list}). "
+      "Please smarthost your mail through your ISP's mail server.",
+      nullptr);
+  return c;
+}
+
+namespace {
+
+template <class T>
+constexpr bool is_vector = false;
+template <class T>
+constexpr bool is_vector<std::vector<T>> = true;
+
+template <class T>
+std::vector<std::string> show_values(const T& v) {
+  if constexpr (is_vector<T>) {
+    std::vector<std::string> out;
+    for (const auto& x : v) out.push_back(show(x));
+    return out;
+  } else {
+    return {show(v)};
+  }
+}
+
+struct OptionDef {
+  OptionInfo info;
+  unsigned scope = kBoth;
+  std::function<void(po::options_description&, Config& target, const Config& defaults)> add;
+  std::function<std::vector<std::string>(const Config&)> values;
+};
+
+template <class T>
+OptionDef field(const char* name, const char* value_name, T Config::*member, unsigned scope, const char* help) {
+  OptionDef d;
+  d.info = OptionInfo{name, value_name, help, is_vector<T>};
+  d.scope = scope;
+  d.add = [=](po::options_description& desc, Config& target, const Config& defaults) {
+    auto* sem = po::value<T>(&(target.*member));
+    std::string shown;
+    for (const auto& s : show_values(defaults.*member)) shown += (shown.empty() ? "" : " ") + s;
+    sem->default_value(defaults.*member, shown)->value_name(value_name);
+    if constexpr (std::is_same_v<T, bool>) sem->implicit_value(true, "true");
+    desc.add_options()(name, sem, help);
+  };
+  d.values = [=](const Config& c) { return show_values(c.*member); };
+  return d;
+}
+
+// The table. Order is the order of --help, --print-config and the sample config.
+const std::vector<OptionDef>& table() {
+  static const std::vector<OptionDef> defs = {
+      field("socket", "SPEC", &Config::socket, kDaemon,
+            "milter socket: inet:PORT@ADDRESS, inet6:PORT@ADDRESS or unix:/PATH"),
+      field("foreground", "BOOL", &Config::foreground, kDaemon,
+            "stay in the foreground and log to standard error instead of syslog"),
+      field("log-level", "LEVEL", &Config::log_level, kBoth, "least important messages logged: error, warning, notice, info, debug"),
+      field("dns-server", "ADDR[:PORT]", &Config::dns_servers, kBoth,
+            "DNS server to ask (repeatable; default: the nameservers of /etc/resolv.conf, else 127.0.0.1). "
+            "Spamhaus refuses public resolvers: use a local recursive resolver"),
+      field("dns-timeout", "DURATION", &Config::dns_timeout, kBoth,
+            "one deadline for all lookups of an SMTP connection, counted from CONNECT (keep it well below "
+            "the MTA's milter timeouts: Sendmail's default is 10s)"),
+      field("dnsbl", "ZONE[=FILTER][*WEIGHT]", &Config::dnsbls, kBoth,
+            "DNSBL to ask, in postscreen_dnsbl_sites syntax, e.g. zen.spamhaus.org=127.0.0.[10..11]*3 (repeatable)"),
+      field("threshold", "N", &Config::threshold, kBoth, "reject when the listed lists' weights add up to N or more"),
+      field("on-dns-error", "accept|tempfail", &Config::on_dns_error, kBoth,
+            "when lookups fail and the lists that failed could have reached the threshold: accept, or tempfail (451 4.7.1)"),
+      field("exempt-network", "CIDR", &Config::exempt_networks, kBoth,
+            "client networks never checked (repeatable; giving any replaces the default list)"),
+      field("reply-text", "TEMPLATE", &Config::reply_text, kBoth,
+            "text of the 550 5.7.1 reply; placeholders {ip}, {hostname}, {list}, {score}"),
+  };
+  return defs;
+}
+
+// Options that steer the program rather than configure it: command line only.
+void add_cli_only(po::options_description& desc, Invocation& inv, unsigned scope) {
+  desc.add_options()("help,h", po::bool_switch(&inv.help), "print this help and exit")(
+      "version", po::bool_switch(&inv.version), "print the version and exit")(
+      "config,c", po::value(&inv.config_path)->value_name("FILE"), "read options from FILE (same names as here)")(
+      "print-config", po::bool_switch(&inv.print_config), "print the effective configuration and exit");
+  if (scope & kCheck) desc.add_options()("positional", po::value(&inv.positional)->composing(), "");
+}
+
+po::options_description file_options(unsigned scope, Config& target, const Config& defaults) {
+  po::options_description desc;
+  for (const auto& d : table())
+    if (d.scope & scope) d.add(desc, target, defaults);
+  return desc;
+}
+
+constexpr int kStyle = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+// Reads a config file into command-line tokens ("--name=value"). Each line is also parsed on its
+// own so that an error names its file and line; the whole file is then parsed in one go.
+std::vector<std::string> read_config_file(const std::string& path, unsigned scope) {
+  std::ifstream in(path);
+  if (!in) throw Error(fmt::format("{}: cannot read the config file", path));
+  const Config defaults = default_config();
+  std::vector<std::string> tokens;
+  std::map<std::string, int> seen;  // option -> first line, for non-repeatable options
+  std::string raw;
+  for (int lineno = 1; std::getline(in, raw); ++lineno) {
+    const std::string line = trim(raw);
+    if (line.empty() || line[0] == '#') continue;
+    const auto eq = line.find('=');
+    const std::string key = trim(line.substr(0, eq));
+    std::string value = eq == std::string::npos ? std::string() : trim(line.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    const auto where = fmt::format("{}:{}", path, lineno);
+
+    const OptionDef* def = nullptr;
+    for (const auto& d : table())
+      if (d.info.name == key && (d.scope & scope)) def = &d;
+    if (!def) throw Error(fmt::format("{}: unknown option '{}'", where, key));
+    if (!def->info.repeatable) {
+      auto [it, fresh] = seen.emplace(key, lineno);
+      if (!fresh) throw Error(fmt::format("{}: option '{}' given twice (first on line {})", where, key, it->second));
+    }
+    std::string token = "--" + key;
+    if (eq != std::string::npos) token += "=" + value;
+
+    Config scratch;
+    auto desc = file_options(scope, scratch, defaults);
+    try {
+      po::variables_map vm;
+      const std::vector<std::string> one = {token};
+      po::store(po::command_line_parser(one).options(desc).style(kStyle).run(), vm);
+      po::notify(vm);
+    } catch (const po::error& e) {
+      throw Error(fmt::format("{}: {}", where, e.what()));
+    }
+    tokens.push_back(std::move(token));
+  }
+  return tokens;
+}
+
+void check_consistency(const Config& c, const std::string& where) {
+  if (c.threshold <= 0) throw Error(fmt::format("{}threshold must be positive (got {})", where, c.threshold));
+  int reachable = 0;
+  for (const auto& z : c.dnsbls) reachable += z.weight > 0 ? z.weight : 0;
+  if (!c.dnsbls.empty() && reachable < c.threshold)
+    throw Error(fmt::format("{}the positive --dnsbl weights add up to {}, so threshold {} can never be reached", where,
+                            reachable, c.threshold));
+  if (c.dns_timeout.value.count() <= 0) throw Error(fmt::format("{}dns-timeout must be more than zero", where));
+}
+
+}  // namespace
+
+Invocation parse_invocation(int argc, const char* const* argv, unsigned scope) {
+  Invocation inv;
+  const Config defaults = default_config();
+  auto desc = file_options(scope, inv.config, defaults);
+  add_cli_only(desc, inv, scope);
+  po::positional_options_description pos;
+  if (scope & kCheck) pos.add("positional", -1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).style(kStyle).run(), vm);
+  } catch (const po::error& e) {
+    throw Error(e.what());
+  }
+  if (vm.count("config")) inv.config_path = vm["config"].as<std::string>();
+  if (!inv.config_path.empty()) {
+    const auto tokens = read_config_file(inv.config_path, scope);
+    try {
+      po::store(po::command_line_parser(tokens).options(desc).style(kStyle).run(), vm);
+    } catch (const po::error& e) {
+      throw Error(fmt::format("{}: {}", inv.config_path, e.what()));
+    }
+  }
+  try {
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw Error(e.what());
+  }
+  check_consistency(inv.config, inv.config_path.empty() ? "" : inv.config_path + ": ");
+  if (inv.config.dns_servers.empty()) inv.config.dns_servers = dns::read_resolv_conf();
+  if (inv.config.dns_servers.empty()) inv.config.dns_servers = {*dns::ServerAddress::parse("127.0.0.1")};
+  return inv;
+}
+
+std::string help_text(unsigned scope) {
+  Invocation inv;
+  const Config defaults = default_config();
+  po::options_description shown("Options (also valid in the --config file, without the dashes)", 100, 50);
+  auto file = file_options(scope, inv.config, defaults);
+  shown.add(file);
+  po::options_description cli("Command-line options", 100, 50);
+  cli.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(
+      "config,c", po::value<std::string>()->value_name("FILE"), "read options from FILE")(
+      "print-config", "print the effective configuration and exit");
+  std::ostringstream out;
+  out << cli << "\n" << shown;
+  return out.str();
+}
+
+std::string format_config(const Config& config, unsigned scope) {
+  std::string out;
+  for (const auto& d : table()) {
+    if (!(d.scope & scope)) continue;
+    out += "# " + d.info.help + "\n";
+    const auto values = d.values(config);
+    if (values.empty()) out += "# " + d.info.name + " =\n";
+    for (const auto& v : values) out += d.info.name + " = " + v + "\n";
+  }
+  return out;
+}
+
+std::vector<OptionInfo> options(unsigned scope) {
+  std::vector<OptionInfo> out = {{"help", "", "print this help and exit", false},
+                                 {"version", "", "print the version and exit", false},
+                                 {"config", "FILE", "read options from FILE", false},
+                                 {"print-config", "", "print the effective configuration and exit", false}};
+  for (const auto& d : table())
+    if (d.scope & scope) out.push_back(d.info);
+  return out;
+}
+
+}  // namespace dyn::config

@@ -1,0 +1,53 @@
+// The option table: every setting is defined once (name, type, default, help) and that one
+// definition drives the command line, the config file, --help, --print-config and the
+// sample config. Options carry the same names on the command line and in the file.
+#pragma once
+
+#include "config/config.hpp"
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dyn::config {
+
+// Which program an option belongs to (a bit set).
+enum Scope : unsigned { kDaemon = 1, kCheck = 2, kBoth = 3 };
+
+// A bad option, value or file; the message names the file and line where there is one.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The built-in defaults (what a config with no options means).
+Config default_config();
+
+struct Invocation {
+  Config config;
+  bool help = false;
+  bool version = false;
+  bool print_config = false;
+  std::string config_path;              // empty: no config file
+  std::vector<std::string> positional;  // dynmilter-check: ADDRESS [NAME]
+};
+
+// Command line first, then the --config file; the command line wins for options given in both.
+// Throws Error. Fills in DNS servers from /etc/resolv.conf when none are configured.
+Invocation parse_invocation(int argc, const char* const* argv, unsigned scope);
+
+std::string help_text(unsigned scope);
+// The effective configuration in config-file syntax (what --print-config prints).
+std::string format_config(const Config& config, unsigned scope);
+
+struct OptionInfo {
+  std::string name;
+  std::string value_name;
+  std::string help;
+  bool repeatable = false;
+};
+// Every option of the given scope, file options and command-line-only options alike.
+std::vector<OptionInfo> options(unsigned scope);
+
+}  // namespace dyn::config

@@ -1,0 +1,101 @@
+#include "config/types.hpp"
+
+#include <boost/program_options/errors.hpp>
+#include <boost/program_options/value_semantic.hpp>
+
+namespace po = boost::program_options;
+
+namespace dyn {
+
+namespace {
+[[noreturn]] void bad(const std::string& text, const std::string& why) {
+  throw po::error_with_option_name("invalid value '" + text + "' for %canonical_option%: " + why);
+}
+const std::string& single(const std::vector<std::string>& values) { return po::validators::get_single_string(values); }
+}  // namespace
+
+void dnsbl::validate(boost::any& out, const std::vector<std::string>& values, ZoneSpec*, int) {
+  const auto& s = single(values);
+  std::string why;
+  auto v = ZoneSpec::parse(s, &why);
+  if (!v) bad(s, why);
+  out = *v;
+}
+
+void net::validate(boost::any& out, const std::vector<std::string>& values, Cidr*, int) {
+  const auto& s = single(values);
+  std::string why;
+  auto v = Cidr::parse(s, &why);
+  if (!v) bad(s, why);
+  out = *v;
+}
+
+void dns::validate(boost::any& out, const std::vector<std::string>& values, ServerAddress*, int) {
+  const auto& s = single(values);
+  auto v = ServerAddress::parse(s);
+  if (!v) bad(s, "want ADDRESS, ADDRESS:PORT or [IPV6]:PORT");
+  out = *v;
+}
+
+void util::validate(boost::any& out, const std::vector<std::string>& values, Duration*, int) {
+  const auto& s = single(values);
+  auto v = Duration::parse(s);
+  if (!v) bad(s, "want a duration such as 5s, 1500ms or 2.5 (seconds)");
+  out = *v;
+}
+
+void policy::validate(boost::any& out, const std::vector<std::string>& values, ReplyTemplate*, int) {
+  const auto& s = single(values);
+  std::string why;
+  auto v = ReplyTemplate::parse(s, &why);
+  if (!v) bad(s, why);
+  out = *v;
+}
+
+void log::validate(boost::any& out, const std::vector<std::string>& values, Level*, int) {
+  const auto& s = single(values);
+  for (auto l : {Level::Error, Level::Warning, Level::Notice, Level::Info, Level::Debug})
+    if (config::show(l) == s) {
+      out = l;
+      return;
+    }
+  bad(s, "want error, warning, notice, info or debug");
+}
+
+void config::validate(boost::any& out, const std::vector<std::string>& values, DnsErrorAction*, int) {
+  const auto& s = single(values);
+  if (s == "accept") out = DnsErrorAction::Accept;
+  else if (s == "tempfail") out = DnsErrorAction::Tempfail;
+  else bad(s, "want accept or tempfail");
+}
+
+namespace config {
+
+std::string show(const std::string& v) { return v; }
+std::string show(bool v) { return v ? "true" : "false"; }
+std::string show(int v) { return std::to_string(v); }
+std::string show(const util::Duration& v) { return v.to_string(); }
+std::string show(const dnsbl::ZoneSpec& v) { return v.to_string(); }
+std::string show(const net::Cidr& v) { return v.to_string(); }
+std::string show(const dns::ServerAddress& v) { return v.to_string(); }
+std::string show(const policy::ReplyTemplate& v) { return v.text(); }
+std::string show(log::Level v) {
+  switch (v) {
+    case log::Level::Error: return "error";
+    case log::Level::Warning: return "warning";
+    case log::Level::Notice: return "notice";
+    case log::Level::Info: return "info";
+    case log::Level::Debug: return "debug";
+  }
+  return "?";
+}
+std::string show(DnsErrorAction v) {
+  switch (v) {
+    case DnsErrorAction::Accept: return "accept";
+    case DnsErrorAction::Tempfail: return "tempfail";
+  }
+  return "?";
+}
+
+}  // namespace config
+}  // namespace dyn

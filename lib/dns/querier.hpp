@@ -1,0 +1,22 @@
+// Querier: the one interface between callers and whatever answers DNS questions (the UDP
+// transport today; a cache and coalescer wrapped around it later, without callers changing).
+#pragma once
+
+#include "dns/types.hpp"
+
+#include <functional>
+
+namespace dyn::dns {
+
+class Querier {
+ public:
+  using Callback = std::function<void(Answer)>;
+  virtual ~Querier() = default;
+
+  // Starts a lookup and returns at once. `done` is called exactly once, from another thread
+  // (or synchronously, e.g. from a cache), with the answer or a failure (Timeout at `deadline`).
+  // It must be cheap and must not call back into the querier.
+  virtual void async_query(const Question& question, Deadline deadline, Callback done) = 0;
+};
+
+}  // namespace dyn::dns

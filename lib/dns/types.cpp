@@ -1,0 +1,42 @@
+#include "dns/types.hpp"
+
+#include <cctype>
+
+namespace dyn::dns {
+
+std::string_view to_string(RrType type) {
+  switch (type) {
+    case RrType::A: return "A";
+    case RrType::NS: return "NS";
+    case RrType::CNAME: return "CNAME";
+    case RrType::SOA: return "SOA";
+    case RrType::PTR: return "PTR";
+    case RrType::MX: return "MX";
+    case RrType::TXT: return "TXT";
+    case RrType::AAAA: return "AAAA";
+  }
+  return "?";
+}
+
+std::string_view to_string(Status status) {
+  switch (status) {
+    case Status::Ok: return "ok";
+    case Status::NoData: return "nodata";
+    case Status::NxDomain: return "nxdomain";
+    case Status::ServFail: return "servfail";
+    case Status::Refused: return "refused";
+    case Status::Timeout: return "timeout";
+    case Status::Malformed: return "malformed";
+    case Status::NetworkError: return "network-error";
+  }
+  return "?";
+}
+
+std::string canonical_name(std::string_view name) {
+  std::string out(name);
+  while (!out.empty() && out.back() == '.') out.pop_back();
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace dyn::dns

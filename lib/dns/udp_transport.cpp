@@ -1,0 +1,284 @@
+#include "dns/udp_transport.hpp"
+
+#include "dns/wire.hpp"
+#include "util/log.hpp"
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <list>
+#include <mutex>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+
+namespace dyn::dns {
+
+namespace {
+
+constexpr std::size_t kMaxOpenAttempts = 4;  // per lookup; the oldest is closed beyond this
+constexpr auto kSendFailureBackoff = std::chrono::milliseconds(50);
+
+// A socket connected to one server; closed when the attempt ends.
+struct Attempt {
+  int fd = -1;
+  std::uint16_t id = 0;
+};
+
+struct Lookup {
+  Question question;
+  Deadline deadline;
+  Querier::Callback done;
+  std::list<Attempt> attempts;
+  std::size_t next_server = 0;
+  Clock::time_point next_try{};
+  bool finished = false;
+};
+
+struct Submission {
+  Question question;
+  Deadline deadline;
+  Querier::Callback done;
+};
+
+socklen_t fill_sockaddr(const ServerAddress& server, sockaddr_storage& ss) {
+  std::memset(&ss, 0, sizeof ss);
+  if (server.ip.is_v4()) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(server.port);
+    std::memcpy(&sin->sin_addr, server.ip.bytes().data(), 4);
+    return sizeof(sockaddr_in);
+  }
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_port = htons(server.port);
+  std::memcpy(&sin6->sin6_addr, server.ip.bytes().data(), 16);
+  return sizeof(sockaddr_in6);
+}
+
+}  // namespace
+
+struct UdpTransport::Impl {
+  explicit Impl(TransportOptions o) : options(std::move(o)) {}
+
+  TransportOptions options;
+  int wake_fd = -1;
+  std::thread thread;
+
+  std::mutex mutex;                   // guards incoming and stopping
+  std::vector<Submission> incoming;
+  bool stopping = false;
+
+  std::list<Lookup> active;  // I/O thread only
+
+  std::atomic<std::uint64_t> sent{0}, answered{0}, ignored{0}, timed_out{0};
+
+  void run();
+  void start_attempt(Lookup& lookup, Clock::time_point now);
+  void read_replies(Lookup& lookup, std::list<Attempt>::iterator attempt, Clock::time_point now);
+  void finish(Lookup& lookup, Answer answer);
+  static void close_attempts(Lookup& lookup);
+};
+
+UdpTransport::UdpTransport(TransportOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  if (impl_->options.servers.empty()) throw std::invalid_argument("no DNS server to ask");
+  impl_->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (impl_->wake_fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+}
+
+UdpTransport::~UdpTransport() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(impl_->wake_fd, &one, sizeof one);
+  impl_->thread.join();
+  ::close(impl_->wake_fd);
+}
+
+void UdpTransport::async_query(const Question& question, Deadline deadline, Callback done) {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->stopping) {
+      impl_->incoming.push_back(Submission{Question{canonical_name(question.name), question.type}, deadline, std::move(done)});
+      done = nullptr;
+    }
+  }
+  if (done) {  // stopped: answer at once, outside the lock
+    done(Answer::failure(Status::NetworkError, "resolver stopped"));
+    return;
+  }
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(impl_->wake_fd, &one, sizeof one);
+}
+
+UdpTransport::Stats UdpTransport::stats() const {
+  return Stats{impl_->sent.load(), impl_->answered.load(), impl_->ignored.load(), impl_->timed_out.load()};
+}
+
+void UdpTransport::Impl::close_attempts(Lookup& lookup) {
+  for (auto& a : lookup.attempts) ::close(a.fd);
+  lookup.attempts.clear();
+}
+
+void UdpTransport::Impl::finish(Lookup& lookup, Answer answer) {
+  if (lookup.finished) return;
+  lookup.finished = true;
+  close_attempts(lookup);
+  try {
+    lookup.done(std::move(answer));
+  } catch (const std::exception& e) {
+    log::error("dns: a lookup callback threw: {}", e.what());
+  } catch (...) {
+    log::error("dns: a lookup callback threw");
+  }
+}
+
+void UdpTransport::Impl::start_attempt(Lookup& lookup, Clock::time_point now) {
+  const auto& server = options.servers[lookup.next_server++ % options.servers.size()];
+  lookup.next_try = now + options.retry_interval;
+
+  const auto id = static_cast<std::uint16_t>(::arc4random_uniform(65536));
+  const auto packet = wire::encode_query(id, lookup.question);
+  if (packet.empty()) {
+    finish(lookup, Answer::failure(Status::Malformed, "name cannot be encoded as a DNS question"));
+    return;
+  }
+  sockaddr_storage ss;
+  const socklen_t len = fill_sockaddr(server, ss);
+  const int fd = ::socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ||
+      ::send(fd, packet.data(), packet.size(), 0) != static_cast<ssize_t>(packet.size())) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    log::debug("dns: cannot send to {}: {}", server.to_string(), std::strerror(err));
+    lookup.next_try = now + kSendFailureBackoff;
+    return;
+  }
+  ++sent;
+  lookup.attempts.push_back(Attempt{fd, id});
+  if (lookup.attempts.size() > kMaxOpenAttempts) {
+    ::close(lookup.attempts.front().fd);
+    lookup.attempts.pop_front();
+  }
+}
+
+void UdpTransport::Impl::read_replies(Lookup& lookup, std::list<Attempt>::iterator attempt, Clock::time_point now) {
+  std::uint8_t buf[65536];
+  for (;;) {
+    const ssize_t n = ::recv(attempt->fd, buf, sizeof buf, 0);
+    if (n < 0) {
+      if (errno == ECONNREFUSED) {
+        // ICMP port unreachable: nobody serves DNS there. Drop this attempt and, if it was the
+        // newest, move on: at once while some server has not been tried yet, else after a short
+        // pause (so a lookup whose every server is down does not spin until its deadline).
+        const bool newest = std::next(attempt) == lookup.attempts.end();
+        ::close(attempt->fd);
+        lookup.attempts.erase(attempt);
+        if (newest)
+          lookup.next_try = lookup.next_server < options.servers.size() ? now : now + kSendFailureBackoff;
+      }
+      return;  // EAGAIN or another error: nothing more to read
+    }
+    std::string why;
+    auto reply = wire::decode_reply(buf, static_cast<std::size_t>(n), &why);
+    if (!reply || reply->id != attempt->id || reply->question != lookup.question) {
+      ++ignored;
+      log::debug("dns: ignored a datagram for {}: {}", lookup.question.name,
+                 !reply ? why : reply->id != attempt->id ? "wrong query ID" : "wrong question");
+      continue;
+    }
+    ++answered;
+    if (reply->truncated) {
+      // TCP fallback belongs to the DNS-layer work (issue 3); until then a truncated reply is a failure.
+      finish(lookup, Answer::failure(Status::Malformed, "truncated reply (TC set)"));
+    } else {
+      finish(lookup, std::move(reply->answer));
+    }
+    return;
+  }
+}
+
+void UdpTransport::Impl::run() {
+  std::vector<pollfd> fds;
+  std::vector<std::pair<Lookup*, std::list<Attempt>::iterator>> owners;
+  for (;;) {
+    std::vector<Submission> fresh;
+    {
+      std::lock_guard lock(mutex);
+      if (stopping) break;
+      fresh.swap(incoming);
+    }
+    auto now = Clock::now();
+    for (auto& s : fresh) {
+      active.push_back(Lookup{std::move(s.question), s.deadline, std::move(s.done), {}, 0, {}, false});
+      start_attempt(active.back(), now);
+    }
+
+    // Deadlines and retries.
+    Clock::time_point wake = Clock::time_point::max();
+    for (auto& l : active) {
+      if (l.finished) continue;
+      if (now >= l.deadline) {
+        ++timed_out;
+        finish(l, Answer::failure(Status::Timeout, "no answer from any DNS server before the deadline"));
+        continue;
+      }
+      if (now >= l.next_try) start_attempt(l, now);
+      if (!l.finished) wake = std::min({wake, l.deadline, l.next_try});
+    }
+    active.remove_if([](const Lookup& l) { return l.finished; });
+
+    fds.assign(1, pollfd{wake_fd, POLLIN, 0});
+    owners.assign(1, {nullptr, {}});
+    for (auto& l : active)
+      for (auto it = l.attempts.begin(); it != l.attempts.end(); ++it) {
+        fds.push_back(pollfd{it->fd, POLLIN, 0});
+        owners.emplace_back(&l, it);
+      }
+    int timeout_ms = -1;
+    if (wake != Clock::time_point::max()) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
+      timeout_ms = static_cast<int>(std::clamp<long long>(left, 0, 60'000));
+    }
+    const int ready = ::poll(fds.data(), fds.size(), timeout_ms);
+    if (ready < 0 && errno != EINTR) {
+      log::error("dns: poll failed: {}", std::strerror(errno));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
+    now = Clock::now();
+    if (fds[0].revents & POLLIN) {
+      std::uint64_t value;
+      [[maybe_unused]] auto n = ::read(wake_fd, &value, sizeof value);
+    }
+    for (std::size_t i = 1; i < fds.size(); ++i) {
+      auto [lookup, attempt] = owners[i];
+      if ((fds[i].revents & (POLLIN | POLLERR)) && !lookup->finished) read_replies(*lookup, attempt, now);
+    }
+    active.remove_if([](const Lookup& l) { return l.finished; });
+  }
+
+  // Stopping: every lookup still pending gets its one callback.
+  for (auto& l : active) finish(l, Answer::failure(Status::NetworkError, "resolver stopped"));
+  active.clear();
+  std::vector<Submission> rest;
+  {
+    std::lock_guard lock(mutex);
+    rest.swap(incoming);
+  }
+  for (auto& s : rest) s.done(Answer::failure(Status::NetworkError, "resolver stopped"));
+}
+
+}  // namespace dyn::dns

@@ -1,0 +1,48 @@
+// UdpTransport: the network side of the DNS layer. One I/O thread owns every socket and timer;
+// callers hand questions over through a queue and an eventfd. Each attempt uses a fresh UDP
+// socket connected to one server (so the kernel picks a random source port and drops datagrams
+// from anyone else) and a random query ID; a reply counts only when ID and question match too.
+#pragma once
+
+#include "dns/querier.hpp"
+#include "dns/server_address.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace dyn::dns {
+
+struct TransportOptions {
+  std::vector<ServerAddress> servers;
+  // Without an answer after this long, the question is sent again to the next server (the
+  // earlier attempt stays open, so its late answer is still taken). Bounded by the deadline.
+  std::chrono::milliseconds retry_interval{1000};
+};
+
+class UdpTransport final : public Querier {
+ public:
+  // Starts the I/O thread. Throws std::system_error if it cannot, std::invalid_argument without servers.
+  explicit UdpTransport(TransportOptions options);
+  // Stops the thread; lookups still pending complete with Status::NetworkError.
+  ~UdpTransport() override;
+  UdpTransport(const UdpTransport&) = delete;
+  UdpTransport& operator=(const UdpTransport&) = delete;
+
+  void async_query(const Question& question, Deadline deadline, Callback done) override;
+
+  struct Stats {
+    std::uint64_t sent = 0;      // datagrams sent (attempts)
+    std::uint64_t answered = 0;  // lookups completed by a matching reply
+    std::uint64_t ignored = 0;   // datagrams dropped: undecodable, wrong ID or wrong question
+    std::uint64_t timed_out = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dyn::dns

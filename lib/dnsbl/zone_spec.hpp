@@ -1,0 +1,39 @@
+// ZoneSpec: one DNSBL as the operator names it, in Postfix postscreen_dnsbl_sites syntax:
+//   zone[=filter][*weight]      e.g.  zen.spamhaus.org=127.0.0.[10..11]*3
+// The filter restricts which reply codes count (each octet a number or [a;b..c]); the weight may
+// be negative (an allowlist such as list.dnswl.org).
+#pragma once
+
+#include "net/ip_address.hpp"
+
+#include <array>
+#include <bitset>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dyn::dnsbl {
+
+class ReplyFilter {
+ public:
+  static std::optional<ReplyFilter> parse(std::string_view text, std::string* error);
+  bool matches(const net::IpAddress& code) const;
+  const std::string& text() const { return text_; }
+  bool operator==(const ReplyFilter& o) const { return text_ == o.text_; }
+
+ private:
+  std::array<std::bitset<256>, 4> octets_;
+  std::string text_;
+};
+
+struct ZoneSpec {
+  std::string zone;                   // canonical DNS name
+  std::optional<ReplyFilter> filter;  // none: any code in 127.0.0.0/8 counts
+  int weight = 1;
+
+  static std::optional<ZoneSpec> parse(std::string_view text, std::string* error);
+  std::string to_string() const;  // round-trips through parse
+  bool operator==(const ZoneSpec&) const = default;
+};
+
+}  // namespace dyn::dnsbl

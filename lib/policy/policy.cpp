@@ -1,0 +1,121 @@
+#include "policy/policy.hpp"
+
+#include "net/reverse.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace dyn::policy {
+
+std::string_view to_string(Action action) {
+  switch (action) {
+    case Action::Accept: return "accept";
+    case Action::Reject: return "reject";
+    case Action::Tempfail: return "tempfail";
+  }
+  return "?";
+}
+
+namespace {
+
+bool exempt(const config::Config& config, const ClientFacts& facts) {
+  return facts.ip && net::any_contains(config.exempt_networks, *facts.ip);
+}
+
+std::string join_listed(const std::vector<ListResult>& lists) {
+  std::string out;
+  for (const auto& l : lists)
+    if (l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0) out += (out.empty() ? "" : ", ") + l.zone;
+  return out;
+}
+
+}  // namespace
+
+std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts) {
+  std::vector<dns::Question> questions;
+  if (!facts.ip || exempt(config, facts)) return questions;
+  for (const auto& spec : config.dnsbls)
+    questions.push_back(dns::Question{net::dnsbl_query_name(*facts.ip, spec.zone), dns::RrType::A});
+  return questions;
+}
+
+Verdict decide(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers) {
+  Verdict v;
+  if (!facts.ip) {
+    v.basis = Basis::NoAddress;
+    v.note = "no IP address for the client (not a TCP connection, or the MTA sent none)";
+    return v;
+  }
+  if (exempt(config, facts)) {
+    v.basis = Basis::ExemptNetwork;
+    v.note = "client in an exempt network";
+    return v;
+  }
+
+  // Unknown never adds score; what it could have added decides whether --on-dns-error applies.
+  int could_add = 0;
+  for (std::size_t i = 0; i < config.dnsbls.size(); ++i) {
+    const auto& spec = config.dnsbls[i];
+    const dns::Answer answer = i < answers.size() ? answers[i] : dns::Answer::failure(dns::Status::Timeout, "not asked");
+    ListResult r{spec.zone, net::dnsbl_query_name(*facts.ip, spec.zone), spec.weight, answer.status,
+                 dnsbl::interpret(spec, answer)};
+    if (r.outcome.listing == dnsbl::Listing::Listed) v.score += spec.weight;
+    if (r.outcome.listing == dnsbl::Listing::Unknown && r.outcome.transient && spec.weight > 0) could_add += spec.weight;
+    v.lists.push_back(std::move(r));
+  }
+
+  if (v.score >= config.threshold) {
+    v.action = Action::Reject;
+    const std::string text = config.reply_text.render({
+        {"ip", facts.ip->to_string()},
+        {"hostname", facts.hostname.empty() ? "unknown" : facts.hostname},
+        {"list", join_listed(v.lists)},
+        {"score", std::to_string(v.score)},
+    });
+    std::string error;
+    v.reply = SmtpReply::make("550", "5.7.1", text, &error);
+    if (!v.reply)  // a template is checked at load, so this means rendered text broke a limit
+      v.reply = SmtpReply{"550", "5.7.1", "Your IP address appears to be dynamically assigned."};
+    return v;
+  }
+  if (could_add > 0 && v.score + could_add >= config.threshold &&
+      config.on_dns_error == config::DnsErrorAction::Tempfail) {
+    v.action = Action::Tempfail;
+    v.note = "DNS lookups failed for lists that could have decided";
+    v.reply = SmtpReply{"451", "4.7.1", "Temporary DNS failure while checking your IP address; please try again later."};
+  }
+  return v;
+}
+
+bool is_role_recipient(std::string_view recipient) {
+  std::string r;
+  for (char c : recipient)
+    if (c != '<' && c != '>') r += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto at = r.rfind('@');
+  const std::string local = r.substr(0, at);
+  return local == "postmaster" || local == "abuse";
+}
+
+std::string log_line(const ClientFacts& facts, const Verdict& verdict, double elapsed_ms) {
+  std::string out = fmt::format("client={} name={}", facts.ip ? facts.ip->to_string() : "none",
+                                facts.hostname.empty() ? "-" : sanitize_reply_text(facts.hostname, 255));
+  for (const auto& l : verdict.lists) {
+    out += fmt::format(" list={}:{}", l.zone, dnsbl::to_string(l.outcome.listing));
+    if (!l.outcome.codes.empty()) {
+      out += "(";
+      for (std::size_t i = 0; i < l.outcome.codes.size(); ++i) out += (i ? "," : "") + l.outcome.codes[i].to_string();
+      out += ")";
+    }
+  }
+  out += fmt::format(" score={} action={}", verdict.score, to_string(verdict.action));
+  if (!verdict.note.empty()) out += fmt::format(" note=\"{}\"", verdict.note);
+  for (const auto& l : verdict.lists)
+    if (!l.outcome.reason.empty() && l.outcome.listing == dnsbl::Listing::Unknown)
+      out += fmt::format(" error[{}]=\"{}\"", l.zone, l.outcome.reason);
+  out += fmt::format(" elapsed={:.1f}ms", elapsed_ms);
+  return out;
+}
+
+}  // namespace dyn::policy

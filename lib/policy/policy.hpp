@@ -1,0 +1,59 @@
+// The policy: plan() names the DNS questions a client needs; decide() is a pure function of
+// (config, facts, answers) that returns a Verdict. Neither does I/O.
+#pragma once
+
+#include "config/config.hpp"
+#include "dns/types.hpp"
+#include "dnsbl/outcome.hpp"
+#include "net/ip_address.hpp"
+#include "policy/smtp_reply.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dyn::policy {
+
+// What the MTA told us about the client, parsed once at the edge.
+struct ClientFacts {
+  std::optional<net::IpAddress> ip;  // none: AF_UNIX, a missing or unparsable address
+  std::string hostname;              // as the MTA sent it ("unknown", "[192.0.2.1]", a name); may be empty
+};
+
+enum class Action { Accept, Reject, Tempfail };
+std::string_view to_string(Action action);
+
+// Why the verdict is what it is.
+enum class Basis { NoAddress, ExemptNetwork, Scored };
+
+struct ListResult {
+  std::string zone;  // the name shown in logs and replies
+  std::string query;
+  int weight = 0;
+  dns::Status status = dns::Status::Timeout;  // how the lookup ended, for dynmilter-check
+  dnsbl::Outcome outcome;
+};
+
+struct Verdict {
+  Action action = Action::Accept;
+  Basis basis = Basis::Scored;
+  int score = 0;
+  std::vector<ListResult> lists;
+  std::string note;                  // for NoAddress/ExemptNetwork/Tempfail: why, in words
+  std::optional<SmtpReply> reply;    // set for Reject and Tempfail
+};
+
+std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts);
+
+// `answers` are in the order of plan()'s questions (missing ones count as timeouts).
+Verdict decide(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers);
+
+// RFC 5321 4.5.1: postmaster must be accepted; abuse@ by RFC 2142 convention. Matches
+// "postmaster", "<Postmaster@any.domain>" and the same for abuse, case-insensitively.
+bool is_role_recipient(std::string_view recipient);
+
+// One line for the log: client, name, each list's outcome, score, action, elapsed milliseconds.
+std::string log_line(const ClientFacts& facts, const Verdict& verdict, double elapsed_ms);
+
+}  // namespace dyn::policy

@@ -1,0 +1,45 @@
+// SMTP replies the milter hands to the MTA: always valid whatever the operator's template or the
+// client's data inserted into it (RFC 5321 4.2: code, enhanced status code, printable text).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dyn::policy {
+
+struct SmtpReply {
+  std::string code;   // "550"
+  std::string xcode;  // "5.7.1" (RFC 3463); its class digit equals the code's first digit
+  std::string text;   // printable ASCII, no CR/LF, bounded length
+
+  // Validates; nullopt with *error on a mismatch or bad text.
+  static std::optional<SmtpReply> make(std::string code, std::string xcode, std::string text, std::string* error);
+};
+
+// Escapes '%' as "%%": smfi_setreply formats its text with '%' as a special character.
+std::string escape_percent(std::string_view text);
+
+// Makes untrusted text (a host name the client chose, a list's words) safe inside a reply line:
+// control characters, CR/LF and non-ASCII bytes become '?', and the result is bounded.
+std::string sanitize_reply_text(std::string_view text, std::size_t max_length = 200);
+
+// A reply text with {placeholders}. Known names are checked when the template is parsed, so an
+// operator's typo is an error at load time, never a broken reply at run time.
+class ReplyTemplate {
+ public:
+  static const std::vector<std::string>& placeholders();  // ip, hostname, list, score
+  static std::optional<ReplyTemplate> parse(std::string_view text, std::string* error);
+
+  // Fills placeholders with sanitised values; unknown keys in `values` are ignored.
+  std::string render(const std::map<std::string, std::string>& values) const;
+  const std::string& text() const { return text_; }
+  bool operator==(const ReplyTemplate& o) const { return text_ == o.text_; }
+
+ private:
+  std::string text_;
+};
+
+}  // namespace dyn::policy

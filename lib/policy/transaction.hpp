@@ -1,0 +1,36 @@
+// Transaction: the DNS side of one SMTP connection. Constructed at CONNECT (lookups start at
+// once, in parallel); verdict() is asked at the first RCPT and waits at most until the
+// connection's one deadline, fixed at CONNECT as now + dns_timeout.
+#pragma once
+
+#include "dns/batch.hpp"
+#include "policy/policy.hpp"
+
+#include <memory>
+#include <optional>
+
+namespace dyn::policy {
+
+class Transaction {
+ public:
+  Transaction(std::shared_ptr<const config::Config> config, ClientFacts facts, dns::Querier& querier);
+
+  // The first call waits for the lookups (until the deadline) and decides; later calls reuse it.
+  const Verdict& verdict();
+  bool decided() const { return verdict_.has_value(); }
+
+  const ClientFacts& facts() const { return facts_; }
+  const config::Config& config() const { return *config_; }
+  double elapsed_ms() const;  // from CONNECT to the decision
+
+ private:
+  std::shared_ptr<const config::Config> config_;
+  ClientFacts facts_;
+  dns::Clock::time_point started_;
+  dns::Deadline deadline_;
+  std::shared_ptr<dns::Batch> batch_;
+  std::optional<Verdict> verdict_;
+  dns::Clock::time_point decided_at_{};
+};
+
+}  // namespace dyn::policy

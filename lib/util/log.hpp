@@ -1,0 +1,34 @@
+// Logging with a replaceable sink: stderr by default; the daemon installs syslog.
+// Thread-safe: a sink receives one whole line per call.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <string_view>
+
+namespace dyn::log {
+
+enum class Level { Error, Warning, Notice, Info, Debug };
+
+using Sink = void (*)(Level, std::string_view line);
+
+void set_sink(Sink sink);
+void set_max_level(Level level);
+bool enabled(Level level);
+void write(Level level, std::string_view line);
+void stderr_sink(Level level, std::string_view line);
+
+template <class... A>
+void error(fmt::format_string<A...> f, A&&... a) { write(Level::Error, fmt::format(f, std::forward<A>(a)...)); }
+template <class... A>
+void warning(fmt::format_string<A...> f, A&&... a) { write(Level::Warning, fmt::format(f, std::forward<A>(a)...)); }
+template <class... A>
+void notice(fmt::format_string<A...> f, A&&... a) { write(Level::Notice, fmt::format(f, std::forward<A>(a)...)); }
+template <class... A>
+void info(fmt::format_string<A...> f, A&&... a) { write(Level::Info, fmt::format(f, std::forward<A>(a)...)); }
+template <class... A>
+void debug(fmt::format_string<A...> f, A&&... a) {
+  if (enabled(Level::Debug)) write(Level::Debug, fmt::format(f, std::forward<A>(a)...));
+}
+
+}  // namespace dyn::log

@@ -1,0 +1,90 @@
+// xxfi_* callbacks. Each body is one line through guarded(): nothing throws through libmilter;
+// an exception becomes CONTINUE (never a rejection) and a log line.
+#include "callbacks.hpp"
+
+#include "reply.hpp"
+#include "session.hpp"
+#include "util/log.hpp"
+
+#include <libmilter/mfdef.h>
+
+namespace dyn::milter {
+
+namespace {
+
+DaemonState g_state;
+
+template <class F>
+sfsistat guarded(const char* stage, F&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    log::error("{}: {}; letting the client pass", stage, e.what());
+  } catch (...) {
+    log::error("{}: unknown exception; letting the client pass", stage);
+  }
+  return SMFIS_CONTINUE;
+}
+
+Session* session_of(SMFICTX* ctx) { return static_cast<Session*>(smfi_getpriv(ctx)); }
+
+void drop_session(SMFICTX* ctx) {
+  delete session_of(ctx);
+  smfi_setpriv(ctx, nullptr);
+}
+
+sfsistat start_session(SMFICTX* ctx, const char* hostname, const sockaddr* addr) {
+  drop_session(ctx);  // Postfix XCLIENT replays CONNECT on the same milter connection
+  policy::ClientFacts facts{net::IpAddress::from_sockaddr(addr), hostname ? hostname : ""};
+  smfi_setpriv(ctx, new Session(g_state.config, std::move(facts), *g_state.querier));
+  return SMFIS_CONTINUE;
+}
+
+sfsistat check_recipient(SMFICTX* ctx, char** argv) {
+  Session* s = session_of(ctx);
+  if (s == nullptr || argv == nullptr || argv[0] == nullptr) return SMFIS_CONTINUE;
+  return enforce(ctx, s->verdict_for(argv[0]));
+}
+
+// Ask the MTA not to send what we never look at (headers, body, DATA, unknown commands).
+sfsistat negotiate(unsigned long, unsigned long f1, unsigned long, unsigned long, unsigned long* pf0,
+                   unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
+  *pf0 = SMFIF_NONE;
+  *pf1 = f1 & (SMFIP_NOHDRS | SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NODATA | SMFIP_NOUNKNOWN);
+  *pf2 = 0;
+  *pf3 = 0;
+  return SMFIS_CONTINUE;
+}
+
+sfsistat xx_connect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* addr) {
+  return guarded("connect", [&] { return start_session(ctx, hostname, addr); });
+}
+sfsistat xx_envrcpt(SMFICTX* ctx, char** argv) {
+  return guarded("rcpt", [&] { return check_recipient(ctx, argv); });
+}
+sfsistat xx_close(SMFICTX* ctx) {
+  return guarded("close", [&] { return drop_session(ctx), SMFIS_CONTINUE; });
+}
+sfsistat xx_negotiate(SMFICTX*, unsigned long f0, unsigned long f1, unsigned long f2, unsigned long f3,
+                      unsigned long* pf0, unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
+  return guarded("negotiate", [&] { return negotiate(f0, f1, f2, f3, pf0, pf1, pf2, pf3); });
+}
+
+}  // namespace
+
+void set_daemon_state(DaemonState state) { g_state = std::move(state); }
+
+smfiDesc callback_table() {
+  smfiDesc d{};
+  static char name[] = "dynmilter";
+  d.xxfi_name = name;
+  d.xxfi_version = SMFI_VERSION;
+  d.xxfi_flags = SMFIF_NONE;
+  d.xxfi_connect = xx_connect;
+  d.xxfi_envrcpt = xx_envrcpt;
+  d.xxfi_close = xx_close;
+  d.xxfi_negotiate = xx_negotiate;
+  return d;
+}
+
+}  // namespace dyn::milter

@@ -1,0 +1,23 @@
+// The libmilter callback table and the daemon state the callbacks reach.
+#pragma once
+
+#include "config/config.hpp"
+#include "dns/querier.hpp"
+
+#include <libmilter/mfapi.h>
+
+#include <memory>
+
+namespace dyn::milter {
+
+struct DaemonState {
+  std::shared_ptr<const config::Config> config;
+  dns::Querier* querier = nullptr;
+};
+
+// Set once before smfi_main; read by every callback thread.
+void set_daemon_state(DaemonState state);
+
+smfiDesc callback_table();
+
+}  // namespace dyn::milter

@@ -1,0 +1,90 @@
+// dynmilter-check ADDRESS [NAME]: ask every configured list about one client, as the daemon
+// would, and print each list's query, answer and outcome, the score, the verdict and the reply.
+// Exit status: 0 pass, 1 would reject or defer, 2 error.
+#include "config/options.hpp"
+#include "dns/udp_transport.hpp"
+#include "policy/transaction.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <iostream>
+
+namespace {
+
+using namespace dyn;
+
+std::string describe(const policy::ListResult& l) {
+  std::string answer(dns::to_string(l.status));
+  if (!l.outcome.codes.empty()) {
+    answer.clear();
+    for (const auto& c : l.outcome.codes) answer += (answer.empty() ? "" : ",") + c.to_string();
+  }
+  std::string out = fmt::format("  {:<28} weight {:>3}  {:<40} {:<16} {}", l.zone, l.weight, l.query, answer,
+                                dnsbl::to_string(l.outcome.listing));
+  if (!l.outcome.reason.empty()) out += "  (" + l.outcome.reason + ")";
+  return out;
+}
+
+int check(const config::Invocation& inv) {
+  if (inv.positional.empty() || inv.positional.size() > 2) {
+    std::fprintf(stderr, "dynmilter-check: usage: dynmilter-check [OPTIONS] ADDRESS [NAME]\n");
+    return 2;
+  }
+  auto ip = net::IpAddress::parse(inv.positional[0]);
+  if (!ip) {
+    std::fprintf(stderr, "dynmilter-check: not an IP address: '%s'\n", inv.positional[0].c_str());
+    return 2;
+  }
+  const auto config = std::make_shared<const config::Config>(inv.config);
+  dns::UdpTransport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
+  policy::Transaction txn(config, policy::ClientFacts{*ip, inv.positional.size() > 1 ? inv.positional[1] : ""},
+                          transport);
+  const auto& v = txn.verdict();
+
+  std::string servers;
+  for (const auto& s : config->dns_servers) servers += (servers.empty() ? "" : " ") + s.to_string();
+  std::cout << fmt::format("client:    {}{}\n", ip->to_string(),
+                           inv.positional.size() > 1 ? " (" + inv.positional[1] + ")" : "");
+  std::cout << fmt::format("dns:       {} (deadline {})\n", servers, config->dns_timeout.to_string());
+  if (!v.lists.empty()) std::cout << "lists:\n";
+  for (const auto& l : v.lists) std::cout << describe(l) << "\n";
+  std::cout << fmt::format("score:     {} (threshold {})\n", v.score, config->threshold);
+  std::cout << fmt::format("verdict:   {}{}\n", policy::to_string(v.action), v.note.empty() ? "" : " (" + v.note + ")");
+  if (v.reply) std::cout << fmt::format("reply:     {} {} {}\n", v.reply->code, v.reply->xcode, v.reply->text);
+  std::cout << fmt::format("elapsed:   {:.1f} ms\n", txn.elapsed_ms());
+  return v.action == policy::Action::Accept ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  config::Invocation inv;
+  try {
+    inv = config::parse_invocation(argc, argv, config::kCheck);
+  } catch (const config::Error& e) {
+    std::fprintf(stderr, "dynmilter-check: %s\n", e.what());
+    return 2;
+  }
+  if (inv.help) {
+    std::cout << "Usage: dynmilter-check [OPTIONS] ADDRESS [NAME]\n"
+                 "Checks one client address against every configured list, as dynmilter would, and explains the verdict.\n"
+                 "Exit status: 0 pass, 1 would reject or defer, 2 error.\n\n"
+              << config::help_text(config::kCheck);
+    return 0;
+  }
+  if (inv.version) {
+    std::cout << "dynmilter-check " << DYNMILTER_VERSION << "\n";
+    return 0;
+  }
+  if (inv.print_config) {
+    std::cout << config::format_config(inv.config, config::kCheck);
+    return 0;
+  }
+  try {
+    return check(inv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dynmilter-check: %s\n", e.what());
+    return 2;
+  }
+}

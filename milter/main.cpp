@@ -1,0 +1,111 @@
+// dynmilter: parse the configuration, open the milter socket, start the DNS I/O thread, serve.
+#include "callbacks.hpp"
+#include "config/options.hpp"
+#include "dns/udp_transport.hpp"
+#include "util/log.hpp"
+
+#include <libmilter/mfapi.h>
+
+#include <signal.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+namespace {
+
+using namespace dyn;
+
+void syslog_sink(log::Level level, std::string_view line) {
+  int prio = LOG_INFO;
+  switch (level) {
+    case log::Level::Error: prio = LOG_ERR; break;
+    case log::Level::Warning: prio = LOG_WARNING; break;
+    case log::Level::Notice: prio = LOG_NOTICE; break;
+    case log::Level::Info: prio = LOG_INFO; break;
+    case log::Level::Debug: prio = LOG_DEBUG; break;
+  }
+  syslog(prio, "%.*s", static_cast<int>(line.size()), line.data());
+}
+
+std::string summary(const config::Config& c) {
+  std::string lists, servers;
+  for (const auto& z : c.dnsbls) lists += (lists.empty() ? "" : " ") + z.to_string();
+  for (const auto& s : c.dns_servers) servers += (servers.empty() ? "" : " ") + s.to_string();
+  return "socket=" + c.socket + " dnsbl=[" + lists + "] threshold=" + std::to_string(c.threshold) +
+         " dns=[" + servers + "] dns-timeout=" + c.dns_timeout.to_string();
+}
+
+int run(const config::Invocation& inv) {
+  const auto config = std::make_shared<const config::Config>(inv.config);
+  log::set_max_level(config->log_level);
+
+  smfiDesc table = milter::callback_table();
+  if (smfi_register(table) != MI_SUCCESS) {
+    log::error("smfi_register failed");
+    return 1;
+  }
+  std::string socket = config->socket;
+  if (smfi_setconn(socket.data()) != MI_SUCCESS) {
+    log::error("bad milter socket '{}'", socket);
+    return 2;
+  }
+  // Open the socket before going to the background, so a busy port fails the start visibly.
+  if (smfi_opensocket(true) != MI_SUCCESS) {
+    log::error("cannot open milter socket '{}' (in use, or no permission?)", socket);
+    return 1;
+  }
+  if (!config->foreground) {
+    openlog("dynmilter", LOG_PID, LOG_MAIL);
+    log::set_sink(&syslog_sink);
+    if (::daemon(0, 0) != 0) {
+      log::error("cannot go to the background");
+      return 1;
+    }
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+
+  // The DNS thread starts after daemon(): threads do not survive fork.
+  dns::UdpTransport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
+  milter::set_daemon_state(milter::DaemonState{config, &transport});
+
+  log::notice("dynmilter {} starting: {}", DYNMILTER_VERSION, summary(*config));
+  const int rc = smfi_main();
+  log::notice("dynmilter stopping");
+  return rc == MI_SUCCESS ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  dyn::config::Invocation inv;
+  try {
+    inv = dyn::config::parse_invocation(argc, argv, dyn::config::kDaemon);
+  } catch (const dyn::config::Error& e) {
+    std::fprintf(stderr, "dynmilter: %s\n", e.what());
+    return 2;
+  }
+  if (inv.help) {
+    std::cout << "Usage: dynmilter [OPTIONS]\n"
+                 "A milter that refuses mail sent straight from dynamically assigned IP addresses,\n"
+                 "at RCPT time, with a reply that tells the sender to use its provider's smarthost.\n\n"
+              << dyn::config::help_text(dyn::config::kDaemon);
+    return 0;
+  }
+  if (inv.version) {
+    std::cout << "dynmilter " << DYNMILTER_VERSION << "\n";
+    return 0;
+  }
+  if (inv.print_config) {
+    std::cout << dyn::config::format_config(inv.config, dyn::config::kDaemon);
+    return 0;
+  }
+  try {
+    return run(inv);
+  } catch (const std::exception& e) {
+    dyn::log::error("fatal: {}", e.what());
+    return 1;
+  }
+}
