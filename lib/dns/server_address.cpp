@@ -23,6 +23,7 @@ std::optional<ServerAddress> ServerAddress::parse(std::string_view text) {
     // Exactly one colon: IPv4 with a port. Several colons: a bare IPv6 address.
     host = text.substr(0, text.find(':'));
     port_text = text.substr(text.find(':') + 1);
+    if (port_text.empty()) return std::nullopt;
   }
   auto ip = net::IpAddress::parse(host);
   if (!ip) return std::nullopt;

@@ -1,0 +1,175 @@
+#include "fake_dns_server.hpp"
+
+#include <ldns/ldns.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+namespace dyn::test {
+
+namespace {
+struct PktFree { void operator()(ldns_pkt* p) const { ldns_pkt_free(p); } };
+using PktPtr = std::unique_ptr<ldns_pkt, PktFree>;
+
+struct Delayed {
+  std::chrono::steady_clock::time_point when;
+  std::vector<std::uint8_t> bytes;
+  sockaddr_in to;
+};
+
+void push_rr(ldns_pkt* pkt, ldns_pkt_section section, const std::string& text) {
+  ldns_rr* rr = nullptr;
+  if (ldns_rr_new_frm_str(&rr, text.c_str(), 0, nullptr, nullptr) != LDNS_STATUS_OK)
+    throw std::runtime_error("fake DNS: bad record text: " + text);
+  ldns_pkt_push_rr(pkt, section, rr);
+}
+}  // namespace
+
+FakeDnsServer::FakeDnsServer() {
+  fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sin;
+  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 ||
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sin), &len) != 0)
+    throw std::runtime_error("fake DNS: cannot bind");
+  port_ = ntohs(sin.sin_port);
+  stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
+  thread_ = std::thread([this] { run(); });
+}
+
+FakeDnsServer::~FakeDnsServer() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(stop_fd_, &one, sizeof one);
+  thread_.join();
+  ::close(fd_);
+  ::close(stop_fd_);
+}
+
+void FakeDnsServer::script(const std::string& name, dns::RrType type, Script s) {
+  std::lock_guard lock(mutex_);
+  scripts_[{dns::canonical_name(name), type}] = std::move(s);
+}
+
+std::size_t FakeDnsServer::queries(const std::string& name, dns::RrType type) const {
+  std::lock_guard lock(mutex_);
+  auto it = counts_.find({dns::canonical_name(name), type});
+  return it == counts_.end() ? 0 : it->second;
+}
+
+std::size_t FakeDnsServer::total_queries() const {
+  std::lock_guard lock(mutex_);
+  return total_;
+}
+
+std::vector<std::uint8_t> FakeDnsServer::respond(const std::uint8_t* data, std::size_t size,
+                                                 std::chrono::milliseconds* delay, bool* drop) {
+  ldns_pkt* raw = nullptr;
+  if (ldns_wire2pkt(&raw, data, size) != LDNS_STATUS_OK) {
+    *drop = true;
+    return {};
+  }
+  PktPtr query(raw);
+  const ldns_rr* q = ldns_rr_list_rr(ldns_pkt_question(query.get()), 0);
+  char* owner_text = ldns_rdf2str(ldns_rr_owner(q));
+  const std::string name = dns::canonical_name(owner_text);
+  std::free(owner_text);
+  const auto type = static_cast<dns::RrType>(ldns_rr_get_type(q));
+
+  Script s;
+  {
+    std::lock_guard lock(mutex_);
+    ++total_;
+    ++counts_[{name, type}];
+    auto it = scripts_.find({name, type});
+    if (it != scripts_.end()) s = it->second;
+  }
+  *delay = s.delay;
+  *drop = s.kind == Script::Kind::Drop;
+  if (*drop) return {};
+  if (s.kind == Script::Kind::Garbage) return std::vector<std::uint8_t>(40, 0xA5);
+
+  PktPtr reply(ldns_pkt_new());
+  ldns_pkt_set_id(reply.get(), ldns_pkt_id(query.get()) + (s.kind == Script::Kind::WrongId ? 1 : 0));
+  ldns_pkt_set_qr(reply.get(), true);
+  ldns_pkt_set_rd(reply.get(), true);
+  ldns_pkt_set_ra(reply.get(), true);
+  ldns_pkt_set_tc(reply.get(), s.kind == Script::Kind::Truncated);
+  const std::string qname = s.kind == Script::Kind::WrongQuestion ? "other." + name : name;
+  ldns_rr* question = nullptr;
+  const std::string qtext = qname + ". IN " + std::string(dns::to_string(type));
+  if (ldns_rr_new_question_frm_str(&question, qtext.c_str(), nullptr, nullptr) != LDNS_STATUS_OK) return {};
+  ldns_pkt_push_rr(reply.get(), LDNS_SECTION_QUESTION, question);
+
+  const std::string soa = "example. " + std::to_string(s.soa_minimum) +
+                          " IN SOA ns.example. hostmaster.example. 1 3600 600 86400 " + std::to_string(s.soa_minimum);
+  switch (s.kind) {
+    case Script::Kind::Records:
+    case Script::Kind::WrongId:
+    case Script::Kind::WrongQuestion:
+    case Script::Kind::Truncated:
+      for (const auto& v : s.values)
+        push_rr(reply.get(), LDNS_SECTION_ANSWER,
+                name + ". " + std::to_string(s.ttl) + " IN " + std::string(dns::to_string(type)) + " " + v);
+      break;
+    case Script::Kind::NxDomain:
+      ldns_pkt_set_rcode(reply.get(), LDNS_RCODE_NXDOMAIN);
+      push_rr(reply.get(), LDNS_SECTION_AUTHORITY, soa);
+      break;
+    case Script::Kind::NoData:
+      push_rr(reply.get(), LDNS_SECTION_AUTHORITY, soa);
+      break;
+    case Script::Kind::ServFail: ldns_pkt_set_rcode(reply.get(), LDNS_RCODE_SERVFAIL); break;
+    case Script::Kind::Refused: ldns_pkt_set_rcode(reply.get(), LDNS_RCODE_REFUSED); break;
+    case Script::Kind::Drop:
+    case Script::Kind::Garbage: break;
+  }
+  std::uint8_t* wire = nullptr;
+  size_t wire_size = 0;
+  if (ldns_pkt2wire(&wire, reply.get(), &wire_size) != LDNS_STATUS_OK) return {};
+  std::vector<std::uint8_t> out(wire, wire + wire_size);
+  std::free(wire);
+  return out;
+}
+
+void FakeDnsServer::run() {
+  std::vector<Delayed> pending;
+  for (;;) {
+    auto now = std::chrono::steady_clock::now();
+    int timeout = -1;
+    for (auto it = pending.begin(); it != pending.end();) {
+      if (it->when <= now) {
+        ::sendto(fd_, it->bytes.data(), it->bytes.size(), 0, reinterpret_cast<sockaddr*>(&it->to), sizeof it->to);
+        it = pending.erase(it);
+        continue;
+      }
+      const auto ms = std::chrono::ceil<std::chrono::milliseconds>(it->when - now).count();
+      timeout = timeout < 0 ? static_cast<int>(ms) : std::min(timeout, static_cast<int>(ms));
+      ++it;
+    }
+    pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+    if (::poll(fds, 2, timeout) < 0) continue;
+    if (fds[1].revents & POLLIN) return;
+    if (!(fds[0].revents & POLLIN)) continue;
+    std::uint8_t buf[4096];
+    sockaddr_in from{};
+    socklen_t len = sizeof from;
+    const ssize_t n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+    if (n <= 0) continue;
+    std::chrono::milliseconds delay{0};
+    bool drop = false;
+    auto bytes = respond(buf, static_cast<std::size_t>(n), &delay, &drop);
+    if (drop || bytes.empty()) continue;
+    pending.push_back(Delayed{std::chrono::steady_clock::now() + delay, std::move(bytes), from});
+  }
+}
+
+}  // namespace dyn::test

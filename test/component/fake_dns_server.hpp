@@ -1,0 +1,65 @@
+// FakeDnsServer: an in-process DNS server on 127.0.0.1 (UDP, its own thread) whose answer to each
+// (name, type) is scripted by the test: records, NXDOMAIN, delay, drop, SERVFAIL, REFUSED, a
+// truncated reply, a wrong ID, a wrong question, garbage. It counts the queries it receives.
+#pragma once
+
+#include "dns/types.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace dyn::test {
+
+struct Script {
+  enum class Kind { Records, NxDomain, NoData, ServFail, Refused, Drop, Truncated, WrongId, WrongQuestion, Garbage };
+  Kind kind = Kind::NxDomain;
+  std::vector<std::string> values;  // rdata in presentation form ("127.0.0.2", "host.example.")
+  std::uint32_t ttl = 300;
+  std::uint32_t soa_minimum = 900;  // negative TTL advertised with NXDOMAIN / NODATA
+  std::chrono::milliseconds delay{0};
+
+  static Script records(std::vector<std::string> v, std::uint32_t ttl = 300) { return {Kind::Records, std::move(v), ttl}; }
+  static Script of(Kind k) {
+    Script s;
+    s.kind = k;
+    return s;
+  }
+  Script after(std::chrono::milliseconds d) const { Script s = *this; s.delay = d; return s; }
+};
+
+class FakeDnsServer {
+ public:
+  FakeDnsServer();  // binds an ephemeral port on 127.0.0.1 and starts serving
+  ~FakeDnsServer();
+  FakeDnsServer(const FakeDnsServer&) = delete;
+  FakeDnsServer& operator=(const FakeDnsServer&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  // Names not scripted answer NXDOMAIN.
+  void script(const std::string& name, dns::RrType type, Script s);
+  std::size_t queries(const std::string& name, dns::RrType type = dns::RrType::A) const;
+  std::size_t total_queries() const;
+
+ private:
+  void run();
+  std::vector<std::uint8_t> respond(const std::uint8_t* data, std::size_t size, std::chrono::milliseconds* delay,
+                                    bool* drop);
+
+  int fd_ = -1;
+  int stop_fd_ = -1;
+  std::uint16_t port_ = 0;
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, dns::RrType>, Script> scripts_;
+  std::map<std::pair<std::string, dns::RrType>, std::size_t> counts_;
+  std::size_t total_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace dyn::test

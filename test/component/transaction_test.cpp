@@ -1,0 +1,81 @@
+// Transaction = plan + parallel lookups + decide, against the fake DNS server: the verdicts an
+// SMTP client would get, including the ones that must never reject (list errors, dead DNS).
+#include "config/options.hpp"
+#include "dns/udp_transport.hpp"
+#include "fake_dns_server.hpp"
+#include "policy/transaction.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace dyn;
+using namespace std::chrono_literals;
+using Kind = test::Script::Kind;
+
+namespace {
+std::shared_ptr<const config::Config> config_with(std::vector<std::string> lists, int threshold,
+                                                  config::DnsErrorAction on_error = config::DnsErrorAction::Accept) {
+  auto c = config::default_config();
+  c.dnsbls.clear();
+  for (const auto& l : lists) c.dnsbls.push_back(*dnsbl::ZoneSpec::parse(l, nullptr));
+  c.threshold = threshold;
+  c.on_dns_error = on_error;
+  c.dns_timeout = util::Duration{300ms};
+  return std::make_shared<const config::Config>(c);
+}
+policy::ClientFacts client(const char* ip) { return {net::IpAddress::parse(ip), "dsl-1.pool.example"}; }
+}  // namespace
+
+TEST_CASE("a client listed with a PBL code is rejected with the smarthost text", "[policy][component]") {
+  test::FakeDnsServer server;
+  server.script("7.113.0.203.pbl.test", dns::RrType::A, test::Script::records({"127.0.0.11"}));
+  dns::UdpTransport t({{*dns::ServerAddress::parse(server.address())}});
+  policy::Transaction txn(config_with({"pbl.test=127.0.0.[10..11]"}, 1), client("203.0.113.7"), t);
+  const auto& v = txn.verdict();
+  REQUIRE(v.action == policy::Action::Reject);
+  REQUIRE(v.reply);
+  CHECK(v.reply->code == "550");
+  CHECK(v.reply->xcode == "5.7.1");
+  CHECK(v.reply->text ==
+        "Your IP address 203.0.113.7 appears to be dynamically assigned (listed in pbl.test). "
+        "Please smarthost your mail through your ISP's mail server.");
+}
+
+TEST_CASE("an unlisted client, a list error code and a dead list all pass", "[policy][component]") {
+  test::FakeDnsServer server;
+  server.script("1.2.0.192.err.test", dns::RrType::A, test::Script::records({"127.255.255.254"}));
+  server.script("1.2.0.192.dead.test", dns::RrType::A, test::Script::of(Kind::Drop));
+  dns::UdpTransport t({{*dns::ServerAddress::parse(server.address())}});
+  policy::Transaction txn(config_with({"clean.test", "err.test", "dead.test"}, 1), client("192.0.2.1"), t);
+  const auto& v = txn.verdict();
+  CHECK(v.action == policy::Action::Accept);
+  REQUIRE(v.lists.size() == 3);
+  CHECK(v.lists[0].outcome.listing == dnsbl::Listing::NotListed);
+  CHECK(v.lists[1].outcome.listing == dnsbl::Listing::Unknown);
+  CHECK(v.lists[2].outcome.listing == dnsbl::Listing::Unknown);
+  CHECK(txn.elapsed_ms() < 1000);
+}
+
+TEST_CASE("on-dns-error tempfail defers when a failed list could have decided", "[policy][component]") {
+  test::FakeDnsServer server;
+  server.script("1.2.0.192.dead.test", dns::RrType::A, test::Script::of(Kind::ServFail));
+  dns::UdpTransport t({{*dns::ServerAddress::parse(server.address())}});
+  policy::Transaction txn(config_with({"dead.test"}, 1, config::DnsErrorAction::Tempfail), client("192.0.2.1"), t);
+  const auto& v = txn.verdict();
+  CHECK(v.action == policy::Action::Tempfail);
+  REQUIRE(v.reply);
+  CHECK(v.reply->code == "451");
+}
+
+TEST_CASE("lookups start at construction, so the verdict costs only what is left", "[policy][component]") {
+  test::FakeDnsServer server;
+  server.script("1.2.0.192.slow.test", dns::RrType::A, test::Script::records({"127.0.0.2"}).after(150ms));
+  dns::UdpTransport t({{*dns::ServerAddress::parse(server.address())}});
+  auto c = config::default_config();
+  c.dnsbls = {*dnsbl::ZoneSpec::parse("slow.test", nullptr)};
+  c.dns_timeout = util::Duration{2000ms};
+  policy::Transaction txn(std::make_shared<const config::Config>(c), client("192.0.2.1"), t);
+  std::this_thread::sleep_for(200ms);  // HELO, MAIL: the lookup finishes meanwhile
+  const auto before = dns::Clock::now();
+  CHECK(txn.verdict().action == policy::Action::Reject);
+  CHECK(std::chrono::duration<double, std::milli>(dns::Clock::now() - before).count() < 20);
+}

@@ -1,0 +1,66 @@
+#!/bin/bash
+# Real Postfix (a throwaway instance on loopback) -> real dynmilter -> real rbldnsd.
+# swaks replays any client address with XCLIENT; the reply each RCPT gets is what a sending
+# server would see (and put in its bounce).
+source "$(dirname "$0")/../lib.sh" "$@"
+require postfix postconf swaks rbldnsd drill
+[ "$(id -u)" -eq 0 ] || skip "a throwaway Postfix instance needs root"
+
+RBL_PORT=15311
+SMTP_PORT=12525           # dynmilter with a working list
+SMTP_PORT_ERR=12526       # dynmilter whose list answers 127.255.255.254
+SMTP_PORT_DEAD=12527      # dynmilter whose DNS server is dead
+MILTER=18911 MILTER_ERR=18912 MILTER_DEAD=18913
+
+start_rbldnsd $RBL_PORT
+start_dynmilter pbl $MILTER --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]' --dns-timeout 2s
+start_dynmilter err $MILTER_ERR --dns-server 127.0.0.1:$RBL_PORT --dnsbl err.test --dns-timeout 2s
+start_dynmilter dead $MILTER_DEAD --dns-server 127.0.0.1:9 --dnsbl pbl.test --dns-timeout 500ms
+
+# shellcheck source=postfix-instance.sh
+source "$TESTROOT/integration/postfix-instance.sh"
+postfix_instance "$WORK/postfix" \
+  "$SMTP_PORT inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER" \
+  "$SMTP_PORT_ERR inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER_ERR" \
+  "$SMTP_PORT_DEAD inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER_DEAD"
+
+smtp() {  # PORT ADDR NAME RCPT[,RCPT...]: one SMTP session up to RCPT, prints the transcript
+  swaks --server "127.0.0.1:$1" --xclient "ADDR=$2 NAME=$3" --from sender@client.example --to "$4" \
+    --quit-after RCPT --timeout 20 2>&1 || true
+}
+reply_to() {  # RCPT TRANSCRIPT: the server's reply line that follows "RCPT TO:<RCPT>"
+  printf '%s\n' "$2" | awk -v r="RCPT TO:<$1>" 'found { print; exit } index($0, r) { found = 1 }'
+}
+WANT_TEXT='550 5\.7\.1 Your IP address 203\.0\.113\.7 appears to be dynamically assigned \(listed in pbl\.test\)\. Please smarthost your mail through your ISP.s mail server\.'
+
+say "a listed client gets the smarthost text at RCPT"
+out=$(smtp $SMTP_PORT 203.0.113.7 dsl-203-0-113-7.pool.example user@example.org)
+check "listed client: 550 5.7.1 with the smarthost text, verbatim" "$out" "<\*\* +$WANT_TEXT"
+
+say "an unlisted client passes"
+out=$(smtp $SMTP_PORT 192.0.2.55 mx.example.com user@example.org)
+check "unlisted client: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
+
+say "postmaster@ passes from a listed client; another recipient in the same session is refused"
+out=$(smtp $SMTP_PORT 198.51.100.23 cable-23.example postmaster@example.org,user@example.org)
+check "postmaster@ from a listed client: 250" "$(reply_to postmaster@example.org "$out")" '<- +250'
+check "ordinary recipient in the same session: 550 5.7.1" "$(reply_to user@example.org "$out")" '<\*\* +550 5\.7\.1 Your IP address 198\.51\.100\.23'
+
+say "a whole message from an unlisted client is queued"
+out=$(swaks --server 127.0.0.1:$SMTP_PORT --xclient "ADDR=192.0.2.56 NAME=mail.example.net" \
+  --from sender@example.net --to user@example.org --timeout 20 2>&1 || true)
+check "unlisted client: message queued" "$out" '<- +250 2\.0\.0 Ok: queued'
+
+say "a list answering 127.255.255.254 rejects nobody"
+out=$(smtp $SMTP_PORT_ERR 203.0.113.7 dsl-203-0-113-7.pool.example user@example.org)
+check "error-code list: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
+
+say "a dead DNS server rejects nobody"
+out=$(smtp $SMTP_PORT_DEAD 203.0.113.7 dsl-203-0-113-7.pool.example user@example.org)
+check "dead DNS: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
+
+say "what the operator sees"
+check "Postfix logged the milter reject with the text" "$(cat "$WORK/postfix.log")" 'milter-reject: RCPT from .*203\.0\.113\.7.*550 5\.7\.1 Your IP address 203\.0\.113\.7'
+check "dynmilter logged the verdict" "$(cat "$WORK/pbl.log")" 'client=203\.0\.113\.7 name=dsl-203-0-113-7\.pool\.example list=pbl\.test:listed\(127\.0\.0\.10\) score=1 action=reject'
+for n in pbl err dead; do check_alive $n; done
+finish

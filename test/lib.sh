@@ -1,0 +1,96 @@
+# Shared helpers for the tests that run real servers on loopback (sourced, not run).
+# Usage in a test: source "$(dirname "$0")/../lib.sh" "$@"   ($1 = the build's bin directory)
+set -euo pipefail
+
+BIN=$(cd "${1:?usage: $0 BUILD_BIN_DIR}" && pwd)
+TESTROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+FIXTURES=$TESTROOT/fixtures
+WORK=$(mktemp -d /tmp/dynmilter-test.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+declare -A DAEMON_PID=()
+FAILED=0
+PASSED=0
+
+skip() { echo "SKIP: $*"; exit 77; }
+say() { echo "--- $*"; }
+
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ "$FAILED" -ne 0 ] || [ -n "${KEEP_WORK:-}" ]; then
+    echo "logs kept in $WORK"
+    for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "==== $f (last 30 lines)"; tail -n 30 "$f"; }; done
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+
+# check NAME GOT WANT_REGEX: one named assertion; keeps going so every failure is shown.
+check() {
+  local name=$1 got=$2 want=$3
+  if printf '%s' "$got" | grep -Eq -- "$want"; then
+    echo "ok: $name"
+    PASSED=$((PASSED + 1))
+  else
+    echo "FAILED: $name"
+    echo "   want (regex): $want"
+    echo "   got: $(printf '%s' "$got" | tr '\r' ' ' | tail -n 8)"
+    FAILED=$((FAILED + 1))
+  fi
+}
+
+# check_alive NAME: the dynmilter started as NAME has not died (no crash on anything it was sent).
+check_alive() {
+  local state=dead
+  kill -0 "${DAEMON_PID[$1]}" 2>/dev/null && state=alive
+  check "dynmilter '$1' still running" "$state" '^alive$'
+}
+
+finish() {
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+}
+
+require() {
+  local c
+  for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (scripts/test-all installs it)"; done
+}
+
+wait_tcp() {  # PORT [TRIES]: until something listens on 127.0.0.1:PORT
+  local port=$1 tries=${2:-100}
+  while ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    tries=$((tries - 1))
+    [ "$tries" -gt 0 ] || { echo "nothing listens on port $port"; return 1; }
+    sleep 0.1
+  done
+}
+
+# start_rbldnsd PORT: serves pbl.test (IPv4 and IPv6 data) and err.test from test/fixtures.
+start_rbldnsd() {
+  local port=$1
+  cp "$FIXTURES"/*.ip4set "$FIXTURES"/*.ip6trie "$WORK"/
+  chmod 644 "$WORK"/*.ip4set "$WORK"/*.ip6trie
+  rbldnsd -n -u nobody -b "127.0.0.1/$port" -t 300 \
+    pbl.test:ip4set:"$WORK/pbl.test.ip4set" pbl.test:ip6trie:"$WORK/pbl.test.ip6trie" \
+    err.test:ip4set:"$WORK/err.test.ip4set" >"$WORK/rbldnsd.log" 2>&1 &
+  PIDS+=($!)
+  local tries=50
+  until drill -p "$port" @127.0.0.1 2.0.0.127.pbl.test A 2>/dev/null | grep -q '127.0.0.11'; do
+    tries=$((tries - 1))
+    [ "$tries" -gt 0 ] || { echo "rbldnsd did not start"; cat "$WORK/rbldnsd.log"; return 1; }
+    sleep 0.1
+  done
+}
+
+# start_dynmilter NAME PORT ARGS...: the real daemon in the foreground, logging to $WORK/NAME.log.
+start_dynmilter() {
+  local name=$1 port=$2
+  shift 2
+  "$BIN/dynmilter" --foreground --socket "inet:$port@127.0.0.1" "$@" >"$WORK/$name.log" 2>&1 &
+  PIDS+=($!)
+  DAEMON_PID[$name]=$!
+  wait_tcp "$port" || { cat "$WORK/$name.log"; return 1; }
+}

@@ -1,0 +1,133 @@
+// The option table: command line, config file (errors name file:line), precedence, print-back.
+#include "config/options.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <unistd.h>
+
+using namespace dyn::config;
+
+namespace {
+Invocation parse(std::vector<std::string> args, unsigned scope = kDaemon) {
+  args.insert(args.begin(), "dynmilter");
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  return parse_invocation(static_cast<int>(argv.size()), argv.data(), scope);
+}
+
+struct TempFile {
+  std::string path;
+  explicit TempFile(const std::string& text) {
+    char name[] = "/tmp/dynmilter-test-XXXXXX";
+    const int fd = ::mkstemp(name);
+    ::close(fd);
+    path = name;
+    std::ofstream(path) << text;
+  }
+  ~TempFile() { ::unlink(path.c_str()); }
+};
+
+std::string error_of(std::vector<std::string> args, unsigned scope = kDaemon) {
+  try {
+    parse(std::move(args), scope);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("defaults: the Spamhaus PBL codes of zen, no SORBS, private networks exempt", "[config]") {
+  auto inv = parse({"--dns-server", "127.0.0.1"});
+  const auto& c = inv.config;
+  REQUIRE(c.dnsbls.size() == 1);
+  CHECK(c.dnsbls[0].to_string() == "zen.spamhaus.org=127.0.0.[10..11]");
+  CHECK(c.threshold == 1);
+  CHECK(c.socket == "inet:8894@127.0.0.1");
+  CHECK(c.dns_timeout.value < std::chrono::seconds(10));  // below Sendmail's milter timeout
+  CHECK(c.on_dns_error == DnsErrorAction::Accept);
+  CHECK(c.exempt_networks.size() == 8);
+  const auto text = format_config(c, kDaemon);
+  CHECK(text.find("sorbs") == std::string::npos);
+}
+
+TEST_CASE("repeatable options collect; the command line replaces the defaults", "[config]") {
+  auto inv = parse({"--dnsbl", "a.test*2", "--dnsbl=b.test=127.0.0.[2..3]", "--threshold", "2", "--dns-server",
+                    "127.0.0.1:5300", "--dns-server", "[::1]:53", "--dns-timeout", "1500ms"});
+  REQUIRE(inv.config.dnsbls.size() == 2);
+  CHECK(inv.config.dnsbls[1].zone == "b.test");
+  REQUIRE(inv.config.dns_servers.size() == 2);
+  CHECK(inv.config.dns_servers[0].port == 5300);
+  CHECK(inv.config.dns_servers[1].ip.to_string() == "::1");
+  CHECK(inv.config.dns_timeout.value == std::chrono::milliseconds(1500));
+}
+
+TEST_CASE("bad command-line values are one-line errors naming the option", "[config]") {
+  CHECK(error_of({"--dnsbl", "x.test*y"}).find("--dnsbl") != std::string::npos);
+  CHECK(error_of({"--threshold", "0"}).find("threshold must be positive") != std::string::npos);
+  CHECK(error_of({"--exempt-network", "10.0.0.1/8"}).find("host bits") != std::string::npos);
+  CHECK(error_of({"--dns-server", "nameserver"}).find("--dns-server") != std::string::npos);
+  CHECK(error_of({"--dns-timeout", "soon"}).find("--dns-timeout") != std::string::npos);
+  CHECK(error_of({"--on-dns-error", "reject"}).find("accept or tempfail") != std::string::npos);
+  CHECK(error_of({"--thresh", "2"}).find("unrecognised") != std::string::npos);  // no prefix guessing
+  CHECK(error_of({"--dnsbl", "a.test*1", "--threshold", "3"}).find("can never be reached") != std::string::npos);
+  CHECK(error_of({"--socket", "x"}, kCheck).find("unrecognised") != std::string::npos);  // daemon-only
+}
+
+TEST_CASE("a config file uses the same names; the command line wins", "[config]") {
+  TempFile f(
+      "# comment\n"
+      "\n"
+      "dnsbl = a.test*2\n"
+      "dnsbl = b.test\n"
+      "threshold = 3\n"
+      "foreground\n"
+      "reply-text = \"Blocked {ip}\"\n"
+      "dns-server = 127.0.0.1:5300\n");
+  auto inv = parse({"-c", f.path});
+  CHECK(inv.config.dnsbls.size() == 2);
+  CHECK(inv.config.threshold == 3);
+  CHECK(inv.config.foreground);
+  CHECK(inv.config.reply_text.text() == "Blocked {ip}");
+  inv = parse({"-c", f.path, "--threshold", "2"});
+  CHECK(inv.config.threshold == 2);
+}
+
+TEST_CASE("config file errors name the file and the line", "[config]") {
+  struct Case { const char* text; const char* want; };
+  const Case cases[] = {
+      {"threshold = 2\nbogus = 1\n", ":2: unknown option 'bogus'"},
+      {"dnsbl = a.test\n\n\ndnsbl = b.test*x\n", ":4: invalid value 'b.test*x' for --dnsbl"},
+      {"threshold = 1\nthreshold = 2\n", ":2: option 'threshold' given twice (first on line 1)"},
+      {"reply-text = {nope}\n", ":1: invalid value '{nope}' for --reply-text"},
+      {"print-config\n", ":1: unknown option 'print-config'"},  // command line only
+      {"socket = inet:1@127.0.0.1\n", ":1: unknown option 'socket'"},
+  };
+  for (const auto& k : cases) {
+    TempFile f(k.text);
+    const auto scope = std::string(k.text).rfind("socket", 0) == 0 ? kCheck : kDaemon;
+    const auto err = error_of({"-c", f.path}, scope);
+    INFO("got: " << err);
+    CHECK(err.find(f.path + k.want) == 0);
+  }
+  CHECK(error_of({"-c", "/nonexistent/dynmilter.conf"}).find("cannot read") != std::string::npos);
+}
+
+TEST_CASE("print-config output is itself a valid config file giving the same configuration", "[config]") {
+  auto first = parse({"--dnsbl", "a.test=127.0.0.[2..3]*2", "--dnsbl", "b.test", "--threshold", "2",
+                      "--dns-server", "127.0.0.1:5300", "--on-dns-error", "tempfail"});
+  TempFile f(format_config(first.config, kDaemon));
+  auto second = parse({"-c", f.path});
+  CHECK(format_config(second.config, kDaemon) == format_config(first.config, kDaemon));
+}
+
+TEST_CASE("every option appears in --help", "[config]") {
+  for (unsigned scope : {kDaemon, kCheck}) {
+    const auto help = help_text(scope);
+    for (const auto& o : options(scope)) {
+      INFO(o.name);
+      CHECK(help.find("--" + o.name) != std::string::npos);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+// plan() and decide() as pure functions: which questions, which verdict, for given answers.
+#include "config/options.hpp"
+#include "policy/policy.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace dyn;
+
+namespace {
+config::Config with_lists(std::vector<std::string> lists, int threshold) {
+  auto c = config::default_config();
+  c.dnsbls.clear();
+  for (const auto& l : lists) c.dnsbls.push_back(*dnsbl::ZoneSpec::parse(l, nullptr));
+  c.threshold = threshold;
+  return c;
+}
+dns::Answer listed(const char* code) {
+  return dns::Answer{dns::Status::Ok, {dns::Record{dns::RrType::A, 60, code}}, 0, ""};
+}
+dns::Answer nx() { return dns::Answer{dns::Status::NxDomain, {}, 0, ""}; }
+dns::Answer timeout() { return dns::Answer::failure(dns::Status::Timeout, "t"); }
+policy::ClientFacts client(const char* ip, const char* name = "x.example") { return {net::IpAddress::parse(ip), name}; }
+}  // namespace
+
+TEST_CASE("plan asks every list about the client; exempt and address-less clients ask nothing", "[policy]") {
+  auto c = with_lists({"a.test", "b.test*2"}, 1);
+  auto qs = policy::plan(c, client("203.0.113.7"));
+  REQUIRE(qs.size() == 2);
+  CHECK(qs[0].name == "7.113.0.203.a.test");
+  CHECK(qs[1].name == "7.113.0.203.b.test");
+  CHECK(qs[0].type == dns::RrType::A);
+  CHECK(policy::plan(c, client("127.0.0.1")).empty());
+  CHECK(policy::plan(c, client("192.168.1.20")).empty());
+  CHECK(policy::plan(c, client("fd00::1")).empty());
+  CHECK(policy::plan(c, policy::ClientFacts{std::nullopt, "unknown"}).empty());
+}
+
+TEST_CASE("weights add up; reject at the threshold", "[policy]") {
+  auto c = with_lists({"a.test*2", "b.test*2", "allow.test*-3"}, 4);
+  struct Case { std::vector<dns::Answer> answers; int score; policy::Action action; };
+  const Case cases[] = {
+      {{listed("127.0.0.2"), nx(), nx()}, 2, policy::Action::Accept},
+      {{listed("127.0.0.2"), listed("127.0.0.2"), nx()}, 4, policy::Action::Reject},
+      {{listed("127.0.0.2"), listed("127.0.0.2"), listed("127.0.0.2")}, 1, policy::Action::Accept},  // allowlisted
+      {{listed("127.0.0.2"), listed("127.255.255.254"), nx()}, 2, policy::Action::Accept},  // error code adds nothing
+  };
+  for (const auto& k : cases) {
+    auto v = policy::decide(c, client("203.0.113.7"), k.answers);
+    CHECK(v.score == k.score);
+    CHECK(v.action == k.action);
+    CHECK(v.basis == policy::Basis::Scored);
+  }
+}
+
+TEST_CASE("the reject reply names the address and the lists that listed it", "[policy]") {
+  auto c = with_lists({"a.test", "b.test"}, 1);
+  auto v = policy::decide(c, client("203.0.113.7"), {listed("127.0.0.10"), listed("127.0.0.11")});
+  REQUIRE(v.action == policy::Action::Reject);
+  REQUIRE(v.reply);
+  CHECK(v.reply->text ==
+        "Your IP address 203.0.113.7 appears to be dynamically assigned (listed in a.test, b.test). "
+        "Please smarthost your mail through your ISP's mail server.");
+}
+
+TEST_CASE("a lookup failure never rejects; tempfail only when configured and it could matter", "[policy]") {
+  auto c = with_lists({"a.test", "b.test"}, 2);
+  auto v = policy::decide(c, client("203.0.113.7"), {listed("127.0.0.2"), timeout()});
+  CHECK(v.action == policy::Action::Accept);
+  c.on_dns_error = config::DnsErrorAction::Tempfail;
+  v = policy::decide(c, client("203.0.113.7"), {listed("127.0.0.2"), timeout()});
+  CHECK(v.action == policy::Action::Tempfail);
+  REQUIRE(v.reply);
+  CHECK(v.reply->code == "451");
+  // Both failed would reach 2, but a list's error *code* (not a failure) does not defer.
+  v = policy::decide(c, client("203.0.113.7"), {listed("127.0.0.2"), listed("127.255.255.254")});
+  CHECK(v.action == policy::Action::Accept);
+  // The failed list could not have reached the threshold: no reason to defer.
+  c = with_lists({"a.test", "b.test"}, 3);
+  c.dnsbls[0].weight = 1;
+  c.dnsbls[1].weight = 1;
+  c.threshold = 2;
+  c.on_dns_error = config::DnsErrorAction::Tempfail;
+  v = policy::decide(c, client("203.0.113.7"), {nx(), timeout()});
+  CHECK(v.action == policy::Action::Accept);
+}
+
+TEST_CASE("exempt networks and missing addresses pass with a note", "[policy]") {
+  auto c = with_lists({"a.test"}, 1);
+  auto v = policy::decide(c, client("10.1.2.3"), {});
+  CHECK(v.action == policy::Action::Accept);
+  CHECK(v.basis == policy::Basis::ExemptNetwork);
+  v = policy::decide(c, policy::ClientFacts{std::nullopt, ""}, {});
+  CHECK(v.action == policy::Action::Accept);
+  CHECK(v.basis == policy::Basis::NoAddress);
+  CHECK_FALSE(v.note.empty());
+  // Missing answers (a caller bug) count as timeouts, never as listings.
+  v = policy::decide(c, client("203.0.113.7"), {});
+  CHECK(v.action == policy::Action::Accept);
+}
+
+TEST_CASE("postmaster and abuse of any domain are role recipients", "[policy]") {
+  for (const char* r : {"<postmaster@example.org>", "postmaster@example.org", "<Postmaster>", "POSTMASTER",
+                        "<abuse@mx.example.net>", "abuse"})
+    CHECK(policy::is_role_recipient(r));
+  for (const char* r : {"<user@example.org>", "<postmaster.x@example.org>", "<notabuse@example.org>", "<>", ""})
+    CHECK_FALSE(policy::is_role_recipient(r));
+}
+
+TEST_CASE("the log line carries client, name, each list, score, action and time", "[policy]") {
+  auto c = with_lists({"a.test", "b.test"}, 1);
+  auto f = client("203.0.113.7", "dsl-7.pool.example");
+  auto v = policy::decide(c, f, {listed("127.0.0.11"), timeout()});
+  const auto line = policy::log_line(f, v, 12.34);
+  CHECK(line.find("client=203.0.113.7") != std::string::npos);
+  CHECK(line.find("name=dsl-7.pool.example") != std::string::npos);
+  CHECK(line.find("list=a.test:listed(127.0.0.11)") != std::string::npos);
+  CHECK(line.find("list=b.test:unknown") != std::string::npos);
+  CHECK(line.find("score=1 action=reject") != std::string::npos);
+  CHECK(line.find("elapsed=12.3ms") != std::string::npos);
+}

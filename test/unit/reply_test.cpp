@@ -1,0 +1,56 @@
+// SMTP replies: whatever the template or the client's data, the reply stays valid.
+#include "policy/smtp_reply.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace dyn::policy;
+
+TEST_CASE("SmtpReply::make validates code, enhanced code and text", "[reply]") {
+  CHECK(SmtpReply::make("550", "5.7.1", "go away", nullptr));
+  CHECK(SmtpReply::make("451", "4.7.1", "later", nullptr));
+  struct Bad { const char* code; const char* xcode; std::string text; };
+  const Bad bad[] = {
+      {"250", "2.0.0", "ok"},     {"55", "5.7.1", "x"},        {"550", "4.7.1", "x"},  // class mismatch
+      {"550", "5.7", "x"},        {"550", "5.7.1.2", "x"},     {"550", "5.x.1", "x"},
+      {"550", "5.7.1", ""},       {"550", "5.7.1", "a\r\nb"},  {"550", "5.7.1", "caf\xc3\xa9"},
+      {"550", "5.7.1", std::string(600, 'a')},
+  };
+  for (const auto& b : bad) {
+    INFO(b.code << " " << b.xcode << " " << b.text.substr(0, 20));
+    std::string why;
+    CHECK_FALSE(SmtpReply::make(b.code, b.xcode, b.text, &why));
+    CHECK_FALSE(why.empty());
+  }
+}
+
+TEST_CASE("percent signs are doubled for smfi_setreply", "[reply]") {
+  CHECK(escape_percent("100% sure") == "100%% sure");
+  CHECK(escape_percent("%s%n") == "%%s%%n");
+  CHECK(escape_percent("plain") == "plain");
+}
+
+TEST_CASE("untrusted text is made printable and bounded", "[reply]") {
+  CHECK(sanitize_reply_text("host\r\n550 injected") == "host??550 injected");
+  CHECK(sanitize_reply_text("b\xc3\xbcro.example") == "b??ro.example");
+  CHECK(sanitize_reply_text(std::string(1000, 'x')).size() == 200);
+}
+
+TEST_CASE("templates check their placeholders when parsed", "[reply]") {
+  std::string why;
+  CHECK(ReplyTemplate::parse("Your IP {ip} ({hostname}) is in {list}, score {score}", &why));
+  CHECK_FALSE(ReplyTemplate::parse("Your IP {addr}", &why));
+  CHECK(why.find("{addr}") != std::string::npos);
+  CHECK_FALSE(ReplyTemplate::parse("Your IP {ip", &why));
+  CHECK_FALSE(ReplyTemplate::parse("", &why));
+  CHECK_FALSE(ReplyTemplate::parse("line\nbreak", &why));
+}
+
+TEST_CASE("rendering inserts sanitised values; CR/LF and % cannot break the reply", "[reply]") {
+  auto t = ReplyTemplate::parse("IP {ip} name {hostname} in {list}", nullptr);
+  REQUIRE(t);
+  const auto text = t->render({{"ip", "203.0.113.7"}, {"hostname", "evil\r\n250 OK %s"}, {"list", "pbl.test"}});
+  CHECK(text == "IP 203.0.113.7 name evil??250 OK %s in pbl.test");
+  auto reply = SmtpReply::make("550", "5.7.1", text, nullptr);
+  REQUIRE(reply);
+  CHECK(escape_percent(reply->text) == "IP 203.0.113.7 name evil??250 OK %%s in pbl.test");
+}
