@@ -11,7 +11,7 @@ const policy::Verdict* Session::verdict_for(std::string_view recipient) {
   if (policy::is_role_recipient(recipient)) return nullptr;
   if (!transaction_.decided()) {
     const auto& v = transaction_.verdict();
-    log::info("{}", policy::log_line(transaction_.facts(), v, transaction_.elapsed_ms()));
+    log::info("{}", policy::log_line(transaction_.facts(), v, transaction_.elapsed_ms(), transaction_.waited_ms()));
   }
   return &transaction_.verdict();
 }

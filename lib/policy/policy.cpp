@@ -98,7 +98,7 @@ bool is_role_recipient(std::string_view recipient) {
   return local == "postmaster" || local == "abuse";
 }
 
-std::string log_line(const ClientFacts& facts, const Verdict& verdict, double elapsed_ms) {
+std::string log_line(const ClientFacts& facts, const Verdict& verdict, double elapsed_ms, double waited_ms) {
   std::string out = fmt::format("client={} name={}", facts.ip ? facts.ip->to_string() : "none",
                                 facts.hostname.empty() ? "-" : sanitize_reply_text(facts.hostname, 255));
   for (const auto& l : verdict.lists) {
@@ -114,7 +114,7 @@ std::string log_line(const ClientFacts& facts, const Verdict& verdict, double el
   for (const auto& l : verdict.lists)
     if (!l.outcome.reason.empty() && l.outcome.listing == dnsbl::Listing::Unknown)
       out += fmt::format(" error[{}]=\"{}\"", l.zone, l.outcome.reason);
-  out += fmt::format(" elapsed={:.1f}ms", elapsed_ms);
+  out += fmt::format(" elapsed={:.1f}ms waited={:.1f}ms", elapsed_ms, waited_ms);
   return out;
 }
 

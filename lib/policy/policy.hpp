@@ -53,7 +53,8 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
 // "postmaster", "<Postmaster@any.domain>" and the same for abuse, case-insensitively.
 bool is_role_recipient(std::string_view recipient);
 
-// One line for the log: client, name, each list's outcome, score, action, elapsed milliseconds.
-std::string log_line(const ClientFacts& facts, const Verdict& verdict, double elapsed_ms);
+// One line for the log: client, name, each list's outcome, score, action, and two times in
+// milliseconds: from CONNECT to the decision, and how long the RCPT waited for DNS.
+std::string log_line(const ClientFacts& facts, const Verdict& verdict, double elapsed_ms, double waited_ms);
 
 }  // namespace dyn::policy

@@ -13,10 +13,12 @@ Transaction::Transaction(std::shared_ptr<const config::Config> config, ClientFac
 
 const Verdict& Transaction::verdict() {
   if (!verdict_) {
+    const auto asked = dns::Clock::now();
     std::vector<dns::Answer> answers;
     if (batch_) answers = batch_->wait_until(deadline_);
     verdict_ = decide(*config_, facts_, answers);
     decided_at_ = dns::Clock::now();
+    waited_ = decided_at_ - asked;
   }
   return *verdict_;
 }
@@ -25,5 +27,7 @@ double Transaction::elapsed_ms() const {
   const auto end = verdict_ ? decided_at_ : dns::Clock::now();
   return std::chrono::duration<double, std::milli>(end - started_).count();
 }
+
+double Transaction::waited_ms() const { return std::chrono::duration<double, std::milli>(waited_).count(); }
 
 }  // namespace dyn::policy

@@ -22,6 +22,7 @@ class Transaction {
   const ClientFacts& facts() const { return facts_; }
   const config::Config& config() const { return *config_; }
   double elapsed_ms() const;  // from CONNECT to the decision
+  double waited_ms() const;   // how long verdict() blocked: the delay added to the SMTP dialogue
 
  private:
   std::shared_ptr<const config::Config> config_;
@@ -31,6 +32,7 @@ class Transaction {
   std::shared_ptr<dns::Batch> batch_;
   std::optional<Verdict> verdict_;
   dns::Clock::time_point decided_at_{};
+  dns::Clock::duration waited_{};
 };
 
 }  // namespace dyn::policy

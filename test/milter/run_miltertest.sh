@@ -32,7 +32,7 @@ check "dead DNS costs at most the deadline per session (${elapsed_ms} ms for 7)"
 
 say "the log has one verdict line per decided session, with lists, score, action and time"
 log=$(cat "$WORK/pbl.log")
-check "verdict line for a listed client" "$log" 'client=203\.0\.113\.7 name=dsl-203-0-113-7\.pool\.example list=pbl\.test:listed\(127\.0\.0\.10\) score=1 action=reject elapsed=[0-9.]+ms'
+check "verdict line for a listed client" "$log" 'client=203\.0\.113\.7 name=dsl-203-0-113-7\.pool\.example list=pbl\.test:listed\(127\.0\.0\.10\) score=1 action=reject elapsed=[0-9.]+ms waited=[0-9.]+ms'
 check "verdict line for an unlisted client" "$log" 'client=192\.0\.2\.55 .*list=pbl\.test:not-listed score=0 action=accept'
 check "address-less client passes with a reason" "$log" 'client=none .*action=accept note="no IP address'
 check "hostile name logged harmlessly" "$log" 'client=203\.0\.113\.9 name=evil\?\?250 ok %s%n'

@@ -110,11 +110,11 @@ TEST_CASE("the log line carries client, name, each list, score, action and time"
   auto c = with_lists({"a.test", "b.test"}, 1);
   auto f = client("203.0.113.7", "dsl-7.pool.example");
   auto v = policy::decide(c, f, {listed("127.0.0.11"), timeout()});
-  const auto line = policy::log_line(f, v, 12.34);
+  const auto line = policy::log_line(f, v, 12.34, 0.5);
   CHECK(line.find("client=203.0.113.7") != std::string::npos);
   CHECK(line.find("name=dsl-7.pool.example") != std::string::npos);
   CHECK(line.find("list=a.test:listed(127.0.0.11)") != std::string::npos);
   CHECK(line.find("list=b.test:unknown") != std::string::npos);
   CHECK(line.find("score=1 action=reject") != std::string::npos);
-  CHECK(line.find("elapsed=12.3ms") != std::string::npos);
+  CHECK(line.find("elapsed=12.3ms waited=0.5ms") != std::string::npos);
 }
