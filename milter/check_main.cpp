@@ -81,6 +81,10 @@ int main(int argc, char** argv) {
     std::cout << config::format_config(inv.config, config::kCheck);
     return 0;
   }
+  if (inv.sample_config) {
+    std::cout << config::sample_config(config::kCheck);
+    return 0;
+  }
   try {
     return check(inv);
   } catch (const std::exception& e) {

@@ -102,6 +102,10 @@ int main(int argc, char** argv) {
     std::cout << dyn::config::format_config(inv.config, dyn::config::kDaemon);
     return 0;
   }
+  if (inv.sample_config) {
+    std::cout << dyn::config::sample_config(dyn::config::kDaemon);
+    return 0;
+  }
   try {
     return run(inv);
   } catch (const std::exception& e) {

@@ -29,6 +29,7 @@ struct Invocation {
   bool help = false;
   bool version = false;
   bool print_config = false;
+  bool sample_config = false;
   std::string config_path;              // empty: no config file
   std::vector<std::string> positional;  // dynmilter-check: ADDRESS [NAME]
 };
@@ -40,6 +41,8 @@ Invocation parse_invocation(int argc, const char* const* argv, unsigned scope);
 std::string help_text(unsigned scope);
 // The effective configuration in config-file syntax (what --print-config prints).
 std::string format_config(const Config& config, unsigned scope);
+// A commented config file with every option at its default (packaging/dynmilter.conf).
+std::string sample_config(unsigned scope);
 
 struct OptionInfo {
   std::string name;

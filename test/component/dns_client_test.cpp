@@ -145,7 +145,7 @@ TEST_CASE("six lists that each take 100 ms are answered together in about 100 ms
   CHECK(took < 400);  // one after another would take 600 ms
 }
 
-TEST_CASE("a batch returns what it has at its deadline; slow answers become Timeout", "[dns][component]") {
+TEST_CASE("a batch returns what it has at its deadline, slow answers become Timeout", "[dns][component]") {
   test::FakeDnsServer server;
   server.script("fast.test", dns::RrType::A, test::Script::records({"127.0.0.2"}));
   server.script("slow.test", dns::RrType::A, test::Script::records({"127.0.0.2"}).after(2000ms));

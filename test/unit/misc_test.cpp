@@ -45,7 +45,7 @@ TEST_CASE("DNS server addresses with and without ports", "[dns]") {
   }
 }
 
-TEST_CASE("resolv.conf nameserver lines are read; other lines and scoped addresses skipped", "[dns]") {
+TEST_CASE("resolv.conf nameserver lines are read, other lines and scoped addresses skipped", "[dns]") {
   const std::string path = "/tmp/dynmilter-test-resolv.conf";
   std::ofstream(path) << "# comment\nsearch example\nnameserver 192.0.2.1\nnameserver fe80::1%eth0\n"
                          "nameserver   2001:db8::1  \noptions ndots:2\nnameserver bogus\n";

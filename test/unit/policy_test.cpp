@@ -22,7 +22,7 @@ dns::Answer timeout() { return dns::Answer::failure(dns::Status::Timeout, "t"); 
 policy::ClientFacts client(const char* ip, const char* name = "x.example") { return {net::IpAddress::parse(ip), name}; }
 }  // namespace
 
-TEST_CASE("plan asks every list about the client; exempt and address-less clients ask nothing", "[policy]") {
+TEST_CASE("plan asks every list about the client, exempt and address-less clients ask nothing", "[policy]") {
   auto c = with_lists({"a.test", "b.test*2"}, 1);
   auto qs = policy::plan(c, client("203.0.113.7"));
   REQUIRE(qs.size() == 2);
@@ -35,7 +35,7 @@ TEST_CASE("plan asks every list about the client; exempt and address-less client
   CHECK(policy::plan(c, policy::ClientFacts{std::nullopt, "unknown"}).empty());
 }
 
-TEST_CASE("weights add up; reject at the threshold", "[policy]") {
+TEST_CASE("weights add up, reject at the threshold", "[policy]") {
   auto c = with_lists({"a.test*2", "b.test*2", "allow.test*-3"}, 4);
   struct Case { std::vector<dns::Answer> answers; int score; policy::Action action; };
   const Case cases[] = {
@@ -62,7 +62,7 @@ TEST_CASE("the reject reply names the address and the lists that listed it", "[p
         "Please smarthost your mail through your ISP's mail server.");
 }
 
-TEST_CASE("a lookup failure never rejects; tempfail only when configured and it could matter", "[policy]") {
+TEST_CASE("a lookup failure never rejects, tempfail only when configured and it could matter", "[policy]") {
   auto c = with_lists({"a.test", "b.test"}, 2);
   auto v = policy::decide(c, client("203.0.113.7"), {listed("127.0.0.2"), timeout()});
   CHECK(v.action == policy::Action::Accept);

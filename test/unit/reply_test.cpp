@@ -45,7 +45,7 @@ TEST_CASE("templates check their placeholders when parsed", "[reply]") {
   CHECK_FALSE(ReplyTemplate::parse("line\nbreak", &why));
 }
 
-TEST_CASE("rendering inserts sanitised values; CR/LF and % cannot break the reply", "[reply]") {
+TEST_CASE("rendering inserts sanitised values, CR/LF and % cannot break the reply", "[reply]") {
   auto t = ReplyTemplate::parse("IP {ip} name {hostname} in {list}", nullptr);
   REQUIRE(t);
   const auto text = t->render({{"ip", "203.0.113.7"}, {"hostname", "evil\r\n250 OK %s"}, {"list", "pbl.test"}});

@@ -77,7 +77,7 @@ TEST_CASE("an A reply decodes with ID, question, values and TTL", "[wire]") {
   CHECK(r->answer.records[0].ttl == 3600);
 }
 
-TEST_CASE("records for other names are not taken; a CNAME chain is followed", "[wire]") {
+TEST_CASE("records for other names are not taken, a CNAME chain is followed", "[wire]") {
   Bytes b = header(1, 1, 3);
   question(b, "q.test", 1);
   a_record(b, "unrelated.test", 60, {127, 0, 0, 2});

@@ -1,0 +1,55 @@
+// Documentation tells the truth about every option: each option of the table appears in its
+// man page, and packaging/dynmilter.conf is exactly what the table generates.
+#include "config/options.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using namespace dyn::config;
+
+namespace {
+std::string read(const std::string& relative) {
+  std::ifstream in(std::string(DYNMILTER_SOURCE_DIR) + "/" + relative);
+  REQUIRE(in);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+// roff writes "--dns-server" as "\-\-dns\-server".
+std::string unroff(std::string s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size() && s[i + 1] == '-') continue;
+    out += s[i];
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("every daemon option is in dynmilter(8), every check option in dynmilter-check(1)", "[docs]") {
+  const auto daemon_page = unroff(read("man/dynmilter.8"));
+  for (const auto& o : options(kDaemon)) {
+    INFO("dynmilter(8) misses --" << o.name);
+    CHECK(daemon_page.find("--" + o.name) != std::string::npos);
+  }
+  const auto check_page = unroff(read("man/dynmilter-check.1"));
+  for (const auto& o : options(kCheck)) {
+    INFO("dynmilter-check(1) misses --" << o.name);
+    CHECK(check_page.find("--" + o.name) != std::string::npos);
+  }
+}
+
+TEST_CASE("packaging/dynmilter.conf is the generated sample with every option", "[docs]") {
+  // Regenerate with: build/bin/dynmilter --sample-config > packaging/dynmilter.conf
+  const auto committed = read("packaging/dynmilter.conf");
+  CHECK(committed == sample_config(kDaemon));
+  for (const auto& o : options(kDaemon)) {
+    if (o.name == "help" || o.name == "version" || o.name == "config" || o.name == "print-config" ||
+        o.name == "sample-config")
+      continue;
+    INFO(o.name);
+    CHECK(committed.find("\n#" + o.name + " =") != std::string::npos);
+  }
+}
