@@ -58,6 +58,11 @@ int check(const config::Invocation& inv) {
 
 }  // namespace
 
+constexpr const char* kUsage =
+    "Usage: dynmilter-check [OPTIONS] ADDRESS [NAME]\n"
+    "Checks one client address against every configured list, as dynmilter would, and explains the verdict.\n"
+    "Exit status: 0 pass, 1 would reject or defer, 2 error.\n";
+
 int main(int argc, char** argv) {
   config::Invocation inv;
   try {
@@ -66,25 +71,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "dynmilter-check: %s\n", e.what());
     return 2;
   }
-  if (inv.help) {
-    std::cout << "Usage: dynmilter-check [OPTIONS] ADDRESS [NAME]\n"
-                 "Checks one client address against every configured list, as dynmilter would, and explains the verdict.\n"
-                 "Exit status: 0 pass, 1 would reject or defer, 2 error.\n\n"
-              << config::help_text(config::kCheck);
-    return 0;
-  }
-  if (inv.version) {
-    std::cout << "dynmilter-check " << DYNMILTER_VERSION << "\n";
-    return 0;
-  }
-  if (inv.print_config) {
-    std::cout << config::format_config(inv.config, config::kCheck);
-    return 0;
-  }
-  if (inv.sample_config) {
-    std::cout << config::sample_config(config::kCheck);
-    return 0;
-  }
+  if (config::print_requested_info(inv, config::kCheck, kUsage, "dynmilter-check", std::cout)) return 0;
   try {
     return check(inv);
   } catch (const std::exception& e) {

@@ -79,6 +79,11 @@ int run(const config::Invocation& inv) {
 
 }  // namespace
 
+constexpr const char* kUsage =
+    "Usage: dynmilter [OPTIONS]\n"
+    "A milter that refuses mail sent straight from dynamically assigned IP addresses,\n"
+    "at RCPT time, with a reply that tells the sender to use its provider's smarthost.\n";
+
 int main(int argc, char** argv) {
   dyn::config::Invocation inv;
   try {
@@ -87,25 +92,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "dynmilter: %s\n", e.what());
     return 2;
   }
-  if (inv.help) {
-    std::cout << "Usage: dynmilter [OPTIONS]\n"
-                 "A milter that refuses mail sent straight from dynamically assigned IP addresses,\n"
-                 "at RCPT time, with a reply that tells the sender to use its provider's smarthost.\n\n"
-              << dyn::config::help_text(dyn::config::kDaemon);
-    return 0;
-  }
-  if (inv.version) {
-    std::cout << "dynmilter " << DYNMILTER_VERSION << "\n";
-    return 0;
-  }
-  if (inv.print_config) {
-    std::cout << dyn::config::format_config(inv.config, dyn::config::kDaemon);
-    return 0;
-  }
-  if (inv.sample_config) {
-    std::cout << dyn::config::sample_config(dyn::config::kDaemon);
-    return 0;
-  }
+  if (dyn::config::print_requested_info(inv, dyn::config::kDaemon, kUsage, "dynmilter", std::cout)) return 0;
   try {
     return run(inv);
   } catch (const std::exception& e) {

@@ -233,6 +233,16 @@ std::string help_text(unsigned scope) {
   return out.str();
 }
 
+bool print_requested_info(const Invocation& inv, unsigned scope, std::string_view usage, std::string_view program,
+                          std::ostream& out) {
+  if (inv.help) out << usage << "\n" << help_text(scope);
+  else if (inv.version) out << program << " " << DYNMILTER_VERSION << "\n";
+  else if (inv.print_config) out << format_config(inv.config, scope);
+  else if (inv.sample_config) out << sample_config(scope);
+  else return false;
+  return true;
+}
+
 std::string format_config(const Config& config, unsigned scope) {
   std::string out;
   for (const auto& d : table()) {

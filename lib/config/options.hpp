@@ -5,6 +5,7 @@
 
 #include "config/config.hpp"
 
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -39,6 +40,11 @@ struct Invocation {
 Invocation parse_invocation(int argc, const char* const* argv, unsigned scope);
 
 std::string help_text(unsigned scope);
+
+// Handles --help, --version, --print-config and --sample-config: prints to `out` and returns
+// true when one was asked for (the program then exits 0).
+bool print_requested_info(const Invocation& inv, unsigned scope, std::string_view usage, std::string_view program,
+                          std::ostream& out);
 // The effective configuration in config-file syntax (what --print-config prints).
 std::string format_config(const Config& config, unsigned scope);
 // A commented config file with every option at its default (packaging/dynmilter.conf).
