@@ -36,7 +36,7 @@ void drop_session(SMFICTX* ctx) {
 sfsistat start_session(SMFICTX* ctx, const char* hostname, const sockaddr* addr) {
   drop_session(ctx);  // Postfix XCLIENT replays CONNECT on the same milter connection
   policy::ClientFacts facts{net::IpAddress::from_sockaddr(addr), hostname ? hostname : ""};
-  smfi_setpriv(ctx, new Session(g_state.config, std::move(facts), *g_state.querier));
+  smfi_setpriv(ctx, new Session(g_state.config, std::move(facts), *g_state.querier, g_state.health));
   return SMFIS_CONTINUE;
 }
 

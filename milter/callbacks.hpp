@@ -3,6 +3,7 @@
 
 #include "config/config.hpp"
 #include "dns/querier.hpp"
+#include "dnsbl/health.hpp"
 
 #include <libmilter/mfapi.h>
 
@@ -13,6 +14,7 @@ namespace dyn::milter {
 struct DaemonState {
   std::shared_ptr<const config::Config> config;
   dns::Querier* querier = nullptr;
+  const dnsbl::HealthBoard* health = nullptr;
 };
 
 // Set once before smfi_main; read by every callback thread.

@@ -2,8 +2,10 @@
 // would, and print each list's query, answer and outcome, the score, the verdict and the reply.
 // Exit status: 0 pass, 1 would reject or defer, 2 error.
 #include "config/options.hpp"
-#include "dns/udp_transport.hpp"
+#include "dns/transport.hpp"
+#include "dnsbl/prober.hpp"
 #include "policy/transaction.hpp"
+#include "util/log.hpp"
 
 #include <fmt/format.h>
 
@@ -14,7 +16,7 @@ namespace {
 
 using namespace dyn;
 
-std::string describe(const policy::ListResult& l) {
+std::string describe(const policy::ListResult& l, const dnsbl::HealthMap& health) {
   std::string answer(dns::to_string(l.status));
   if (!l.outcome.codes.empty()) {
     answer.clear();
@@ -23,6 +25,12 @@ std::string describe(const policy::ListResult& l) {
   std::string out = fmt::format("  {:<28} weight {:>3}  {:<40} {:<16} {}", l.zone, l.weight, l.query, answer,
                                 dnsbl::to_string(l.outcome.listing));
   if (!l.outcome.reason.empty()) out += "  (" + l.outcome.reason + ")";
+  if (auto h = health.find(l.zone); h != health.end()) {
+    out += fmt::format("\n  {:<28} health: {}", "", dnsbl::to_string(h->second.state));
+    if (!h->second.reason.empty()) out += " (" + h->second.reason + ")";
+  } else {
+    out += fmt::format("\n  {:<28} health: probe failed (list state unknown, answers used)", "");
+  }
   return out;
 }
 
@@ -37,9 +45,17 @@ int check(const config::Invocation& inv) {
     return 2;
   }
   const auto config = std::make_shared<const config::Config>(inv.config);
-  dns::UdpTransport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
+  // The report below says everything; keep only warnings (a broken list) unless asked for debug.
+  log::set_max_level(std::min(config->log_level, log::Level::Warning) == log::Level::Debug ? log::Level::Debug
+                                                                                            : log::Level::Warning);
+  dns::Transport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
+  // Probe the lists first, as the daemon does at start, so a broken list shows as such.
+  dnsbl::HealthBoard board;
+  std::vector<std::string> zones;
+  for (const auto& z : config->dnsbls) zones.push_back(z.zone);
+  const auto health = dnsbl::Prober(transport, board, zones, config->dns_timeout.value).probe_once();
   policy::Transaction txn(config, policy::ClientFacts{*ip, inv.positional.size() > 1 ? inv.positional[1] : ""},
-                          transport);
+                          transport, &board);
   const auto& v = txn.verdict();
 
   std::string servers;
@@ -48,7 +64,7 @@ int check(const config::Invocation& inv) {
                            inv.positional.size() > 1 ? " (" + inv.positional[1] + ")" : "");
   std::cout << fmt::format("dns:       {} (deadline {})\n", servers, config->dns_timeout.to_string());
   if (!v.lists.empty()) std::cout << "lists:\n";
-  for (const auto& l : v.lists) std::cout << describe(l) << "\n";
+  for (const auto& l : v.lists) std::cout << describe(l, health) << "\n";
   std::cout << fmt::format("score:     {} (threshold {})\n", v.score, config->threshold);
   std::cout << fmt::format("verdict:   {}{}\n", policy::to_string(v.action), v.note.empty() ? "" : " (" + v.note + ")");
   if (v.reply) std::cout << fmt::format("reply:     {} {} {}\n", v.reply->code, v.reply->xcode, v.reply->text);

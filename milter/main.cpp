@@ -1,7 +1,9 @@
 // dynmilter: parse the configuration, open the milter socket, start the DNS I/O thread, serve.
 #include "callbacks.hpp"
 #include "config/options.hpp"
-#include "dns/udp_transport.hpp"
+#include "dns/resolver.hpp"
+#include "dns/transport.hpp"
+#include "dnsbl/prober.hpp"
 #include "util/log.hpp"
 
 #include <libmilter/mfapi.h>
@@ -38,6 +40,14 @@ std::string summary(const config::Config& c) {
          " dns=[" + servers + "] dns-timeout=" + c.dns_timeout.to_string();
 }
 
+dns::CacheOptions cache_options(const config::Config& c) {
+  dns::CacheOptions o;
+  o.capacity = static_cast<std::size_t>(c.dns_cache_size);
+  o.min_ttl = std::chrono::duration_cast<std::chrono::seconds>(c.dns_min_ttl.value);
+  o.max_ttl = std::chrono::duration_cast<std::chrono::seconds>(c.dns_max_ttl.value);
+  return o;
+}
+
 int run(const config::Invocation& inv) {
   const auto config = std::make_shared<const config::Config>(inv.config);
   log::set_max_level(config->log_level);
@@ -67,9 +77,15 @@ int run(const config::Invocation& inv) {
   }
   ::signal(SIGPIPE, SIG_IGN);
 
-  // The DNS thread starts after daemon(): threads do not survive fork.
-  dns::UdpTransport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
-  milter::set_daemon_state(milter::DaemonState{config, &transport});
+  // The DNS and probe threads start after daemon(): threads do not survive fork.
+  dns::Transport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
+  dns::CachingResolver resolver(transport, cache_options(*config), config->dns_timeout.value);
+  dnsbl::HealthBoard health;
+  std::vector<std::string> zones;
+  for (const auto& z : config->dnsbls) zones.push_back(z.zone);
+  dnsbl::Prober prober(transport, health, zones, config->dns_timeout.value);
+  prober.start(config->dnsbl_probe_interval.value);
+  milter::set_daemon_state(milter::DaemonState{config, &resolver, &health});
 
   log::notice("dynmilter {} starting: {}", DYNMILTER_VERSION, summary(*config));
   const int rc = smfi_main();

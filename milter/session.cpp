@@ -4,8 +4,9 @@
 
 namespace dyn::milter {
 
-Session::Session(std::shared_ptr<const config::Config> config, policy::ClientFacts facts, dns::Querier& querier)
-    : transaction_(std::move(config), std::move(facts), querier) {}
+Session::Session(std::shared_ptr<const config::Config> config, policy::ClientFacts facts, dns::Querier& querier,
+                 const dnsbl::HealthBoard* health)
+    : transaction_(std::move(config), std::move(facts), querier, health) {}
 
 const policy::Verdict* Session::verdict_for(std::string_view recipient) {
   if (policy::is_role_recipient(recipient)) return nullptr;

@@ -11,7 +11,8 @@ namespace dyn::milter {
 
 class Session {
  public:
-  Session(std::shared_ptr<const config::Config> config, policy::ClientFacts facts, dns::Querier& querier);
+  Session(std::shared_ptr<const config::Config> config, policy::ClientFacts facts, dns::Querier& querier,
+          const dnsbl::HealthBoard* health);
 
   // The verdict that applies to this recipient: nullptr when the recipient is exempt
   // (postmaster, abuse). The first non-exempt recipient waits for the lookups and logs the verdict.

@@ -27,9 +27,14 @@ struct Config {
   // DNS
   std::vector<dns::ServerAddress> dns_servers;  // after loading: never empty (resolv.conf, else 127.0.0.1)
   util::Duration dns_timeout{std::chrono::milliseconds(5000)};
+  int dns_cache_size = 100'000;
+  util::Duration dns_min_ttl{std::chrono::seconds(60)};
+  util::Duration dns_max_ttl{std::chrono::seconds(3600)};
 
   // Policy
   std::vector<dnsbl::ZoneSpec> dnsbls;
+  util::Duration dnsbl_timeout{std::chrono::milliseconds(0)};  // 0: each list may use all of dns_timeout
+  util::Duration dnsbl_probe_interval{std::chrono::seconds(300)};
   int threshold = 1;
   DnsErrorAction on_dns_error = DnsErrorAction::Accept;
   std::vector<net::Cidr> exempt_networks;

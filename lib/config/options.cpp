@@ -83,8 +83,20 @@ const std::vector<OptionDef>& table() {
       field("dns-timeout", "DURATION", &Config::dns_timeout, kBoth,
             "one deadline for all lookups of an SMTP connection, counted from CONNECT (keep it well below "
             "the MTA's milter timeouts: Sendmail's default is 10s)"),
+      field("dns-cache-size", "N", &Config::dns_cache_size, kDaemon,
+            "DNS answers kept in memory (least recently used evicted first; about 80 bytes each)"),
+      field("dns-min-ttl", "DURATION", &Config::dns_min_ttl, kDaemon,
+            "keep answers at least this long, whatever their TTL (as postscreen_dnsbl_min_ttl)"),
+      field("dns-max-ttl", "DURATION", &Config::dns_max_ttl, kDaemon,
+            "keep answers at most this long; negative answers last their SOA minimum (RFC 2308) within both bounds"),
       field("dnsbl", "ZONE[=FILTER][*WEIGHT]", &Config::dnsbls, kBoth,
             "DNSBL to ask, in postscreen_dnsbl_sites syntax, e.g. zen.spamhaus.org=127.0.0.[10..11]*3 (repeatable)"),
+      field("dnsbl-timeout", "DURATION", &Config::dnsbl_timeout, kBoth,
+            "stop waiting for any one list after this long, so one slow list cannot hold up the verdict "
+            "(0: each list may use all of --dns-timeout)"),
+      field("dnsbl-probe-interval", "DURATION", &Config::dnsbl_probe_interval, kDaemon,
+            "probe every list this often (RFC 5782: 127.0.0.2 listed, 127.0.0.1 not) and ignore broken ones "
+            "(0: probe only at start)"),
       field("threshold", "N", &Config::threshold, kBoth, "reject when the listed lists' weights add up to N or more"),
       field("on-dns-error", "accept|tempfail", &Config::on_dns_error, kBoth,
             "when lookups fail and the lists that failed could have reached the threshold: accept, or tempfail (451 4.7.1)"),
@@ -180,6 +192,10 @@ void check_consistency(const Config& c, const std::string& where) {
     throw Error(fmt::format("{}the positive --dnsbl weights add up to {}, so threshold {} can never be reached", where,
                             reachable, c.threshold));
   if (c.dns_timeout.value.count() <= 0) throw Error(fmt::format("{}dns-timeout must be more than zero", where));
+  if (c.dns_cache_size <= 0) throw Error(fmt::format("{}dns-cache-size must be positive", where));
+  if (c.dns_min_ttl.value > c.dns_max_ttl.value)
+    throw Error(fmt::format("{}dns-min-ttl ({}) is longer than dns-max-ttl ({})", where, c.dns_min_ttl.to_string(),
+                            c.dns_max_ttl.to_string()));
 }
 
 }  // namespace

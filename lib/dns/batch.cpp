@@ -6,9 +6,17 @@ Batch::Batch(std::vector<Question> questions)
     : questions_(std::move(questions)), answers_(questions_.size()), pending_(questions_.size()) {}
 
 std::shared_ptr<Batch> Batch::start(Querier& querier, std::vector<Question> questions, Deadline deadline) {
+  const std::vector<Deadline> deadlines(questions.size(), deadline);
+  return start(querier, std::move(questions), deadlines);
+}
+
+std::shared_ptr<Batch> Batch::start(Querier& querier, std::vector<Question> questions,
+                                    const std::vector<Deadline>& deadlines) {
   std::shared_ptr<Batch> batch(new Batch(std::move(questions)));
+  batch->deadlines_ = deadlines;
+  batch->deadlines_.resize(batch->questions_.size(), Clock::time_point::max());
   for (std::size_t i = 0; i < batch->questions_.size(); ++i) {
-    querier.async_query(batch->questions_[i], deadline,
+    querier.async_query(batch->questions_[i], deadlines.at(i),
                         [batch, i](Answer answer) { batch->complete(i, std::move(answer)); });
   }
   return batch;
@@ -26,7 +34,16 @@ void Batch::complete(std::size_t index, Answer answer) {
 
 std::vector<Answer> Batch::wait_until(Deadline deadline) {
   std::unique_lock lock(mutex_);
-  cv_.wait_until(lock, deadline, [this] { return pending_ == 0; });
+  // Wait while some unanswered question is still within its own deadline (and `deadline`).
+  for (;;) {
+    if (pending_ == 0) break;
+    Deadline latest = Clock::time_point::min();
+    for (std::size_t i = 0; i < answers_.size(); ++i)
+      if (!answers_[i]) latest = std::max(latest, deadlines_[i]);
+    const Deadline target = std::min(latest, deadline);
+    if (Clock::now() >= target) break;
+    cv_.wait_until(lock, target);
+  }
   std::vector<Answer> out;
   out.reserve(answers_.size());
   for (const auto& a : answers_)

@@ -17,9 +17,13 @@ class Batch : public std::enable_shared_from_this<Batch> {
   // Starts every question at once. The querier's callbacks hold the batch alive, so a batch
   // abandoned by its caller (the SMTP client went away) is never touched after being freed.
   static std::shared_ptr<Batch> start(Querier& querier, std::vector<Question> questions, Deadline deadline);
+  // The same with a deadline per question (a per-list timeout inside the connection's budget).
+  static std::shared_ptr<Batch> start(Querier& querier, std::vector<Question> questions,
+                                      const std::vector<Deadline>& deadlines);
 
-  // Blocks until every answer is in or `deadline` passes; a question still unanswered then is
-  // reported as Status::Timeout. May be called again (later answers are then included).
+  // Blocks until every answer is in, or until `deadline` or each missing question's own deadline
+  // has passed; a question still unanswered then is reported as Status::Timeout. The querier may
+  // keep asking after that (so a late answer still fills a cache). May be called again.
   std::vector<Answer> wait_until(Deadline deadline);
 
   const std::vector<Question>& questions() const { return questions_; }
@@ -29,6 +33,7 @@ class Batch : public std::enable_shared_from_this<Batch> {
   void complete(std::size_t index, Answer answer);
 
   const std::vector<Question> questions_;
+  std::vector<Deadline> deadlines_;  // per question; set before any callback can run
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<std::optional<Answer>> answers_;  // guarded by mutex_

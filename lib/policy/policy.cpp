@@ -41,7 +41,8 @@ std::vector<dns::Question> plan(const config::Config& config, const ClientFacts&
   return questions;
 }
 
-Verdict decide(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers) {
+Verdict decide(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
+               const dnsbl::HealthMap& health) {
   Verdict v;
   if (!facts.ip) {
     v.basis = Basis::NoAddress;
@@ -61,6 +62,11 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
     const dns::Answer answer = i < answers.size() ? answers[i] : dns::Answer::failure(dns::Status::Timeout, "not asked");
     ListResult r{spec.zone, net::dnsbl_query_name(*facts.ip, spec.zone), spec.weight, answer.status,
                  dnsbl::interpret(spec, answer)};
+    if (auto h = health.find(spec.zone); h != health.end() && h->second.state == dnsbl::Health::Broken) {
+      r.outcome.listing = dnsbl::Listing::Unknown;
+      r.outcome.transient = false;
+      r.outcome.reason = "list marked broken (" + h->second.reason + ")";
+    }
     if (r.outcome.listing == dnsbl::Listing::Listed) v.score += spec.weight;
     if (r.outcome.listing == dnsbl::Listing::Unknown && r.outcome.transient && spec.weight > 0) could_add += spec.weight;
     v.lists.push_back(std::move(r));

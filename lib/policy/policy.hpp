@@ -4,6 +4,7 @@
 
 #include "config/config.hpp"
 #include "dns/types.hpp"
+#include "dnsbl/health.hpp"
 #include "dnsbl/outcome.hpp"
 #include "net/ip_address.hpp"
 #include "policy/smtp_reply.hpp"
@@ -46,8 +47,10 @@ struct Verdict {
 
 std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts);
 
-// `answers` are in the order of plan()'s questions (missing ones count as timeouts).
-Verdict decide(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers);
+// `answers` are in the order of plan()'s questions (missing ones count as timeouts). A list that
+// `health` marks broken counts as unknown whatever it answered.
+Verdict decide(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
+               const dnsbl::HealthMap& health = {});
 
 // RFC 5321 4.5.1: postmaster must be accepted; abuse@ by RFC 2142 convention. Matches
 // "postmaster", "<Postmaster@any.domain>" and the same for abuse, case-insensitively.

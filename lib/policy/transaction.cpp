@@ -2,13 +2,19 @@
 
 namespace dyn::policy {
 
-Transaction::Transaction(std::shared_ptr<const config::Config> config, ClientFacts facts, dns::Querier& querier)
+Transaction::Transaction(std::shared_ptr<const config::Config> config, ClientFacts facts, dns::Querier& querier,
+                         const dnsbl::HealthBoard* health)
     : config_(std::move(config)),
       facts_(std::move(facts)),
       started_(dns::Clock::now()),
-      deadline_(started_ + config_->dns_timeout.value) {
+      deadline_(started_ + config_->dns_timeout.value),
+      health_(health) {
   auto questions = plan(*config_, facts_);
-  if (!questions.empty()) batch_ = dns::Batch::start(querier, std::move(questions), deadline_);
+  if (questions.empty()) return;
+  auto list_deadline = deadline_;
+  if (config_->dnsbl_timeout.value.count() > 0) list_deadline = std::min(deadline_, started_ + config_->dnsbl_timeout.value);
+  const std::vector<dns::Deadline> deadlines(questions.size(), list_deadline);
+  batch_ = dns::Batch::start(querier, std::move(questions), deadlines);
 }
 
 const Verdict& Transaction::verdict() {
@@ -16,7 +22,7 @@ const Verdict& Transaction::verdict() {
     const auto asked = dns::Clock::now();
     std::vector<dns::Answer> answers;
     if (batch_) answers = batch_->wait_until(deadline_);
-    verdict_ = decide(*config_, facts_, answers);
+    verdict_ = decide(*config_, facts_, answers, health_ ? health_->snapshot() : dnsbl::HealthMap{});
     decided_at_ = dns::Clock::now();
     waited_ = decided_at_ - asked;
   }

@@ -13,7 +13,9 @@ namespace dyn::policy {
 
 class Transaction {
  public:
-  Transaction(std::shared_ptr<const config::Config> config, ClientFacts facts, dns::Querier& querier);
+  // `health` (may be null) is read when the verdict is decided.
+  Transaction(std::shared_ptr<const config::Config> config, ClientFacts facts, dns::Querier& querier,
+              const dnsbl::HealthBoard* health = nullptr);
 
   // The first call waits for the lookups (until the deadline) and decides; later calls reuse it.
   const Verdict& verdict();
@@ -29,6 +31,7 @@ class Transaction {
   ClientFacts facts_;
   dns::Clock::time_point started_;
   dns::Deadline deadline_;
+  const dnsbl::HealthBoard* health_;
   std::shared_ptr<dns::Batch> batch_;
   std::optional<Verdict> verdict_;
   dns::Clock::time_point decided_at_{};

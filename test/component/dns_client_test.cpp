@@ -1,7 +1,7 @@
 // The real UDP transport and Batch against the in-process fake DNS server: what a lookup ends
 // as for each kind of server behaviour, and that lookups run in parallel under one deadline.
 #include "dns/batch.hpp"
-#include "dns/udp_transport.hpp"
+#include "dns/transport.hpp"
 #include "fake_dns_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -29,7 +29,7 @@ double ms_since(dns::Clock::time_point t) {
 TEST_CASE("an A answer comes back with its records and TTL", "[dns][component]") {
   test::FakeDnsServer server;
   server.script("2.0.0.127.bl.test", dns::RrType::A, test::Script::records({"127.0.0.2", "127.0.0.10"}, 1234));
-  dns::UdpTransport t({{server_of(server)}});
+  dns::Transport t({{server_of(server)}});
   auto a = ask(t, "2.0.0.127.bl.test");
   REQUIRE(a.status == dns::Status::Ok);
   REQUIRE(a.records.size() == 2);
@@ -41,7 +41,7 @@ TEST_CASE("an A answer comes back with its records and TTL", "[dns][component]")
 TEST_CASE("names are asked case-insensitively and without a trailing dot", "[dns][component]") {
   test::FakeDnsServer server;
   server.script("host.example", dns::RrType::PTR, test::Script::records({"Mail.Example.COM."}));
-  dns::UdpTransport t({{server_of(server)}});
+  dns::Transport t({{server_of(server)}});
   auto a = ask(t, "HOST.Example.", 500ms, dns::RrType::PTR);
   REQUIRE(a.status == dns::Status::Ok);
   CHECK(a.records.at(0).value == "mail.example.com");
@@ -53,7 +53,7 @@ TEST_CASE("NXDOMAIN and NODATA carry the SOA negative TTL (RFC 2308)", "[dns][co
   nx.soa_minimum = 120;
   server.script("nx.bl.test", dns::RrType::A, nx);
   server.script("nodata.bl.test", dns::RrType::A, test::Script::of(Kind::NoData));
-  dns::UdpTransport t({{server_of(server)}});
+  dns::Transport t({{server_of(server)}});
   auto a = ask(t, "nx.bl.test");
   CHECK(a.status == dns::Status::NxDomain);
   CHECK(a.negative_ttl == 120);
@@ -66,7 +66,7 @@ TEST_CASE("SERVFAIL and REFUSED are failures, not answers", "[dns][component]") 
   test::FakeDnsServer server;
   server.script("sf.test", dns::RrType::A, test::Script::of(Kind::ServFail));
   server.script("ref.test", dns::RrType::A, test::Script::of(Kind::Refused));
-  dns::UdpTransport t({{server_of(server)}});
+  dns::Transport t({{server_of(server)}});
   CHECK(ask(t, "sf.test").status == dns::Status::ServFail);
   CHECK(ask(t, "ref.test").status == dns::Status::Refused);
 }
@@ -74,7 +74,7 @@ TEST_CASE("SERVFAIL and REFUSED are failures, not answers", "[dns][component]") 
 TEST_CASE("a server that never answers gives Timeout at the deadline, not before", "[dns][component]") {
   test::FakeDnsServer server;
   server.script("slow.test", dns::RrType::A, test::Script::of(Kind::Drop));
-  dns::UdpTransport t({{server_of(server)}, 100ms});
+  dns::Transport t({{server_of(server)}, 100ms});
   const auto start = dns::Clock::now();
   auto a = ask(t, "slow.test", 300ms);
   const double took = ms_since(start);
@@ -89,7 +89,7 @@ TEST_CASE("a reply with the wrong ID or the wrong question is ignored", "[dns][c
   server.script("id.test", dns::RrType::A, test::Script{Kind::WrongId, {"127.0.0.2"}});
   server.script("q.test", dns::RrType::A, test::Script{Kind::WrongQuestion, {"127.0.0.2"}});
   server.script("junk.test", dns::RrType::A, test::Script::of(Kind::Garbage));
-  dns::UdpTransport t({{server_of(server)}, 1000ms});
+  dns::Transport t({{server_of(server)}, 1000ms});
   CHECK(ask(t, "id.test", 200ms).status == dns::Status::Timeout);
   CHECK(ask(t, "q.test", 200ms).status == dns::Status::Timeout);
   CHECK(ask(t, "junk.test", 200ms).status == dns::Status::Timeout);
@@ -97,19 +97,34 @@ TEST_CASE("a reply with the wrong ID or the wrong question is ignored", "[dns][c
   CHECK(t.stats().answered == 0);
 }
 
-TEST_CASE("a truncated reply is a failure until TCP fallback exists", "[dns][component]") {
+TEST_CASE("a truncated reply is asked again over TCP", "[dns][component]") {
+  test::FakeDnsServer server;
+  std::vector<std::string> many;
+  for (int i = 1; i <= 40; ++i) many.push_back("127.0.0." + std::to_string(i));
+  server.script("tc.test", dns::RrType::A, test::Script{Kind::Truncated, many});
+  dns::Transport t({{server_of(server)}});
+  auto a = ask(t, "tc.test");
+  REQUIRE(a.status == dns::Status::Ok);
+  CHECK(a.records.size() == 40);
+  CHECK(server.tcp_queries() == 1);
+  CHECK(t.stats().tcp == 1);
+}
+
+TEST_CASE("a truncated reply with TCP refused is a failure, not a partial answer", "[dns][component]") {
   test::FakeDnsServer server;
   server.script("tc.test", dns::RrType::A, test::Script{Kind::Truncated, {"127.0.0.2"}});
-  dns::UdpTransport t({{server_of(server)}});
+  server.enable_tcp(false);
+  dns::Transport t({{server_of(server)}});
   auto a = ask(t, "tc.test");
   CHECK(a.status == dns::Status::Malformed);
+  CHECK(a.detail.find("TCP") != std::string::npos);
 }
 
 TEST_CASE("a silent first server fails over to the second within the deadline", "[dns][component]") {
   test::FakeDnsServer dead, alive;
   dead.script("x.bl.test", dns::RrType::A, test::Script::of(Kind::Drop));
   alive.script("x.bl.test", dns::RrType::A, test::Script::records({"127.0.0.2"}));
-  dns::UdpTransport t({{server_of(dead), server_of(alive)}, 100ms});
+  dns::Transport t({{server_of(dead), server_of(alive)}, 100ms});
   const auto start = dns::Clock::now();
   auto a = ask(t, "x.bl.test", 1000ms);
   CHECK(a.status == dns::Status::Ok);
@@ -121,7 +136,7 @@ TEST_CASE("a silent first server fails over to the second within the deadline", 
 TEST_CASE("a port with no server behind it fails over at once (ICMP unreachable)", "[dns][component]") {
   test::FakeDnsServer alive;
   alive.script("x.bl.test", dns::RrType::A, test::Script::records({"127.0.0.2"}));
-  dns::UdpTransport t({{*dns::ServerAddress::parse("127.0.0.1:9"), server_of(alive)}, 1000ms});
+  dns::Transport t({{*dns::ServerAddress::parse("127.0.0.1:9"), server_of(alive)}, 1000ms});
   const auto start = dns::Clock::now();
   CHECK(ask(t, "x.bl.test", 2000ms).status == dns::Status::Ok);
   CHECK(ms_since(start) < 500);  // did not wait for the 1 s retry interval
@@ -135,7 +150,7 @@ TEST_CASE("six lists that each take 100 ms are answered together in about 100 ms
     server.script(name, dns::RrType::A, test::Script::records({"127.0.0.2"}).after(100ms));
     qs.push_back({name, dns::RrType::A});
   }
-  dns::UdpTransport t({{server_of(server)}});
+  dns::Transport t({{server_of(server)}});
   const auto start = dns::Clock::now();
   auto batch = dns::Batch::start(t, qs, start + 2s);
   auto answers = batch->wait_until(start + 2s);
@@ -149,7 +164,7 @@ TEST_CASE("a batch returns what it has at its deadline, slow answers become Time
   test::FakeDnsServer server;
   server.script("fast.test", dns::RrType::A, test::Script::records({"127.0.0.2"}));
   server.script("slow.test", dns::RrType::A, test::Script::records({"127.0.0.2"}).after(2000ms));
-  dns::UdpTransport t({{server_of(server)}});
+  dns::Transport t({{server_of(server)}});
   const auto start = dns::Clock::now();
   auto batch = dns::Batch::start(t, {{"fast.test", dns::RrType::A}, {"slow.test", dns::RrType::A}}, start + 5s);
   auto answers = batch->wait_until(start + 200ms);
@@ -163,7 +178,7 @@ TEST_CASE("stopping the transport completes pending lookups", "[dns][component]"
   server.script("never.test", dns::RrType::A, test::Script::of(Kind::Drop));
   std::shared_ptr<dns::Batch> batch;
   {
-    dns::UdpTransport t({{server_of(server)}});
+    dns::Transport t({{server_of(server)}});
     batch = dns::Batch::start(t, {{"never.test", dns::RrType::A}}, dns::Clock::now() + 10s);
   }
   auto answers = batch->wait_until(dns::Clock::now() + 1s);

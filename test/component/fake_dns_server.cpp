@@ -42,6 +42,11 @@ FakeDnsServer::FakeDnsServer() {
       ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sin), &len) != 0)
     throw std::runtime_error("fake DNS: cannot bind");
   port_ = ntohs(sin.sin_port);
+  tcp_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  ::setsockopt(tcp_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (tcp_fd_ < 0 || ::bind(tcp_fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 || ::listen(tcp_fd_, 16) != 0)
+    throw std::runtime_error("fake DNS: cannot listen on TCP");
   stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
   thread_ = std::thread([this] { run(); });
 }
@@ -51,7 +56,49 @@ FakeDnsServer::~FakeDnsServer() {
   [[maybe_unused]] auto n = ::write(stop_fd_, &one, sizeof one);
   thread_.join();
   ::close(fd_);
+  ::close(tcp_fd_);
   ::close(stop_fd_);
+}
+
+std::size_t FakeDnsServer::tcp_queries() const {
+  std::lock_guard lock(mutex_);
+  return tcp_total_;
+}
+
+void FakeDnsServer::enable_tcp(bool on) {
+  std::lock_guard lock(mutex_);
+  tcp_enabled_ = on;
+}
+
+// One query per connection is all the resolver sends; the client writes it at once.
+void FakeDnsServer::serve_tcp_client(int fd) {
+  bool enabled;
+  {
+    std::lock_guard lock(mutex_);
+    enabled = tcp_enabled_;
+  }
+  std::vector<std::uint8_t> in;
+  std::uint8_t buf[4096];
+  while (enabled) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 1000) <= 0) break;
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    in.insert(in.end(), buf, buf + n);
+    if (in.size() >= 2 && in.size() >= 2u + ((in[0] << 8) | in[1])) {
+      std::chrono::milliseconds delay{0};
+      bool drop = false;
+      auto reply = respond(in.data() + 2, in.size() - 2, &delay, &drop, true);
+      if (!drop && !reply.empty()) {
+        std::vector<std::uint8_t> out = {static_cast<std::uint8_t>(reply.size() >> 8),
+                                         static_cast<std::uint8_t>(reply.size())};
+        out.insert(out.end(), reply.begin(), reply.end());
+        ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+      }
+      break;
+    }
+  }
+  ::close(fd);
 }
 
 void FakeDnsServer::script(const std::string& name, dns::RrType type, Script s) {
@@ -71,7 +118,7 @@ std::size_t FakeDnsServer::total_queries() const {
 }
 
 std::vector<std::uint8_t> FakeDnsServer::respond(const std::uint8_t* data, std::size_t size,
-                                                 std::chrono::milliseconds* delay, bool* drop) {
+                                                 std::chrono::milliseconds* delay, bool* drop, bool over_tcp) {
   ldns_pkt* raw = nullptr;
   if (ldns_wire2pkt(&raw, data, size) != LDNS_STATUS_OK) {
     *drop = true;
@@ -88,11 +135,13 @@ std::vector<std::uint8_t> FakeDnsServer::respond(const std::uint8_t* data, std::
   {
     std::lock_guard lock(mutex_);
     ++total_;
+    if (over_tcp) ++tcp_total_;
     ++counts_[{name, type}];
     auto it = scripts_.find({name, type});
     if (it != scripts_.end()) s = it->second;
   }
-  *delay = s.delay;
+  if (over_tcp && s.kind == Script::Kind::Truncated) s.kind = Script::Kind::Records;
+  *delay = over_tcp ? std::chrono::milliseconds(0) : s.delay;
   *drop = s.kind == Script::Kind::Drop;
   if (*drop) return {};
   if (s.kind == Script::Kind::Garbage) return std::vector<std::uint8_t>(40, 0xA5);
@@ -155,9 +204,13 @@ void FakeDnsServer::run() {
       timeout = timeout < 0 ? static_cast<int>(ms) : std::min(timeout, static_cast<int>(ms));
       ++it;
     }
-    pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-    if (::poll(fds, 2, timeout) < 0) continue;
+    pollfd fds[3] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}, {tcp_fd_, POLLIN, 0}};
+    if (::poll(fds, 3, timeout) < 0) continue;
     if (fds[1].revents & POLLIN) return;
+    if (fds[2].revents & POLLIN) {
+      const int client = ::accept4(tcp_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client >= 0) serve_tcp_client(client);
+    }
     if (!(fds[0].revents & POLLIN)) continue;
     std::uint8_t buf[4096];
     sockaddr_in from{};
@@ -166,7 +219,7 @@ void FakeDnsServer::run() {
     if (n <= 0) continue;
     std::chrono::milliseconds delay{0};
     bool drop = false;
-    auto bytes = respond(buf, static_cast<std::size_t>(n), &delay, &drop);
+    auto bytes = respond(buf, static_cast<std::size_t>(n), &delay, &drop, false);
     if (drop || bytes.empty()) continue;
     pending.push_back(Delayed{std::chrono::steady_clock::now() + delay, std::move(bytes), from});
   }

@@ -1,6 +1,8 @@
 // FakeDnsServer: an in-process DNS server on 127.0.0.1 (UDP, its own thread) whose answer to each
 // (name, type) is scripted by the test: records, NXDOMAIN, delay, drop, SERVFAIL, REFUSED, a
 // truncated reply, a wrong ID, a wrong question, garbage. It counts the queries it receives.
+// It also answers over TCP on the same port (RFC 7766 framing), with the full answer and no
+// delay: a Truncated script is answered in full there.
 #pragma once
 
 #include "dns/types.hpp"
@@ -46,13 +48,19 @@ class FakeDnsServer {
   void script(const std::string& name, dns::RrType type, Script s);
   std::size_t queries(const std::string& name, dns::RrType type = dns::RrType::A) const;
   std::size_t total_queries() const;
+  std::size_t tcp_queries() const;
+  void enable_tcp(bool on);  // off: TCP connections are refused (closed unanswered)
 
  private:
   void run();
   std::vector<std::uint8_t> respond(const std::uint8_t* data, std::size_t size, std::chrono::milliseconds* delay,
-                                    bool* drop);
+                                    bool* drop, bool over_tcp);
+  void serve_tcp_client(int fd);
 
   int fd_ = -1;
+  int tcp_fd_ = -1;
+  bool tcp_enabled_ = true;  // guarded by mutex_
+  std::size_t tcp_total_ = 0;
   int stop_fd_ = -1;
   std::uint16_t port_ = 0;
   mutable std::mutex mutex_;

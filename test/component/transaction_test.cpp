@@ -1,7 +1,7 @@
 // Transaction = plan + parallel lookups + decide, against the fake DNS server: the verdicts an
 // SMTP client would get, including the ones that must never reject (list errors, dead DNS).
 #include "config/options.hpp"
-#include "dns/udp_transport.hpp"
+#include "dns/transport.hpp"
 #include "fake_dns_server.hpp"
 #include "policy/transaction.hpp"
 
@@ -28,7 +28,7 @@ policy::ClientFacts client(const char* ip) { return {net::IpAddress::parse(ip), 
 TEST_CASE("a client listed with a PBL code is rejected with the smarthost text", "[policy][component]") {
   test::FakeDnsServer server;
   server.script("7.113.0.203.pbl.test", dns::RrType::A, test::Script::records({"127.0.0.11"}));
-  dns::UdpTransport t({{*dns::ServerAddress::parse(server.address())}});
+  dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
   policy::Transaction txn(config_with({"pbl.test=127.0.0.[10..11]"}, 1), client("203.0.113.7"), t);
   const auto& v = txn.verdict();
   REQUIRE(v.action == policy::Action::Reject);
@@ -44,7 +44,7 @@ TEST_CASE("an unlisted client, a list error code and a dead list all pass", "[po
   test::FakeDnsServer server;
   server.script("1.2.0.192.err.test", dns::RrType::A, test::Script::records({"127.255.255.254"}));
   server.script("1.2.0.192.dead.test", dns::RrType::A, test::Script::of(Kind::Drop));
-  dns::UdpTransport t({{*dns::ServerAddress::parse(server.address())}});
+  dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
   policy::Transaction txn(config_with({"clean.test", "err.test", "dead.test"}, 1), client("192.0.2.1"), t);
   const auto& v = txn.verdict();
   CHECK(v.action == policy::Action::Accept);
@@ -58,7 +58,7 @@ TEST_CASE("an unlisted client, a list error code and a dead list all pass", "[po
 TEST_CASE("on-dns-error tempfail defers when a failed list could have decided", "[policy][component]") {
   test::FakeDnsServer server;
   server.script("1.2.0.192.dead.test", dns::RrType::A, test::Script::of(Kind::ServFail));
-  dns::UdpTransport t({{*dns::ServerAddress::parse(server.address())}});
+  dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
   policy::Transaction txn(config_with({"dead.test"}, 1, config::DnsErrorAction::Tempfail), client("192.0.2.1"), t);
   const auto& v = txn.verdict();
   CHECK(v.action == policy::Action::Tempfail);
@@ -69,7 +69,7 @@ TEST_CASE("on-dns-error tempfail defers when a failed list could have decided", 
 TEST_CASE("lookups start at construction, so the verdict costs only what is left", "[policy][component]") {
   test::FakeDnsServer server;
   server.script("1.2.0.192.slow.test", dns::RrType::A, test::Script::records({"127.0.0.2"}).after(150ms));
-  dns::UdpTransport t({{*dns::ServerAddress::parse(server.address())}});
+  dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
   auto c = config::default_config();
   c.dnsbls = {*dnsbl::ZoneSpec::parse("slow.test", nullptr)};
   c.dns_timeout = util::Duration{2000ms};

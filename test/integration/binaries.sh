@@ -14,7 +14,9 @@ say "dynmilter-check explains a listed client"
 out=$(run "${CHECK[@]}" --dnsbl 'pbl.test=127.0.0.[10..11]*2' --dnsbl err.test --threshold 2 203.0.113.7 dsl-7.pool.example)
 echo "$out"
 check "shows the query name, the code and the outcome" "$out" 'pbl\.test +weight +2 +7\.113\.0\.203\.pbl\.test +127\.0\.0\.10 +listed'
-check "shows an error-code list as unknown with the reason" "$out" 'err\.test .*127\.255\.255\.254 +unknown +\(error code 127\.255\.255\.254: the list refuses queries from public/open resolvers'
+check "a list answering error codes is probed, marked broken and shown so" "$out" 'err\.test .*127\.255\.255\.254 +unknown +\(list marked broken \(probe 127\.0\.0\.2: error code 127\.255\.255\.254: the list refuses queries from public/open resolvers'
+check "a healthy list is shown so" "$out" 'listed +health: healthy'
+check "the broken list is logged loudly" "$out" 'warning: dnsbl err\.test is BROKEN and will be ignored'
 check "shows score and verdict" "$out" 'score: +2 \(threshold 2\)'
 check "shows the reply a client would get" "$out" 'reply: +550 5\.7\.1 Your IP address 203\.0\.113\.7 appears to be dynamically assigned \(listed in pbl\.test\)'
 check "exit status 1: would reject" "$out" 'exit=1 $'

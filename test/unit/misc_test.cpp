@@ -9,14 +9,15 @@
 using namespace dyn;
 using std::chrono::milliseconds;
 
-TEST_CASE("durations: seconds by default, ms and m suffixes", "[util]") {
+TEST_CASE("durations: seconds by default, ms, m and h suffixes", "[util]") {
   CHECK(util::Duration::parse("5")->value == milliseconds(5000));
   CHECK(util::Duration::parse("2.5s")->value == milliseconds(2500));
   CHECK(util::Duration::parse("250ms")->value == milliseconds(250));
   CHECK(util::Duration::parse("1m")->value == milliseconds(60000));
   CHECK(util::Duration::parse("1500ms")->to_string() == "1500ms");
   CHECK(util::Duration::parse("3s")->to_string() == "3s");
-  for (const char* bad : {"", "s", "-1", "5h", "5 s", "nan", "1e30"}) {
+  CHECK(util::Duration::parse("1h")->value == milliseconds(3600000));
+  for (const char* bad : {"", "s", "-1", "5d", "5 s", "nan", "1e30"}) {
     INFO(bad);
     CHECK_FALSE(util::Duration::parse(bad));
   }

@@ -1,4 +1,4 @@
-// UdpTransport: the network side of the DNS layer. One I/O thread owns every socket and timer;
+// Transport: the network side of the DNS layer. One I/O thread owns every socket and timer;
 // callers hand questions over through a queue and an eventfd. Each attempt uses a fresh UDP
 // socket connected to one server (so the kernel picks a random source port and drops datagrams
 // from anyone else) and a random query ID; a reply counts only when ID and question match too.
@@ -21,14 +21,14 @@ struct TransportOptions {
   std::chrono::milliseconds retry_interval{1000};
 };
 
-class UdpTransport final : public Querier {
+class Transport final : public Querier {
  public:
   // Starts the I/O thread. Throws std::system_error if it cannot, std::invalid_argument without servers.
-  explicit UdpTransport(TransportOptions options);
+  explicit Transport(TransportOptions options);
   // Stops the thread; lookups still pending complete with Status::NetworkError.
-  ~UdpTransport() override;
-  UdpTransport(const UdpTransport&) = delete;
-  UdpTransport& operator=(const UdpTransport&) = delete;
+  ~Transport() override;
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
 
   void async_query(const Question& question, Deadline deadline, Callback done) override;
 
@@ -37,6 +37,7 @@ class UdpTransport final : public Querier {
     std::uint64_t answered = 0;  // lookups completed by a matching reply
     std::uint64_t ignored = 0;   // datagrams dropped: undecodable, wrong ID or wrong question
     std::uint64_t timed_out = 0;
+    std::uint64_t tcp = 0;       // TCP retries after a truncated reply
   };
   Stats stats() const;
 

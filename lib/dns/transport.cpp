@@ -1,4 +1,4 @@
-#include "dns/udp_transport.hpp"
+#include "dns/transport.hpp"
 
 #include "dns/wire.hpp"
 #include "util/log.hpp"
@@ -16,6 +16,7 @@
 #include <cstring>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -27,10 +28,22 @@ namespace {
 constexpr std::size_t kMaxOpenAttempts = 4;  // per lookup; the oldest is closed beyond this
 constexpr auto kSendFailureBackoff = std::chrono::milliseconds(50);
 
-// A socket connected to one server; closed when the attempt ends.
+// A UDP socket connected to one server; closed when the attempt ends.
 struct Attempt {
   int fd = -1;
   std::uint16_t id = 0;
+  std::size_t server = 0;
+};
+
+// The TCP retry of a truncated reply: connect, write the length-prefixed query, read the reply.
+struct TcpAttempt {
+  enum class Phase { Connecting, Writing, Reading };
+  int fd = -1;
+  std::uint16_t id = 0;
+  Phase phase = Phase::Connecting;
+  std::vector<std::uint8_t> out;
+  std::size_t written = 0;
+  std::vector<std::uint8_t> in;
 };
 
 struct Lookup {
@@ -38,6 +51,7 @@ struct Lookup {
   Deadline deadline;
   Querier::Callback done;
   std::list<Attempt> attempts;
+  std::optional<TcpAttempt> tcp;
   std::size_t next_server = 0;
   Clock::time_point next_try{};
   bool finished = false;
@@ -65,38 +79,57 @@ socklen_t fill_sockaddr(const ServerAddress& server, sockaddr_storage& ss) {
   return sizeof(sockaddr_in6);
 }
 
+// A non-blocking socket connected (or connecting, for TCP) to the server; -1 on failure.
+int open_socket(const ServerAddress& server, int type) {
+  sockaddr_storage ss;
+  const socklen_t len = fill_sockaddr(server, ss);
+  const int fd = ::socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 && errno != EINPROGRESS) {
+    const int err = errno;
+    ::close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
+}
+
+std::uint16_t random_id() { return static_cast<std::uint16_t>(::arc4random_uniform(65536)); }
+
 }  // namespace
 
-struct UdpTransport::Impl {
+struct Transport::Impl {
   explicit Impl(TransportOptions o) : options(std::move(o)) {}
 
   TransportOptions options;
   int wake_fd = -1;
   std::thread thread;
 
-  std::mutex mutex;                   // guards incoming and stopping
+  std::mutex mutex;  // guards incoming and stopping
   std::vector<Submission> incoming;
   bool stopping = false;
 
   std::list<Lookup> active;  // I/O thread only
 
-  std::atomic<std::uint64_t> sent{0}, answered{0}, ignored{0}, timed_out{0};
+  std::atomic<std::uint64_t> sent{0}, answered{0}, ignored{0}, timed_out{0}, tcp{0};
 
   void run();
   void start_attempt(Lookup& lookup, Clock::time_point now);
   void read_replies(Lookup& lookup, std::list<Attempt>::iterator attempt, Clock::time_point now);
+  void start_tcp(Lookup& lookup, std::size_t server);
+  void advance_tcp(Lookup& lookup, short revents);
   void finish(Lookup& lookup, Answer answer);
-  static void close_attempts(Lookup& lookup);
+  static void close_sockets(Lookup& lookup);
 };
 
-UdpTransport::UdpTransport(TransportOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+Transport::Transport(TransportOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   if (impl_->options.servers.empty()) throw std::invalid_argument("no DNS server to ask");
   impl_->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (impl_->wake_fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
   impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
-UdpTransport::~UdpTransport() {
+Transport::~Transport() {
   {
     std::lock_guard lock(impl_->mutex);
     impl_->stopping = true;
@@ -107,7 +140,7 @@ UdpTransport::~UdpTransport() {
   ::close(impl_->wake_fd);
 }
 
-void UdpTransport::async_query(const Question& question, Deadline deadline, Callback done) {
+void Transport::async_query(const Question& question, Deadline deadline, Callback done) {
   {
     std::lock_guard lock(impl_->mutex);
     if (!impl_->stopping) {
@@ -123,19 +156,22 @@ void UdpTransport::async_query(const Question& question, Deadline deadline, Call
   [[maybe_unused]] auto n = ::write(impl_->wake_fd, &one, sizeof one);
 }
 
-UdpTransport::Stats UdpTransport::stats() const {
-  return Stats{impl_->sent.load(), impl_->answered.load(), impl_->ignored.load(), impl_->timed_out.load()};
+Transport::Stats Transport::stats() const {
+  return Stats{impl_->sent.load(), impl_->answered.load(), impl_->ignored.load(), impl_->timed_out.load(),
+               impl_->tcp.load()};
 }
 
-void UdpTransport::Impl::close_attempts(Lookup& lookup) {
+void Transport::Impl::close_sockets(Lookup& lookup) {
   for (auto& a : lookup.attempts) ::close(a.fd);
   lookup.attempts.clear();
+  if (lookup.tcp) ::close(lookup.tcp->fd);
+  lookup.tcp.reset();
 }
 
-void UdpTransport::Impl::finish(Lookup& lookup, Answer answer) {
+void Transport::Impl::finish(Lookup& lookup, Answer answer) {
   if (lookup.finished) return;
   lookup.finished = true;
-  close_attempts(lookup);
+  close_sockets(lookup);
   try {
     lookup.done(std::move(answer));
   } catch (const std::exception& e) {
@@ -145,21 +181,19 @@ void UdpTransport::Impl::finish(Lookup& lookup, Answer answer) {
   }
 }
 
-void UdpTransport::Impl::start_attempt(Lookup& lookup, Clock::time_point now) {
-  const auto& server = options.servers[lookup.next_server++ % options.servers.size()];
+void Transport::Impl::start_attempt(Lookup& lookup, Clock::time_point now) {
+  const std::size_t index = lookup.next_server++ % options.servers.size();
+  const auto& server = options.servers[index];
   lookup.next_try = now + options.retry_interval;
 
-  const auto id = static_cast<std::uint16_t>(::arc4random_uniform(65536));
+  const auto id = random_id();
   const auto packet = wire::encode_query(id, lookup.question);
   if (packet.empty()) {
     finish(lookup, Answer::failure(Status::Malformed, "name cannot be encoded as a DNS question"));
     return;
   }
-  sockaddr_storage ss;
-  const socklen_t len = fill_sockaddr(server, ss);
-  const int fd = ::socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ||
-      ::send(fd, packet.data(), packet.size(), 0) != static_cast<ssize_t>(packet.size())) {
+  const int fd = open_socket(server, SOCK_DGRAM);
+  if (fd < 0 || ::send(fd, packet.data(), packet.size(), 0) != static_cast<ssize_t>(packet.size())) {
     const int err = errno;
     if (fd >= 0) ::close(fd);
     log::debug("dns: cannot send to {}: {}", server.to_string(), std::strerror(err));
@@ -167,14 +201,66 @@ void UdpTransport::Impl::start_attempt(Lookup& lookup, Clock::time_point now) {
     return;
   }
   ++sent;
-  lookup.attempts.push_back(Attempt{fd, id});
+  lookup.attempts.push_back(Attempt{fd, id, index});
   if (lookup.attempts.size() > kMaxOpenAttempts) {
     ::close(lookup.attempts.front().fd);
     lookup.attempts.pop_front();
   }
 }
 
-void UdpTransport::Impl::read_replies(Lookup& lookup, std::list<Attempt>::iterator attempt, Clock::time_point now) {
+void Transport::Impl::start_tcp(Lookup& lookup, std::size_t server) {
+  for (auto& a : lookup.attempts) ::close(a.fd);
+  lookup.attempts.clear();
+  lookup.next_try = Clock::time_point::max();  // no more UDP retries; the deadline still holds
+  ++tcp;
+  TcpAttempt t;
+  t.id = random_id();
+  const auto packet = wire::encode_query(t.id, lookup.question);
+  t.out = {static_cast<std::uint8_t>(packet.size() >> 8), static_cast<std::uint8_t>(packet.size())};
+  t.out.insert(t.out.end(), packet.begin(), packet.end());
+  t.fd = open_socket(options.servers[server], SOCK_STREAM);
+  if (t.fd < 0) {
+    finish(lookup, Answer::failure(Status::Malformed, std::string("reply truncated; TCP connect failed: ") + std::strerror(errno)));
+    return;
+  }
+  lookup.tcp = std::move(t);
+}
+
+void Transport::Impl::advance_tcp(Lookup& lookup, short revents) {
+  TcpAttempt& t = *lookup.tcp;
+  auto fail = [&](const std::string& why) { finish(lookup, Answer::failure(Status::Malformed, "reply truncated; TCP " + why)); };
+  if (t.phase == TcpAttempt::Phase::Connecting) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (::getsockopt(t.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)
+      return fail(std::string("connect failed: ") + std::strerror(err));
+    t.phase = TcpAttempt::Phase::Writing;
+  }
+  if (t.phase == TcpAttempt::Phase::Writing) {
+    const ssize_t n = ::send(t.fd, t.out.data() + t.written, t.out.size() - t.written, MSG_NOSIGNAL);
+    if (n < 0) return errno == EAGAIN ? void() : fail(std::string("write failed: ") + std::strerror(errno));
+    t.written += static_cast<std::size_t>(n);
+    if (t.written == t.out.size()) t.phase = TcpAttempt::Phase::Reading;
+    return;
+  }
+  if (!(revents & (POLLIN | POLLHUP | POLLERR))) return;
+  std::uint8_t buf[4096];
+  const ssize_t n = ::recv(t.fd, buf, sizeof buf, 0);
+  if (n < 0) return errno == EAGAIN ? void() : fail(std::string("read failed: ") + std::strerror(errno));
+  if (n == 0) return fail("connection closed before the reply was complete");
+  t.in.insert(t.in.end(), buf, buf + n);
+  if (t.in.size() < 2) return;
+  const std::size_t need = 2 + ((t.in[0] << 8) | t.in[1]);
+  if (t.in.size() < need) return;
+  std::string why;
+  auto reply = wire::decode_reply(t.in.data() + 2, need - 2, &why);
+  if (!reply) return fail("reply undecodable: " + why);
+  if (reply->id != t.id || reply->question != lookup.question) return fail("reply does not match the query");
+  ++answered;
+  finish(lookup, std::move(reply->answer));
+}
+
+void Transport::Impl::read_replies(Lookup& lookup, std::list<Attempt>::iterator attempt, Clock::time_point now) {
   std::uint8_t buf[65536];
   for (;;) {
     const ssize_t n = ::recv(attempt->fd, buf, sizeof buf, 0);
@@ -199,20 +285,20 @@ void UdpTransport::Impl::read_replies(Lookup& lookup, std::list<Attempt>::iterat
                  !reply ? why : reply->id != attempt->id ? "wrong query ID" : "wrong question");
       continue;
     }
+    if (reply->truncated) return start_tcp(lookup, attempt->server);
     ++answered;
-    if (reply->truncated) {
-      // TCP fallback belongs to the DNS-layer work (issue 3); until then a truncated reply is a failure.
-      finish(lookup, Answer::failure(Status::Malformed, "truncated reply (TC set)"));
-    } else {
-      finish(lookup, std::move(reply->answer));
-    }
-    return;
+    return finish(lookup, std::move(reply->answer));
   }
 }
 
-void UdpTransport::Impl::run() {
+void Transport::Impl::run() {
+  // What each pollfd belongs to: a UDP attempt, or (attempt unset) the lookup's TCP socket.
+  struct Owner {
+    Lookup* lookup;
+    std::optional<std::list<Attempt>::iterator> attempt;
+  };
   std::vector<pollfd> fds;
-  std::vector<std::pair<Lookup*, std::list<Attempt>::iterator>> owners;
+  std::vector<Owner> owners;
   for (;;) {
     std::vector<Submission> fresh;
     {
@@ -222,7 +308,7 @@ void UdpTransport::Impl::run() {
     }
     auto now = Clock::now();
     for (auto& s : fresh) {
-      active.push_back(Lookup{std::move(s.question), s.deadline, std::move(s.done), {}, 0, {}, false});
+      active.push_back(Lookup{std::move(s.question), s.deadline, std::move(s.done), {}, std::nullopt, 0, {}, false});
       start_attempt(active.back(), now);
     }
 
@@ -241,12 +327,18 @@ void UdpTransport::Impl::run() {
     active.remove_if([](const Lookup& l) { return l.finished; });
 
     fds.assign(1, pollfd{wake_fd, POLLIN, 0});
-    owners.assign(1, {nullptr, {}});
-    for (auto& l : active)
+    owners.assign(1, Owner{nullptr, std::nullopt});
+    for (auto& l : active) {
       for (auto it = l.attempts.begin(); it != l.attempts.end(); ++it) {
         fds.push_back(pollfd{it->fd, POLLIN, 0});
-        owners.emplace_back(&l, it);
+        owners.push_back(Owner{&l, it});
       }
+      if (l.tcp) {
+        const short events = l.tcp->phase == TcpAttempt::Phase::Reading ? POLLIN : POLLOUT;
+        fds.push_back(pollfd{l.tcp->fd, events, 0});
+        owners.push_back(Owner{&l, std::nullopt});
+      }
+    }
     int timeout_ms = -1;
     if (wake != Clock::time_point::max()) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
@@ -264,8 +356,15 @@ void UdpTransport::Impl::run() {
       [[maybe_unused]] auto n = ::read(wake_fd, &value, sizeof value);
     }
     for (std::size_t i = 1; i < fds.size(); ++i) {
-      auto [lookup, attempt] = owners[i];
-      if ((fds[i].revents & (POLLIN | POLLERR)) && !lookup->finished) read_replies(*lookup, attempt, now);
+      if (fds[i].revents == 0) continue;
+      Lookup& l = *owners[i].lookup;
+      if (l.finished) continue;
+      if (owners[i].attempt) {
+        // A TCP retry started for this lookup closed its UDP attempts: their iterators are gone.
+        if (!l.tcp) read_replies(l, *owners[i].attempt, now);
+      } else if (l.tcp) {
+        advance_tcp(l, fds[i].revents);
+      }
     }
     active.remove_if([](const Lookup& l) { return l.finished; });
   }

@@ -1,0 +1,308 @@
+#include "dns/cache.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <string_view>
+
+namespace dyn::dns {
+
+namespace {
+
+constexpr std::uint32_t kNil = 0xffffffffu;
+
+// Blob layout: [u8 name_len][name][u16 type][u8 status][u8 count] then per record
+// [u32 ttl][u8 len][value]; A and AAAA values are 4 or 16 network-order bytes, others text.
+// The key is the prefix up to and including the type.
+std::size_t key_size(const std::uint8_t* blob) { return 1u + blob[0] + 2u; }
+
+bool binary_type(RrType t) { return t == RrType::A || t == RrType::AAAA; }
+
+// Encodes the lookup key into buf (at least 258 bytes); returns its length, 0 if the name is too long.
+std::size_t encode_key(const Question& q, std::uint8_t* buf) {
+  if (q.name.size() > 255) return 0;
+  buf[0] = static_cast<std::uint8_t>(q.name.size());
+  std::memcpy(buf + 1, q.name.data(), q.name.size());
+  const auto t = static_cast<std::uint16_t>(q.type);
+  buf[1 + q.name.size()] = static_cast<std::uint8_t>(t >> 8);
+  buf[2 + q.name.size()] = static_cast<std::uint8_t>(t);
+  return q.name.size() + 3;
+}
+
+std::uint64_t hash_key(const std::uint8_t* key, std::size_t len) {
+  return std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(key), len));
+}
+
+// nullptr when the answer cannot be stored compactly (a value over 255 bytes, too many records).
+std::uint8_t* encode_blob(const std::uint8_t* key, std::size_t klen, const Answer& a, RrType type) {
+  if (a.records.size() > 255) return nullptr;
+  std::size_t size = klen + 2;
+  for (const auto& r : a.records) {
+    if (r.value.size() > 255) return nullptr;
+    size += 5 + (binary_type(type) ? (type == RrType::A ? 4 : 16) : r.value.size());
+  }
+  auto* blob = static_cast<std::uint8_t*>(std::malloc(size));
+  if (!blob) return nullptr;
+  std::memcpy(blob, key, klen);
+  std::uint8_t* p = blob + klen;
+  *p++ = static_cast<std::uint8_t>(a.status);
+  *p++ = static_cast<std::uint8_t>(a.records.size());
+  for (const auto& r : a.records) {
+    std::memcpy(p, &r.ttl, 4);
+    p += 4;
+    if (binary_type(type)) {
+      const int af = type == RrType::A ? AF_INET : AF_INET6;
+      const std::uint8_t len = type == RrType::A ? 4 : 16;
+      if (inet_pton(af, r.value.c_str(), p + 1) != 1) {
+        std::free(blob);
+        return nullptr;
+      }
+      *p = len;
+      p += 1 + len;
+    } else {
+      *p++ = static_cast<std::uint8_t>(r.value.size());
+      std::memcpy(p, r.value.data(), r.value.size());
+      p += r.value.size();
+    }
+  }
+  return blob;
+}
+
+Answer decode_blob(const std::uint8_t* blob) {
+  const std::size_t klen = key_size(blob);
+  const auto type = static_cast<RrType>((blob[klen - 2] << 8) | blob[klen - 1]);
+  const std::uint8_t* p = blob + klen;
+  Answer a;
+  a.status = static_cast<Status>(*p++);
+  const std::size_t count = *p++;
+  a.records.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    Record r;
+    r.type = type;
+    std::memcpy(&r.ttl, p, 4);
+    p += 4;
+    const std::size_t len = *p++;
+    if (binary_type(type)) {
+      char text[64];
+      inet_ntop(type == RrType::A ? AF_INET : AF_INET6, p, text, sizeof text);
+      r.value = text;
+    } else {
+      r.value.assign(reinterpret_cast<const char*>(p), len);
+    }
+    p += len;
+    a.records.push_back(std::move(r));
+  }
+  if (a.status != Status::Ok && a.status != Status::NoData && a.status != Status::NxDomain)
+    a.detail = "cached failure";
+  return a;
+}
+
+}  // namespace
+
+// One shard: an open-addressing index (linear probing, half full at most, slots hold node
+// index + 1, 0 = empty) over a node array threaded on an LRU list. Guarded by `mutex`.
+struct Cache::Shard {
+  struct Node {
+    std::uint8_t* blob = nullptr;
+    std::uint32_t expires = 0;  // seconds since the cache epoch
+    std::uint32_t prev = kNil, next = kNil;
+  };
+
+  explicit Shard(std::size_t cap) : capacity(std::max<std::size_t>(cap, 1)) {
+    std::size_t slots = 16;
+    while (slots < capacity * 2) slots <<= 1;
+    mask = slots - 1;
+    // calloc: untouched zero pages stay out of RSS until the shard fills.
+    table = static_cast<std::uint32_t*>(std::calloc(slots, sizeof(std::uint32_t)));
+    if (!table) throw std::bad_alloc();
+    nodes.reserve(capacity);
+  }
+  ~Shard() {
+    for (auto& n : nodes) std::free(n.blob);
+    std::free(table);
+  }
+
+  std::mutex mutex;
+  std::size_t capacity;
+  std::size_t mask = 0;
+  std::uint32_t* table = nullptr;
+  std::vector<Node> nodes;
+  std::vector<std::uint32_t> free_nodes;
+  std::uint32_t head = kNil, tail = kNil;  // most and least recently used
+  std::size_t count = 0;
+  Stats stats;
+
+  void unlink(std::uint32_t i) {
+    Node& n = nodes[i];
+    (n.prev == kNil ? head : nodes[n.prev].next) = n.next;
+    (n.next == kNil ? tail : nodes[n.next].prev) = n.prev;
+    n.prev = n.next = kNil;
+  }
+  void push_front(std::uint32_t i) {
+    Node& n = nodes[i];
+    n.prev = kNil;
+    n.next = head;
+    if (head != kNil) nodes[head].prev = i;
+    head = i;
+    if (tail == kNil) tail = i;
+  }
+
+  // The slot holding this key, or the empty slot where it would go.
+  std::size_t find_slot(const std::uint8_t* key, std::size_t klen, std::uint64_t hash) const {
+    for (std::size_t s = hash & mask;; s = (s + 1) & mask) {
+      const std::uint32_t v = table[s];
+      if (v == 0) return s;
+      const std::uint8_t* blob = nodes[v - 1].blob;
+      if (key_size(blob) == klen && std::memcmp(blob, key, klen) == 0) return s;
+    }
+  }
+
+  // Removes the entry in slot s (backward-shift deletion keeps probe chains intact).
+  void erase_slot(std::size_t s) {
+    const std::uint32_t i = table[s] - 1;
+    unlink(i);
+    std::free(nodes[i].blob);
+    nodes[i].blob = nullptr;
+    free_nodes.push_back(i);
+    --count;
+    table[s] = 0;
+    for (std::size_t j = (s + 1) & mask; table[j] != 0; j = (j + 1) & mask) {
+      const std::uint8_t* blob = nodes[table[j] - 1].blob;
+      const std::size_t ideal = hash_key(blob, key_size(blob)) & mask;
+      // Move j back to s unless its ideal slot lies cyclically in (s, j].
+      const bool stays = s <= j ? (s < ideal && ideal <= j) : (s < ideal || ideal <= j);
+      if (!stays) {
+        table[s] = table[j];
+        table[j] = 0;
+        s = j;
+      }
+    }
+  }
+
+  void erase_node(std::uint32_t i) {
+    const std::uint8_t* blob = nodes[i].blob;
+    const std::size_t klen = key_size(blob);
+    erase_slot(find_slot(blob, klen, hash_key(blob, klen)));
+  }
+};
+
+Cache::Cache(CacheOptions options, Now now) : options_(options), now_(std::move(now)), epoch_(now_()) {
+  std::size_t n = 1;
+  while (n < options_.shards) n <<= 1;
+  const std::size_t per_shard = (options_.capacity + n - 1) / n;
+  for (std::size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(per_shard));
+}
+
+Cache::~Cache() = default;
+
+std::chrono::seconds Cache::lifetime(const Answer& a) const {
+  using std::chrono::seconds;
+  switch (a.status) {
+    case Status::Ok: {
+      std::uint32_t ttl = UINT32_MAX;
+      for (const auto& r : a.records) ttl = std::min(ttl, r.ttl);
+      return std::clamp(seconds(ttl), options_.min_ttl, options_.max_ttl);
+    }
+    case Status::NoData:
+    case Status::NxDomain:
+      return std::clamp(seconds(a.negative_ttl), options_.min_ttl, options_.max_ttl);
+    case Status::ServFail:
+    case Status::Refused:
+    case Status::Timeout:
+    case Status::Malformed:
+    case Status::NetworkError:
+      return options_.error_ttl;
+  }
+  return options_.error_ttl;
+}
+
+std::optional<Answer> Cache::get(const Question& q) {
+  std::uint8_t key[260];
+  const std::size_t klen = encode_key(q, key);
+  if (klen == 0) return std::nullopt;
+  const std::uint64_t hash = hash_key(key, klen);
+  Shard& sh = *shards_[(hash >> 56) & (shards_.size() - 1)];
+  const auto now_s = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(now_() - epoch_).count());
+  std::lock_guard lock(sh.mutex);
+  const std::size_t s = sh.find_slot(key, klen, hash);
+  if (sh.table[s] == 0) {
+    ++sh.stats.misses;
+    return std::nullopt;
+  }
+  const std::uint32_t i = sh.table[s] - 1;
+  if (sh.nodes[i].expires <= now_s) {
+    sh.erase_slot(s);
+    ++sh.stats.expired;
+    ++sh.stats.misses;
+    return std::nullopt;
+  }
+  ++sh.stats.hits;
+  if (sh.head != i) {
+    sh.unlink(i);
+    sh.push_front(i);
+  }
+  return decode_blob(sh.nodes[i].blob);
+}
+
+void Cache::put(const Question& q, const Answer& a) {
+  std::uint8_t key[260];
+  const std::size_t klen = encode_key(q, key);
+  if (klen == 0) return;
+  std::uint8_t* blob = encode_blob(key, klen, a, q.type);
+  if (!blob) return;
+  const std::uint64_t hash = hash_key(key, klen);
+  Shard& sh = *shards_[(hash >> 56) & (shards_.size() - 1)];
+  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now_() - epoch_).count();
+  const auto expires = static_cast<std::uint32_t>(std::min<long long>(now_s + lifetime(a).count(), UINT32_MAX));
+
+  std::lock_guard lock(sh.mutex);
+  std::size_t s = sh.find_slot(key, klen, hash);
+  if (sh.table[s] != 0) {  // replace in place
+    const std::uint32_t i = sh.table[s] - 1;
+    std::free(sh.nodes[i].blob);
+    sh.nodes[i].blob = blob;
+    sh.nodes[i].expires = expires;
+    sh.unlink(i);
+    sh.push_front(i);
+    return;
+  }
+  if (sh.count >= sh.capacity) {
+    sh.erase_node(sh.tail);
+    ++sh.stats.evictions;
+    s = sh.find_slot(key, klen, hash);  // the shift may have moved the free slot
+  }
+  std::uint32_t i;
+  if (!sh.free_nodes.empty()) {
+    i = sh.free_nodes.back();
+    sh.free_nodes.pop_back();
+  } else {
+    i = static_cast<std::uint32_t>(sh.nodes.size());
+    sh.nodes.emplace_back();
+  }
+  sh.nodes[i].blob = blob;
+  sh.nodes[i].expires = expires;
+  sh.push_front(i);
+  sh.table[s] = i + 1;
+  ++sh.count;
+  ++sh.stats.insertions;
+}
+
+Cache::Stats Cache::stats() const {
+  Stats total;
+  for (const auto& sh : shards_) {
+    std::lock_guard lock(sh->mutex);
+    total.hits += sh->stats.hits;
+    total.misses += sh->stats.misses;
+    total.insertions += sh->stats.insertions;
+    total.evictions += sh->stats.evictions;
+    total.expired += sh->stats.expired;
+    total.size += sh->count;
+  }
+  return total;
+}
+
+}  // namespace dyn::dns

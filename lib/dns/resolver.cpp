@@ -1,0 +1,78 @@
+#include "dns/resolver.hpp"
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace dyn::dns {
+
+struct CachingResolver::Core {
+  Core(CacheOptions o, Cache::Now now) : cache(o, std::move(now)) {}
+  Cache cache;
+  std::mutex mutex;  // guards in_flight
+  std::unordered_map<std::string, std::vector<Querier::Callback>> in_flight;
+  std::atomic<std::uint64_t> hits{0}, coalesced{0}, upstream{0};
+};
+
+namespace {
+std::string flight_key(const Question& q) {
+  return q.name + '/' + std::to_string(static_cast<unsigned>(q.type));
+}
+}  // namespace
+
+CachingResolver::CachingResolver(Querier& upstream, CacheOptions cache_options, std::chrono::milliseconds query_lifetime,
+                                 Cache::Now now)
+    : upstream_(upstream), query_lifetime_(query_lifetime), core_(std::make_shared<Core>(cache_options, std::move(now))) {}
+
+CachingResolver::~CachingResolver() = default;
+
+void CachingResolver::async_query(const Question& question, Deadline, Callback done) {
+  const Question q{canonical_name(question.name), question.type};
+  if (auto hit = core_->cache.get(q)) {
+    ++core_->hits;
+    done(std::move(*hit));
+    return;
+  }
+  const std::string key = flight_key(q);
+  {
+    std::lock_guard lock(core_->mutex);
+    auto [it, fresh] = core_->in_flight.try_emplace(key);
+    it->second.push_back(std::move(done));
+    if (!fresh) {
+      ++core_->coalesced;
+      return;
+    }
+  }
+  ++core_->upstream;
+  upstream_.async_query(q, Clock::now() + query_lifetime_, [core = core_, q, key](Answer answer) {
+    core->cache.put(q, answer);
+    std::vector<Querier::Callback> waiters;
+    {
+      std::lock_guard lock(core->mutex);
+      auto it = core->in_flight.find(key);
+      if (it != core->in_flight.end()) {
+        waiters = std::move(it->second);
+        core->in_flight.erase(it);
+      }
+    }
+    for (auto& w : waiters) w(answer);
+  });
+}
+
+CachingResolver::Stats CachingResolver::stats() const {
+  Stats s;
+  s.cache_hits = core_->hits;
+  s.coalesced = core_->coalesced;
+  s.upstream = core_->upstream;
+  {
+    std::lock_guard lock(core_->mutex);
+    s.in_flight = core_->in_flight.size();
+  }
+  s.cache = core_->cache.stats();
+  return s;
+}
+
+Cache& CachingResolver::cache() { return core_->cache; }
+
+}  // namespace dyn::dns

@@ -1,0 +1,43 @@
+// CachingResolver: the Querier the policy uses. Answers from the cache when it can; otherwise
+// asks upstream (the UDP/TCP transport), with one wire query per (name, type) in flight however
+// many connections wait for it (coalescing). Every answer fills the cache, including one that
+// arrives after all of its waiters have given up.
+#pragma once
+
+#include "dns/cache.hpp"
+#include "dns/querier.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+namespace dyn::dns {
+
+class CachingResolver final : public Querier {
+ public:
+  // `upstream` must outlive this object. An upstream query lives `query_lifetime` from its
+  // start, independent of the deadlines of the callers that wait for it.
+  CachingResolver(Querier& upstream, CacheOptions cache_options, std::chrono::milliseconds query_lifetime,
+                  Cache::Now now = [] { return Clock::now(); });
+  ~CachingResolver() override;
+
+  void async_query(const Question& question, Deadline deadline, Callback done) override;
+
+  struct Stats {
+    std::uint64_t cache_hits = 0;
+    std::uint64_t coalesced = 0;  // callers that joined a query already in flight
+    std::uint64_t upstream = 0;   // queries handed to the transport
+    std::size_t in_flight = 0;
+    Cache::Stats cache;
+  };
+  Stats stats() const;
+  Cache& cache();
+
+ private:
+  struct Core;
+  Querier& upstream_;
+  std::chrono::milliseconds query_lifetime_;
+  std::shared_ptr<Core> core_;  // shared with callbacks still pending in the transport
+};
+
+}  // namespace dyn::dns

@@ -1,0 +1,50 @@
+#include "dnsbl/health.hpp"
+
+#include "dnsbl/outcome.hpp"
+#include "net/reverse.hpp"
+
+namespace dyn::dnsbl {
+
+std::string_view to_string(Health health) {
+  switch (health) {
+    case Health::Unprobed: return "unprobed";
+    case Health::Healthy: return "healthy";
+    case Health::Broken: return "broken";
+  }
+  return "?";
+}
+
+std::vector<dns::Question> probe_questions(const std::string& zone) {
+  return {dns::Question{net::dnsbl_query_name(net::IpAddress::v4(127, 0, 0, 2), zone), dns::RrType::A},
+          dns::Question{net::dnsbl_query_name(net::IpAddress::v4(127, 0, 0, 1), zone), dns::RrType::A}};
+}
+
+std::optional<ZoneHealth> judge_probe(const dns::Answer& test_point, const dns::Answer& must_not_list) {
+  ZoneSpec any;  // no filter: every 127/8 code counts, error codes and non-127 answers are Unknown
+  any.zone = "probe.invalid";
+  const Outcome t = interpret(any, test_point);
+  const Outcome u = interpret(any, must_not_list);
+  if (t.transient || u.transient) return std::nullopt;
+  if (u.listing == Listing::Unknown) return ZoneHealth{Health::Broken, "probe 127.0.0.1: " + u.reason};
+  if (t.listing == Listing::Unknown) return ZoneHealth{Health::Broken, "probe 127.0.0.2: " + t.reason};
+  if (u.listing == Listing::Listed)
+    return ZoneHealth{Health::Broken, "lists 127.0.0.1, so it answers 'listed' for every address"};
+  if (t.listing == Listing::NotListed)
+    return ZoneHealth{Health::Healthy, "does not list the test point 127.0.0.2 (RFC 5782): wrong zone name, or the list is gone?"};
+  return ZoneHealth{Health::Healthy, ""};
+}
+
+bool HealthBoard::update(const std::string& zone, const ZoneHealth& health) {
+  std::lock_guard lock(mutex_);
+  auto& current = zones_[zone];
+  const bool changed = current.state != health.state;
+  current = health;
+  return changed;
+}
+
+HealthMap HealthBoard::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return zones_;
+}
+
+}  // namespace dyn::dnsbl

@@ -1,0 +1,160 @@
+// The DNS cache with an injected clock: TTL rules (RFC 2308 for negative answers, clamping,
+// brief caching of failures), LRU eviction, and a randomized comparison with a simple model.
+#include "dns/cache.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <random>
+
+using namespace dyn::dns;
+using namespace std::chrono_literals;
+
+namespace {
+struct FakeClock {
+  Clock::time_point t = Clock::time_point(1000s);
+  Cache::Now fn() { return [this] { return t; }; }
+};
+Answer a_answer(std::vector<std::string> values, std::uint32_t ttl) {
+  Answer a;
+  a.status = Status::Ok;
+  for (auto& v : values) a.records.push_back(Record{RrType::A, ttl, v});
+  return a;
+}
+Answer negative(Status s, std::uint32_t ttl) { return Answer{s, {}, ttl, ""}; }
+Question qa(const std::string& n) { return Question{n, RrType::A}; }
+}  // namespace
+
+TEST_CASE("cache round-trips A, AAAA, PTR and negative answers", "[cache]") {
+  FakeClock clock;
+  Cache c(CacheOptions{}, clock.fn());
+  c.put(qa("2.0.0.127.zen.test"), a_answer({"127.0.0.2", "127.0.0.10"}, 300));
+  c.put(Question{"h.example", RrType::AAAA}, Answer{Status::Ok, {Record{RrType::AAAA, 77, "2001:db8::1"}}, 0, ""});
+  c.put(Question{"7.113.0.203.in-addr.arpa", RrType::PTR},
+        Answer{Status::Ok, {Record{RrType::PTR, 3600, "dsl-7.pool.example"}}, 0, ""});
+  c.put(qa("nx.test"), negative(Status::NxDomain, 900));
+
+  auto a = c.get(qa("2.0.0.127.zen.test"));
+  REQUIRE(a);
+  CHECK(a->status == Status::Ok);
+  REQUIRE(a->records.size() == 2);
+  CHECK(a->records[1].value == "127.0.0.10");
+  CHECK(a->records[0].ttl == 300);  // the TTL as the server gave it
+  CHECK(c.get(Question{"h.example", RrType::AAAA})->records.at(0).value == "2001:db8::1");
+  CHECK(c.get(Question{"7.113.0.203.in-addr.arpa", RrType::PTR})->records.at(0).value == "dsl-7.pool.example");
+  CHECK(c.get(qa("nx.test"))->status == Status::NxDomain);
+  CHECK_FALSE(c.get(Question{"2.0.0.127.zen.test", RrType::TXT}));  // type is part of the key
+  CHECK_FALSE(c.get(qa("other.test")));
+}
+
+TEST_CASE("lifetimes: TTLs clamped to [min, max], negative TTL from the SOA, failures briefly", "[cache]") {
+  FakeClock clock;
+  CacheOptions o;
+  o.min_ttl = 60s;
+  o.max_ttl = 3600s;
+  o.error_ttl = 5s;
+  Cache c(o, clock.fn());
+  struct Case { Answer a; std::chrono::seconds want; };
+  const Case cases[] = {
+      {a_answer({"127.0.0.2"}, 300), 300s},
+      {a_answer({"127.0.0.2"}, 10), 60s},
+      {a_answer({"127.0.0.2"}, 86400), 3600s},
+      {a_answer({"127.0.0.2", "127.0.0.3"}, 300), 300s},
+      {negative(Status::NxDomain, 900), 900s},
+      {negative(Status::NoData, 0), 60s},
+      {negative(Status::NxDomain, 999999), 3600s},
+      {Answer::failure(Status::Timeout, "t"), 5s},
+      {Answer::failure(Status::ServFail, "s"), 5s},
+  };
+  for (const auto& k : cases) CHECK(c.lifetime(k.a) == k.want);
+}
+
+TEST_CASE("entries expire with the injected clock", "[cache]") {
+  FakeClock clock;
+  Cache c(CacheOptions{}, clock.fn());
+  c.put(qa("a.test"), a_answer({"127.0.0.2"}, 300));
+  c.put(qa("fail.test"), Answer::failure(Status::ServFail, "x"));
+  clock.t += 4s;
+  CHECK(c.get(qa("fail.test")));
+  clock.t += 2s;
+  CHECK_FALSE(c.get(qa("fail.test")));  // a dead list is retried after error_ttl
+  clock.t += 293s;
+  CHECK(c.get(qa("a.test")));
+  clock.t += 2s;
+  CHECK_FALSE(c.get(qa("a.test")));
+  CHECK(c.stats().expired == 2);
+  CHECK(c.stats().size == 0);
+}
+
+TEST_CASE("least recently used entries are evicted at capacity", "[cache]") {
+  FakeClock clock;
+  CacheOptions o;
+  o.capacity = 3;
+  o.shards = 1;
+  Cache c(o, clock.fn());
+  for (const char* n : {"a.test", "b.test", "c.test"}) c.put(qa(n), a_answer({"127.0.0.2"}, 300));
+  CHECK(c.get(qa("a.test")));  // a is now the most recent; b the least
+  c.put(qa("d.test"), a_answer({"127.0.0.2"}, 300));
+  CHECK_FALSE(c.get(qa("b.test")));
+  CHECK(c.get(qa("a.test")));
+  CHECK(c.get(qa("c.test")));
+  CHECK(c.get(qa("d.test")));
+  CHECK(c.stats().evictions == 1);
+  CHECK(c.stats().size == 3);
+}
+
+TEST_CASE("a replaced entry takes the new answer and lifetime", "[cache]") {
+  FakeClock clock;
+  Cache c(CacheOptions{}, clock.fn());
+  c.put(qa("a.test"), Answer::failure(Status::Timeout, "t"));
+  c.put(qa("a.test"), a_answer({"127.0.0.11"}, 600));
+  clock.t += 100s;
+  auto a = c.get(qa("a.test"));
+  REQUIRE(a);
+  CHECK(a->records.at(0).value == "127.0.0.11");
+  CHECK(c.stats().size == 1);
+}
+
+TEST_CASE("randomized operations agree with a simple LRU model", "[cache]") {
+  // Small capacity and many names collide in the index, exercising backward-shift deletion.
+  FakeClock clock;
+  CacheOptions o;
+  o.capacity = 40;
+  o.shards = 1;
+  Cache c(o, clock.fn());
+  std::map<std::string, std::pair<std::string, std::uint64_t>> model;  // name -> (value, last use)
+  std::mt19937 rng(12345);
+  std::uint64_t tick = 0;
+  for (int step = 0; step < 20000; ++step) {
+    const std::string name = "n" + std::to_string(rng() % 120) + ".test";
+    ++tick;
+    if (rng() % 2) {
+      const std::string value = "127.0.0." + std::to_string(rng() % 250 + 1);
+      c.put(qa(name), a_answer({value}, 300));
+      if (!model.count(name) && model.size() == 40) {
+        auto lru = std::min_element(model.begin(), model.end(),
+                                    [](auto& x, auto& y) { return x.second.second < y.second.second; });
+        model.erase(lru);
+      }
+      model[name] = {value, tick};
+    } else {
+      auto got = c.get(qa(name));
+      auto it = model.find(name);
+      REQUIRE(got.has_value() == (it != model.end()));
+      if (got) {
+        REQUIRE(got->records.at(0).value == it->second.first);
+        it->second.second = tick;
+      }
+    }
+  }
+  CHECK(c.stats().size == model.size());
+}
+
+TEST_CASE("names the cache cannot hold are passed over, not stored wrongly", "[cache]") {
+  FakeClock clock;
+  Cache c(CacheOptions{}, clock.fn());
+  c.put(qa(std::string(300, 'a')), a_answer({"127.0.0.2"}, 300));
+  CHECK_FALSE(c.get(qa(std::string(300, 'a'))));
+  c.put(qa("bad.test"), a_answer({"not-an-address"}, 300));
+  CHECK_FALSE(c.get(qa("bad.test")));
+}
