@@ -1,6 +1,8 @@
 #include "dns/cache.hpp"
 
 #include <arpa/inet.h>
+#include <sys/mman.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -72,6 +74,20 @@ std::uint8_t* encode_blob(const std::uint8_t* key, std::size_t klen, const Answe
   return blob;
 }
 
+// Dotted-quad text without printf (inet_ntop formats through vfprintf: half the cost of a hit).
+void format_v4(const std::uint8_t* b, std::string& out) {
+  char text[16];
+  char* p = text;
+  for (int i = 0; i < 4; ++i) {
+    unsigned v = b[i];
+    if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+    if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+    *p++ = static_cast<char>('0' + v % 10);
+    if (i < 3) *p++ = '.';
+  }
+  out.assign(text, p);
+}
+
 Answer decode_blob(const std::uint8_t* blob) {
   const std::size_t klen = key_size(blob);
   const auto type = static_cast<RrType>((blob[klen - 2] << 8) | blob[klen - 1]);
@@ -86,9 +102,11 @@ Answer decode_blob(const std::uint8_t* blob) {
     std::memcpy(&r.ttl, p, 4);
     p += 4;
     const std::size_t len = *p++;
-    if (binary_type(type)) {
-      char text[64];
-      inet_ntop(type == RrType::A ? AF_INET : AF_INET6, p, text, sizeof text);
+    if (type == RrType::A) {
+      format_v4(p, r.value);
+    } else if (type == RrType::AAAA) {
+      char text[INET6_ADDRSTRLEN];
+      inet_ntop(AF_INET6, p, text, sizeof text);
       r.value = text;
     } else {
       r.value.assign(reinterpret_cast<const char*>(p), len);
@@ -101,7 +119,27 @@ Answer decode_blob(const std::uint8_t* blob) {
   return a;
 }
 
+// Zeroed memory for the index and the node array: mmap'd (pages become resident only when
+// touched) and, where the kernel allows, backed by huge pages, so a hit on a big cache does not
+// also pay a TLB miss per pointer it follows.
+void* huge_alloc(std::size_t bytes) {
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  if (bytes >= (std::size_t(2) << 20)) ::madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+  return p;
+}
+
 }  // namespace
+
+Clock::time_point Cache::coarse_now() {
+  // Expiry is kept in whole seconds: the coarse clock (no TSC read) is precise enough and
+  // shares CLOCK_MONOTONIC's epoch with steady_clock on Linux.
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return Clock::time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+}
 
 // One shard: an open-addressing index (linear probing, half full at most, slots hold node
 // index + 1, 0 = empty) over a node array threaded on an LRU list. Guarded by `mutex`.
@@ -116,21 +154,23 @@ struct Cache::Shard {
     std::size_t slots = 16;
     while (slots < capacity * 2) slots <<= 1;
     mask = slots - 1;
-    // calloc: untouched zero pages stay out of RSS until the shard fills.
-    table = static_cast<std::uint32_t*>(std::calloc(slots, sizeof(std::uint32_t)));
-    if (!table) throw std::bad_alloc();
-    nodes.reserve(capacity);
+    table_bytes = slots * sizeof(std::uint32_t);
+    table = static_cast<std::uint32_t*>(huge_alloc(table_bytes));
+    nodes = static_cast<Node*>(huge_alloc(capacity * sizeof(Node)));
   }
   ~Shard() {
-    for (auto& n : nodes) std::free(n.blob);
-    std::free(table);
+    for (std::size_t i = 0; i < used_nodes; ++i) std::free(nodes[i].blob);
+    ::munmap(table, table_bytes);
+    ::munmap(nodes, capacity * sizeof(Node));
   }
 
   std::mutex mutex;
   std::size_t capacity;
   std::size_t mask = 0;
   std::uint32_t* table = nullptr;
-  std::vector<Node> nodes;
+  std::size_t table_bytes = 0;
+  Node* nodes = nullptr;      // capacity entries, zeroed; the first used_nodes have been used
+  std::size_t used_nodes = 0;
   std::vector<std::uint32_t> free_nodes;
   std::uint32_t head = kNil, tail = kNil;  // most and least recently used
   std::size_t count = 0;
@@ -253,9 +293,14 @@ void Cache::put(const Question& q, const Answer& a) {
   const std::size_t klen = encode_key(q, key);
   if (klen == 0) return;
   std::uint8_t* blob = encode_blob(key, klen, a, q.type);
-  if (!blob) return;
   const std::uint64_t hash = hash_key(key, klen);
   Shard& sh = *shards_[(hash >> 56) & (shards_.size() - 1)];
+  if (!blob) {  // not storable: an older answer for this question must not outlive it
+    std::lock_guard lock(sh.mutex);
+    const std::size_t s = sh.find_slot(key, klen, hash);
+    if (sh.table[s] != 0) sh.erase_slot(s);
+    return;
+  }
   const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now_() - epoch_).count();
   const auto expires = static_cast<std::uint32_t>(std::min<long long>(now_s + lifetime(a).count(), UINT32_MAX));
 
@@ -280,8 +325,8 @@ void Cache::put(const Question& q, const Answer& a) {
     i = sh.free_nodes.back();
     sh.free_nodes.pop_back();
   } else {
-    i = static_cast<std::uint32_t>(sh.nodes.size());
-    sh.nodes.emplace_back();
+    i = static_cast<std::uint32_t>(sh.used_nodes++);
+    sh.nodes[i] = Shard::Node{};
   }
   sh.nodes[i].blob = blob;
   sh.nodes[i].expires = expires;

@@ -31,7 +31,9 @@ class Cache {
  public:
   using Now = std::function<Clock::time_point()>;
 
-  explicit Cache(CacheOptions options, Now now = [] { return Clock::now(); });
+  // The default clock is the coarse monotonic clock (ms resolution, a few ns per read).
+  static Clock::time_point coarse_now();
+  explicit Cache(CacheOptions options, Now now = &Cache::coarse_now);
   ~Cache();
   Cache(const Cache&) = delete;
   Cache& operator=(const Cache&) = delete;

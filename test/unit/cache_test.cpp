@@ -158,3 +158,13 @@ TEST_CASE("names the cache cannot hold are passed over, not stored wrongly", "[c
   c.put(qa("bad.test"), a_answer({"not-an-address"}, 300));
   CHECK_FALSE(c.get(qa("bad.test")));
 }
+
+TEST_CASE("an answer the cache cannot hold removes the older answer to the same question", "[cache]") {
+  // Found by the fuzzer: a PTR name over 255 bytes was not stored, and the stale one was served.
+  FakeClock clock;
+  Cache c(CacheOptions{}, clock.fn());
+  const Question q{"7.113.0.203.in-addr.arpa", RrType::PTR};
+  c.put(q, Answer{Status::Ok, {Record{RrType::PTR, 60, "old.example"}}, 0, ""});
+  c.put(q, Answer{Status::Ok, {Record{RrType::PTR, 60, std::string(300, 'x')}}, 0, ""});
+  CHECK_FALSE(c.get(q));
+}
