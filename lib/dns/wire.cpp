@@ -133,9 +133,15 @@ std::optional<Reply> decode_reply(const std::uint8_t* data, std::size_t size, st
     std::string next;
     for (size_t i = 0; i < count; ++i) {
       const ldns_rr* rr = ldns_rr_list_rr(an, i);
-      if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) continue;
       if (canonical_name(rdf_text(ldns_rr_owner(rr))) != owner) continue;
       const auto type = ldns_rr_get_type(rr);
+      // A record for the asked name (or its alias) of another class, or of a type that is
+      // neither the asked one nor an alias, is no answer to our question: refuse the reply.
+      if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) return fail("answer record of class other than IN");
+      if (type != static_cast<ldns_rr_type>(reply.question.type) && type != LDNS_RR_TYPE_CNAME &&
+          type != LDNS_RR_TYPE_RRSIG)
+        return fail("answer record of type " + std::to_string(type) + " for a question of type " +
+                    std::string(to_string(reply.question.type)));
       if (type == static_cast<ldns_rr_type>(reply.question.type)) {
         std::string value = record_value(rr, reply.question.type);
         if (value.empty()) return fail("answer record with unusable rdata");

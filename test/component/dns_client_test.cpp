@@ -84,15 +84,19 @@ TEST_CASE("a server that never answers gives Timeout at the deadline, not before
   CHECK(server.queries("slow.test") >= 2);  // retransmitted within the budget
 }
 
-TEST_CASE("a reply with the wrong ID or the wrong question is ignored", "[dns][component]") {
+TEST_CASE("a reply with the wrong ID, question or source is ignored (spoofing)", "[dns][component]") {
   test::FakeDnsServer server;
   server.script("id.test", dns::RrType::A, test::Script{Kind::WrongId, {"127.0.0.2"}});
   server.script("q.test", dns::RrType::A, test::Script{Kind::WrongQuestion, {"127.0.0.2"}});
   server.script("junk.test", dns::RrType::A, test::Script::of(Kind::Garbage));
+  server.script("spoof.test", dns::RrType::A, test::Script{Kind::WrongSource, {"127.0.0.2"}});
   dns::Transport t({{server_of(server)}, 1000ms});
   CHECK(ask(t, "id.test", 200ms).status == dns::Status::Timeout);
   CHECK(ask(t, "q.test", 200ms).status == dns::Status::Timeout);
   CHECK(ask(t, "junk.test", 200ms).status == dns::Status::Timeout);
+  // Right ID and question from the wrong port: the connected socket never even delivers it.
+  CHECK(ask(t, "spoof.test", 200ms).status == dns::Status::Timeout);
+  CHECK(server.queries("spoof.test") == 1);
   CHECK(t.stats().ignored == 3);
   CHECK(t.stats().answered == 0);
 }

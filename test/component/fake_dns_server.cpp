@@ -22,6 +22,7 @@ struct Delayed {
   std::chrono::steady_clock::time_point when;
   std::vector<std::uint8_t> bytes;
   sockaddr_in to;
+  bool spoofed = false;
 };
 
 void push_rr(ldns_pkt* pkt, ldns_pkt_section section, const std::string& text) {
@@ -42,6 +43,11 @@ FakeDnsServer::FakeDnsServer() {
       ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sin), &len) != 0)
     throw std::runtime_error("fake DNS: cannot bind");
   port_ = ntohs(sin.sin_port);
+  spoof_fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in any_port = sin;
+  any_port.sin_port = 0;
+  if (spoof_fd_ < 0 || ::bind(spoof_fd_, reinterpret_cast<sockaddr*>(&any_port), sizeof any_port) != 0)
+    throw std::runtime_error("fake DNS: cannot bind the spoofing socket");
   tcp_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const int one = 1;
   ::setsockopt(tcp_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -56,6 +62,7 @@ FakeDnsServer::~FakeDnsServer() {
   [[maybe_unused]] auto n = ::write(stop_fd_, &one, sizeof one);
   thread_.join();
   ::close(fd_);
+  ::close(spoof_fd_);
   ::close(tcp_fd_);
   ::close(stop_fd_);
 }
@@ -161,6 +168,7 @@ std::vector<std::uint8_t> FakeDnsServer::respond(const std::uint8_t* data, std::
   const std::string soa = "example. " + std::to_string(s.soa_minimum) +
                           " IN SOA ns.example. hostmaster.example. 1 3600 600 86400 " + std::to_string(s.soa_minimum);
   switch (s.kind) {
+    case Script::Kind::WrongSource:
     case Script::Kind::Records:
     case Script::Kind::WrongId:
     case Script::Kind::WrongQuestion:
@@ -196,7 +204,8 @@ void FakeDnsServer::run() {
     int timeout = -1;
     for (auto it = pending.begin(); it != pending.end();) {
       if (it->when <= now) {
-        ::sendto(fd_, it->bytes.data(), it->bytes.size(), 0, reinterpret_cast<sockaddr*>(&it->to), sizeof it->to);
+        ::sendto(it->spoofed ? spoof_fd_ : fd_, it->bytes.data(), it->bytes.size(), 0,
+                 reinterpret_cast<sockaddr*>(&it->to), sizeof it->to);
         it = pending.erase(it);
         continue;
       }
@@ -221,7 +230,21 @@ void FakeDnsServer::run() {
     bool drop = false;
     auto bytes = respond(buf, static_cast<std::size_t>(n), &delay, &drop, false);
     if (drop || bytes.empty()) continue;
-    pending.push_back(Delayed{std::chrono::steady_clock::now() + delay, std::move(bytes), from});
+    bool spoofed = false;
+    {
+      ldns_pkt* raw = nullptr;  // was it scripted as WrongSource? (look the name up again)
+      if (ldns_wire2pkt(&raw, buf, static_cast<std::size_t>(n)) == LDNS_STATUS_OK) {
+        PktPtr q(raw);
+        char* owner = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(q.get()), 0)));
+        const auto key = std::make_pair(dns::canonical_name(owner),
+                                        static_cast<dns::RrType>(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(q.get()), 0))));
+        std::free(owner);
+        std::lock_guard lock(mutex_);
+        auto it = scripts_.find(key);
+        spoofed = it != scripts_.end() && it->second.kind == Script::Kind::WrongSource;
+      }
+    }
+    pending.push_back(Delayed{std::chrono::steady_clock::now() + delay, std::move(bytes), from, spoofed});
   }
 }
 

@@ -18,7 +18,9 @@
 namespace dyn::test {
 
 struct Script {
-  enum class Kind { Records, NxDomain, NoData, ServFail, Refused, Drop, Truncated, WrongId, WrongQuestion, Garbage };
+  // WrongSource: the right reply (ID and question), sent from another port of the server's
+  // address, as an off-path spoofer who guessed the ID would.
+  enum class Kind { Records, NxDomain, NoData, ServFail, Refused, Drop, Truncated, WrongId, WrongQuestion, Garbage, WrongSource };
   Kind kind = Kind::NxDomain;
   std::vector<std::string> values;  // rdata in presentation form ("127.0.0.2", "host.example.")
   std::uint32_t ttl = 300;
@@ -58,6 +60,7 @@ class FakeDnsServer {
   void serve_tcp_client(int fd);
 
   int fd_ = -1;
+  int spoof_fd_ = -1;  // a second UDP socket, another port: WrongSource replies come from it
   int tcp_fd_ = -1;
   bool tcp_enabled_ = true;  // guarded by mutex_
   std::size_t tcp_total_ = 0;

@@ -162,6 +162,27 @@ TEST_CASE("malformed packets are refused with a reason, never decoded", "[wire]"
   }
 }
 
+TEST_CASE("answer records of the wrong type or class are refused, not read as no data", "[wire]") {
+  {
+    Bytes b = header(1, 1, 1);
+    question(b, "2.0.0.127.bl.test", 1);
+    name(b, "2.0.0.127.bl.test"); u16(b, 16); u16(b, 1); u32(b, 60); u16(b, 4);  // TXT for an A question
+    b.push_back(3); b.push_back('a'); b.push_back('b'); b.push_back('c');
+    std::string why;
+    CHECK_FALSE(decode(b, &why));
+    CHECK(why.find("type 16") != std::string::npos);
+  }
+  {
+    Bytes b = header(1, 1, 1);
+    question(b, "2.0.0.127.bl.test", 1);
+    name(b, "2.0.0.127.bl.test"); u16(b, 1); u16(b, 3); u32(b, 60); u16(b, 4);  // class CH
+    b.push_back(127); b.push_back(0); b.push_back(0); b.push_back(2);
+    std::string why;
+    CHECK_FALSE(decode(b, &why));
+    CHECK(why.find("class") != std::string::npos);
+  }
+}
+
 TEST_CASE("a question of class CH is refused", "[wire]") {
   Bytes b = header(1, 1, 0);
   name(b, "version.bind");
