@@ -34,25 +34,32 @@ void push_rr(ldns_pkt* pkt, ldns_pkt_section section, const std::string& text) {
 }  // namespace
 
 FakeDnsServer::FakeDnsServer() {
-  fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  // UDP and TCP on one port number: take an ephemeral TCP port, then the same for UDP; if that
+  // UDP port is taken (other tests run in parallel), try again with another.
   sockaddr_in sin{};
   sin.sin_family = AF_INET;
   sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof sin;
-  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 ||
-      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sin), &len) != 0)
-    throw std::runtime_error("fake DNS: cannot bind");
+  for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
+    sin.sin_port = 0;
+    tcp_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    socklen_t len = sizeof sin;
+    if (tcp_fd_ < 0 || ::bind(tcp_fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 ||
+        ::getsockname(tcp_fd_, reinterpret_cast<sockaddr*>(&sin), &len) != 0 || ::listen(tcp_fd_, 16) != 0)
+      throw std::runtime_error("fake DNS: cannot listen on TCP");
+    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0) break;
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    ::close(tcp_fd_);
+    tcp_fd_ = -1;
+  }
+  if (fd_ < 0) throw std::runtime_error("fake DNS: no port free for both UDP and TCP");
   port_ = ntohs(sin.sin_port);
   spoof_fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   sockaddr_in any_port = sin;
   any_port.sin_port = 0;
   if (spoof_fd_ < 0 || ::bind(spoof_fd_, reinterpret_cast<sockaddr*>(&any_port), sizeof any_port) != 0)
     throw std::runtime_error("fake DNS: cannot bind the spoofing socket");
-  tcp_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const int one = 1;
-  ::setsockopt(tcp_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (tcp_fd_ < 0 || ::bind(tcp_fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 || ::listen(tcp_fd_, 16) != 0)
-    throw std::runtime_error("fake DNS: cannot listen on TCP");
   stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
   thread_ = std::thread([this] { run(); });
 }
