@@ -4,6 +4,7 @@
 
 #include "reply.hpp"
 #include "session.hpp"
+#include "rdns/facts.hpp"
 #include "util/log.hpp"
 
 #include <libmilter/mfdef.h>
@@ -33,9 +34,20 @@ void drop_session(SMFICTX* ctx) {
   smfi_setpriv(ctx, nullptr);
 }
 
+std::optional<std::string> macro(SMFICTX* ctx, const char* name) {
+  const char* v = smfi_getsymval(ctx, const_cast<char*>(name));
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
 sfsistat start_session(SMFICTX* ctx, const char* hostname, const sockaddr* addr) {
   drop_session(ctx);  // Postfix XCLIENT replays CONNECT on the same milter connection
-  policy::ClientFacts facts{net::IpAddress::from_sockaddr(addr), hostname ? hostname : ""};
+  rdns::RdnsMacros m{macro(ctx, "{client_name}"), macro(ctx, "{client_ptr}"), macro(ctx, "{client_resolve}"),
+                     hostname ? hostname : ""};
+  log::debug("connect: hostname={} client_name={} client_ptr={} client_resolve={}", m.connect_hostname,
+             m.client_name.value_or("(not sent)"), m.client_ptr.value_or("(not sent)"),
+             m.client_resolve.value_or("(not sent)"));
+  policy::ClientFacts facts{net::IpAddress::from_sockaddr(addr), hostname ? hostname : "", rdns::from_macros(m)};
   smfi_setpriv(ctx, new Session(g_state.config, std::move(facts), *g_state.querier, g_state.health));
   return SMFIS_CONTINUE;
 }
@@ -46,10 +58,16 @@ sfsistat check_recipient(SMFICTX* ctx, char** argv) {
   return enforce(ctx, s->verdict_for(argv[0]));
 }
 
-// Ask the MTA not to send what we never look at (headers, body, DATA, unknown commands).
-sfsistat negotiate(unsigned long, unsigned long f1, unsigned long, unsigned long, unsigned long* pf0,
+// Ask the MTA not to send what we never look at (headers, body, DATA, unknown commands), and
+// for the macros that carry its own reverse-DNS result at CONNECT.
+sfsistat negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long, unsigned long* pf0,
                    unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
   *pf0 = SMFIF_NONE;
+  if (f0 & SMFIF_SETSYMLIST) {
+    *pf0 |= SMFIF_SETSYMLIST;
+    static char wanted[] = "{client_name} {client_ptr} {client_resolve}";
+    if (smfi_setsymlist(ctx, SMFIM_CONNECT, wanted) != MI_SUCCESS) log::warning("smfi_setsymlist failed");
+  }
   *pf1 = f1 & (SMFIP_NOHDRS | SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NODATA | SMFIP_NOUNKNOWN);
   *pf2 = 0;
   *pf3 = 0;
@@ -65,9 +83,9 @@ sfsistat xx_envrcpt(SMFICTX* ctx, char** argv) {
 sfsistat xx_close(SMFICTX* ctx) {
   return guarded("close", [&] { return drop_session(ctx), SMFIS_CONTINUE; });
 }
-sfsistat xx_negotiate(SMFICTX*, unsigned long f0, unsigned long f1, unsigned long f2, unsigned long f3,
+sfsistat xx_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long f2, unsigned long f3,
                       unsigned long* pf0, unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
-  return guarded("negotiate", [&] { return negotiate(f0, f1, f2, f3, pf0, pf1, pf2, pf3); });
+  return guarded("negotiate", [&] { return negotiate(ctx, f0, f1, f2, f3, pf0, pf1, pf2, pf3); });
 }
 
 }  // namespace

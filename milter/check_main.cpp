@@ -5,12 +5,14 @@
 #include "dns/transport.hpp"
 #include "dnsbl/prober.hpp"
 #include "policy/transaction.hpp"
+#include "rdns/classify.hpp"
 #include "util/log.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 namespace {
 
@@ -34,7 +36,40 @@ std::string describe(const policy::ListResult& l, const dnsbl::HealthMap& health
   return out;
 }
 
+// --classify: "hostname [address]" per line in, "hostname<TAB>address<TAB>dynamic|static<TAB>
+// score<TAB>reasons" per line out. Host-name signals only; no DNS at all.
+int classify(const config::Invocation& inv) {
+  const auto weights = rdns::weights_from(inv.config.rdns_weights);
+  std::string line;
+  int lineno = 0, bad = 0;
+  while (std::getline(std::cin, line)) {
+    ++lineno;
+    std::istringstream fields(line);
+    std::string name, address;
+    if (!(fields >> name) || name[0] == '#') continue;
+    fields >> address;
+    std::optional<net::IpAddress> ip;
+    if (!address.empty()) {
+      ip = net::IpAddress::parse(address);
+      if (!ip) {
+        std::fprintf(stderr, "dynmilter-check: line %d: not an IP address: '%s'\n", lineno, address.c_str());
+        ++bad;
+        continue;
+      }
+    }
+    const auto signals = rdns::name_signals(name, ip, weights);
+    const int score = rdns::total(signals);
+    std::string reasons;
+    for (const auto& s : signals)
+      reasons += fmt::format("{}{}({:+d}): {}", reasons.empty() ? "" : "; ", s.name, s.weight, s.reason);
+    std::cout << fmt::format("{}\t{}\t{}\t{}\t{}\n", name, ip ? ip->to_string() : "-",
+                             score >= inv.config.threshold ? "dynamic" : "static", score, reasons.empty() ? "-" : reasons);
+  }
+  return bad ? 2 : 0;
+}
+
 int check(const config::Invocation& inv) {
+  if (inv.classify) return classify(inv);
   if (inv.positional.empty() || inv.positional.size() > 2) {
     std::fprintf(stderr, "dynmilter-check: usage: dynmilter-check [OPTIONS] ADDRESS [NAME]\n");
     return 2;
@@ -65,6 +100,8 @@ int check(const config::Invocation& inv) {
   std::cout << fmt::format("dns:       {} (deadline {})\n", servers, config->dns_timeout.to_string());
   if (!v.lists.empty()) std::cout << "lists:\n";
   for (const auto& l : v.lists) std::cout << describe(l, health) << "\n";
+  for (const auto& s : v.signals)
+    std::cout << fmt::format("rdns:      {} ({:+d}): {}\n", s.name, s.weight, s.reason);
   std::cout << fmt::format("score:     {} (threshold {})\n", v.score, config->threshold);
   std::cout << fmt::format("verdict:   {}{}\n", policy::to_string(v.action), v.note.empty() ? "" : " (" + v.note + ")");
   if (v.reply) std::cout << fmt::format("reply:     {} {} {}\n", v.reply->code, v.reply->xcode, v.reply->text);
@@ -76,6 +113,7 @@ int check(const config::Invocation& inv) {
 
 constexpr const char* kUsage =
     "Usage: dynmilter-check [OPTIONS] ADDRESS [NAME]\n"
+    "       dynmilter-check [OPTIONS] --classify < 'hostname [address]' lines\n"
     "Checks one client address against every configured list, as dynmilter would, and explains the verdict.\n"
     "Exit status: 0 pass, 1 would reject or defer, 2 error.\n";
 

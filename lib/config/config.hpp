@@ -6,6 +6,7 @@
 #include "dnsbl/zone_spec.hpp"
 #include "net/cidr.hpp"
 #include "policy/smtp_reply.hpp"
+#include "rdns/classify.hpp"
 #include "util/duration.hpp"
 #include "util/log.hpp"
 
@@ -35,7 +36,8 @@ struct Config {
   std::vector<dnsbl::ZoneSpec> dnsbls;
   util::Duration dnsbl_timeout{std::chrono::milliseconds(0)};  // 0: each list may use all of dns_timeout
   util::Duration dnsbl_probe_interval{std::chrono::seconds(300)};
-  int threshold = 1;
+  std::vector<rdns::WeightSetting> rdns_weights;
+  int threshold = 3;
   DnsErrorAction on_dns_error = DnsErrorAction::Accept;
   std::vector<net::Cidr> exempt_networks;
   policy::ReplyTemplate reply_text;

@@ -16,12 +16,13 @@ namespace dyn::config {
 
 Config default_config() {
   Config c;
-  c.dnsbls = {*dnsbl::ZoneSpec::parse("zen.spamhaus.org=127.0.0.[10..11]", nullptr)};
+  c.dnsbls = {*dnsbl::ZoneSpec::parse("zen.spamhaus.org=127.0.0.[10..11]*3", nullptr)};
+  c.rdns_weights = rdns::default_weight_settings();
   for (const char* net : {"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "::1/128",
                           "fe80::/10", "fc00::/7"})
     c.exempt_networks.push_back(*net::Cidr::parse(net));
   c.reply_text = *policy::ReplyTemplate::parse(
-      "Your IP address {ip} appears to be dynamically assigned (listed in {list}). "
+      "Your IP address {ip} appears to be dynamically assigned ({reason}). "
       "Please smarthost your mail through your ISP's mail server.",
       nullptr);
   return c;
@@ -97,13 +98,17 @@ const std::vector<OptionDef>& table() {
       field("dnsbl-probe-interval", "DURATION", &Config::dnsbl_probe_interval, kDaemon,
             "probe every list this often (RFC 5782: 127.0.0.2 listed, 127.0.0.1 not) and ignore broken ones "
             "(0: probe only at start)"),
-      field("threshold", "N", &Config::threshold, kBoth, "reject when the listed lists' weights add up to N or more"),
+      field("rdns-weight", "SIGNAL=N", &Config::rdns_weights, kBoth,
+            "weight of a host-name signal (repeatable; later settings win): ip-in-name, ip-in-name-partial, "
+            "dynamic-word, dynamic-domain"),
+      field("threshold", "N", &Config::threshold, kBoth,
+            "reject when the weights of the lists that list the client and of its host-name signals add up to N or more"),
       field("on-dns-error", "accept|tempfail", &Config::on_dns_error, kBoth,
             "when lookups fail and the lists that failed could have reached the threshold: accept, or tempfail (451 4.7.1)"),
       field("exempt-network", "CIDR", &Config::exempt_networks, kBoth,
             "client networks never checked (repeatable; giving any replaces the default list)"),
       field("reply-text", "TEMPLATE", &Config::reply_text, kBoth,
-            "text of the 550 5.7.1 reply; placeholders {ip}, {hostname}, {list}, {score}"),
+            "text of the 550 5.7.1 reply; placeholders {ip}, {hostname}, {list}, {reason}, {score}"),
   };
   return defs;
 }
@@ -115,7 +120,10 @@ void add_cli_only(po::options_description& desc, Invocation& inv, unsigned scope
       "config,c", po::value(&inv.config_path)->value_name("FILE"), "read options from FILE (same names as here)")(
       "print-config", po::bool_switch(&inv.print_config), "print the effective configuration and exit")(
       "sample-config", po::bool_switch(&inv.sample_config), "print a commented config file with every option at its default");
-  if (scope & kCheck) desc.add_options()("positional", po::value(&inv.positional)->composing(), "");
+  if (scope & kCheck) {
+    desc.add_options()("positional", po::value(&inv.positional)->composing(), "");
+    desc.add_options()("classify", po::bool_switch(&inv.classify), "");
+  }
 }
 
 void add_file_options(po::options_description& desc, unsigned scope, Config& target, const Config& defaults) {
@@ -186,11 +194,18 @@ std::vector<std::string> read_config_file(const std::string& path, unsigned scop
 
 void check_consistency(const Config& c, const std::string& where) {
   if (c.threshold <= 0) throw Error(fmt::format("{}threshold must be positive (got {})", where, c.threshold));
-  int reachable = 0;
-  for (const auto& z : c.dnsbls) reachable += z.weight > 0 ? z.weight : 0;
-  if (!c.dnsbls.empty() && reachable < c.threshold)
-    throw Error(fmt::format("{}the positive --dnsbl weights add up to {}, so threshold {} can never be reached", where,
-                            reachable, c.threshold));
+  // The most a client can score: every positive list weight, plus the strongest reverse-DNS case
+  // (a name with the address, a pool word and an ISP domain word; or no PTR at all).
+  int lists = 0;
+  for (const auto& z : c.dnsbls) lists += z.weight > 0 ? z.weight : 0;
+  const auto w = rdns::weights_from(c.rdns_weights);
+  const auto pos = [](int x) { return x > 0 ? x : 0; };
+  const int names = pos(w.forged) + std::max({pos(w.ip_in_name), pos(w.ip_in_name_bare), pos(w.ip_in_name_partial)}) +
+                    std::max(pos(w.dynamic_word), pos(w.generic_word));
+  const int rdns_max = std::max(pos(w.no_ptr), names);
+  if (lists + rdns_max < c.threshold)
+    throw Error(fmt::format("{}the positive --dnsbl weights ({}) and reverse-DNS weights (at most {}) can never reach "
+                            "threshold {}", where, lists, rdns_max, c.threshold));
   if (c.dns_timeout.value.count() <= 0) throw Error(fmt::format("{}dns-timeout must be more than zero", where));
   if (c.dns_cache_size <= 0) throw Error(fmt::format("{}dns-cache-size must be positive", where));
   if (c.dns_min_ttl.value > c.dns_max_ttl.value)
@@ -244,6 +259,8 @@ std::string help_text(unsigned scope) {
       "config,c", po::value<std::string>()->value_name("FILE"), "read options from FILE")(
       "print-config", "print the effective configuration and exit")(
       "sample-config", "print a commented config file with every option at its default");
+  if (scope & kCheck)
+    cli.add_options()("classify", "read 'hostname [address]' lines on standard input and classify each name, without DNS");
   std::ostringstream out;
   out << cli << "\n" << shown;
   return out.str();
@@ -294,6 +311,8 @@ std::vector<OptionInfo> options(unsigned scope) {
                                  {"config", "FILE", "read options from FILE", false},
                                  {"print-config", "", "print the effective configuration and exit", false},
                                  {"sample-config", "", "print a commented config file with every option at its default", false}};
+  if (scope & kCheck)
+    out.push_back({"classify", "", "classify 'hostname [address]' lines from standard input, without DNS", false});
   for (const auto& d : table())
     if (d.scope & scope) out.push_back(d.info);
   return out;

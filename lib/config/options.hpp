@@ -31,6 +31,7 @@ struct Invocation {
   bool version = false;
   bool print_config = false;
   bool sample_config = false;
+  bool classify = false;  // dynmilter-check --classify
   std::string config_path;              // empty: no config file
   std::vector<std::string> positional;  // dynmilter-check: ADDRESS [NAME]
 };

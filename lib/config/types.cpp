@@ -69,8 +69,17 @@ void config::validate(boost::any& out, const std::vector<std::string>& values, D
   else bad(s, "want accept or tempfail");
 }
 
+void rdns::validate(boost::any& out, const std::vector<std::string>& values, WeightSetting*, int) {
+  const auto& s = single(values);
+  std::string why;
+  auto v = WeightSetting::parse(s, &why);
+  if (!v) bad(s, why);
+  out = *v;
+}
+
 namespace config {
 
+std::string show(const rdns::WeightSetting& v) { return v.to_string(); }
 std::string show(const std::string& v) { return v; }
 std::string show(bool v) { return v ? "true" : "false"; }
 std::string show(int v) { return std::to_string(v); }

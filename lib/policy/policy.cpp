@@ -72,9 +72,13 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
     v.lists.push_back(std::move(r));
   }
 
+  v.signals = rdns::client_signals(facts.rdns, facts.hostname, facts.ip, rdns::weights_from(config.rdns_weights));
+  v.score += rdns::total(v.signals);
+
   if (v.score >= config.threshold) {
     v.action = Action::Reject;
     const std::string text = config.reply_text.render({
+        {"reason", reason_text(facts, v)},
         {"ip", facts.ip->to_string()},
         {"hostname", facts.hostname.empty() ? "unknown" : facts.hostname},
         {"list", join_listed(v.lists)},
@@ -93,6 +97,19 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
     v.reply = SmtpReply{"451", "4.7.1", "Temporary DNS failure while checking your IP address; please try again later."};
   }
   return v;
+}
+
+std::string reason_text(const ClientFacts& facts, const Verdict& v) {
+  if (const auto listed = join_listed(v.lists); !listed.empty()) return "listed in " + listed;
+  std::string name = facts.rdns.name.empty() ? facts.hostname : facts.rdns.name;
+  for (const auto& s : v.signals) {
+    if (s.weight <= 0) continue;
+    if (s.name == "no-ptr") return "no reverse DNS name";
+    if (s.name == "forged") return "reverse DNS name " + name + " does not resolve back to it";
+  }
+  for (const auto& s : v.signals)
+    if (s.weight > 0) return "generic reverse DNS name " + name;
+  return "score " + std::to_string(v.score);
 }
 
 bool is_role_recipient(std::string_view recipient) {
@@ -115,6 +132,9 @@ std::string log_line(const ClientFacts& facts, const Verdict& verdict, double el
       out += ")";
     }
   }
+  if (facts.rdns.status != rdns::RdnsStatus::Unknown) out += fmt::format(" rdns={}", rdns::to_string(facts.rdns.status));
+  for (const auto& s : verdict.signals)
+    if (s.weight != 0) out += fmt::format(" signal={}({:+d})", s.name, s.weight);
   out += fmt::format(" score={} action={}", verdict.score, to_string(verdict.action));
   if (!verdict.note.empty()) out += fmt::format(" note=\"{}\"", verdict.note);
   for (const auto& l : verdict.lists)

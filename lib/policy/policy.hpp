@@ -8,6 +8,8 @@
 #include "dnsbl/outcome.hpp"
 #include "net/ip_address.hpp"
 #include "policy/smtp_reply.hpp"
+#include "rdns/classify.hpp"
+#include "rdns/facts.hpp"
 
 #include <optional>
 #include <string>
@@ -20,6 +22,7 @@ namespace dyn::policy {
 struct ClientFacts {
   std::optional<net::IpAddress> ip;  // none: AF_UNIX, a missing or unparsable address
   std::string hostname;              // as the MTA sent it ("unknown", "[192.0.2.1]", a name); may be empty
+  rdns::RdnsFacts rdns{};            // the MTA's own reverse-DNS result, from its macros
 };
 
 enum class Action { Accept, Reject, Tempfail };
@@ -41,6 +44,7 @@ struct Verdict {
   Basis basis = Basis::Scored;
   int score = 0;
   std::vector<ListResult> lists;
+  std::vector<rdns::Signal> signals;  // reverse-DNS signals, each with its weight and reason
   std::string note;                  // for NoAddress/ExemptNetwork/Tempfail: why, in words
   std::optional<SmtpReply> reply;    // set for Reject and Tempfail
 };
@@ -55,6 +59,10 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
 // RFC 5321 4.5.1: postmaster must be accepted; abuse@ by RFC 2142 convention. Matches
 // "postmaster", "<Postmaster@any.domain>" and the same for abuse, case-insensitively.
 bool is_role_recipient(std::string_view recipient);
+
+// Why, in words for the sender: the lists that listed the client, else its strongest
+// reverse-DNS reasons ("no reverse DNS name", "generic reverse DNS name dsl-1.isp.example").
+std::string reason_text(const ClientFacts& facts, const Verdict& verdict);
 
 // One line for the log: client, name, each list's outcome, score, action, and two times in
 // milliseconds: from CONNECT to the decision, and how long the RCPT waited for DNS.

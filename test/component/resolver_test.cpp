@@ -101,6 +101,7 @@ TEST_CASE("a per-list timeout (dnsbl-timeout) stops a black-holed list holding u
   c.dnsbls = {*dnsbl::ZoneSpec::parse("good.test", nullptr), *dnsbl::ZoneSpec::parse("hole.test", nullptr)};
   c.dns_timeout = util::Duration{3000ms};
   c.dnsbl_timeout = util::Duration{200ms};
+  c.threshold = 1;
   const auto start = dns::Clock::now();
   policy::Transaction txn(std::make_shared<const config::Config>(c), {net::IpAddress::parse("203.0.113.7"), ""}, resolver);
   const auto& v = txn.verdict();
@@ -138,6 +139,7 @@ TEST_CASE("the prober marks lists healthy or broken by the RFC 5782 test points"
   SECTION("a broken list never rejects, and is used again once healthy") {
     auto c = config::default_config();
     c.dnsbls = {*dnsbl::ZoneSpec::parse("all.test", nullptr)};
+    c.threshold = 1;
     server.script("7.113.0.203.all.test", dns::RrType::A, test::Script::records({"127.0.0.2"}));
     auto cfg = std::make_shared<const config::Config>(c);
     policy::Transaction broken(cfg, {net::IpAddress::parse("203.0.113.7"), ""}, transport, &board);

@@ -17,7 +17,8 @@ check "shows the query name, the code and the outcome" "$out" 'pbl\.test +weight
 check "a list answering error codes is probed, marked broken and shown so" "$out" 'err\.test .*127\.255\.255\.254 +unknown +\(list marked broken \(probe 127\.0\.0\.2: error code 127\.255\.255\.254: the list refuses queries from public/open resolvers'
 check "a healthy list is shown so" "$out" 'listed +health: healthy'
 check "the broken list is logged loudly" "$out" 'warning: dnsbl err\.test is BROKEN and will be ignored'
-check "shows score and verdict" "$out" 'score: +2 \(threshold 2\)'
+check "shows the name's reverse-DNS signal" "$out" "rdns: +dynamic-word \(\+3\): pool word 'dsl'"
+check "shows score and verdict" "$out" 'score: +5 \(threshold 2\)'
 check "shows the reply a client would get" "$out" 'reply: +550 5\.7\.1 Your IP address 203\.0\.113\.7 appears to be dynamically assigned \(listed in pbl\.test\)'
 check "exit status 1: would reject" "$out" 'exit=1 $'
 
@@ -33,9 +34,9 @@ out=$(run "${CHECK[@]}" --dnsbl 'pbl.test=127.0.0.[10..11' 192.0.2.1)
 check "bad --dnsbl: one-line error, exit 2" "$out" "invalid value 'pbl\.test=127\.0\.0\.\[10\.\.11' for --dnsbl: bad octet.*exit=2"
 
 say "the daemon refuses bad input before starting anything"
-printf 'dnsbl = pbl.test\nthreshold = 2\n' >"$WORK/bad.conf"
+printf 'dnsbl = pbl.test\nthreshold = 20\n' >"$WORK/bad.conf"
 out=$(run timeout 5 "$BIN/dynmilter" --foreground -c "$WORK/bad.conf")
-check "unreachable threshold names the file, exit 2" "$out" "bad\.conf: the positive --dnsbl weights add up to 1, so threshold 2 can never be reached.*exit=2"
+check "unreachable threshold names the file, exit 2" "$out" "bad\.conf: the positive --dnsbl weights \(1\) and reverse-DNS weights \(at most [0-9]+\) can never reach threshold 20.*exit=2"
 printf 'dnsbl = pbl.test\ndns-timeout = soon\n' >"$WORK/bad2.conf"
 out=$(run timeout 5 "$BIN/dynmilter" --foreground -c "$WORK/bad2.conf")
 check "bad value names file:line, exit 2" "$out" "bad2\.conf:2: invalid value 'soon' for --dns-timeout.*exit=2"

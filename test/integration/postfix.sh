@@ -13,7 +13,7 @@ SMTP_PORT_DEAD=12527      # dynmilter whose DNS server is dead
 MILTER=18911 MILTER_ERR=18912 MILTER_DEAD=18913
 
 start_rbldnsd $RBL_PORT
-start_dynmilter pbl $MILTER --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]' --dns-timeout 2s
+start_dynmilter pbl $MILTER --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --dns-timeout 2s
 start_dynmilter err $MILTER_ERR --dns-server 127.0.0.1:$RBL_PORT --dnsbl err.test --dns-timeout 2s
 start_dynmilter dead $MILTER_DEAD --dns-server 127.0.0.1:9 --dnsbl pbl.test --dns-timeout 500ms
 
@@ -51,16 +51,30 @@ out=$(swaks --server 127.0.0.1:$SMTP_PORT --xclient "ADDR=192.0.2.56 NAME=mail.e
   --from sender@example.net --to user@example.org --timeout 20 2>&1 || true)
 check "unlisted client: message queued" "$out" '<- +250 2\.0\.0 Ok: queued'
 
-say "a list answering 127.255.255.254 rejects nobody"
-out=$(smtp $SMTP_PORT_ERR 203.0.113.7 dsl-203-0-113-7.pool.example user@example.org)
+say "a list answering 127.255.255.254 rejects nobody (the client's name says nothing either way)"
+out=$(smtp $SMTP_PORT_ERR 203.0.113.7 h7.example.net user@example.org)
 check "error-code list: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
 
 say "a dead DNS server rejects nobody"
-out=$(smtp $SMTP_PORT_DEAD 203.0.113.7 dsl-203-0-113-7.pool.example user@example.org)
+out=$(smtp $SMTP_PORT_DEAD 203.0.113.7 h7.example.net user@example.org)
 check "dead DNS: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
+
+say "reverse DNS, for clients no list knows (Postfix's own result reaches the milter)"
+out=$(smtp $SMTP_PORT 192.0.2.70 '[UNAVAILABLE]' user@example.org)
+check "no PTR (XCLIENT NAME=[UNAVAILABLE]): 550 5.7.1, says why" "$out" '<\*\* +550 5\.7\.1 Your IP address 192\.0\.2\.70 appears to be dynamically assigned \(no reverse DNS name\)'
+out=$(smtp $SMTP_PORT 192.0.2.71 dsl-192-0-2-71.pool.isp.example user@example.org)
+check "generic name: 550 5.7.1, names it" "$out" '<\*\* +550 5\.7\.1 Your IP address 192\.0\.2\.71 appears to be dynamically assigned \(generic reverse DNS name dsl-192-0-2-71\.pool\.isp\.example\)'
+out=$(smtp $SMTP_PORT 192.0.2.72 '[TEMPUNAVAIL]' user@example.org)
+check "temporary rDNS failure (NAME=[TEMPUNAVAIL]): RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
+out=$(smtp $SMTP_PORT 192.0.2.73 smtp-out-192-0-2-73.mail.example.net user@example.org)
+check "a mail server's name, even with its address in it: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
+out=$(smtp $SMTP_PORT 192.0.2.74 '[UNAVAILABLE]' postmaster@example.org)
+check "no PTR, to postmaster@: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
 
 say "what the operator sees"
 check "Postfix logged the milter reject with the text" "$(cat "$WORK/postfix.log")" 'milter-reject: RCPT from .*203\.0\.113\.7.*550 5\.7\.1 Your IP address 203\.0\.113\.7'
-check "dynmilter logged the verdict" "$(cat "$WORK/pbl.log")" 'client=203\.0\.113\.7 name=dsl-203-0-113-7\.pool\.example list=pbl\.test:listed\(127\.0\.0\.10\) score=1 action=reject'
+check "dynmilter logged the verdict" "$(cat "$WORK/pbl.log")" 'client=203\.0\.113\.7 name=dsl-203-0-113-7\.pool\.example list=pbl\.test:listed\(127\.0\.0\.10\) rdns=ok signal=ip-in-name-bare\(\+2\) signal=dynamic-word\(\+3\) score=8 action=reject'
+check "dynmilter logged Postfix's no-PTR result" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.70 .*rdns=no-ptr signal=no-ptr\(\+3\) score=3 action=reject'
+check "dynmilter logged Postfix's temporary failure, without holding it against the client" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.72 .*rdns=tempfail score=0 action=accept'
 for n in pbl err dead; do check_alive $n; done
 finish

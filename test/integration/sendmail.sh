@@ -2,7 +2,9 @@
 # Real Sendmail 8.17 (run from Debian's unpacked .debs, see scripts/setup-sendmail) ->
 # real dynmilter -> real rbldnsd. Sendmail has no XCLIENT, so clients differ by their loopback
 # source address (swaks --local-interface); 127.0.0.2 is listed in the test zone (the RFC 5782
-# test point), 127.0.0.3 is not. The milter is told to exempt nothing of 127/8 but 127.0.0.1.
+# test point). Sendmail looks client names up through the system resolver and passes its verdict
+# in ${client_resolve}: 127.0.0.1 is "localhost" both ways (OK), 127.0.0.2-5 have no name (FAIL).
+# The milter exempts only 127.0.0.5.
 source "$(dirname "$0")/../lib.sh" "$@"
 SM_ROOT=${SENDMAIL_ROOT:-/opt/dynmilter-test/sendmail}
 require swaks rbldnsd drill m4 unshare
@@ -11,8 +13,8 @@ require swaks rbldnsd drill m4 unshare
 
 RBL_PORT=15321 SMTP_PORT=12625 MILTER=18921
 start_rbldnsd $RBL_PORT
-start_dynmilter pbl $MILTER --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]' \
-  --exempt-network 127.0.0.1/32 --dns-timeout 2s
+start_dynmilter pbl $MILTER --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' \
+  --exempt-network 127.0.0.5/32 --dns-timeout 2s
 
 # Sendmail resolves client addresses; keep it off the network: hosts file only, no DNS.
 SM=$WORK/sendmail
@@ -63,14 +65,21 @@ out=$(smtp 127.0.0.2 user@example.org)
 check "listed client: 550 5.7.1 with the smarthost text, verbatim" "$out" \
   '<\*\* +550 5\.7\.1 (<user@example\.org>\.\.\. )?Your IP address 127\.0\.0\.2 appears to be dynamically assigned \(listed in pbl\.test\)\. Please smarthost your mail through your ISP.s mail server\.'
 
-say "an unlisted client passes"
-out=$(smtp 127.0.0.3 user@example.org)
+say "an unlisted client whose name maps back passes"
+out=$(smtp 127.0.0.1 user@example.org)
 check "unlisted client: RCPT 250" "$out" '<- +250 2\.1\.5 <user@example\.org>\.\.\. Recipient ok'
 
-say "a loopback client exempt by configuration passes"
-out=$(smtp 127.0.0.1 user@example.org)
+say "a client exempt by configuration passes, name or not"
+out=$(smtp 127.0.0.5 user@example.org)
 check "exempt client: RCPT 250" "$out" '<- +250 2\.1\.5'
 
-check "dynmilter logged the verdict" "$(cat "$WORK/pbl.log")" 'client=127\.0\.0\.2 .*list=pbl\.test:listed\(127\.0\.0\.11\) score=1 action=reject'
+say "a client without reverse DNS (Sendmail says FAIL) is refused, and told why"
+out=$(smtp 127.0.0.4 user@example.org)
+check "no PTR: 550 5.7.1 no reverse DNS name" "$out" \
+  '<\*\* +550 5\.7\.1 (<user@example\.org>\.\.\. )?Your IP address 127\.0\.0\.4 appears to be dynamically assigned \(no reverse DNS name\)'
+
+check "dynmilter logged the verdict" "$(cat "$WORK/pbl.log")" 'client=127\.0\.0\.2 .*list=pbl\.test:listed\(127\.0\.0\.11\) rdns=no-ptr signal=no-ptr\(\+3\) score=6 action=reject'
+check "dynmilter logged Sendmail's OK result for localhost" "$(cat "$WORK/pbl.log")" 'client=127\.0\.0\.1 name=localhost list=pbl\.test:not-listed rdns=ok score=0 action=accept'
+check "dynmilter logged Sendmail's no-PTR result" "$(cat "$WORK/pbl.log")" 'client=127\.0\.0\.4 .*rdns=no-ptr signal=no-ptr\(\+3\) score=3 action=reject'
 check_alive pbl
 finish

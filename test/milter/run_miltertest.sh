@@ -8,7 +8,7 @@ RBL_PORT=15301
 start_rbldnsd $RBL_PORT
 
 say "lists that work: listed clients refused at RCPT, postmaster/abuse and others pass"
-start_dynmilter pbl 18901 --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]' --dns-timeout 2s \
+start_dynmilter pbl 18901 --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --dns-timeout 2s \
   --reply-text 'Your IP address {ip} ({hostname}) appears to be dynamically assigned (listed in {list}).'
 out=$(miltertest -D MILTER=inet:18901@127.0.0.1 -D EXPECT_LISTED=yes -s "$TESTROOT/milter/verdicts.lua" 2>&1) && rc=0 || rc=$?
 echo "$out"
@@ -22,17 +22,18 @@ check "miltertest script against an error-code list" "rc=$rc" '^rc=0$'
 
 say "a dead DNS server rejects nobody, and the verdict waits no longer than --dns-timeout"
 start_dynmilter dead 18903 --dns-server 127.0.0.1:9 --dnsbl pbl.test --dns-timeout 500ms
-start=$(date +%s%N)
 out=$(miltertest -D MILTER=inet:18903@127.0.0.1 -D EXPECT_LISTED=no -s "$TESTROOT/milter/verdicts.lua" 2>&1) && rc=0 || rc=$?
-elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "$out"
 check "miltertest script with a dead DNS server" "rc=$rc" '^rc=0$'
-# 7 sessions reach a verdict on a non-exempt address; each may wait up to 0.5 s.
-check "dead DNS costs at most the deadline per session (${elapsed_ms} ms for 7)" "$elapsed_ms" '^([0-9]{1,3}|[1-4][0-9]{3})$'
+# Each decided session may wait for DNS up to the 0.5 s deadline, and no longer.
+slowest=$(grep -o 'waited=[0-9.]*' "$WORK/dead.log" | cut -d= -f2 | sort -n | tail -1)
+check "dead DNS: no session waits past the deadline (slowest ${slowest} ms)" "$slowest" '^([0-9]|[1-4][0-9]|5[0-4])[0-9]\.[0-9]$'
 
 say "the log has one verdict line per decided session, with lists, score, action and time"
 log=$(cat "$WORK/pbl.log")
-check "verdict line for a listed client" "$log" 'client=203\.0\.113\.7 name=dsl-203-0-113-7\.pool\.example list=pbl\.test:listed\(127\.0\.0\.10\) score=1 action=reject elapsed=[0-9.]+ms waited=[0-9.]+ms'
+check "verdict line for a listed client" "$log" 'client=203\.0\.113\.7 name=h7\.example\.net list=pbl\.test:listed\(127\.0\.0\.10\) score=3 action=reject elapsed=[0-9.]+ms waited=[0-9.]+ms'
+check "verdict line for a client without PTR" "$log" 'client=192\.0\.2\.60 .*rdns=no-ptr signal=no-ptr\(\+3\) score=3 action=reject'
+check "verdict line for a generic name" "$log" 'client=192\.0\.2\.62 .*rdns=ok signal=ip-in-name\(\+3\) signal=dynamic-word\(\+3\) score=6 action=reject'
 check "verdict line for an unlisted client" "$log" 'client=192\.0\.2\.55 .*list=pbl\.test:not-listed score=0 action=accept'
 check "address-less client passes with a reason" "$log" 'client=none .*action=accept note="no IP address'
 check "hostile name logged harmlessly" "$log" 'client=203\.0\.113\.9 name=evil\?\?250 ok %s%n'

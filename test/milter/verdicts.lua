@@ -34,14 +34,15 @@ local function expect(name, got, want)
 end
 
 local listed = (EXPECT_LISTED == "yes")
-local r = session("dsl-203-0-113-7.pool.example", "203.0.113.7",
+-- Names carry no reverse-DNS signal here: these sessions are about the lists.
+local r = session("h7.example.net", "203.0.113.7",
                   {"<user@example.org>", "<postmaster@example.org>", "<Abuse@example.org>", "<other@example.org>"})
 expect("listed client, ordinary recipient", r[1], listed and SMFIR_REPLYCODE or SMFIR_CONTINUE)
 expect("listed client, postmaster", r[2], SMFIR_CONTINUE)
 expect("listed client, abuse", r[3], SMFIR_CONTINUE)
 expect("listed client, second ordinary recipient reuses the verdict", r[4], listed and SMFIR_REPLYCODE or SMFIR_CONTINUE)
 
-r = session("cable-198-51-100-23.example", "198.51.100.23", {"<user@example.org>"})
+r = session("h23.example.net", "198.51.100.23", {"<user@example.org>"})
 expect("second listed range (code 127.0.0.11)", r[1], listed and SMFIR_REPLYCODE or SMFIR_CONTINUE)
 
 r = session("mx.example.com", "192.0.2.55", {"<user@example.org>"})
@@ -50,7 +51,7 @@ expect("unlisted client", r[1], SMFIR_CONTINUE)
 r = session("mx.example.com", "192.0.2.200", {"<user@example.org>"})
 expect("client listed only with a code outside the filter", r[1], SMFIR_CONTINUE)
 
-r = session("v6.pool.example", "2001:db8:d::25", {"<user@example.org>"})
+r = session("h6.example.net", "2001:db8:d::25", {"<user@example.org>"})
 expect("listed IPv6 client (nibble query)", r[1], listed and SMFIR_REPLYCODE or SMFIR_CONTINUE)
 
 r = session("localhost", "127.0.0.1", {"<user@example.org>"})
@@ -61,6 +62,25 @@ expect("no client address (unknown protocol family)", r[1], SMFIR_CONTINUE)
 
 r = session("evil\r\n250 ok %s%n", "203.0.113.9", {"<user@example.org>"})
 expect("hostile host name does not break the reply", r[1], listed and SMFIR_REPLYCODE or SMFIR_CONTINUE)
+
+-- Reverse DNS, whatever the lists say: the MTA's own result in {client_resolve}, and the name.
+local function session_with(macros, host, ip)
+  local conn = open()
+  mt.macro(conn, SMFIC_CONNECT, (table.unpack or unpack)(macros))
+  if mt.conninfo(conn, host, ip) ~= nil then error("conninfo failed") end
+  mt.getreply(conn)
+  mt.mailfrom(conn, "<sender@client.example>")
+  mt.getreply(conn)
+  mt.rcptto(conn, "<user@example.org>")
+  local reply = mt.getreply(conn)
+  mt.disconnect(conn)
+  return reply
+end
+expect("no PTR (client_resolve FAIL) is refused", session_with({"{client_resolve}", "FAIL", "{client_name}", "unknown"}, "[192.0.2.60]", "192.0.2.60"), SMFIR_REPLYCODE)
+expect("a temporary rDNS failure (TEMP) is not held against the client", session_with({"{client_resolve}", "TEMP", "{client_name}", "unknown"}, "[192.0.2.61]", "192.0.2.61"), SMFIR_CONTINUE)
+expect("a generic name with the address in it is refused", session_with({"{client_resolve}", "OK", "{client_name}", "dsl-192-0-2-62.pool.isp.example"}, "dsl-192-0-2-62.pool.isp.example", "192.0.2.62"), SMFIR_REPLYCODE)
+expect("a mail server's name is accepted", session_with({"{client_resolve}", "OK", "{client_name}", "mail.example.net"}, "mail.example.net", "192.0.2.63"), SMFIR_CONTINUE)
+expect("with no macros, the CONNECT host name is judged", session("cpe-192-0-2-64.cable.example", "192.0.2.64", {"<user@example.org>"})[1], SMFIR_REPLYCODE)
 
 -- A session that disconnects before RCPT: its lookups finish in the background, harmlessly.
 local conn = open()

@@ -42,8 +42,8 @@ TEST_CASE("defaults: the Spamhaus PBL codes of zen, no SORBS, private networks e
   auto inv = parse({"--dns-server", "127.0.0.1"});
   const auto& c = inv.config;
   REQUIRE(c.dnsbls.size() == 1);
-  CHECK(c.dnsbls[0].to_string() == "zen.spamhaus.org=127.0.0.[10..11]");
-  CHECK(c.threshold == 1);
+  CHECK(c.dnsbls[0].to_string() == "zen.spamhaus.org=127.0.0.[10..11]*3");
+  CHECK(c.threshold == 3);  // one PBL listing, or a clearly dynamic reverse-DNS name, rejects
   CHECK(c.socket == "inet:8894@127.0.0.1");
   CHECK(c.dns_timeout.value < std::chrono::seconds(10));  // below Sendmail's milter timeout
   CHECK(c.on_dns_error == DnsErrorAction::Accept);
@@ -71,7 +71,9 @@ TEST_CASE("bad command-line values are one-line errors naming the option", "[con
   CHECK(error_of({"--dns-timeout", "soon"}).find("--dns-timeout") != std::string::npos);
   CHECK(error_of({"--on-dns-error", "reject"}).find("accept or tempfail") != std::string::npos);
   CHECK(error_of({"--thresh", "2"}).find("unrecognised") != std::string::npos);  // no prefix guessing
-  CHECK(error_of({"--dnsbl", "a.test*1", "--threshold", "3"}).find("can never be reached") != std::string::npos);
+  CHECK(error_of({"--dnsbl", "a.test*1", "--threshold", "20"}).find("can never reach") != std::string::npos);
+  CHECK(error_of({"--rdns-weight", "dsl-word=3"}).find("unknown signal 'dsl-word'") != std::string::npos);
+  CHECK(error_of({"--rdns-weight", "no-ptr=x"}).find("bad weight") != std::string::npos);
   CHECK(error_of({"--socket", "x"}, kCheck).find("unrecognised") != std::string::npos);  // daemon-only
 }
 

@@ -115,6 +115,6 @@ TEST_CASE("the log line carries client, name, each list, score, action and time"
   CHECK(line.find("name=dsl-7.pool.example") != std::string::npos);
   CHECK(line.find("list=a.test:listed(127.0.0.11)") != std::string::npos);
   CHECK(line.find("list=b.test:unknown") != std::string::npos);
-  CHECK(line.find("score=1 action=reject") != std::string::npos);
+  CHECK(line.find("signal=dynamic-word(+3) score=4 action=reject") != std::string::npos);  // 'dsl' in the name
   CHECK(line.find("elapsed=12.3ms waited=0.5ms") != std::string::npos);
 }

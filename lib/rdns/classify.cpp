@@ -1,0 +1,138 @@
+#include "rdns/classify.hpp"
+
+#include "rdns/facts.hpp"
+#include "rdns/ip_in_name.hpp"
+#include "rdns/name_words.hpp"
+
+#include <cctype>
+
+namespace dyn::rdns {
+
+bool plausible_host_name(std::string_view name) {
+  while (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  if (name.empty() || name.size() > 253 || name == "unknown" || name.front() == '[') return false;
+  if (name.find('.') == std::string_view::npos) return false;
+  for (unsigned char c : name)
+    if (!(std::isalnum(c) || c == '-' || c == '.' || c == '_')) return false;
+  return true;
+}
+
+std::vector<Signal> name_signals(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w) {
+  std::vector<Signal> out;
+  if (!plausible_host_name(name)) return out;
+  const NameWords words = split_name(name);
+  if (const auto server = server_word(words); !server.empty()) {
+    out.push_back(Signal{"server-word", 0, "'" + server + "' in the host part: checks of generic names do not apply"});
+    return out;
+  }
+  if (ip) {
+    const auto m = find_ip_in_name(name, *ip);
+    if (m.level == Embedding::Full && host_has_word_label(words))
+      out.push_back(Signal{"ip-in-name", w.ip_in_name, "the address is in the name (" + m.spelling + ")"});
+    else if (m.level == Embedding::Full)
+      out.push_back(Signal{"ip-in-name-bare", w.ip_in_name_bare,
+                           "the name is the address (" + m.spelling + ") under a domain, as hosting providers also write"});
+    else if (m.level == Embedding::Partial)
+      out.push_back(Signal{"ip-in-name-partial", w.ip_in_name_partial, "part of the address is in the name (" + m.spelling + ")"});
+  }
+  if (const auto dyn = dynamic_word(words); !dyn.empty())
+    out.push_back(Signal{"dynamic-word", w.dynamic_word, "pool word '" + dyn + "' in the host part"});
+  else if (const auto gen = generic_word(words); !gen.empty())
+    out.push_back(Signal{"generic-word", w.generic_word, "generic word '" + gen + "' in the host part"});
+  else if (const auto dom = dynamic_word_in_domain(words); !dom.empty() && !words.host.empty())
+    out.push_back(Signal{"dynamic-domain", w.dynamic_domain, "access-ISP word '" + dom + "' in the domain"});
+  return out;
+}
+
+namespace {
+struct Known {
+  const char* name;
+  int NameWeights::*member;
+};
+constexpr Known kKnown[] = {{"ip-in-name", &NameWeights::ip_in_name},
+                            {"ip-in-name-bare", &NameWeights::ip_in_name_bare},
+                            {"ip-in-name-partial", &NameWeights::ip_in_name_partial},
+                            {"dynamic-word", &NameWeights::dynamic_word},
+                            {"generic-word", &NameWeights::generic_word},
+                            {"dynamic-domain", &NameWeights::dynamic_domain},
+                            {"no-ptr", &NameWeights::no_ptr},
+                            {"forged", &NameWeights::forged}};
+}  // namespace
+
+std::optional<WeightSetting> WeightSetting::parse(std::string_view text, std::string* error) {
+  const auto eq = text.find('=');
+  std::string names;
+  for (const auto& k : kKnown) names += (names.empty() ? "" : ", ") + std::string(k.name);
+  if (eq == std::string_view::npos) {
+    if (error) *error = "want SIGNAL=WEIGHT, SIGNAL one of " + names;
+    return std::nullopt;
+  }
+  WeightSetting s;
+  s.signal = std::string(text.substr(0, eq));
+  bool known = false;
+  for (const auto& k : kKnown) known = known || s.signal == k.name;
+  if (!known) {
+    if (error) *error = "unknown signal '" + s.signal + "' (known: " + names + ")";
+    return std::nullopt;
+  }
+  const std::string number(text.substr(eq + 1));
+  std::size_t used = 0;
+  try {
+    s.weight = std::stoi(number, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (number.empty() || used != number.size() || s.weight < -1000 || s.weight > 1000) {
+    if (error) *error = "bad weight '" + number + "' (want an integer from -1000 to 1000)";
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::string WeightSetting::to_string() const { return signal + "=" + std::to_string(weight); }
+
+std::vector<WeightSetting> default_weight_settings() {
+  const NameWeights d;
+  std::vector<WeightSetting> out;
+  for (const auto& k : kKnown) out.push_back(WeightSetting{k.name, d.*(k.member)});
+  return out;
+}
+
+NameWeights weights_from(const std::vector<WeightSetting>& settings) {
+  NameWeights w;
+  for (const auto& s : settings)
+    for (const auto& k : kKnown)
+      if (s.signal == k.name) w.*(k.member) = s.weight;
+  return w;
+}
+
+std::vector<Signal> client_signals(const RdnsFacts& facts, std::string_view fallback_name,
+                                   const std::optional<net::IpAddress>& ip, const NameWeights& w) {
+  std::vector<Signal> out;
+  std::string_view name = facts.name;
+  switch (facts.status) {
+    case RdnsStatus::NoPtr:
+      out.push_back(Signal{"no-ptr", w.no_ptr, "the address has no reverse DNS name"});
+      return out;
+    case RdnsStatus::Forged:
+      out.push_back(Signal{"forged", w.forged, "the reverse DNS name " + facts.name + " does not resolve back to the address"});
+      break;
+    case RdnsStatus::TempFail:
+      return out;  // a temporary failure says nothing about the client
+    case RdnsStatus::Unknown:
+      name = fallback_name;
+      break;
+    case RdnsStatus::Ok:
+      break;
+  }
+  for (auto& s : name_signals(name, ip, w)) out.push_back(std::move(s));
+  return out;
+}
+
+int total(const std::vector<Signal>& signals) {
+  int sum = 0;
+  for (const auto& s : signals) sum += s.weight;
+  return sum;
+}
+
+}  // namespace dyn::rdns

@@ -1,0 +1,61 @@
+// Signals from the client's reverse DNS: what the MTA found (no PTR, a PTR that does not map
+// back) and what the name itself says (the address written into it, generic pool words) unless
+// it says "server". Each signal has a weight and a reason that dynmilter-check and the log show.
+#pragma once
+
+#include "net/ip_address.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dyn::rdns {
+
+struct Signal {
+  std::string name;    // "ip-in-name", "dynamic-word", ...
+  int weight = 0;
+  std::string reason;  // for people: what was seen
+};
+
+struct NameWeights {
+  int ip_in_name = 3;           // the whole address in the name, and a word label ("lightspeed", "subs")
+  int ip_in_name_bare = 2;      // the whole address is all the host part says ("1-2-3-4.isp.example")
+  int ip_in_name_partial = 1;   // three octets (IPv4) or half the address (IPv6)
+  int dynamic_word = 3;         // a word naming pools outright in the host part: dsl, dhcp, pool, cpe, ...
+  int generic_word = 1;         // a word common in pool names but also elsewhere: ip, home, user, access, ...
+  int dynamic_domain = 1;       // a pool word in the ISP's domain: skybroadband, shawcable, ...
+  int no_ptr = 3;               // the address has no PTR record (the MTA's lookup failed for good)
+  int forged = 2;               // the PTR name does not resolve back to the address
+};
+
+// Whether the text can be a host name worth judging: not empty, not "unknown", not an address
+// literal, ASCII letters/digits/hyphens/underscores/dots only, at most 253 characters.
+bool plausible_host_name(std::string_view name);
+
+// The name's signals. `ip` may be unknown (classify mode without an address): then only words count.
+// A server word in the host part (mail, mx, smtp, out, relay, static, business, ...) cancels the
+// others, and is reported with weight 0 so the explanation shows why.
+std::vector<Signal> name_signals(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w);
+
+struct RdnsFacts;
+// All signals of a client: the facts first (no-ptr, forged; TempFail and Unknown count for
+// nothing), then the name's (the verified name, the unverified PTR name, or `fallback_name`
+// (the MTA's CONNECT host name) when the MTA sent no reverse-DNS macros).
+std::vector<Signal> client_signals(const RdnsFacts& facts, std::string_view fallback_name,
+                                   const std::optional<net::IpAddress>& ip, const NameWeights& w);
+
+int total(const std::vector<Signal>& signals);
+
+// One "--rdns-weight NAME=N" setting: a signal's weight (0 turns it off, negative counts for the client).
+struct WeightSetting {
+  std::string signal;
+  int weight = 0;
+  static std::optional<WeightSetting> parse(std::string_view text, std::string* error);
+  std::string to_string() const;
+  bool operator==(const WeightSetting&) const = default;
+};
+std::vector<WeightSetting> default_weight_settings();
+NameWeights weights_from(const std::vector<WeightSetting>& settings);  // later settings win
+
+}  // namespace dyn::rdns

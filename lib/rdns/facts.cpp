@@ -1,0 +1,50 @@
+#include "rdns/facts.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace dyn::rdns {
+
+std::string_view to_string(RdnsStatus status) {
+  switch (status) {
+    case RdnsStatus::Unknown: return "unknown";
+    case RdnsStatus::Ok: return "ok";
+    case RdnsStatus::Forged: return "forged";
+    case RdnsStatus::NoPtr: return "no-ptr";
+    case RdnsStatus::TempFail: return "tempfail";
+  }
+  return "?";
+}
+
+namespace {
+bool known_name(const std::optional<std::string>& v) {
+  return v && !v->empty() && *v != "unknown" && v->front() != '[';
+}
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+}  // namespace
+
+RdnsFacts from_macros(const RdnsMacros& m) {
+  // Sendmail: the resolve status says it all.
+  if (m.client_resolve) {
+    const std::string r = upper(*m.client_resolve);
+    if (r == "OK") return {RdnsStatus::Ok, known_name(m.client_name) ? *m.client_name : m.connect_hostname};
+    if (r == "FORGED") return {RdnsStatus::Forged, known_name(m.client_ptr) ? *m.client_ptr : (known_name(m.client_name) ? *m.client_name : "")};
+    if (r == "FAIL") return {RdnsStatus::NoPtr, ""};
+    if (r == "TEMP") return {RdnsStatus::TempFail, ""};
+  }
+  // Postfix: a verified name, else an unverified PTR name, else none. Postfix cannot tell us
+  // here whether "unknown" was a temporary failure: it says so with the "[TEMPUNAVAIL]"-style
+  // hostname it passes at CONNECT only for XCLIENT; otherwise we must not count it.
+  if (m.client_name) {
+    if (known_name(m.client_name)) return {RdnsStatus::Ok, *m.client_name};
+    if (known_name(m.client_ptr)) return {RdnsStatus::Forged, *m.client_ptr};
+    if (m.client_ptr && *m.client_ptr == "unknown") return {RdnsStatus::NoPtr, ""};
+    return {RdnsStatus::Unknown, ""};
+  }
+  return {RdnsStatus::Unknown, ""};
+}
+
+}  // namespace dyn::rdns

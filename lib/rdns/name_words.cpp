@@ -1,0 +1,148 @@
+#include "rdns/name_words.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace dyn::rdns {
+
+namespace {
+
+// Whole words that name dynamic access technology or pools outright ("strong").
+constexpr std::array kDynamicWords = {
+    "dyn",   "dynamic", "dynamicip", "dynip",  "dhcp",   "pool",  "pools",  "dsl",    "adsl",      "vdsl",
+    "xdsl",  "sdsl",    "cable",     "ppp",    "pppoe",  "pppoa", "dial",   "dialup", "dialin",    "broadband",
+    "residential", "cpe", "catv",    "kabel",  "modem",  "gprs",  "umts",   "lte",    "cgn",       "cgnat",
+    "ftth",  "fttc",    "fttx",      "pptp",   "bredband", "ipoe", "subscriber", "customer", "cust", "dclient"};
+// Whole words common in pool names but also elsewhere ("weak"): they need other evidence.
+constexpr std::array kGenericWords = {"client", "clients", "res",  "resi",  "bb",    "cm",     "dip",
+                                      "user",   "users",   "home", "nat",   "wireless", "wlan", "wifi",
+                                      "mobile", "mob",     "fiber", "fibre", "access", "ip",   "hsd",
+                                      "subs",   "retail",  "priv", "abo"};
+// Parts of longer words that still name customer pools ("skybroadband", "shawcable", "dynamicip").
+// ("bredband" and "laajakaista" are Scandinavian and Finnish for broadband.)
+constexpr std::array kDynamicParts = {"dynamic", "dialup", "broadband", "dsl",  "cable", "dhcp",     "ppp",
+                                      "customer", "residential", "kabel", "pool", "cust",  "bredband", "laajakaista"};
+// Whole words that name servers: their presence keeps the generic checks from firing.
+constexpr std::array kServerWords = {
+    "mail",   "mx",     "smtp",    "smtpout", "out",    "outbound", "mailout", "relay",  "mta",    "static",
+    "business", "biz",  "srv",     "server",  "ns",     "dns",      "web",     "www",    "vps",    "hosting",
+    "send",   "sender", "bounce",  "bounces", "mailer", "post",     "postfix", "exchange", "gw",   "gateway",
+    "corp",   "office", "colo",    "dedicated", "ded",  "mo",       "mxout",   "smtpgw", "list",   "lists",
+    "cloud",  "node",   "api",     "edge",    "delivery", "sta",    "compute"};
+// Parts of longer words that name servers ("sinamail", "mailchannels", "smtprelay", "staticrdns").
+constexpr std::array kServerParts = {"mail", "smtp", "relay", "outbound", "mta", "static"};
+// Parts of domain words that name hosting and cloud providers, not access ISPs.
+constexpr std::array kHostingParts = {"usercontent", "hosting", "server", "cloud", "vps", "colo", "datacenter"};
+
+bool short_sld(const std::string& label) {
+  static constexpr std::array kSlds = {"co", "com", "net", "org", "ne", "or", "ac", "gov", "edu", "gr", "ad", "go"};
+  return std::find(kSlds.begin(), kSlds.end(), label) != kSlds.end();
+}
+
+template <class List>
+bool contains_word(const List& list, const std::string& w) {
+  return std::find_if(list.begin(), list.end(), [&](const char* x) { return w == x; }) != list.end();
+}
+
+template <class List>
+std::string part_in(const List& parts, const std::string& w) {
+  for (const char* p : parts)
+    if (w.size() > std::char_traits<char>::length(p) && w.find(p) != std::string::npos) return p;
+  return {};
+}
+
+std::vector<std::string> letter_runs(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (std::isalpha(static_cast<unsigned char>(c))) {
+      cur += c;
+    } else if (!cur.empty()) {
+      out.push_back(cur);
+      cur.clear();
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+}  // namespace
+
+NameWords split_name(std::string_view name_in) {
+  std::string name(name_in);
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!name.empty() && name.back() == '.') name.pop_back();
+  std::vector<std::string> labels;
+  for (std::size_t start = 0; start <= name.size();) {
+    const auto dot = name.find('.', start);
+    labels.push_back(name.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  // Registrable domain without a public-suffix list: two labels, or three under a two-letter
+  // country code with a generic second level ("isp.co.uk", "ttnet.net.tr", "asahi-net.or.jp").
+  std::size_t keep = 2;
+  if (labels.size() >= 3 && labels.back().size() == 2 && short_sld(labels[labels.size() - 2])) keep = 3;
+  keep = std::min(keep, labels.size());
+  NameWords w;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    std::string& part = i + keep < labels.size() ? w.host : w.domain;
+    if (!part.empty()) part += '.';
+    part += labels[i];
+  }
+  w.words = letter_runs(w.host);
+  return w;
+}
+
+std::string dynamic_word(const NameWords& w) {
+  for (const auto& word : w.words)
+    if (contains_word(kDynamicWords, word)) return word;
+  for (const auto& word : w.words)
+    if (auto p = part_in(kDynamicParts, word); !p.empty()) return p;
+  return {};
+}
+
+std::string generic_word(const NameWords& w) {
+  for (const auto& word : w.words)
+    if (contains_word(kGenericWords, word)) return word;
+  return {};
+}
+
+std::string dynamic_word_in_domain(const NameWords& w) {
+  for (const auto& word : letter_runs(w.domain)) {
+    if (word == "com" || word == "net" || word == "org") continue;
+    if (auto p = part_in(kDynamicParts, word); !p.empty()) return p;
+    if (contains_word(kDynamicParts, word)) return word;
+  }
+  return {};
+}
+
+std::string server_word(const NameWords& w) {
+  for (const auto& word : w.words)
+    if (contains_word(kServerWords, word)) return word;
+  for (const auto& word : w.words)
+    if (auto p = part_in(kServerParts, word); !p.empty()) return p;
+  for (const auto& word : letter_runs(w.domain))
+    if (auto p = part_in(kHostingParts, word); !p.empty() || contains_word(kHostingParts, word)) return p.empty() ? word : p;
+  return {};
+}
+
+bool host_has_word_label(const NameWords& w) {
+  std::size_t start = 0;
+  while (start <= w.host.size()) {
+    auto dot = w.host.find('.', start);
+    if (dot == std::string::npos) dot = w.host.size();
+    const std::string label = w.host.substr(start, dot - start);
+    bool digit = false, letter = false;
+    for (char c : label) {
+      digit = digit || std::isdigit(static_cast<unsigned char>(c));
+      letter = letter || std::isalpha(static_cast<unsigned char>(c));
+    }
+    if (letter && !digit) return true;
+    start = dot + 1;
+  }
+  return false;
+}
+
+}  // namespace dyn::rdns

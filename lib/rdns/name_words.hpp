@@ -1,0 +1,32 @@
+// The words of a host name, for the generic-name check: which words say "a pool of customer
+// addresses" (dsl, dynamic, pool, cable, ...) and which say "a server" (mail, mx, smtp, out,
+// relay, static, business, ...). The host part (left of the registrable domain) is where an
+// ISP describes the line; the domain may still say what kind of ISP it is ("skybroadband").
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dyn::rdns {
+
+struct NameWords {
+  std::string host;    // labels left of the registrable domain, e.g. "dsl-203-0-113-7.pool"
+  std::string domain;  // e.g. "isp.example", "isp.co.uk"
+  std::vector<std::string> words;  // letter runs of the host part, lower case
+};
+
+NameWords split_name(std::string_view name);
+
+// The first word of the host part that names dynamic pools outright (dsl, dhcp, pool, cpe, ...),
+// or one that is common in pool names but also elsewhere (ip, home, user, access, ...); empty if none.
+std::string dynamic_word(const NameWords& w);
+std::string generic_word(const NameWords& w);
+std::string dynamic_word_in_domain(const NameWords& w);
+// The first server word of the host part, or hosting word of the domain; empty if none.
+std::string server_word(const NameWords& w);
+// Whether some label of the host part is a word without digits ("lightspeed", "subs", "pool"):
+// access ISPs describe the line or the point of presence; hosting names are often just the address.
+bool host_has_word_label(const NameWords& w);
+
+}  // namespace dyn::rdns

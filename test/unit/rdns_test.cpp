@@ -1,0 +1,163 @@
+// Reverse-DNS checks: the client's address in its name in every common spelling, pool and server
+// words, the MTA's macros normalised, and names that must pass (the costly error is rejecting a
+// real mail server). Example names are made up in the shapes ISPs use, not copied from any list.
+#include "rdns/classify.hpp"
+#include "rdns/facts.hpp"
+#include "rdns/ip_in_name.hpp"
+#include "rdns/name_words.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace dyn;
+using rdns::Embedding;
+
+namespace {
+net::IpAddress ip(const char* s) { return *net::IpAddress::parse(s); }
+std::string signal_names(const std::vector<rdns::Signal>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s.name;
+  return out;
+}
+}  // namespace
+
+TEST_CASE("the IPv4 address is found in each common spelling", "[rdns]") {
+  struct Case { const char* name; const char* addr; Embedding want; };
+  const Case cases[] = {
+      {"dsl-203-0-113-7.pool.isp.example", "203.0.113.7", Embedding::Full},            // dashed
+      {"203.0.113.7.cust.isp.example", "203.0.113.7", Embedding::Full},                // dotted
+      {"7.113.0.203.dyn.isp.example", "203.0.113.7", Embedding::Full},                 // reversed
+      {"203-000-113-007.res.isp.example", "203.0.113.7", Embedding::Full},             // zero-padded
+      {"c203000113007.cable.isp.example", "203.0.113.7", Embedding::Full},             // run together, padded
+      {"dyn20301137.isp.example", "203.0.113.7", Embedding::Full},                     // run together (plain)
+      {"cpe-cb007107.isp.example", "203.0.113.7", Embedding::Full},                    // hex
+      {"0x077100cb.isp.example", "203.0.113.7", Embedding::Full},                      // hex, reversed
+      {"ip-203-0-113.pool.isp.example", "203.0.113.7", Embedding::Partial},            // three octets
+      {"host7.isp.example", "203.0.113.7", Embedding::None},
+      {"mail.example.net", "203.0.113.7", Embedding::None},
+      {"a-1-2-3-4.isp.example", "203.0.113.7", Embedding::None},
+      {"DSL-203-0-113-7.Pool.ISP.Example.", "203.0.113.7", Embedding::Full},           // case, trailing dot
+  };
+  for (const auto& c : cases) {
+    INFO(c.name << " for " << c.addr);
+    CHECK(rdns::find_ip_in_name(c.name, ip(c.addr)).level == c.want);
+  }
+}
+
+TEST_CASE("the IPv6 address is found as groups or nibbles", "[rdns]") {
+  const auto a = ip("2001:db8:1c00:570d:d118:5ff5:6236:8e43");
+  CHECK(rdns::find_ip_in_name("2001-db8-1c00-570d-d118-5ff5-6236-8e43.cable.dyn.isp.example", a).level == Embedding::Full);
+  CHECK(rdns::find_ip_in_name("20010db81c00570dd1185ff562368e43.pool.isp.example", a).level == Embedding::Full);
+  CHECK(rdns::find_ip_in_name("3.4.e.8.6.3.2.6.5.f.f.5.8.1.1.d.d.0.7.5.0.0.c.1.8.b.d.0.1.0.0.2.ip6.isp.example", a).level ==
+        Embedding::Full);
+  CHECK(rdns::find_ip_in_name("d1185ff562368e43.pool.isp.example", a).level == Embedding::Partial);
+  CHECK(rdns::find_ip_in_name("mail.isp.example", a).level == Embedding::None);
+}
+
+TEST_CASE("names split into host part, registrable domain and words", "[rdns]") {
+  auto w = rdns::split_name("dsl-203-0-113-7.pool.isp.example");
+  CHECK(w.host == "dsl-203-0-113-7.pool");
+  CHECK(w.domain == "isp.example");
+  CHECK(w.words == std::vector<std::string>{"dsl", "pool"});
+  w = rdns::split_name("c1.cust.isp.co.uk");
+  CHECK(w.domain == "isp.co.uk");
+  CHECK(w.host == "c1.cust");
+}
+
+TEST_CASE("generic names of pools are dynamic, with reasons", "[rdns]") {
+  const rdns::NameWeights w;
+  struct Case { const char* name; const char* addr; const char* signals; int score; };
+  const Case cases[] = {
+      {"dsl-203-0-113-7.pool.isp.example", "203.0.113.7", "ip-in-name,dynamic-word", 6},
+      {"203-0-113-7.isp.example", "203.0.113.7", "ip-in-name-bare", 2},  // hosting providers write this too
+      {"cpe-cb007107.cable.isp.example", "203.0.113.7", "ip-in-name,dynamic-word", 6},
+      {"ppp17.dialup.isp.example", "203.0.113.7", "dynamic-word", 3},
+      {"h7.home.isp.example", "203.0.113.7", "generic-word", 1},
+      {"a7.skybroadbandx.example", "203.0.113.7", "dynamic-domain", 1},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    const auto s = rdns::name_signals(c.name, ip(c.addr), w);
+    CHECK(signal_names(s) == c.signals);
+    CHECK(rdns::total(s) == c.score);
+    for (const auto& sig : s) CHECK_FALSE(sig.reason.empty());
+  }
+}
+
+TEST_CASE("server and hosting names pass, even with the address in them", "[rdns]") {
+  const rdns::NameWeights w;
+  // Shapes of real senders' names: outbound clusters, providers' relays, cloud instances.
+  const std::pair<const char*, const char*> cases[] = {
+      {"o203-0-113-7.outbound-mail.esp.example", "203.0.113.7"},
+      {"203-0-113-7.mail-relay.social.example", "203.0.113.7"},
+      {"out203-0-113-7.mail.bigmail.example", "203.0.113.7"},
+      {"a113-7.smtp-out.region-2.esp.example", "203.0.113.7"},
+      {"7.113.0.203.bc.googleusercontent.com", "203.0.113.7"},
+      {"ec2-203-0-113-7.compute-1.cloud.example", "203.0.113.7"},
+      {"static-203-0-113-7.isp.example", "203.0.113.7"},
+      {"mx1.example.org", "203.0.113.7"},
+      {"smtp.business.isp.example", "203.0.113.7"},
+  };
+  for (const auto& [name, addr] : cases) {
+    INFO(name);
+    const auto s = rdns::name_signals(name, ip(addr), w);
+    CHECK(rdns::total(s) == 0);
+  }
+}
+
+TEST_CASE("odd names give no signal and no crash", "[rdns]") {
+  const rdns::NameWeights w;
+  for (const char* name : {"", "unknown", "[203.0.113.7]", "localhost", ".", "..", "b\xc3\xbcro.example",
+                           "name with space.example", "xn--bro-hoa.example"}) {
+    INFO(name);
+    CHECK(rdns::total(rdns::name_signals(name, ip("203.0.113.7"), w)) == 0);
+  }
+  CHECK(rdns::name_signals(std::string(300, 'a') + ".example", ip("203.0.113.7"), w).empty());
+  CHECK(rdns::plausible_host_name("dsl-1.isp.example."));
+}
+
+TEST_CASE("MTA macros normalise to Ok, Forged, NoPtr, TempFail", "[rdns]") {
+  using S = rdns::RdnsStatus;
+  auto f = [](std::optional<std::string> name, std::optional<std::string> ptr, std::optional<std::string> resolve,
+              std::string host = "h") { return rdns::from_macros({std::move(name), std::move(ptr), std::move(resolve), host}); };
+  // Sendmail and Postfix (which sends client_resolve when asked through smfi_setsymlist).
+  CHECK(f("dsl-1.isp.example", "dsl-1.isp.example", "OK").status == S::Ok);
+  CHECK(f("dsl-1.isp.example", "dsl-1.isp.example", "OK").name == "dsl-1.isp.example");
+  CHECK(f("unknown", "fake.isp.example", "FORGED").status == S::Forged);
+  CHECK(f("unknown", "fake.isp.example", "FORGED").name == "fake.isp.example");
+  CHECK(f("unknown", "localhost", "FAIL").status == S::NoPtr);  // Postfix keeps a stale client_ptr after XCLIENT
+  CHECK(f("unknown", "localhost", "FAIL").name.empty());
+  CHECK(f("unknown", "unknown", "TEMP").status == S::TempFail);
+  // Postfix without client_resolve.
+  CHECK(f("mail.example.net", "mail.example.net", std::nullopt).status == S::Ok);
+  CHECK(f("unknown", "fake.isp.example", std::nullopt).status == S::Forged);
+  CHECK(f("unknown", "unknown", std::nullopt).status == S::NoPtr);
+  // Nothing sent, or nonsense.
+  CHECK(f(std::nullopt, std::nullopt, std::nullopt).status == S::Unknown);
+  CHECK(f("unknown", std::nullopt, "MAYBE").status == S::Unknown);
+}
+
+TEST_CASE("client signals: no PTR and forged count, a temporary failure never does", "[rdns]") {
+  const rdns::NameWeights w;
+  const auto a = ip("203.0.113.7");
+  CHECK(signal_names(rdns::client_signals({rdns::RdnsStatus::NoPtr, ""}, "[203.0.113.7]", a, w)) == "no-ptr");
+  CHECK(rdns::client_signals({rdns::RdnsStatus::TempFail, ""}, "dsl-203-0-113-7.pool.isp.example", a, w).empty());
+  CHECK(signal_names(rdns::client_signals({rdns::RdnsStatus::Forged, "dsl-203-0-113-7.pool.isp.example"}, "", a, w)) ==
+        "forged,ip-in-name,dynamic-word");
+  // No macros: the CONNECT host name is judged.
+  CHECK(signal_names(rdns::client_signals({}, "dsl-203-0-113-7.pool.isp.example", a, w)) == "ip-in-name,dynamic-word");
+}
+
+TEST_CASE("rdns-weight settings parse and apply, later ones winning", "[rdns]") {
+  std::string why;
+  auto s = rdns::WeightSetting::parse("no-ptr=5", &why);
+  REQUIRE(s);
+  CHECK(s->to_string() == "no-ptr=5");
+  CHECK_FALSE(rdns::WeightSetting::parse("nope=1", &why));
+  CHECK(why.find("unknown signal") != std::string::npos);
+  CHECK_FALSE(rdns::WeightSetting::parse("no-ptr", &why));
+  CHECK_FALSE(rdns::WeightSetting::parse("no-ptr=1.5", &why));
+  auto settings = rdns::default_weight_settings();
+  settings.push_back(*rdns::WeightSetting::parse("no-ptr=0", nullptr));
+  CHECK(rdns::weights_from(settings).no_ptr == 0);
+  CHECK(rdns::weights_from(settings).ip_in_name == 3);
+}
