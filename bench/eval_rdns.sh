@@ -48,8 +48,21 @@ if command -v postmap >/dev/null && postconf -c "$work/pf" -m 2>/dev/null | grep
   awk -F'\t' 'NR == FNR { hit[$1] = 1; next } { print $1 "\t" $2 "\t" (hit[$3] ? "dynamic" : "static") }' \
     "$work/fq.hits" "$work/labeled" >"$work/fq.v"
   report "fqrdns.pcre via postmap (peer)" "$work/fq.v"
-  paste "$work/ours.v" <(cut -f3 "$work/fq.v") | awk -F'\t' '{ v = ($3 == "dynamic" || $4 == "dynamic") ? "dynamic" : "static"; print $1 "\t" $2 "\t" v }' >"$work/both.v"
-  report "both (either says dynamic)" "$work/both.v"
+  # The same table loaded through dynmilter (its own checks off): must agree with postmap.
+  classify_with() {  # ARGS... -> label tier verdict
+    cut -f3,4 "$work/labeled" | tr '\t' ' ' | "$bin/dynmilter-check" --classify "$@" 2>/dev/null >"$work/c.out" || true
+    awk -F'\t' -v OFS='\t' 'NR == FNR { if ($2 == "-") $2 = ""; r[$1 FS $2] = $3; next }
+      { print $1, $2, (($3 FS $4) in r ? r[$3 FS $4] : "static") }' "$work/c.out" "$work/labeled"
+  }
+  off=""
+  for s in ip-in-name ip-in-name-bare ip-in-name-partial dynamic-word generic-word dynamic-domain no-ptr forged; do
+    off="$off --rdns-weight $s=0"
+  done
+  # shellcheck disable=SC2086
+  classify_with --pcre-table "$fq" $off >"$work/fqd.v"
+  report "fqrdns.pcre via dynmilter" "$work/fqd.v"
+  classify_with --pcre-table "$fq" >"$work/both.v"
+  report "dynmilter checks + fqrdns.pcre" "$work/both.v"
 else
   echo "(fqrdns.pcre comparison skipped: postmap with pcre support is not installed; apt-get install postfix-pcre)"
 fi

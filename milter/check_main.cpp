@@ -57,7 +57,8 @@ int classify(const config::Invocation& inv) {
         continue;
       }
     }
-    const auto signals = rdns::name_signals(name, ip, weights);
+    auto signals = rdns::name_signals(name, ip, weights);
+    for (auto& s : policy::rule_signals(inv.config, policy::ClientFacts{ip, name})) signals.push_back(std::move(s));
     const int score = rdns::total(signals);
     std::string reasons;
     for (const auto& s : signals)

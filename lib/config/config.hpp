@@ -7,6 +7,9 @@
 #include "net/cidr.hpp"
 #include "policy/smtp_reply.hpp"
 #include "rdns/classify.hpp"
+#include "rules/rule_set.hpp"
+
+#include <memory>
 #include "util/duration.hpp"
 #include "util/log.hpp"
 
@@ -37,6 +40,10 @@ struct Config {
   util::Duration dnsbl_timeout{std::chrono::milliseconds(0)};  // 0: each list may use all of dns_timeout
   util::Duration dnsbl_probe_interval{std::chrono::seconds(300)};
   std::vector<rdns::WeightSetting> rdns_weights;
+  std::vector<std::string> rule_files;    // dynmilter-rules(5) files
+  std::vector<std::string> pcre_tables;   // Postfix pcre_table files, read as Postfix reads them
+  int pcre_reject_weight = 3;
+  std::shared_ptr<const rules::RuleSet> rules = std::make_shared<rules::RuleSet>();  // loaded from the above
   int threshold = 3;
   DnsErrorAction on_dns_error = DnsErrorAction::Accept;
   std::vector<net::Cidr> exempt_networks;

@@ -101,6 +101,12 @@ const std::vector<OptionDef>& table() {
       field("rdns-weight", "SIGNAL=N", &Config::rdns_weights, kBoth,
             "weight of a host-name signal (repeatable; later settings win): ip-in-name, ip-in-name-partial, "
             "dynamic-word, dynamic-domain"),
+      field("rules", "FILE", &Config::rule_files, kBoth,
+            "host-name rule file (dynmilter-rules(5); repeatable): pattern or check, weight, reason, examples"),
+      field("pcre-table", "FILE", &Config::pcre_tables, kBoth,
+            "Postfix pcre_table file read as Postfix does (repeatable), e.g. a generic-rDNS list such as fqrdns.pcre"),
+      field("pcre-reject-weight", "N", &Config::pcre_reject_weight, kBoth,
+            "weight of a --pcre-table line whose result is REJECT (or a 4xx/5xx reply) for the client's name"),
       field("threshold", "N", &Config::threshold, kBoth,
             "reject when the weights of the lists that list the client and of its host-name signals add up to N or more"),
       field("on-dns-error", "accept|tempfail", &Config::on_dns_error, kBoth,
@@ -202,7 +208,9 @@ void check_consistency(const Config& c, const std::string& where) {
   const auto pos = [](int x) { return x > 0 ? x : 0; };
   const int names = pos(w.forged) + std::max({pos(w.ip_in_name), pos(w.ip_in_name_bare), pos(w.ip_in_name_partial)}) +
                     std::max(pos(w.dynamic_word), pos(w.generic_word));
-  const int rdns_max = std::max(pos(w.no_ptr), names);
+  int rules = 0;  // operator rules can add anything; count them as able to reach any threshold
+  if (!c.rule_files.empty() || !c.pcre_tables.empty()) rules = c.threshold;
+  const int rdns_max = std::max(pos(w.no_ptr), names) + rules;
   if (lists + rdns_max < c.threshold)
     throw Error(fmt::format("{}the positive --dnsbl weights ({}) and reverse-DNS weights (at most {}) can never reach "
                             "threshold {}", where, lists, rdns_max, c.threshold));
@@ -244,6 +252,12 @@ Invocation parse_invocation(int argc, const char* const* argv, unsigned scope) {
     throw Error(e.what());
   }
   check_consistency(inv.config, inv.config_path.empty() ? "" : inv.config_path + ": ");
+  try {
+    inv.config.rules = std::make_shared<const rules::RuleSet>(
+        rules::RuleSet::load(inv.config.rule_files, inv.config.pcre_tables, inv.config.pcre_reject_weight));
+  } catch (const rules::Error& e) {
+    throw Error(e.what());
+  }
   if (inv.config.dns_servers.empty()) inv.config.dns_servers = dns::read_resolv_conf();
   if (inv.config.dns_servers.empty()) inv.config.dns_servers = {*dns::ServerAddress::parse("127.0.0.1")};
   return inv;

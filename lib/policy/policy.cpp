@@ -33,6 +33,25 @@ std::string join_listed(const std::vector<ListResult>& lists) {
 
 }  // namespace
 
+std::vector<rdns::Signal> rule_signals(const config::Config& config, const ClientFacts& facts) {
+  std::vector<rdns::Signal> out;
+  if (!config.rules || config.rules->empty()) return out;
+  // The name the rules judge: the verified or PTR name; the MTA's CONNECT name when it sent no
+  // macros; none when it found no PTR or failed for now.
+  std::string name;
+  switch (facts.rdns.status) {
+    case rdns::RdnsStatus::Ok:
+    case rdns::RdnsStatus::Forged: name = facts.rdns.name; break;
+    case rdns::RdnsStatus::Unknown: name = facts.hostname; break;
+    case rdns::RdnsStatus::NoPtr:
+    case rdns::RdnsStatus::TempFail: return out;
+  }
+  if (!rdns::plausible_host_name(name)) return out;
+  for (const auto& hit : config.rules->evaluate(name, facts.ip))
+    out.push_back(rdns::Signal{"rule:" + hit.rule, hit.weight, hit.reason + " (" + hit.where + ")"});
+  return out;
+}
+
 std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts) {
   std::vector<dns::Question> questions;
   if (!facts.ip || exempt(config, facts)) return questions;
@@ -73,6 +92,7 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
   }
 
   v.signals = rdns::client_signals(facts.rdns, facts.hostname, facts.ip, rdns::weights_from(config.rdns_weights));
+  for (auto& s : rule_signals(config, facts)) v.signals.push_back(std::move(s));
   v.score += rdns::total(v.signals);
 
   if (v.score >= config.threshold) {

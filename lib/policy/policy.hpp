@@ -51,6 +51,10 @@ struct Verdict {
 
 std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts);
 
+// The operator's rules (--rules, --pcre-table) that match the client's name, as signals whose
+// reason names file:line.
+std::vector<rdns::Signal> rule_signals(const config::Config& config, const ClientFacts& facts);
+
 // `answers` are in the order of plan()'s questions (missing ones count as timeouts). A list that
 // `health` marks broken counts as unknown whatever it answered.
 Verdict decide(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,

@@ -1,0 +1,40 @@
+#include "rules/rule_set.hpp"
+
+#include "util/log.hpp"
+
+#include <fmt/format.h>
+
+namespace dyn::rules {
+
+RuleSet RuleSet::load(const std::vector<std::string>& rule_files, const std::vector<std::string>& pcre_tables,
+                      int pcre_reject_weight) {
+  RuleSet s;
+  for (const auto& f : rule_files)
+    for (auto& r : load_rule_file(f)) s.rules_.push_back(std::move(r));
+  for (const auto& f : pcre_tables) {
+    s.tables_.push_back(load_pcre_table(f));
+    for (const auto& w : s.tables_.back().warnings) log::warning("{}", w);
+  }
+  s.reject_weight_ = pcre_reject_weight;
+  return s;
+}
+
+std::vector<RuleHit> RuleSet::evaluate(std::string_view name, const std::optional<net::IpAddress>& ip) const {
+  std::vector<RuleHit> hits;
+  for (const auto& r : rules_)
+    if (r.matches(name, ip)) hits.push_back(RuleHit{r.name, r.where, r.weight, r.reason});
+  for (const auto& t : tables_) {
+    const auto found = t.lookup(name);
+    if (found && is_reject_result(found->first))
+      hits.push_back(RuleHit{t.file, fmt::format("{}:{}", t.file, found->second), reject_weight_, found->first});
+  }
+  return hits;
+}
+
+std::size_t RuleSet::rule_count() const {
+  std::size_t n = rules_.size();
+  for (const auto& t : tables_) n += t.entries.size();
+  return n;
+}
+
+}  // namespace dyn::rules

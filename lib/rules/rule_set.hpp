@@ -1,0 +1,93 @@
+// Rule files, as operators write and tune them, compiled once into an immutable RuleSet:
+//  - dynmilter rule files (dynmilter-rules(5)): named rules, each a pattern and/or a structural
+//    check with a weight, a reason and example names checked when the file loads;
+//  - Postfix pcre_table files as they are (e.g. fqrdns.pcre): if/endif, !negation, flags,
+//    continuation lines; first match wins; REJECT (or a 4xx/5xx reply) counts with a configured
+//    weight, DUNNO/OK and other results stop the table without counting.
+// Errors name file:line.
+#pragma once
+
+#include "net/ip_address.hpp"
+#include "rules/pattern.hpp"
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dyn::rules {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Example {
+  std::string name;
+  std::optional<net::IpAddress> ip;
+  int line = 0;
+};
+
+struct Rule {
+  std::string name;
+  std::string where;  // file:line of its header
+  std::optional<Pattern> pattern;
+  bool ip_in_name = false;  // structural check: the client's address is written into the name
+  int weight = 0;
+  std::string reason;
+  std::vector<Example> must_match, must_not_match;
+
+  bool matches(std::string_view name, const std::optional<net::IpAddress>& ip) const;
+};
+
+struct TableEntry {
+  int line = 0;
+  bool is_if = false, is_endif = false;
+  std::optional<Pattern> pattern;
+  bool negate = false;
+  std::string result;  // for lookup lines
+};
+
+struct PcreTable {
+  std::string file;
+  std::vector<TableEntry> entries;
+  // As Postfix does, a line whose pattern does not compile (or an endif without its if) is
+  // skipped with a warning rather than refusing the table; each warning names file:line.
+  std::vector<std::string> warnings;
+  // The result of the first matching line, and its line number; nullopt when none matches.
+  std::optional<std::pair<std::string, int>> lookup(std::string_view name) const;
+};
+
+struct RuleHit {
+  std::string rule;    // rule name, or the pcre_table's file name
+  std::string where;   // file:line
+  int weight = 0;
+  std::string reason;  // the rule's reason, or the table's result text
+};
+
+
+std::vector<Rule> load_rule_file(const std::string& path);    // throws Error
+PcreTable load_pcre_table(const std::string& path);           // throws Error
+
+class RuleSet {
+ public:
+  RuleSet() = default;
+  // Throws Error naming file:line for any bad line or failed example.
+  static RuleSet load(const std::vector<std::string>& rule_files, const std::vector<std::string>& pcre_tables,
+                      int pcre_reject_weight);
+
+  std::vector<RuleHit> evaluate(std::string_view name, const std::optional<net::IpAddress>& ip) const;
+  std::size_t rule_count() const;
+  bool empty() const { return rules_.empty() && tables_.empty(); }
+
+ private:
+  std::vector<Rule> rules_;
+  std::vector<PcreTable> tables_;
+  int reject_weight_ = 0;
+};
+
+// True when a pcre_table result rejects: REJECT..., or a 4xx/5xx reply code.
+bool is_reject_result(std::string_view result);
+
+}  // namespace dyn::rules
