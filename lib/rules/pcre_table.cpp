@@ -82,6 +82,7 @@ std::size_t parse_pattern(const std::string& s, TableEntry& e, const std::string
     }
   }
   std::string why;
+  e.options = o;
   e.pattern = Pattern::compile(regex, o, &why);
   if (!e.pattern) throw Error(fmt::format("{}: {}", where, why));
   return i;
@@ -147,12 +148,51 @@ PcreTable load_pcre_table(const std::string& path) {
   }
   if (depth != 0) {
     t.warnings.push_back(fmt::format("{}: {} if without endif; closed at the end of the file", path, depth));
-    for (; depth > 0; --depth) t.entries.push_back(TableEntry{0, false, true, std::nullopt, false, ""});
+    for (; depth > 0; --depth) t.entries.push_back(TableEntry{0, false, true, std::nullopt, false, {}, ""});
+  }
+  std::vector<std::string> literals;
+  for (const auto& e : t.entries)
+    literals.push_back(e.pattern && !e.negate ? required_literal(e.pattern->source(), e.options.extended) : std::string());
+  t.index = LiteralIndex(literals);
+  std::vector<int> open;
+  for (std::size_t i = 0; i < t.entries.size(); ++i) {
+    if (t.entries[i].is_endif) {
+      if (!open.empty()) open.pop_back();
+      t.parent.push_back(open.empty() ? -1 : open.back());
+      continue;
+    }
+    t.parent.push_back(open.empty() ? -1 : open.back());
+    if (t.entries[i].is_if) open.push_back(static_cast<int>(i));
   }
   return t;
 }
 
 std::optional<std::pair<std::string, int>> PcreTable::lookup(std::string_view name) const {
+  // Only candidate lines can match, and they come in file order, so the first candidate that
+  // matches (inside "if" blocks that hold) is the line Postfix would have found.
+  thread_local std::vector<std::uint32_t> cands;
+  thread_local std::vector<std::pair<int, bool>> ifs;  // "if" conditions evaluated for this name
+  index.candidate_list(name, cands);
+  ifs.clear();
+  auto holds = [&](int p) {
+    for (const auto& [idx, value] : ifs)
+      if (idx == p) return value;
+    const TableEntry& c = entries[static_cast<std::size_t>(p)];
+    const bool value = (c.pattern->match(name) == MatchResult::Match) != c.negate;
+    ifs.emplace_back(p, value);
+    return value;
+  };
+  for (const std::uint32_t i : cands) {
+    const TableEntry& e = entries[i];
+    if (e.is_if || e.is_endif) continue;  // conditions are asked for by the lines they guard
+    bool inside = true;
+    for (int p = parent[i]; p >= 0 && inside; p = parent[static_cast<std::size_t>(p)]) inside = holds(p);
+    if (inside && (e.pattern->match(name) == MatchResult::Match) != e.negate) return std::make_pair(e.result, e.line);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::pair<std::string, int>> PcreTable::lookup_sequential(std::string_view name) const {
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const TableEntry& e = entries[i];
     if (e.is_endif) continue;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "net/ip_address.hpp"
+#include "rules/literal_index.hpp"
 #include "rules/pattern.hpp"
 
 #include <optional>
@@ -46,6 +47,7 @@ struct TableEntry {
   bool is_if = false, is_endif = false;
   std::optional<Pattern> pattern;
   bool negate = false;
+  PatternOptions options;
   std::string result;  // for lookup lines
 };
 
@@ -55,8 +57,14 @@ struct PcreTable {
   // As Postfix does, a line whose pattern does not compile (or an endif without its if) is
   // skipped with a warning rather than refusing the table; each warning names file:line.
   std::vector<std::string> warnings;
+  LiteralIndex index;         // built at load: which lines may match a name
+  std::vector<int> parent;    // per entry: the innermost enclosing "if" entry, or -1
+
   // The result of the first matching line, and its line number; nullopt when none matches.
+  // Uses the index: only lines whose required literal occurs in the name are tried.
   std::optional<std::pair<std::string, int>> lookup(std::string_view name) const;
+  // The same, trying every line in order as Postfix does: the reference the index must equal.
+  std::optional<std::pair<std::string, int>> lookup_sequential(std::string_view name) const;
 };
 
 struct RuleHit {

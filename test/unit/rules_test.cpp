@@ -178,3 +178,36 @@ TEST_CASE("rule hits become verdict signals with file:line; no PTR gives rules n
   facts.rdns = {rdns::RdnsStatus::TempFail, ""};
   CHECK(policy::decide(c, facts, {}).action == policy::Action::Accept);
 }
+
+TEST_CASE("required literals are ones every match must contain", "[rules][index]") {
+  struct Case { const char* re; const char* want; };
+  const Case cases[] = {
+      {"\\.dynamicIP\\.rima-tde\\.net$", ".dynamicip.rima-tde.net"},
+      {"^[12]?[0-9]{1,2}(-[12]?[0-9]{1,2}){3}\\.(net|cab)\\.prima\\.net\\.ar$", ".prima.net.ar"},
+      {"d[iy]n(amic|amicIP|adsl)?[.-_]?.[0-9]{0,3}[.-]", ""},  // braces are a quantifier, not "0,3"
+      {"([0-9]{1,3}[.-]){2,4}.[.-]d[iy]namic[ao]", "namic"},
+      {"dial(in|up)?[0-9]?[.-]", "dial"},
+      {"abcd?ef", "abc"},           // d is optional
+      {"ab+cdef", "cdef"},          // b at least once: runs "ab" and "cdef"; the longest is kept
+      {"dsl|cable", ""},            // a top-level alternative requires nothing
+      {"(?i)pool\\.example", ""},   // inline options: give up
+      {"x\\d+abc", "abc"},          // \d is a class, not a literal
+      {"pool\\.exam{2}ple", "pool.exa"},  // the m before {2} is left out: conservative
+  };
+  for (const auto& c : cases) {
+    INFO(c.re);
+    CHECK(rules::required_literal(c.re, false) == c.want);
+  }
+  CHECK(rules::required_literal("pool\\.example", true).empty());  // extended mode: give up
+}
+
+TEST_CASE("the literal index finds every pattern whose literal occurs, case-insensitively", "[rules][index]") {
+  rules::LiteralIndex idx({".pool.isp.example", "", "dsl-", "isp.example"});
+  std::vector<std::uint8_t> c;
+  idx.candidates("DSL-1.POOL.ISP.EXAMPLE", c);
+  CHECK(c == std::vector<std::uint8_t>{1, 1, 1, 1});
+  idx.candidates("mail.isp.example", c);
+  CHECK(c == std::vector<std::uint8_t>{0, 1, 0, 1});
+  idx.candidates("", c);
+  CHECK(c == std::vector<std::uint8_t>{0, 1, 0, 0});
+}

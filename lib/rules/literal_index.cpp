@@ -1,0 +1,181 @@
+#include "rules/literal_index.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <deque>
+
+namespace dyn::rules {
+
+namespace {
+
+bool is_quantifier(char c) { return c == '?' || c == '*' || c == '{' || c == '+'; }
+
+}  // namespace
+
+std::string required_literal(std::string_view re, bool extended) {
+  if (extended) return {};  // whitespace and comments change what is literal
+  // Inline options such as (?i) or (?x) change the rest of the pattern: give up.
+  for (std::size_t i = 0; i + 2 < re.size(); ++i)
+    if (re[i] == '(' && re[i + 1] == '?' && std::isalpha(static_cast<unsigned char>(re[i + 2]))) {
+      std::size_t j = i + 2;
+      while (j < re.size() && (std::isalpha(static_cast<unsigned char>(re[j])) || re[j] == '-')) ++j;
+      if (j < re.size() && re[j] == ')') return {};
+    }
+  std::string best, run;
+  auto flush = [&] {
+    if (run.size() > best.size()) best = run;
+    run.clear();
+  };
+  int depth = 0;
+  for (std::size_t i = 0; i < re.size(); ++i) {
+    const char c = re[i];
+    if (c == '\\') {  // an escape: a literal punctuation character, or a class (\d, \w, \b, ...)
+      if (i + 1 >= re.size()) return {};
+      const char e = re[++i];
+      const bool literal = std::ispunct(static_cast<unsigned char>(e)) != 0;
+      if (depth > 0) continue;
+      if (!literal) {
+        flush();
+        continue;
+      }
+      const bool quantified = i + 1 < re.size() && is_quantifier(re[i + 1]);
+      if (quantified && re[i + 1] != '+') {  // optional or repeated from zero: not required
+        flush();
+        continue;
+      }
+      run += static_cast<char>(std::tolower(static_cast<unsigned char>(e)));
+      if (quantified) flush();
+      continue;
+    }
+    if (c == '[') {  // a class: skip to its end ("[]..." and "[^]..." keep the first ']')
+      std::size_t j = i + 1;
+      if (j < re.size() && re[j] == '^') ++j;
+      if (j < re.size() && re[j] == ']') ++j;
+      while (j < re.size() && re[j] != ']') j += re[j] == '\\' ? 2 : 1;
+      i = j;
+      if (depth == 0) flush();
+      continue;
+    }
+    if (c == '(') {
+      ++depth;
+      if (depth == 1) flush();
+      continue;
+    }
+    if (c == ')') {
+      if (depth > 0) --depth;
+      continue;
+    }
+    if (c == '{') {  // a quantifier's braces ({2}, {0,3}): skip them whole; the atom was handled
+      const auto close = re.find('}', i);
+      if (close == std::string_view::npos) return {};
+      i = close;
+      if (depth == 0) flush();
+      continue;
+    }
+    if (depth > 0) continue;
+    if (c == '|') return {};  // a top-level alternative: nothing is required
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '/' || c == '@' || c == ':' ||
+        c == '=' || c == '#' || c == '%' || c == ',' || c == '\'' || c == '"' || c == '!' || c == '&' || c == '<' ||
+        c == '>' || c == ';' || c == '~' || c == '`' || c == ' ') {
+      const bool quantified = i + 1 < re.size() && is_quantifier(re[i + 1]);
+      if (quantified && re[i + 1] != '+') {
+        flush();
+        continue;
+      }
+      run += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (quantified) flush();
+      continue;
+    }
+    flush();  // . ^ $ and anything else
+  }
+  if (depth != 0) return {};
+  flush();
+  return best.size() >= 3 ? best : std::string();
+}
+
+int LiteralIndex::symbol(unsigned char c) {
+  c = static_cast<unsigned char>(std::tolower(c));
+  if (c >= 'a' && c <= 'z') return c - 'a';
+  if (c >= '0' && c <= '9') return 26 + (c - '0');
+  if (c == '.') return 36;
+  if (c == '-') return 37;
+  if (c == '_') return 38;
+  return 39;
+}
+
+LiteralIndex::LiteralIndex(const std::vector<std::string>& literals) : patterns_(literals.size()) {
+  // A trie of the literals (state 0 is the root); characters outside the alphabet share one
+  // symbol, which only ever widens the candidate set.
+  next_.assign(kAlphabet, -1);
+  fail_.assign(1, 0);
+  out_.assign(1, {});
+  for (std::uint32_t p = 0; p < literals.size(); ++p) {
+    if (literals[p].empty()) {
+      always_.push_back(p);
+      continue;
+    }
+    std::int32_t s = 0;
+    for (unsigned char c : literals[p]) {
+      const int a = symbol(c);
+      if (next_[s * kAlphabet + a] < 0) {
+        next_[s * kAlphabet + a] = static_cast<std::int32_t>(fail_.size());
+        next_.resize(next_.size() + kAlphabet, -1);
+        fail_.push_back(0);
+        out_.emplace_back();
+      }
+      s = next_[s * kAlphabet + a];
+    }
+    out_[s].push_back(p);
+  }
+  // Breadth-first: failure links, merged outputs, and a full transition table (a DFA).
+  std::deque<std::int32_t> queue;
+  for (int a = 0; a < kAlphabet; ++a) {
+    std::int32_t& t = next_[a];
+    if (t < 0) t = 0;
+    else {
+      fail_[t] = 0;
+      queue.push_back(t);
+    }
+  }
+  while (!queue.empty()) {
+    const std::int32_t s = queue.front();
+    queue.pop_front();
+    const auto& inherited = out_[fail_[s]];
+    out_[s].insert(out_[s].end(), inherited.begin(), inherited.end());
+    for (int a = 0; a < kAlphabet; ++a) {
+      std::int32_t& t = next_[s * kAlphabet + a];
+      if (t < 0) {
+        t = next_[fail_[s] * kAlphabet + a];
+      } else {
+        fail_[t] = next_[fail_[s] * kAlphabet + a];
+        queue.push_back(t);
+      }
+    }
+  }
+}
+
+void LiteralIndex::candidate_list(std::string_view name, std::vector<std::uint32_t>& out) const {
+  out.assign(always_.begin(), always_.end());
+  if (!next_.empty()) {
+    std::int32_t s = 0;
+    for (unsigned char c : name) {
+      s = next_[s * kAlphabet + symbol(c)];
+      out.insert(out.end(), out_[s].begin(), out_[s].end());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
+void LiteralIndex::candidates(std::string_view name, std::vector<std::uint8_t>& cand) const {
+  cand.assign(patterns_, 0);
+  for (auto p : always_) cand[p] = 1;
+  if (next_.empty()) return;
+  std::int32_t s = 0;
+  for (unsigned char c : name) {
+    s = next_[s * kAlphabet + symbol(c)];
+    for (auto p : out_[s]) cand[p] = 1;
+  }
+}
+
+}  // namespace dyn::rules
