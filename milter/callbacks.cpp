@@ -52,6 +52,11 @@ sfsistat start_session(SMFICTX* ctx, const char* hostname, const sockaddr* addr)
   return SMFIS_CONTINUE;
 }
 
+sfsistat record_helo(SMFICTX* ctx, const char* name) {
+  if (Session* s = session_of(ctx); s && name) s->on_helo(name, *g_state.querier);
+  return SMFIS_CONTINUE;
+}
+
 sfsistat check_recipient(SMFICTX* ctx, char** argv) {
   Session* s = session_of(ctx);
   if (s == nullptr || argv == nullptr || argv[0] == nullptr) return SMFIS_CONTINUE;
@@ -77,6 +82,9 @@ sfsistat negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned lo
 sfsistat xx_connect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* addr) {
   return guarded("connect", [&] { return start_session(ctx, hostname, addr); });
 }
+sfsistat xx_helo(SMFICTX* ctx, char* name) {
+  return guarded("helo", [&] { return record_helo(ctx, name); });
+}
 sfsistat xx_envrcpt(SMFICTX* ctx, char** argv) {
   return guarded("rcpt", [&] { return check_recipient(ctx, argv); });
 }
@@ -99,6 +107,7 @@ smfiDesc callback_table() {
   d.xxfi_version = SMFI_VERSION;
   d.xxfi_flags = SMFIF_NONE;
   d.xxfi_connect = xx_connect;
+  d.xxfi_helo = xx_helo;
   d.xxfi_envrcpt = xx_envrcpt;
   d.xxfi_close = xx_close;
   d.xxfi_negotiate = xx_negotiate;

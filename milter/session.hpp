@@ -17,6 +17,7 @@ class Session {
   // The verdict that applies to this recipient: nullptr when the recipient is exempt
   // (postmaster, abuse). The first non-exempt recipient waits for the lookups and logs the verdict.
   const policy::Verdict* verdict_for(std::string_view recipient);
+  void on_helo(std::string_view name, dns::Querier& querier) { transaction_.helo(name, querier); }
 
  private:
   policy::Transaction transaction_;

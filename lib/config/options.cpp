@@ -99,8 +99,8 @@ const std::vector<OptionDef>& table() {
             "probe every list this often (RFC 5782: 127.0.0.2 listed, 127.0.0.1 not) and ignore broken ones "
             "(0: probe only at start)"),
       field("rdns-weight", "SIGNAL=N", &Config::rdns_weights, kBoth,
-            "weight of a host-name signal (repeatable; later settings win): ip-in-name, ip-in-name-partial, "
-            "dynamic-word, dynamic-domain"),
+            "weight of a reverse-DNS or HELO signal (repeatable; later settings win): no-ptr, forged, ip-in-name, "
+            "ip-in-name-bare, ip-in-name-partial, dynamic-word, generic-word, dynamic-domain, helo-ip, helo-unresolvable"),
       field("rules", "FILE", &Config::rule_files, kBoth,
             "host-name rule file (dynmilter-rules(5); repeatable): pattern or check, weight, reason, examples"),
       field("pcre-table", "FILE", &Config::pcre_tables, kBoth,

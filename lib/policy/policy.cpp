@@ -60,8 +60,45 @@ std::vector<dns::Question> plan(const config::Config& config, const ClientFacts&
   return questions;
 }
 
+namespace {
+
+bool helo_is_address(std::string_view helo) {
+  if (helo.size() > 2 && helo.front() == '[' && helo.back() == ']') {
+    auto inner = helo.substr(1, helo.size() - 2);
+    if (inner.rfind("IPv6:", 0) == 0 || inner.rfind("ipv6:", 0) == 0) inner.remove_prefix(5);
+    return net::IpAddress::parse(inner).has_value();
+  }
+  return net::IpAddress::parse(helo).has_value();
+}
+
+std::vector<rdns::Signal> helo_signals(const rdns::NameWeights& w, std::string_view helo,
+                                       const std::vector<dns::Answer>& answers) {
+  std::vector<rdns::Signal> out;
+  if (helo.empty()) return out;
+  if (helo_is_address(helo)) {
+    out.push_back(rdns::Signal{"helo-ip", w.helo_ip, "HELO gives an address (" + rdns::sanitize(helo) + "), not a name"});
+    return out;
+  }
+  if (answers.size() == 2) {
+    auto none = [](const dns::Answer& a) { return a.status == dns::Status::NxDomain || a.status == dns::Status::NoData; };
+    if (none(answers[0]) && none(answers[1]))
+      out.push_back(rdns::Signal{"helo-unresolvable", w.helo_unresolvable,
+                                 "the HELO name " + rdns::sanitize(helo) + " has no address record"});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<dns::Question> plan_helo(const config::Config& config, std::string_view helo) {
+  if (helo_is_address(helo) || !rdns::plausible_host_name(helo)) return {};
+  if (rdns::weights_from(config.rdns_weights).helo_unresolvable == 0) return {};
+  const std::string name = dns::canonical_name(helo);
+  return {dns::Question{name, dns::RrType::A}, dns::Question{name, dns::RrType::AAAA}};
+}
+
 Verdict decide(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
-               const dnsbl::HealthMap& health) {
+               const dnsbl::HealthMap& health, const std::vector<dns::Answer>& helo_answers) {
   Verdict v;
   if (!facts.ip) {
     v.basis = Basis::NoAddress;
@@ -93,6 +130,8 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
 
   v.signals = rdns::client_signals(facts.rdns, facts.hostname, facts.ip, rdns::weights_from(config.rdns_weights));
   for (auto& s : rule_signals(config, facts)) v.signals.push_back(std::move(s));
+  for (auto& s : helo_signals(rdns::weights_from(config.rdns_weights), facts.helo, helo_answers))
+    v.signals.push_back(std::move(s));
   v.score += rdns::total(v.signals);
 
   if (v.score >= config.threshold) {

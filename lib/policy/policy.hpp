@@ -23,6 +23,7 @@ struct ClientFacts {
   std::optional<net::IpAddress> ip;  // none: AF_UNIX, a missing or unparsable address
   std::string hostname;              // as the MTA sent it ("unknown", "[192.0.2.1]", a name); may be empty
   rdns::RdnsFacts rdns{};            // the MTA's own reverse-DNS result, from its macros
+  std::string helo{};                // the HELO/EHLO argument, once the client sent one
 };
 
 enum class Action { Accept, Reject, Tempfail };
@@ -51,14 +52,19 @@ struct Verdict {
 
 std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts);
 
+// The questions about the HELO name (A and AAAA), asked when HELO arrives; none for an address
+// literal, a name that cannot be a host name, or when the signal is off.
+std::vector<dns::Question> plan_helo(const config::Config& config, std::string_view helo);
+
 // The operator's rules (--rules, --pcre-table) that match the client's name, as signals whose
 // reason names file:line.
 std::vector<rdns::Signal> rule_signals(const config::Config& config, const ClientFacts& facts);
 
 // `answers` are in the order of plan()'s questions (missing ones count as timeouts). A list that
 // `health` marks broken counts as unknown whatever it answered.
+// `helo_answers` are the answers to plan_helo()'s questions, if it was asked.
 Verdict decide(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
-               const dnsbl::HealthMap& health = {});
+               const dnsbl::HealthMap& health = {}, const std::vector<dns::Answer>& helo_answers = {});
 
 // RFC 5321 4.5.1: postmaster must be accepted; abuse@ by RFC 2142 convention. Matches
 // "postmaster", "<Postmaster@any.domain>" and the same for abuse, case-insensitively.

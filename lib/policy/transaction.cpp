@@ -17,12 +17,22 @@ Transaction::Transaction(std::shared_ptr<const config::Config> config, ClientFac
   batch_ = dns::Batch::start(querier, std::move(questions), deadlines);
 }
 
+void Transaction::helo(std::string_view name, dns::Querier& querier) {
+  if (verdict_) return;
+  facts_.helo = std::string(name.substr(0, 255));
+  helo_batch_.reset();
+  if (!facts_.ip || plan(*config_, facts_).empty()) return;  // exempt or address-less: nothing to ask
+  auto questions = plan_helo(*config_, facts_.helo);
+  if (!questions.empty()) helo_batch_ = dns::Batch::start(querier, std::move(questions), deadline_);
+}
+
 const Verdict& Transaction::verdict() {
   if (!verdict_) {
     const auto asked = dns::Clock::now();
-    std::vector<dns::Answer> answers;
+    std::vector<dns::Answer> answers, helo_answers;
     if (batch_) answers = batch_->wait_until(deadline_);
-    verdict_ = decide(*config_, facts_, answers, health_ ? health_->snapshot() : dnsbl::HealthMap{});
+    if (helo_batch_) helo_answers = helo_batch_->wait_until(deadline_);
+    verdict_ = decide(*config_, facts_, answers, health_ ? health_->snapshot() : dnsbl::HealthMap{}, helo_answers);
     decided_at_ = dns::Clock::now();
     waited_ = decided_at_ - asked;
   }

@@ -17,6 +17,9 @@ class Transaction {
   Transaction(std::shared_ptr<const config::Config> config, ClientFacts facts, dns::Querier& querier,
               const dnsbl::HealthBoard* health = nullptr);
 
+  // HELO/EHLO arrived: records it and starts its lookups (same deadline). Ignored once decided.
+  void helo(std::string_view name, dns::Querier& querier);
+
   // The first call waits for the lookups (until the deadline) and decides; later calls reuse it.
   const Verdict& verdict();
   bool decided() const { return verdict_.has_value(); }
@@ -33,6 +36,7 @@ class Transaction {
   dns::Deadline deadline_;
   const dnsbl::HealthBoard* health_;
   std::shared_ptr<dns::Batch> batch_;
+  std::shared_ptr<dns::Batch> helo_batch_;
   std::optional<Verdict> verdict_;
   dns::Clock::time_point decided_at_{};
   dns::Clock::duration waited_{};

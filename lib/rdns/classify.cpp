@@ -56,7 +56,9 @@ constexpr Known kKnown[] = {{"ip-in-name", &NameWeights::ip_in_name},
                             {"generic-word", &NameWeights::generic_word},
                             {"dynamic-domain", &NameWeights::dynamic_domain},
                             {"no-ptr", &NameWeights::no_ptr},
-                            {"forged", &NameWeights::forged}};
+                            {"forged", &NameWeights::forged},
+                            {"helo-ip", &NameWeights::helo_ip},
+                            {"helo-unresolvable", &NameWeights::helo_unresolvable}};
 }  // namespace
 
 std::optional<WeightSetting> WeightSetting::parse(std::string_view text, std::string* error) {
@@ -126,6 +128,12 @@ std::vector<Signal> client_signals(const RdnsFacts& facts, std::string_view fall
       break;
   }
   for (auto& s : name_signals(name, ip, w)) out.push_back(std::move(s));
+  return out;
+}
+
+std::string sanitize(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text.substr(0, 100)) out += (c < 0x20 || c > 0x7e) ? '?' : static_cast<char>(c);
   return out;
 }
 

@@ -27,6 +27,8 @@ struct NameWeights {
   int dynamic_domain = 1;       // a pool word in the ISP's domain: skybroadband, shawcable, ...
   int no_ptr = 3;               // the address has no PTR record (the MTA's lookup failed for good)
   int forged = 2;               // the PTR name does not resolve back to the address
+  int helo_ip = 1;              // HELO/EHLO gives an address ([192.0.2.1] or a bare 192.0.2.1), not a name
+  int helo_unresolvable = 1;    // the HELO name has no A or AAAA record (NXDOMAIN or no data, not a failure)
 };
 
 // Whether the text can be a host name worth judging: not empty, not "unknown", not an address
@@ -46,6 +48,9 @@ std::vector<Signal> client_signals(const RdnsFacts& facts, std::string_view fall
                                    const std::optional<net::IpAddress>& ip, const NameWeights& w);
 
 int total(const std::vector<Signal>& signals);
+
+// Client-chosen text made safe for reasons and logs: printable ASCII, at most 100 characters.
+std::string sanitize(std::string_view text);
 
 // One "--rdns-weight NAME=N" setting: a signal's weight (0 turns it off, negative counts for the client).
 struct WeightSetting {

@@ -80,3 +80,20 @@ TEST_CASE("lookups start at construction, so the verdict costs only what is left
   CHECK(txn.verdict().action == policy::Action::Reject);
   CHECK(std::chrono::duration<double, std::milli>(dns::Clock::now() - before).count() < 20);
 }
+
+TEST_CASE("a HELO name is looked up when HELO arrives, within the connection's deadline", "[policy][component]") {
+  test::FakeDnsServer server;  // unscripted names answer NXDOMAIN
+  server.script("mx.sender.example", dns::RrType::A, test::Script::records({"192.0.2.1"}));
+  dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
+  auto cfg = config_with({"clean.test"}, 3);
+  policy::Transaction bad(cfg, client("192.0.2.1"), t);
+  bad.helo("bot.nowhere.example", t);
+  bool found = false;
+  for (const auto& s : bad.verdict().signals) found = found || s.name == "helo-unresolvable";
+  CHECK(found);
+  CHECK(server.queries("bot.nowhere.example", dns::RrType::AAAA) == 1);
+
+  policy::Transaction good(cfg, client("192.0.2.1"), t);
+  good.helo("mx.sender.example", t);
+  CHECK(good.verdict().signals.empty());
+}

@@ -1,17 +1,20 @@
 #!/bin/bash
-# Runs the DNS reply fuzzer briefly (a regression check, not a campaign): from the seed
-# packets in test/fuzz/seeds, for FUZZ_SECONDS (default 30). Skips (77) when the clang fuzz
+# run.sh TREE TARGET SEEDS: runs a fuzzer briefly (a regression check, not a campaign) from the
+# seed inputs in test/fuzz/SEEDS, for FUZZ_SECONDS (default 30). Skips (77) when the clang fuzz
 # tree was not built by scripts/test-all.
 set -uo pipefail
-tree=$1
+tree=$1 target=${2:-fuzz_dns_reply} seeds=${3:-seeds}
 here=$(cd "$(dirname "$0")" && pwd)
-bin=$tree/bin/fuzz_dns_reply
+bin=$tree/bin/$target
 [ -x "$bin" ] || { echo "SKIP: $bin is not built (scripts/test-all builds it with clang)"; exit 77; }
+tree=$(cd "$tree" && pwd)
+bin=$tree/bin/$target
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
-cp "$here"/seeds/* "$corpus"/
+cp "$here/$seeds"/* "$corpus"/
 export ASAN_OPTIONS=detect_leaks=1
 mkdir -p "$tree/fuzz-artifacts"
+cd "$corpus" || exit 1
 "$bin" -error_exitcode=1 -artifact_prefix="$tree/fuzz-artifacts/" -max_total_time="${FUZZ_SECONDS:-30}" -max_len=4096 -timeout=5 -print_final_stats=1 "$corpus" 2>&1 | tail -n 15
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] && echo "fuzzer ran clean" || echo "fuzzer found a problem (rc=$rc); the input is in $tree/fuzz-artifacts/"

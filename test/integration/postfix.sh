@@ -68,6 +68,9 @@ out=$(smtp $SMTP_PORT 192.0.2.72 '[TEMPUNAVAIL]' user@example.org)
 check "temporary rDNS failure (NAME=[TEMPUNAVAIL]): RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
 out=$(smtp $SMTP_PORT 192.0.2.73 smtp-out-192-0-2-73.mail.example.net user@example.org)
 check "a mail server's name, even with its address in it: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
+out=$(swaks --server 127.0.0.1:$SMTP_PORT --xclient "ADDR=192.0.2.75 NAME=h75.example.net" --ehlo '[192.0.2.75]' \
+  --from sender@client.example --to user@example.org --quit-after RCPT --timeout 20 2>&1 || true)
+check "HELO with an address literal alone (weight 1): RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
 out=$(smtp $SMTP_PORT 192.0.2.74 '[UNAVAILABLE]' postmaster@example.org)
 check "no PTR, to postmaster@: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
 
@@ -75,6 +78,7 @@ say "what the operator sees"
 check "Postfix logged the milter reject with the text" "$(cat "$WORK/postfix.log")" 'milter-reject: RCPT from .*203\.0\.113\.7.*550 5\.7\.1 Your IP address 203\.0\.113\.7'
 check "dynmilter logged the verdict" "$(cat "$WORK/pbl.log")" 'client=203\.0\.113\.7 name=dsl-203-0-113-7\.pool\.example list=pbl\.test:listed\(127\.0\.0\.10\) rdns=ok signal=ip-in-name-bare\(\+2\) signal=dynamic-word\(\+3\) score=8 action=reject'
 check "dynmilter logged Postfix's no-PTR result" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.70 .*rdns=no-ptr signal=no-ptr\(\+3\) score=3 action=reject'
+check "dynmilter saw the HELO address literal" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.75 .*signal=helo-ip\(\+1\) score=1 action=accept'
 check "dynmilter logged Postfix's temporary failure, without holding it against the client" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.72 .*rdns=tempfail score=0 action=accept'
 for n in pbl err dead; do check_alive $n; done
 finish

@@ -118,3 +118,33 @@ TEST_CASE("the log line carries client, name, each list, score, action and time"
   CHECK(line.find("signal=dynamic-word(+3) score=4 action=reject") != std::string::npos);  // 'dsl' in the name
   CHECK(line.find("elapsed=12.3ms waited=0.5ms") != std::string::npos);
 }
+
+TEST_CASE("HELO: an address instead of a name, or a name without address records", "[policy][helo]") {
+  auto c = with_lists({}, 3);
+  policy::ClientFacts f = client("203.0.113.7", "");
+  auto names = [](const policy::Verdict& v) {
+    std::string out;
+    for (const auto& s : v.signals) out += s.name + "(" + std::to_string(s.weight) + ") ";
+    return out;
+  };
+  f.helo = "[203.0.113.7]";
+  CHECK(names(policy::decide(c, f, {})) == "helo-ip(1) ");
+  f.helo = "203.0.113.7";
+  CHECK(names(policy::decide(c, f, {})) == "helo-ip(1) ");
+  f.helo = "[IPv6:2001:db8::7]";
+  CHECK(names(policy::decide(c, f, {})) == "helo-ip(1) ");
+  CHECK(policy::plan_helo(c, "[203.0.113.7]").empty());
+
+  f.helo = "nowhere.example";
+  const auto qs = policy::plan_helo(c, f.helo);
+  REQUIRE(qs.size() == 2);
+  CHECK(qs[0] == dns::Question{"nowhere.example", dns::RrType::A});
+  CHECK(qs[1] == dns::Question{"nowhere.example", dns::RrType::AAAA});
+  const dns::Answer nodata{dns::Status::NoData, {}, 0, ""};
+  CHECK(names(policy::decide(c, f, {}, {}, {nx(), nodata})) == "helo-unresolvable(1) ");
+  CHECK(names(policy::decide(c, f, {}, {}, {nx(), listed("192.0.2.1")})).empty());  // it has an address
+  CHECK(names(policy::decide(c, f, {}, {}, {timeout(), nx()})).empty());            // a failure says nothing
+  CHECK(policy::plan_helo(c, "localhost").empty());  // not a host name worth a lookup
+  c.rdns_weights.push_back(*rdns::WeightSetting::parse("helo-unresolvable=0", nullptr));
+  CHECK(policy::plan_helo(c, "nowhere.example").empty());  // the signal is off: no lookup
+}
