@@ -43,6 +43,7 @@ struct Config {
   std::vector<std::string> rule_files;    // dynmilter-rules(5) files
   std::vector<std::string> pcre_tables;   // Postfix pcre_table files, read as Postfix reads them
   int pcre_reject_weight = 3;
+  util::Duration ptr_ttl_min{std::chrono::seconds(43200)};
   std::shared_ptr<const rules::RuleSet> rules = std::make_shared<rules::RuleSet>();  // loaded from the above
   int threshold = 3;
   DnsErrorAction on_dns_error = DnsErrorAction::Accept;

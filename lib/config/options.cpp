@@ -100,7 +100,11 @@ const std::vector<OptionDef>& table() {
             "(0: probe only at start)"),
       field("rdns-weight", "SIGNAL=N", &Config::rdns_weights, kBoth,
             "weight of a reverse-DNS or HELO signal (repeatable; later settings win): no-ptr, forged, ip-in-name, "
-            "ip-in-name-bare, ip-in-name-partial, dynamic-word, generic-word, dynamic-domain, helo-ip, helo-unresolvable"),
+            "ip-in-name-bare, ip-in-name-partial, dynamic-word, generic-word, dynamic-domain, helo-ip, helo-unresolvable, "
+            "ptr-ttl-short"),
+      field("ptr-ttl-min", "DURATION", &Config::ptr_ttl_min, kBoth,
+            "a PTR record with a shorter TTL adds the ptr-ttl-short signal (static lines keep 12h or more: the old "
+            "SORBS DUHL rule)"),
       field("rules", "FILE", &Config::rule_files, kBoth,
             "host-name rule file (dynmilter-rules(5); repeatable): pattern or check, weight, reason, examples"),
       field("pcre-table", "FILE", &Config::pcre_tables, kBoth,

@@ -132,6 +132,11 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
   for (auto& s : rule_signals(config, facts)) v.signals.push_back(std::move(s));
   for (auto& s : helo_signals(rdns::weights_from(config.rdns_weights), facts.helo, helo_answers))
     v.signals.push_back(std::move(s));
+  const auto min_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.ptr_ttl_min.value).count();
+  if (facts.ptr_ttl && *facts.ptr_ttl < min_ttl)
+    v.signals.push_back(rdns::Signal{"ptr-ttl-short", rdns::weights_from(config.rdns_weights).ptr_ttl_short,
+                                     "the PTR record's TTL is " + std::to_string(*facts.ptr_ttl) + " s, under " +
+                                         std::to_string(min_ttl) + " s"});
   v.score += rdns::total(v.signals);
 
   if (v.score >= config.threshold) {

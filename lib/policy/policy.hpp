@@ -24,6 +24,7 @@ struct ClientFacts {
   std::string hostname;              // as the MTA sent it ("unknown", "[192.0.2.1]", a name); may be empty
   rdns::RdnsFacts rdns{};            // the MTA's own reverse-DNS result, from its macros
   std::string helo{};                // the HELO/EHLO argument, once the client sent one
+  std::optional<std::uint32_t> ptr_ttl{};  // TTL of the PTR record, from our own lookup
 };
 
 enum class Action { Accept, Reject, Tempfail };

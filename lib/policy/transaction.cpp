@@ -1,5 +1,7 @@
 #include "policy/transaction.hpp"
 
+#include "net/reverse.hpp"
+
 namespace dyn::policy {
 
 Transaction::Transaction(std::shared_ptr<const config::Config> config, ClientFacts facts, dns::Querier& querier,
@@ -8,13 +10,39 @@ Transaction::Transaction(std::shared_ptr<const config::Config> config, ClientFac
       facts_(std::move(facts)),
       started_(dns::Clock::now()),
       deadline_(started_ + config_->dns_timeout.value),
-      health_(health) {
+      health_(health),
+      querier_(querier) {
+  // Each source (a list, the PTR, the HELO name) gets at most --dnsbl-timeout, inside the deadline.
+  source_deadline_ = deadline_;
+  if (config_->dnsbl_timeout.value.count() > 0)
+    source_deadline_ = std::min(deadline_, started_ + config_->dnsbl_timeout.value);
   auto questions = plan(*config_, facts_);
   if (questions.empty()) return;
-  auto list_deadline = deadline_;
-  if (config_->dnsbl_timeout.value.count() > 0) list_deadline = std::min(deadline_, started_ + config_->dnsbl_timeout.value);
-  const std::vector<dns::Deadline> deadlines(questions.size(), list_deadline);
+  // Our own PTR lookup: when the MTA told us nothing, or to learn the record's TTL.
+  const auto w = rdns::weights_from(config_->rdns_weights);
+  if (facts_.rdns.status == rdns::RdnsStatus::Unknown || w.ptr_ttl_short != 0)
+    ptr_batch_ = dns::Batch::start(querier, {dns::Question{net::ptr_name(*facts_.ip), dns::RrType::PTR}}, source_deadline_);
+  const std::vector<dns::Deadline> deadlines(questions.size(), source_deadline_);
   batch_ = dns::Batch::start(querier, std::move(questions), deadlines);
+}
+
+void Transaction::use_own_ptr(const dns::Answer& ptr) {
+  if (ptr.status == dns::Status::Ok && !ptr.records.empty()) {
+    std::uint32_t ttl = UINT32_MAX;
+    for (const auto& r : ptr.records) ttl = std::min(ttl, r.ttl);
+    facts_.ptr_ttl = ttl;
+  }
+  if (facts_.rdns.status != rdns::RdnsStatus::Unknown) return;  // the MTA's result stands
+  std::vector<dns::Answer> forward;
+  if (ptr.status == dns::Status::Ok && !ptr.records.empty()) {
+    const std::string& name = ptr.records.front().value;
+    // The second step of forward confirmation gets what is left of the PTR's budget.
+    const auto until = std::max(source_deadline_, dns::Clock::now() + std::chrono::milliseconds(100));
+    const auto limit = std::min(until, deadline_);
+    forward = dns::Batch::start(querier_, {{name, dns::RrType::A}, {name, dns::RrType::AAAA}}, limit)->wait_until(limit);
+  }
+  const auto own = rdns::confirm(ptr, forward, *facts_.ip);
+  if (own.status != rdns::RdnsStatus::Unknown) facts_.rdns = own;
 }
 
 void Transaction::helo(std::string_view name, dns::Querier& querier) {
@@ -23,7 +51,10 @@ void Transaction::helo(std::string_view name, dns::Querier& querier) {
   helo_batch_.reset();
   if (!facts_.ip || plan(*config_, facts_).empty()) return;  // exempt or address-less: nothing to ask
   auto questions = plan_helo(*config_, facts_.helo);
-  if (!questions.empty()) helo_batch_ = dns::Batch::start(querier, std::move(questions), deadline_);
+  if (!questions.empty()) {
+    const auto until = std::min(deadline_, dns::Clock::now() + (source_deadline_ - started_));
+    helo_batch_ = dns::Batch::start(querier, std::move(questions), until);
+  }
 }
 
 const Verdict& Transaction::verdict() {
@@ -32,6 +63,7 @@ const Verdict& Transaction::verdict() {
     std::vector<dns::Answer> answers, helo_answers;
     if (batch_) answers = batch_->wait_until(deadline_);
     if (helo_batch_) helo_answers = helo_batch_->wait_until(deadline_);
+    if (ptr_batch_) use_own_ptr(ptr_batch_->wait_until(source_deadline_).at(0));
     verdict_ = decide(*config_, facts_, answers, health_ ? health_->snapshot() : dnsbl::HealthMap{}, helo_answers);
     decided_at_ = dns::Clock::now();
     waited_ = decided_at_ - asked;

@@ -30,13 +30,19 @@ class Transaction {
   double waited_ms() const;   // how long verdict() blocked: the delay added to the SMTP dialogue
 
  private:
+  // Takes the PTR record's TTL, and (when the MTA sent nothing) forward-confirms the PTR name.
+  void use_own_ptr(const dns::Answer& ptr);
+
   std::shared_ptr<const config::Config> config_;
   ClientFacts facts_;
   dns::Clock::time_point started_;
   dns::Deadline deadline_;
+  dns::Deadline source_deadline_;  // deadline_, or earlier with --dnsbl-timeout
   const dnsbl::HealthBoard* health_;
   std::shared_ptr<dns::Batch> batch_;
   std::shared_ptr<dns::Batch> helo_batch_;
+  std::shared_ptr<dns::Batch> ptr_batch_;  // our own PTR lookup (no macros, or for its TTL)
+  dns::Querier& querier_;
   std::optional<Verdict> verdict_;
   dns::Clock::time_point decided_at_{};
   dns::Clock::duration waited_{};

@@ -58,7 +58,8 @@ constexpr Known kKnown[] = {{"ip-in-name", &NameWeights::ip_in_name},
                             {"no-ptr", &NameWeights::no_ptr},
                             {"forged", &NameWeights::forged},
                             {"helo-ip", &NameWeights::helo_ip},
-                            {"helo-unresolvable", &NameWeights::helo_unresolvable}};
+                            {"helo-unresolvable", &NameWeights::helo_unresolvable},
+                            {"ptr-ttl-short", &NameWeights::ptr_ttl_short}};
 }  // namespace
 
 std::optional<WeightSetting> WeightSetting::parse(std::string_view text, std::string* error) {

@@ -29,6 +29,7 @@ struct NameWeights {
   int forged = 2;               // the PTR name does not resolve back to the address
   int helo_ip = 1;              // HELO/EHLO gives an address ([192.0.2.1] or a bare 192.0.2.1), not a name
   int helo_unresolvable = 1;    // the HELO name has no A or AAAA record (NXDOMAIN or no data, not a failure)
+  int ptr_ttl_short = 1;        // the PTR record's TTL is below --ptr-ttl-min (the old SORBS DUHL rule)
 };
 
 // Whether the text can be a host name worth judging: not empty, not "unknown", not an address

@@ -47,4 +47,20 @@ RdnsFacts from_macros(const RdnsMacros& m) {
   return {RdnsStatus::Unknown, ""};
 }
 
+RdnsFacts confirm(const dns::Answer& ptr, const std::vector<dns::Answer>& forward, const net::IpAddress& ip) {
+  if (ptr.status == dns::Status::NxDomain || ptr.status == dns::Status::NoData) return {RdnsStatus::NoPtr, ""};
+  if (ptr.status != dns::Status::Ok || ptr.records.empty()) return {RdnsStatus::Unknown, ""};
+  const std::string& name = ptr.records.front().value;
+  bool failed = forward.empty();
+  for (const auto& a : forward) {
+    if (a.status == dns::Status::Ok) {
+      for (const auto& r : a.records)
+        if (auto addr = net::IpAddress::parse(r.value); addr && *addr == ip) return {RdnsStatus::Ok, name};
+    } else if (a.status != dns::Status::NxDomain && a.status != dns::Status::NoData) {
+      failed = true;
+    }
+  }
+  return failed ? RdnsFacts{RdnsStatus::Unknown, ""} : RdnsFacts{RdnsStatus::Forged, name};
+}
+
 }  // namespace dyn::rdns

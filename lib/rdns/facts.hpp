@@ -4,7 +4,11 @@
 // {client_name} and {client_ptr}. TempFail never counts against a client.
 #pragma once
 
+#include "dns/types.hpp"
+#include "net/ip_address.hpp"
+
 #include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -30,5 +34,10 @@ struct RdnsMacros {
 };
 
 RdnsFacts from_macros(const RdnsMacros& m);
+
+// Forward-confirmed reverse DNS from our own lookups: the PTR answer, then the A and AAAA
+// answers for its first name. NXDOMAIN or no PTR record: NoPtr; the address among the forward
+// records: Ok; else Forged. A failed lookup leaves the status Unknown (TempFail never counts).
+RdnsFacts confirm(const dns::Answer& ptr, const std::vector<dns::Answer>& forward, const net::IpAddress& ip);
 
 }  // namespace dyn::rdns

@@ -103,7 +103,7 @@ TEST_CASE("a per-list timeout (dnsbl-timeout) stops a black-holed list holding u
   c.dnsbl_timeout = util::Duration{200ms};
   c.threshold = 1;
   const auto start = dns::Clock::now();
-  policy::Transaction txn(std::make_shared<const config::Config>(c), {net::IpAddress::parse("203.0.113.7"), ""}, resolver);
+  policy::Transaction txn(std::make_shared<const config::Config>(c), {net::IpAddress::parse("203.0.113.7"), "h.example.net", {rdns::RdnsStatus::Ok, "h.example.net"}}, resolver);
   const auto& v = txn.verdict();
   const double took = ms_since(start);
   CHECK(v.action == policy::Action::Reject);  // the good list decided
@@ -142,13 +142,13 @@ TEST_CASE("the prober marks lists healthy or broken by the RFC 5782 test points"
     c.threshold = 1;
     server.script("7.113.0.203.all.test", dns::RrType::A, test::Script::records({"127.0.0.2"}));
     auto cfg = std::make_shared<const config::Config>(c);
-    policy::Transaction broken(cfg, {net::IpAddress::parse("203.0.113.7"), ""}, transport, &board);
+    policy::Transaction broken(cfg, {net::IpAddress::parse("203.0.113.7"), "h.example.net", {rdns::RdnsStatus::Ok, "h.example.net"}}, transport, &board);
     CHECK(broken.verdict().action == policy::Action::Accept);
     CHECK(broken.verdict().lists[0].outcome.reason.find("list marked broken") != std::string::npos);
 
     server.script("1.0.0.127.all.test", dns::RrType::A, test::Script::of(Kind::NxDomain));  // repaired
     prober.probe_once();
-    policy::Transaction healed(cfg, {net::IpAddress::parse("203.0.113.7"), ""}, transport, &board);
+    policy::Transaction healed(cfg, {net::IpAddress::parse("203.0.113.7"), "h.example.net", {rdns::RdnsStatus::Ok, "h.example.net"}}, transport, &board);
     CHECK(healed.verdict().action == policy::Action::Reject);
   }
 }

@@ -22,8 +22,11 @@ std::shared_ptr<const config::Config> config_with(std::vector<std::string> lists
   c.dns_timeout = util::Duration{300ms};
   return std::make_shared<const config::Config>(c);
 }
-// No host name: these tests are about the lists, so no reverse-DNS signal may add to the score.
-policy::ClientFacts client(const char* ip) { return {net::IpAddress::parse(ip), ""}; }
+// A neutral name the MTA verified: these tests are about the lists, so no reverse-DNS signal may
+// add to the score (our own PTR lookup, answered NXDOMAIN by the fake server, only looks for a TTL).
+policy::ClientFacts client(const char* ip) {
+  return {net::IpAddress::parse(ip), "h.example.net", {rdns::RdnsStatus::Ok, "h.example.net"}};
+}
 }  // namespace
 
 TEST_CASE("a client listed with a PBL code is rejected with the smarthost text", "[policy][component]") {
@@ -96,4 +99,40 @@ TEST_CASE("a HELO name is looked up when HELO arrives, within the connection's d
   policy::Transaction good(cfg, client("192.0.2.1"), t);
   good.helo("mx.sender.example", t);
   CHECK(good.verdict().signals.empty());
+}
+
+TEST_CASE("without the MTA's macros, dynmilter looks up PTR and forward records itself", "[policy][component]") {
+  test::FakeDnsServer server;
+  server.script("7.113.0.203.in-addr.arpa", dns::RrType::PTR, test::Script::records({"dsl-203-0-113-7.pool.isp.example."}, 600));
+  server.script("dsl-203-0-113-7.pool.isp.example", dns::RrType::A, test::Script::records({"203.0.113.7"}));
+  server.script("8.113.0.203.in-addr.arpa", dns::RrType::PTR, test::Script::records({"mail.isp.example."}, 86400));
+  server.script("mail.isp.example", dns::RrType::A, test::Script::records({"198.51.100.1"}));  // does not map back
+  server.script("9.113.0.203.in-addr.arpa", dns::RrType::PTR, test::Script::of(Kind::ServFail));
+  dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
+  auto cfg = config_with({"clean.test"}, 3);
+  auto names = [](const policy::Verdict& v) {  // the signals that count (not weight-0 notes)
+    std::string out;
+    for (const auto& s : v.signals)
+      if (s.weight != 0) out += s.name + " ";
+    return out;
+  };
+
+  policy::Transaction dyn_client(cfg, {net::IpAddress::parse("203.0.113.7"), "[203.0.113.7]", {}}, t);
+  CHECK(dyn_client.facts().rdns.status == rdns::RdnsStatus::Unknown);
+  const auto& v1 = dyn_client.verdict();
+  CHECK(dyn_client.facts().rdns.status == rdns::RdnsStatus::Ok);
+  CHECK(names(v1) == "ip-in-name dynamic-word ptr-ttl-short ");
+  CHECK(v1.action == policy::Action::Reject);
+
+  policy::Transaction forged(cfg, {net::IpAddress::parse("203.0.113.8"), "[203.0.113.8]", {}}, t);
+  CHECK(names(forged.verdict()) == "forged ");  // a mail-server name, but it does not map back
+  CHECK(forged.facts().rdns.status == rdns::RdnsStatus::Forged);
+
+  policy::Transaction no_ptr(cfg, {net::IpAddress::parse("203.0.113.10"), "[203.0.113.10]", {}}, t);
+  CHECK(names(no_ptr.verdict()) == "no-ptr ");  // unscripted: NXDOMAIN
+
+  // A failed PTR lookup says nothing; the MTA's CONNECT name is judged instead.
+  policy::Transaction failed(cfg, {net::IpAddress::parse("203.0.113.9"), "mx.sender.example", {}}, t);
+  CHECK(names(failed.verdict()).empty());
+  CHECK(failed.facts().rdns.status == rdns::RdnsStatus::Unknown);
 }

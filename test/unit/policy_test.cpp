@@ -148,3 +148,15 @@ TEST_CASE("HELO: an address instead of a name, or a name without address records
   c.rdns_weights.push_back(*rdns::WeightSetting::parse("helo-unresolvable=0", nullptr));
   CHECK(policy::plan_helo(c, "nowhere.example").empty());  // the signal is off: no lookup
 }
+
+TEST_CASE("a short PTR TTL adds a weak signal (the old DUHL rule)", "[policy]") {
+  auto c = with_lists({}, 3);
+  policy::ClientFacts f = client("203.0.113.7", "");
+  f.ptr_ttl = 3600;
+  auto v = policy::decide(c, f, {});
+  REQUIRE(v.signals.size() == 1);
+  CHECK(v.signals[0].name == "ptr-ttl-short");
+  CHECK(v.signals[0].weight == 1);
+  f.ptr_ttl = 86400;
+  CHECK(policy::decide(c, f, {}).signals.empty());
+}

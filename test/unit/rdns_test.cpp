@@ -161,3 +161,23 @@ TEST_CASE("rdns-weight settings parse and apply, later ones winning", "[rdns]") 
   CHECK(rdns::weights_from(settings).no_ptr == 0);
   CHECK(rdns::weights_from(settings).ip_in_name == 3);
 }
+
+TEST_CASE("our own forward confirmation: Ok, Forged, NoPtr, and failures that say nothing", "[rdns]") {
+  using S = rdns::RdnsStatus;
+  const auto a = ip("203.0.113.7");
+  const dns::Answer ptr{dns::Status::Ok, {dns::Record{dns::RrType::PTR, 300, "dsl-7.pool.isp.example"}}, 0, ""};
+  const dns::Answer fwd_ok{dns::Status::Ok, {dns::Record{dns::RrType::A, 300, "203.0.113.7"}}, 0, ""};
+  const dns::Answer fwd_other{dns::Status::Ok, {dns::Record{dns::RrType::A, 300, "198.51.100.1"}}, 0, ""};
+  const dns::Answer nodata{dns::Status::NoData, {}, 0, ""};
+  const dns::Answer nx{dns::Status::NxDomain, {}, 0, ""};
+  const auto fail = dns::Answer::failure(dns::Status::ServFail, "x");
+  CHECK(rdns::confirm(ptr, {fwd_ok, nodata}, a).status == S::Ok);
+  CHECK(rdns::confirm(ptr, {fwd_ok, nodata}, a).name == "dsl-7.pool.isp.example");
+  CHECK(rdns::confirm(ptr, {fwd_other, nodata}, a).status == S::Forged);
+  CHECK(rdns::confirm(ptr, {nx, nx}, a).status == S::Forged);
+  CHECK(rdns::confirm(ptr, {fail, nodata}, a).status == S::Unknown);    // can't tell
+  CHECK(rdns::confirm(ptr, {fail, fwd_ok}, a).status == S::Ok);         // one family confirms
+  CHECK(rdns::confirm(nx, {}, a).status == S::NoPtr);
+  CHECK(rdns::confirm(nodata, {}, a).status == S::NoPtr);
+  CHECK(rdns::confirm(fail, {}, a).status == S::Unknown);
+}
