@@ -68,6 +68,29 @@ std::string concat(const std::array<int, 4>& o, bool padded, bool reversed) {
   return out;
 }
 
+// Can `run` be cut into the four octets, in order, each written with 1 to 3 digits and any
+// zero padding ("11212042027" = 112.120.042.027)?
+bool splits_into_octets(std::string_view run, const std::array<int, 4>& o, int k = 0) {
+  if (k == 4) return run.empty();
+  for (std::size_t len = 1; len <= 3 && len <= run.size(); ++len) {
+    int v = 0;
+    for (std::size_t i = 0; i < len; ++i) v = v * 10 + (run[i] - '0');
+    const std::size_t plain = o[k] >= 100 ? 3 : o[k] >= 10 ? 2 : 1;
+    if (v == o[k] && len >= plain && splits_into_octets(run.substr(len), o, k + 1)) return true;
+  }
+  return false;
+}
+
+// The address written in two halves in different places ("1-100-200.w90-1": 90.1 and 100.200).
+bool in_two_pairs(const std::vector<std::string>& runs, const std::array<int, 4>& o) {
+  auto pair_at = [&](int a, int b) {
+    for (std::size_t i = 0; i + 1 < runs.size(); ++i)
+      if (is_octet(runs[i], a) && is_octet(runs[i + 1], b)) return true;
+    return false;
+  };
+  return pair_at(o[0], o[1]) && pair_at(o[2], o[3]);
+}
+
 std::string hex8(const std::array<int, 4>& o, bool reversed) {
   char buf[9];
   if (reversed) std::snprintf(buf, sizeof buf, "%02x%02x%02x%02x", o[3], o[2], o[1], o[0]);
@@ -91,7 +114,11 @@ EmbedMatch find_v4(const std::string& name, const net::IpAddress& ip) {
       if (run.find(concat(o, true, rev)) != std::string::npos) return {Embedding::Full, "run-together, zero-padded"};
       if (run.find(concat(o, false, rev)) != std::string::npos) return {Embedding::Full, "run-together"};
     }
+    const std::array<int, 4> r = {o[3], o[2], o[1], o[0]};
+    if (run.size() <= 12 && (splits_into_octets(run, o) || splits_into_octets(run, r)))
+      return {Embedding::Full, "run-together, mixed padding"};
   }
+  if (seq < 4 && in_two_pairs(runs, o)) return {Embedding::Full, "in two halves"};
   // Hexadecimal: "0541c831", "ip5f5ae8a6", "0xd5aaf40b".
   for (bool rev : {false, true})
     if (name.find(hex8(o, rev)) != std::string::npos) return {Embedding::Full, rev ? "hex, reversed" : "hex"};

@@ -31,6 +31,10 @@ TEST_CASE("the IPv4 address is found in each common spelling", "[rdns]") {
       {"dyn20301137.isp.example", "203.0.113.7", Embedding::Full},                     // run together (plain)
       {"cpe-cb007107.isp.example", "203.0.113.7", Embedding::Full},                    // hex
       {"0x077100cb.isp.example", "203.0.113.7", Embedding::Full},                      // hex, reversed
+      {"n203000113007.isp.example", "203.0.113.7", Embedding::Full},                   // run together, padded
+      {"n20300011307.isp.example", "203.0.113.7", Embedding::Full},                    // run together, mixed padding
+      {"a-113-7.w203-0.isp.example", "203.0.113.7", Embedding::Full},                  // in two halves
+      {"a-113-8.w203-0.isp.example", "203.0.113.7", Embedding::None},                  // one half is wrong
       {"ip-203-0-113.pool.isp.example", "203.0.113.7", Embedding::Partial},            // three octets
       {"host7.isp.example", "203.0.113.7", Embedding::None},
       {"mail.example.net", "203.0.113.7", Embedding::None},
