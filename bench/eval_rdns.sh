@@ -40,6 +40,16 @@ report() {  # NAME FILE(label tier verdict)
 cut -f1,2,5 "$work/joined" >"$work/ours.v"
 report "dynmilter built-in checks" "$work/ours.v"
 
+# classify_with ARGS...: label tier verdict for every corpus name, through dynmilter-check.
+classify_with() {
+  cut -f3,4 "$work/labeled" | tr '\t' ' ' | "$bin/dynmilter-check" --classify "$@" 2>/dev/null >"$work/c.out" || true
+  awk -F'\t' -v OFS='\t' 'NR == FNR { if ($2 == "-") $2 = ""; r[$1 FS $2] = $3; next }
+    { print $1, $2, (($3 FS $4) in r ? r[$3 FS $4] : "static") }' "$work/c.out" "$work/labeled"
+}
+shipped=$here/../rules/providers.rules
+classify_with --rules "$shipped" >"$work/shipped.v"
+report "built-in + rules/providers.rules" "$work/shipped.v"
+
 # postmap wants a main.cf; a throwaway one will do.
 mkdir -p "$work/pf" && printf 'compatibility_level = 3.6\n' >"$work/pf/main.cf"
 if command -v postmap >/dev/null && postconf -c "$work/pf" -m 2>/dev/null | grep -qx pcre; then
@@ -49,11 +59,6 @@ if command -v postmap >/dev/null && postconf -c "$work/pf" -m 2>/dev/null | grep
     "$work/fq.hits" "$work/labeled" >"$work/fq.v"
   report "fqrdns.pcre via postmap (peer)" "$work/fq.v"
   # The same table loaded through dynmilter (its own checks off): must agree with postmap.
-  classify_with() {  # ARGS... -> label tier verdict
-    cut -f3,4 "$work/labeled" | tr '\t' ' ' | "$bin/dynmilter-check" --classify "$@" 2>/dev/null >"$work/c.out" || true
-    awk -F'\t' -v OFS='\t' 'NR == FNR { if ($2 == "-") $2 = ""; r[$1 FS $2] = $3; next }
-      { print $1, $2, (($3 FS $4) in r ? r[$3 FS $4] : "static") }' "$work/c.out" "$work/labeled"
-  }
   off=""
   for s in ip-in-name ip-in-name-bare ip-in-name-partial dynamic-word generic-word dynamic-domain no-ptr forged; do
     off="$off --rdns-weight $s=0"
@@ -61,8 +66,8 @@ if command -v postmap >/dev/null && postconf -c "$work/pf" -m 2>/dev/null | grep
   # shellcheck disable=SC2086
   classify_with --pcre-table "$fq" $off >"$work/fqd.v"
   report "fqrdns.pcre via dynmilter" "$work/fqd.v"
-  classify_with --pcre-table "$fq" >"$work/both.v"
-  report "dynmilter checks + fqrdns.pcre" "$work/both.v"
+  classify_with --rules "$shipped" --pcre-table "$fq" >"$work/both.v"
+  report "built-in + providers.rules + fqrdns" "$work/both.v"
 else
   echo "(fqrdns.pcre comparison skipped: postmap with pcre support is not installed; apt-get install postfix-pcre)"
 fi
