@@ -139,7 +139,8 @@ bool host_has_word_label(const NameWords& w) {
       digit = digit || std::isdigit(static_cast<unsigned char>(c));
       letter = letter || std::isalpha(static_cast<unsigned char>(c));
     }
-    if (letter && !digit) return true;
+    // Three letters at least: two-letter labels are mostly region or POP codes ("sd", "ap").
+    if (letter && !digit && label.size() >= 3) return true;
     start = dot + 1;
   }
   return false;
