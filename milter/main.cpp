@@ -8,6 +8,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -76,6 +77,13 @@ int run(const config::Invocation& inv) {
     }
   }
   ::signal(SIGPIPE, SIG_IGN);
+  // libmilter stops on SIGHUP/SIGTERM (and aborts on SIGINT) from a thread of its own that waits
+  // for them with sigwait(); every other thread must have them blocked, or the kernel may hand
+  // one to our DNS or probe thread, whose default action kills the process without a clean stop.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int s : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&stop_signals, s);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   // The DNS and probe threads start after daemon(): threads do not survive fork.
   dns::Transport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});

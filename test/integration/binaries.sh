@@ -44,4 +44,10 @@ start_dynmilter first 18931 --dns-server 127.0.0.1:$RBL_PORT --dnsbl pbl.test
 out=$(run timeout 5 "$BIN/dynmilter" --foreground --socket inet:18931@127.0.0.1 --dnsbl pbl.test)
 check "socket in use: clear error, exit 1" "$out" "cannot open milter socket 'inet:18931@127\.0\.0\.1'.*exit=1"
 check_alive first
+
+say "SIGTERM stops the daemon cleanly (libmilter's signal thread, not a default kill)"
+kill -TERM "${DAEMON_PID[first]}"
+wait "${DAEMON_PID[first]}" && rc=0 || rc=$?
+check "exit status 0 after SIGTERM" "rc=$rc" '^rc=0$'
+check "logged its stop" "$(cat "$WORK/first.log")" 'dynmilter stopping'
 finish
