@@ -14,20 +14,22 @@ namespace {
 const std::string& single(const std::vector<std::string>& values) { return po::validators::get_single_string(values); }
 }  // namespace
 
-void dnsbl::validate(boost::any& out, const std::vector<std::string>& values, ZoneSpec*, int) {
+// Parses the option's one value with `parse(text, &why)`; a failure becomes Boost's error.
+template <class Parse>
+void validate_with(boost::any& out, const std::vector<std::string>& values, Parse parse) {
   const auto& s = single(values);
   std::string why;
-  auto v = ZoneSpec::parse(s, &why);
+  auto v = parse(s, &why);
   if (!v) bad(s, why);
   out = *v;
 }
 
+void dnsbl::validate(boost::any& out, const std::vector<std::string>& values, ZoneSpec*, int) {
+  validate_with(out, values, &ZoneSpec::parse);
+}
+
 void net::validate(boost::any& out, const std::vector<std::string>& values, Cidr*, int) {
-  const auto& s = single(values);
-  std::string why;
-  auto v = Cidr::parse(s, &why);
-  if (!v) bad(s, why);
-  out = *v;
+  validate_with(out, values, &Cidr::parse);
 }
 
 void dns::validate(boost::any& out, const std::vector<std::string>& values, ServerAddress*, int) {
@@ -45,11 +47,7 @@ void util::validate(boost::any& out, const std::vector<std::string>& values, Dur
 }
 
 void policy::validate(boost::any& out, const std::vector<std::string>& values, ReplyTemplate*, int) {
-  const auto& s = single(values);
-  std::string why;
-  auto v = ReplyTemplate::parse(s, &why);
-  if (!v) bad(s, why);
-  out = *v;
+  validate_with(out, values, &ReplyTemplate::parse);
 }
 
 void log::validate(boost::any& out, const std::vector<std::string>& values, Level*, int) {
@@ -70,11 +68,7 @@ void config::validate(boost::any& out, const std::vector<std::string>& values, D
 }
 
 void rdns::validate(boost::any& out, const std::vector<std::string>& values, WeightSetting*, int) {
-  const auto& s = single(values);
-  std::string why;
-  auto v = WeightSetting::parse(s, &why);
-  if (!v) bad(s, why);
-  out = *v;
+  validate_with(out, values, &WeightSetting::parse);
 }
 
 namespace config {

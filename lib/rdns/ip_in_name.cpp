@@ -17,21 +17,24 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// The numbers written in the name, in order: each maximal run of decimal digits, as written.
-std::vector<std::string> digit_runs(const std::string& s) {
+// Maximal runs of characters for which `keep` holds, in order ("dsl-203-0-113-7" -> 203, 0, 113, 7).
+template <class Keep>
+std::vector<std::string> runs_of(const std::string& s, Keep keep) {
   std::vector<std::string> runs;
   for (std::size_t i = 0; i < s.size();) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) {
+    if (!keep(static_cast<unsigned char>(s[i]))) {
       ++i;
       continue;
     }
     std::size_t j = i;
-    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+    while (j < s.size() && keep(static_cast<unsigned char>(s[j]))) ++j;
     runs.push_back(s.substr(i, j - i));
     i = j;
   }
   return runs;
 }
+
+std::vector<std::string> digit_runs(const std::string& s) { return runs_of(s, [](unsigned char c) { return std::isdigit(c) != 0; }); }
 
 bool is_octet(const std::string& run, int value) {
   if (run.size() > 3 || run.empty()) return false;
@@ -137,19 +140,8 @@ EmbedMatch find_v6(const std::string& name, const net::IpAddress& ip) {
     std::snprintf(buf, sizeof buf, "%x", (b[2 * g] << 8) | b[2 * g + 1]);
     groups[g] = buf;
   }
-  std::vector<std::string> runs;
-  for (std::size_t i = 0; i < name.size();) {
-    if (!std::isxdigit(static_cast<unsigned char>(name[i]))) {
-      ++i;
-      continue;
-    }
-    std::size_t j = i;
-    while (j < name.size() && std::isxdigit(static_cast<unsigned char>(name[j]))) ++j;
-    std::string run = name.substr(i, j - i);
-    run.erase(0, std::min(run.find_first_not_of('0'), run.size() - 1));  // "0db8" spells "db8"
-    runs.push_back(run);
-    i = j;
-  }
+  auto runs = runs_of(name, [](unsigned char c) { return std::isxdigit(c) != 0; });
+  for (auto& run : runs) run.erase(0, std::min(run.find_first_not_of('0'), run.size() - 1));  // "0db8" spells "db8"
   int matched = 0;
   for (std::size_t r = 0, g = 0; r < runs.size() && g < 8; ++r)
     if (runs[r] == groups[g]) ++matched, ++g;

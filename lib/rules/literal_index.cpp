@@ -167,15 +167,5 @@ void LiteralIndex::candidate_list(std::string_view name, std::vector<std::uint32
   out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
-void LiteralIndex::candidates(std::string_view name, std::vector<std::uint8_t>& cand) const {
-  cand.assign(patterns_, 0);
-  for (auto p : always_) cand[p] = 1;
-  if (next_.empty()) return;
-  std::int32_t s = 0;
-  for (unsigned char c : name) {
-    s = next_[s * kAlphabet + symbol(c)];
-    for (auto p : out_[s]) cand[p] = 1;
-  }
-}
 
 }  // namespace dyn::rules

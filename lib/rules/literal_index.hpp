@@ -22,9 +22,7 @@ class LiteralIndex {
   explicit LiteralIndex(const std::vector<std::string>& literals);
   LiteralIndex() = default;
 
-  // Sets candidates[i] for every pattern i that may match `name` (the vector is resized).
-  void candidates(std::string_view name, std::vector<std::uint8_t>& candidates) const;
-  // The same as a list of pattern numbers, ascending and without repeats.
+  // The patterns that may match `name`: their numbers, ascending and without repeats.
   void candidate_list(std::string_view name, std::vector<std::uint32_t>& out) const;
   std::size_t states() const { return fail_.size(); }
 

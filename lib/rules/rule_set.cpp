@@ -31,10 +31,4 @@ std::vector<RuleHit> RuleSet::evaluate(std::string_view name, const std::optiona
   return hits;
 }
 
-std::size_t RuleSet::rule_count() const {
-  std::size_t n = rules_.size();
-  for (const auto& t : tables_) n += t.entries.size();
-  return n;
-}
-
 }  // namespace dyn::rules

@@ -86,7 +86,6 @@ class RuleSet {
                       int pcre_reject_weight);
 
   std::vector<RuleHit> evaluate(std::string_view name, const std::optional<net::IpAddress>& ip) const;
-  std::size_t rule_count() const;
   bool empty() const { return rules_.empty() && tables_.empty(); }
 
  private:

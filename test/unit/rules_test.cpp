@@ -203,11 +203,11 @@ TEST_CASE("required literals are ones every match must contain", "[rules][index]
 
 TEST_CASE("the literal index finds every pattern whose literal occurs, case-insensitively", "[rules][index]") {
   rules::LiteralIndex idx({".pool.isp.example", "", "dsl-", "isp.example"});
-  std::vector<std::uint8_t> c;
-  idx.candidates("DSL-1.POOL.ISP.EXAMPLE", c);
-  CHECK(c == std::vector<std::uint8_t>{1, 1, 1, 1});
-  idx.candidates("mail.isp.example", c);
-  CHECK(c == std::vector<std::uint8_t>{0, 1, 0, 1});
-  idx.candidates("", c);
-  CHECK(c == std::vector<std::uint8_t>{0, 1, 0, 0});
+  std::vector<std::uint32_t> c;
+  idx.candidate_list("DSL-1.POOL.ISP.EXAMPLE", c);
+  CHECK(c == std::vector<std::uint32_t>{0, 1, 2, 3});
+  idx.candidate_list("mail.isp.example", c);
+  CHECK(c == std::vector<std::uint32_t>{1, 3});
+  idx.candidate_list("", c);
+  CHECK(c == std::vector<std::uint32_t>{1});
 }
