@@ -57,6 +57,11 @@ sfsistat record_helo(SMFICTX* ctx, const char* name) {
   return SMFIS_CONTINUE;
 }
 
+sfsistat start_message(SMFICTX* ctx) {
+  if (Session* s = session_of(ctx)) s->on_mail(macro(ctx, "{auth_authen}"));
+  return SMFIS_CONTINUE;
+}
+
 sfsistat check_recipient(SMFICTX* ctx, char** argv) {
   Session* s = session_of(ctx);
   if (s == nullptr || argv == nullptr || argv[0] == nullptr) return SMFIS_CONTINUE;
@@ -71,7 +76,10 @@ sfsistat negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned lo
   if (f0 & SMFIF_SETSYMLIST) {
     *pf0 |= SMFIF_SETSYMLIST;
     static char wanted[] = "{client_name} {client_ptr} {client_resolve}";
-    if (smfi_setsymlist(ctx, SMFIM_CONNECT, wanted) != MI_SUCCESS) log::warning("smfi_setsymlist failed");
+    static char wanted_mail[] = "{auth_authen}";
+    if (smfi_setsymlist(ctx, SMFIM_CONNECT, wanted) != MI_SUCCESS ||
+        smfi_setsymlist(ctx, SMFIM_ENVFROM, wanted_mail) != MI_SUCCESS)
+      log::warning("smfi_setsymlist failed");
   }
   *pf1 = f1 & (SMFIP_NOHDRS | SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NODATA | SMFIP_NOUNKNOWN);
   *pf2 = 0;
@@ -84,6 +92,9 @@ sfsistat xx_connect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* addr) {
 }
 sfsistat xx_helo(SMFICTX* ctx, char* name) {
   return guarded("helo", [&] { return record_helo(ctx, name); });
+}
+sfsistat xx_envfrom(SMFICTX* ctx, char**) {
+  return guarded("mail", [&] { return start_message(ctx); });
 }
 sfsistat xx_envrcpt(SMFICTX* ctx, char** argv) {
   return guarded("rcpt", [&] { return check_recipient(ctx, argv); });
@@ -108,6 +119,7 @@ smfiDesc callback_table() {
   d.xxfi_flags = SMFIF_NONE;
   d.xxfi_connect = xx_connect;
   d.xxfi_helo = xx_helo;
+  d.xxfi_envfrom = xx_envfrom;
   d.xxfi_envrcpt = xx_envrcpt;
   d.xxfi_close = xx_close;
   d.xxfi_negotiate = xx_negotiate;

@@ -8,8 +8,20 @@ Session::Session(std::shared_ptr<const config::Config> config, policy::ClientFac
                  const dnsbl::HealthBoard* health)
     : transaction_(std::move(config), std::move(facts), querier, health) {}
 
+void Session::on_mail(std::optional<std::string> auth_login) {
+  auth_login_ = std::move(auth_login);
+  if (auth_login_ && auth_login_->empty()) auth_login_.reset();
+}
+
 const policy::Verdict* Session::verdict_for(std::string_view recipient) {
-  if (policy::is_role_recipient(recipient)) return nullptr;
+  if (auth_login_) {
+    log::debug("authenticated sender {}: recipient {} accepted", *auth_login_, recipient);
+    return nullptr;  // the operator's own users relay through this MTA
+  }
+  if (const auto why = policy::exempt_recipient(transaction_.config(), recipient); !why.empty()) {
+    log::debug("recipient {} accepted ({})", recipient, why);
+    return nullptr;
+  }
   if (!transaction_.decided()) {
     const auto& v = transaction_.verdict();
     log::info("{}", policy::log_line(transaction_.facts(), v, transaction_.elapsed_ms(), transaction_.waited_ms()));

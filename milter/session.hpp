@@ -5,6 +5,8 @@
 #include "policy/transaction.hpp"
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace dyn::milter {
@@ -14,13 +16,18 @@ class Session {
   Session(std::shared_ptr<const config::Config> config, policy::ClientFacts facts, dns::Querier& querier,
           const dnsbl::HealthBoard* health);
 
+  // MAIL FROM: a new message; `auth_login` is the MTA's {auth_authen} (SASL login) if any.
+  void on_mail(std::optional<std::string> auth_login);
+
   // The verdict that applies to this recipient: nullptr when the recipient is exempt
-  // (postmaster, abuse). The first non-exempt recipient waits for the lookups and logs the verdict.
+  // (postmaster, abuse, a bypass address) or the sender authenticated. The first other
+  // recipient waits for the lookups and logs the verdict.
   const policy::Verdict* verdict_for(std::string_view recipient);
   void on_helo(std::string_view name, dns::Querier& querier) { transaction_.helo(name, querier); }
 
  private:
   policy::Transaction transaction_;
+  std::optional<std::string> auth_login_;  // of the current message
 };
 
 }  // namespace dyn::milter

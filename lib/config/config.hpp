@@ -49,6 +49,7 @@ struct Config {
   DnsErrorAction on_dns_error = DnsErrorAction::Accept;
   std::vector<net::Cidr> exempt_networks;
   policy::ReplyTemplate reply_text;
+  std::vector<std::string> bypass_recipients;  // "user@domain" or "@domain", lower case; always accepted
 };
 
 }  // namespace dyn::config

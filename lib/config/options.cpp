@@ -117,6 +117,9 @@ const std::vector<OptionDef>& table() {
             "when lookups fail and the lists that failed could have reached the threshold: accept, or tempfail (451 4.7.1)"),
       field("exempt-network", "CIDR", &Config::exempt_networks, kBoth,
             "client networks never checked (repeatable; giving any replaces the default list)"),
+      field("bypass-recipient", "ADDRESS", &Config::bypass_recipients, kDaemon,
+            "a recipient that always accepts mail, so a refused sender can reach a person (repeatable): "
+            "user@domain, or @domain for a whole domain; the first one fills {bypass}"),
       field("reply-text", "TEMPLATE", &Config::reply_text, kBoth,
             "text of the 550 5.7.1 reply; placeholders {ip}, {hostname}, {list}, {reason}, {score}"),
   };
@@ -220,6 +223,11 @@ void check_consistency(const Config& c, const std::string& where) {
                             "threshold {}", where, lists, rdns_max, c.threshold));
   if (c.dns_timeout.value.count() <= 0) throw Error(fmt::format("{}dns-timeout must be more than zero", where));
   if (c.dns_cache_size <= 0) throw Error(fmt::format("{}dns-cache-size must be positive", where));
+  for (const auto& b : c.bypass_recipients) {
+    const auto at = b.find('@');
+    if (at == std::string::npos || at == b.size() - 1 || b.find_first_of(" <>\t") != std::string::npos)
+      throw Error(fmt::format("{}bypass-recipient '{}' is not user@domain or @domain", where, b));
+  }
   if (c.dns_min_ttl.value > c.dns_max_ttl.value)
     throw Error(fmt::format("{}dns-min-ttl ({}) is longer than dns-max-ttl ({})", where, c.dns_min_ttl.to_string(),
                             c.dns_max_ttl.to_string()));

@@ -147,6 +147,7 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
         {"hostname", facts.hostname.empty() ? "unknown" : facts.hostname},
         {"list", join_listed(v.lists)},
         {"score", std::to_string(v.score)},
+        {"bypass", config.bypass_recipients.empty() ? std::string("postmaster") : config.bypass_recipients.front()},
     });
     std::string error;
     v.reply = SmtpReply::make("550", "5.7.1", text, &error);
@@ -174,6 +175,20 @@ std::string reason_text(const ClientFacts& facts, const Verdict& v) {
   for (const auto& s : v.signals)
     if (s.weight > 0) return "generic reverse DNS name " + name;
   return "score " + std::to_string(v.score);
+}
+
+std::string_view exempt_recipient(const config::Config& config, std::string_view recipient) {
+  if (is_role_recipient(recipient)) return "role";
+  std::string r;
+  for (char c : recipient)
+    if (c != '<' && c != '>') r += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto at = r.rfind('@');
+  for (const auto& b : config.bypass_recipients) {
+    std::string want;
+    for (char c : b) want += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (want == r || (want.front() == '@' && at != std::string::npos && r.substr(at) == want)) return "bypass";
+  }
+  return {};
 }
 
 bool is_role_recipient(std::string_view recipient) {

@@ -71,6 +71,10 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
 // "postmaster", "<Postmaster@any.domain>" and the same for abuse, case-insensitively.
 bool is_role_recipient(std::string_view recipient);
 
+// Why this recipient always accepts mail, or empty: "role" (postmaster, abuse) or "bypass"
+// (a --bypass-recipient address or domain).
+std::string_view exempt_recipient(const config::Config& config, std::string_view recipient);
+
 // Why, in words for the sender: the lists that listed the client, else its strongest
 // reverse-DNS reasons ("no reverse DNS name", "generic reverse DNS name dsl-1.isp.example").
 std::string reason_text(const ClientFacts& facts, const Verdict& verdict);

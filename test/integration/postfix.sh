@@ -13,7 +13,8 @@ SMTP_PORT_DEAD=12527      # dynmilter whose DNS server is dead
 MILTER=18911 MILTER_ERR=18912 MILTER_DEAD=18913
 
 start_rbldnsd $RBL_PORT
-start_dynmilter pbl $MILTER --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --dns-timeout 2s
+start_dynmilter pbl $MILTER --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --dns-timeout 2s \
+  --bypass-recipient help@example.org
 start_dynmilter err $MILTER_ERR --dns-server 127.0.0.1:$RBL_PORT --dnsbl err.test --dns-timeout 2s
 start_dynmilter dead $MILTER_DEAD --dns-server 127.0.0.1:9 --dnsbl pbl.test --dns-timeout 500ms
 
@@ -45,6 +46,14 @@ say "postmaster@ passes from a listed client; another recipient in the same sess
 out=$(smtp $SMTP_PORT 198.51.100.23 cable-23.example postmaster@example.org,user@example.org)
 check "postmaster@ from a listed client: 250" "$(reply_to postmaster@example.org "$out")" '<- +250'
 check "ordinary recipient in the same session: 550 5.7.1" "$(reply_to user@example.org "$out")" '<\*\* +550 5\.7\.1 Your IP address 198\.51\.100\.23'
+
+say "exemptions: a bypass address, and authenticated senders (XCLIENT LOGIN gives Postfix a SASL login)"
+out=$(smtp $SMTP_PORT 203.0.113.8 h8.example.net help@example.org,user@example.org)
+check "bypass address from a listed client: 250" "$(reply_to help@example.org "$out")" '<- +250'
+check "another recipient in the same session: 550 5.7.1" "$(reply_to user@example.org "$out")" '<\*\* +550 5\.7\.1'
+out=$(swaks --server 127.0.0.1:$SMTP_PORT --xclient "ADDR=203.0.113.9 NAME=h9.example.net LOGIN=alice" \
+  --from alice@example.org --to user@example.org --quit-after RCPT --timeout 20 2>&1 || true)
+check "authenticated sender on a listed address: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
 
 say "a whole message from an unlisted client is queued"
 out=$(swaks --server 127.0.0.1:$SMTP_PORT --xclient "ADDR=192.0.2.56 NAME=mail.example.net" \

@@ -82,6 +82,23 @@ expect("a generic name with the address in it is refused", session_with({"{clien
 expect("a mail server's name is accepted", session_with({"{client_resolve}", "OK", "{client_name}", "mail.example.net"}, "mail.example.net", "192.0.2.63"), SMFIR_CONTINUE)
 expect("with no macros, the CONNECT host name is judged", session("cpe-192-0-2-64.cable.example", "192.0.2.64", {"<user@example.org>"})[1], SMFIR_REPLYCODE)
 
+-- An authenticated sender ({auth_authen} at MAIL) is never refused, whatever its address.
+do
+  local conn = open()
+  mt.conninfo(conn, "h7.example.net", "203.0.113.7")
+  mt.getreply(conn)
+  -- HELO first, as an MTA sends it: miltertest would otherwise send it after this macro, and
+  -- libmilter drops a later stage's macros when an earlier stage's command arrives.
+  mt.helo(conn, "h7.example.net")
+  mt.getreply(conn)
+  mt.macro(conn, SMFIC_MAIL, "{auth_authen}", "alice")
+  mt.mailfrom(conn, "<alice@example.org>")
+  mt.getreply(conn)
+  mt.rcptto(conn, "<user@example.org>")
+  expect("authenticated sender from a listed address", mt.getreply(conn), SMFIR_CONTINUE)
+  mt.disconnect(conn)
+end
+
 -- A session that disconnects before RCPT: its lookups finish in the background, harmlessly.
 local conn = open()
 mt.conninfo(conn, "gone.example", "203.0.113.50")

@@ -160,3 +160,19 @@ TEST_CASE("a short PTR TTL adds a weak signal (the old DUHL rule)", "[policy]") 
   f.ptr_ttl = 86400;
   CHECK(policy::decide(c, f, {}).signals.empty());
 }
+
+TEST_CASE("bypass recipients: addresses and whole domains, case-insensitive", "[policy]") {
+  auto c = with_lists({"a.test*3"}, 3);
+  c.bypass_recipients = {"help@example.org", "@unblock.example.net"};
+  CHECK(policy::exempt_recipient(c, "<Help@Example.org>") == "bypass");
+  CHECK(policy::exempt_recipient(c, "<anyone@UNBLOCK.example.net>") == "bypass");
+  CHECK(policy::exempt_recipient(c, "<postmaster@example.org>") == "role");
+  CHECK(policy::exempt_recipient(c, "<user@example.org>").empty());
+  CHECK(policy::exempt_recipient(c, "<help@example.org.evil>").empty());
+  CHECK(policy::exempt_recipient(c, "<x@sub.unblock.example.net>").empty());  // the domain exactly
+  // {bypass} in the reply names the first bypass address.
+  c.reply_text = *policy::ReplyTemplate::parse("Blocked {ip}; write to {bypass}.", nullptr);
+  auto v = policy::decide(c, client("203.0.113.7"), {listed("127.0.0.2")});
+  REQUIRE(v.reply);
+  CHECK(v.reply->text == "Blocked 203.0.113.7; write to help@example.org.");
+}
