@@ -62,6 +62,15 @@ sfsistat start_message(SMFICTX* ctx) {
   return SMFIS_CONTINUE;
 }
 
+sfsistat end_message(SMFICTX* ctx) {
+  if (Session* s = session_of(ctx))
+    if (auto value = s->tag_header()) {
+      static char name[] = "X-Dynmilter";
+      if (smfi_addheader(ctx, name, value->data()) != MI_SUCCESS) log::warning("smfi_addheader failed");
+    }
+  return SMFIS_CONTINUE;
+}
+
 sfsistat check_recipient(SMFICTX* ctx, char** argv) {
   Session* s = session_of(ctx);
   if (s == nullptr || argv == nullptr || argv[0] == nullptr) return SMFIS_CONTINUE;
@@ -72,7 +81,7 @@ sfsistat check_recipient(SMFICTX* ctx, char** argv) {
 // for the macros that carry its own reverse-DNS result at CONNECT.
 sfsistat negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long, unsigned long* pf0,
                    unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
-  *pf0 = SMFIF_NONE;
+  *pf0 = f0 & SMFIF_ADDHDRS;  // --action tag adds a header
   if (f0 & SMFIF_SETSYMLIST) {
     *pf0 |= SMFIF_SETSYMLIST;
     static char wanted[] = "{client_name} {client_ptr} {client_resolve}";
@@ -99,6 +108,9 @@ sfsistat xx_envfrom(SMFICTX* ctx, char**) {
 sfsistat xx_envrcpt(SMFICTX* ctx, char** argv) {
   return guarded("rcpt", [&] { return check_recipient(ctx, argv); });
 }
+sfsistat xx_eom(SMFICTX* ctx) {
+  return guarded("eom", [&] { return end_message(ctx); });
+}
 sfsistat xx_close(SMFICTX* ctx) {
   return guarded("close", [&] { return drop_session(ctx), SMFIS_CONTINUE; });
 }
@@ -116,11 +128,12 @@ smfiDesc callback_table() {
   static char name[] = "dynmilter";
   d.xxfi_name = name;
   d.xxfi_version = SMFI_VERSION;
-  d.xxfi_flags = SMFIF_NONE;
+  d.xxfi_flags = SMFIF_ADDHDRS;  // --action tag
   d.xxfi_connect = xx_connect;
   d.xxfi_helo = xx_helo;
   d.xxfi_envfrom = xx_envfrom;
   d.xxfi_envrcpt = xx_envrcpt;
+  d.xxfi_eom = xx_eom;
   d.xxfi_close = xx_close;
   d.xxfi_negotiate = xx_negotiate;
   return d;

@@ -8,6 +8,13 @@ Session::Session(std::shared_ptr<const config::Config> config, policy::ClientFac
                  const dnsbl::HealthBoard* health)
     : transaction_(std::move(config), std::move(facts), querier, health) {}
 
+std::optional<std::string> Session::tag_header() const {
+  if (!transaction_.decided() || auth_login_) return std::nullopt;
+  const auto& v = transaction_.verdict_if_decided();
+  if (!v.tag) return std::nullopt;
+  return policy::tag_header(transaction_.facts(), v, transaction_.config().threshold);
+}
+
 void Session::on_mail(std::optional<std::string> auth_login) {
   auth_login_ = std::move(auth_login);
   if (auth_login_ && auth_login_->empty()) auth_login_.reset();

@@ -25,6 +25,9 @@ class Session {
   const policy::Verdict* verdict_for(std::string_view recipient);
   void on_helo(std::string_view name, dns::Querier& querier) { transaction_.helo(name, querier); }
 
+  // End of message: the X-Dynmilter header to add (--action tag), if any.
+  std::optional<std::string> tag_header() const;
+
  private:
   policy::Transaction transaction_;
   std::optional<std::string> auth_login_;  // of the current message

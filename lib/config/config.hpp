@@ -22,6 +22,10 @@ namespace dyn::config {
 // the threshold, but the failed ones could have.
 enum class DnsErrorAction { Accept, Tempfail };
 
+// What to do with a client that reaches the threshold: refuse (550), defer (451), accept and
+// mark the message with a header, or accept and only log what would have happened (dry run).
+enum class PolicyAction { Reject, Tempfail, Tag, Log };
+
 struct Config {
   // Daemon
   std::string socket = "inet:8894@127.0.0.1";
@@ -46,6 +50,7 @@ struct Config {
   util::Duration ptr_ttl_min{std::chrono::seconds(43200)};
   std::shared_ptr<const rules::RuleSet> rules = std::make_shared<rules::RuleSet>();  // loaded from the above
   int threshold = 3;
+  PolicyAction action = PolicyAction::Reject;
   DnsErrorAction on_dns_error = DnsErrorAction::Accept;
   std::vector<net::Cidr> exempt_networks;
   policy::ReplyTemplate reply_text;

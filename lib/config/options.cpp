@@ -111,6 +111,9 @@ const std::vector<OptionDef>& table() {
             "Postfix pcre_table file read as Postfix does (repeatable), e.g. a generic-rDNS list such as fqrdns.pcre"),
       field("pcre-reject-weight", "N", &Config::pcre_reject_weight, kBoth,
             "weight of a --pcre-table line whose result is REJECT (or a 4xx/5xx reply) for the client's name"),
+      field("action", "reject|tempfail|tag|log", &Config::action, kBoth,
+            "for a client that reaches the threshold: reject (550 5.7.1), tempfail (451 4.7.1), tag (accept, add an "
+            "X-Dynmilter header) or log (accept; log what would have been done: a dry run)"),
       field("threshold", "N", &Config::threshold, kBoth,
             "reject when the weights of the lists that list the client and of its host-name signals add up to N or more"),
       field("on-dns-error", "accept|tempfail", &Config::on_dns_error, kBoth,

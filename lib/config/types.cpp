@@ -71,7 +71,27 @@ void rdns::validate(boost::any& out, const std::vector<std::string>& values, Wei
   validate_with(out, values, &WeightSetting::parse);
 }
 
+void config::validate(boost::any& out, const std::vector<std::string>& values, PolicyAction*, int) {
+  const auto& s = single(values);
+  for (auto a : {PolicyAction::Reject, PolicyAction::Tempfail, PolicyAction::Tag, PolicyAction::Log})
+    if (show(a) == s) {
+      out = a;
+      return;
+    }
+  bad(s, "want reject, tempfail, tag or log");
+}
+
 namespace config {
+
+std::string show(PolicyAction v) {
+  switch (v) {
+    case PolicyAction::Reject: return "reject";
+    case PolicyAction::Tempfail: return "tempfail";
+    case PolicyAction::Tag: return "tag";
+    case PolicyAction::Log: return "log";
+  }
+  return "?";
+}
 
 std::string show(const rdns::WeightSetting& v) { return v.to_string(); }
 std::string show(const std::string& v) { return v; }

@@ -18,6 +18,7 @@ namespace dyn::util { void validate(boost::any& out, const std::vector<std::stri
 namespace dyn::policy { void validate(boost::any& out, const std::vector<std::string>& values, ReplyTemplate*, int); }
 namespace dyn::log { void validate(boost::any& out, const std::vector<std::string>& values, Level*, int); }
 namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, DnsErrorAction*, int); }
+namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, PolicyAction*, int); }
 namespace dyn::rdns { void validate(boost::any& out, const std::vector<std::string>& values, WeightSetting*, int); }
 
 namespace dyn::config {
@@ -32,6 +33,7 @@ std::string show(const dns::ServerAddress& v);
 std::string show(const policy::ReplyTemplate& v);
 std::string show(log::Level v);
 std::string show(DnsErrorAction v);
+std::string show(PolicyAction v);
 std::string show(const rdns::WeightSetting& v);
 
 }  // namespace dyn::config

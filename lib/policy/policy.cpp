@@ -140,6 +140,18 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
   v.score += rdns::total(v.signals);
 
   if (v.score >= config.threshold) {
+    v.reached = true;
+    switch (config.action) {
+      case config::PolicyAction::Reject:
+      case config::PolicyAction::Tempfail: break;
+      case config::PolicyAction::Tag:
+        v.tag = true;
+        v.note = "tagged";
+        return v;
+      case config::PolicyAction::Log:
+        v.note = "dry run: would reject (" + reason_text(facts, v) + ")";
+        return v;
+    }
     v.action = Action::Reject;
     const std::string text = config.reply_text.render({
         {"reason", reason_text(facts, v)},
@@ -153,6 +165,11 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
     v.reply = SmtpReply::make("550", "5.7.1", text, &error);
     if (!v.reply)  // a template is checked at load, so this means rendered text broke a limit
       v.reply = SmtpReply{"550", "5.7.1", "Your IP address appears to be dynamically assigned."};
+    if (config.action == config::PolicyAction::Tempfail) {
+      v.action = Action::Tempfail;
+      v.reply->code = "451";
+      v.reply->xcode = "4.7.1";
+    }
     return v;
   }
   if (could_add > 0 && v.score + could_add >= config.threshold &&
@@ -191,6 +208,19 @@ std::string_view exempt_recipient(const config::Config& config, std::string_view
   return {};
 }
 
+std::string tag_header(const ClientFacts& facts, const Verdict& v, int threshold) {
+  std::string out = fmt::format("{}; score={}; threshold={}; client={}", v.reached ? "dynamic" : "pass", v.score,
+                                threshold, facts.ip ? facts.ip->to_string() : "none");
+  std::string listed, signals;
+  for (const auto& l : v.lists)
+    if (l.outcome.listing == dnsbl::Listing::Listed) listed += (listed.empty() ? "" : ",") + l.zone;
+  for (const auto& s : v.signals)
+    if (s.weight != 0) signals += fmt::format("{}{}({:+d})", signals.empty() ? "" : ",", s.name, s.weight);
+  if (!listed.empty()) out += "; listed=" + listed;
+  if (!signals.empty()) out += "; signals=" + signals;
+  return sanitize_reply_text(out, 900);
+}
+
 bool is_role_recipient(std::string_view recipient) {
   std::string r;
   for (char c : recipient)
@@ -214,7 +244,8 @@ std::string log_line(const ClientFacts& facts, const Verdict& verdict, double el
   if (facts.rdns.status != rdns::RdnsStatus::Unknown) out += fmt::format(" rdns={}", rdns::to_string(facts.rdns.status));
   for (const auto& s : verdict.signals)
     if (s.weight != 0) out += fmt::format(" signal={}({:+d})", s.name, s.weight);
-  out += fmt::format(" score={} action={}", verdict.score, to_string(verdict.action));
+  const char* disposition = verdict.tag ? "tag" : (verdict.reached && verdict.action == Action::Accept) ? "log" : nullptr;
+  out += fmt::format(" score={} action={}", verdict.score, disposition ? disposition : to_string(verdict.action));
   if (!verdict.note.empty()) out += fmt::format(" note=\"{}\"", verdict.note);
   for (const auto& l : verdict.lists)
     if (!l.outcome.reason.empty() && l.outcome.listing == dnsbl::Listing::Unknown)

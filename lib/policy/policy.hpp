@@ -49,7 +49,12 @@ struct Verdict {
   std::vector<rdns::Signal> signals;  // reverse-DNS signals, each with its weight and reason
   std::string note;                  // for NoAddress/ExemptNetwork/Tempfail: why, in words
   std::optional<SmtpReply> reply;    // set for Reject and Tempfail
+  bool reached = false;              // the score reached the threshold (whatever --action does with it)
+  bool tag = false;                  // --action tag: add the header at the end of the message
 };
+
+// The X-Dynmilter header value for --action tag: score, threshold and what decided it.
+std::string tag_header(const ClientFacts& facts, const Verdict& verdict, int threshold);
 
 std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts);
 

@@ -23,6 +23,7 @@ class Transaction {
   // The first call waits for the lookups (until the deadline) and decides; later calls reuse it.
   const Verdict& verdict();
   bool decided() const { return verdict_.has_value(); }
+  const Verdict& verdict_if_decided() const { return *verdict_; }  // only when decided()
 
   const ClientFacts& facts() const { return facts_; }
   const config::Config& config() const { return *config_; }

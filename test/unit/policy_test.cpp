@@ -176,3 +176,31 @@ TEST_CASE("bypass recipients: addresses and whole domains, case-insensitive", "[
   REQUIRE(v.reply);
   CHECK(v.reply->text == "Blocked 203.0.113.7; write to help@example.org.");
 }
+
+TEST_CASE("the action setting: reject, tempfail with the same text, tag and log accept", "[policy]") {
+  auto c = with_lists({"a.test*3"}, 3);
+  const auto f = client("203.0.113.7");
+  c.action = config::PolicyAction::Tempfail;
+  auto v = policy::decide(c, f, {listed("127.0.0.2")});
+  CHECK(v.action == policy::Action::Tempfail);
+  REQUIRE(v.reply);
+  CHECK(v.reply->code == "451");
+  CHECK(v.reply->xcode == "4.7.1");
+  CHECK(v.reply->text.find("Your IP address 203.0.113.7") == 0);
+  c.action = config::PolicyAction::Tag;
+  v = policy::decide(c, f, {listed("127.0.0.2")});
+  CHECK(v.action == policy::Action::Accept);
+  CHECK(v.tag);
+  CHECK(policy::tag_header(f, v, 3) == "dynamic; score=3; threshold=3; client=203.0.113.7; listed=a.test");
+  CHECK(policy::log_line(f, v, 1, 0).find("action=tag") != std::string::npos);
+  c.action = config::PolicyAction::Log;
+  v = policy::decide(c, f, {listed("127.0.0.2")});
+  CHECK(v.action == policy::Action::Accept);
+  CHECK_FALSE(v.tag);
+  const auto line = policy::log_line(f, v, 1, 0);
+  CHECK(line.find("action=log note=\"dry run: would reject (listed in a.test)\"") != std::string::npos);
+  // Below the threshold nothing changes, whatever the action.
+  v = policy::decide(c, f, {nx()});
+  CHECK_FALSE(v.reached);
+  CHECK(policy::log_line(f, v, 1, 0).find("action=accept") != std::string::npos);
+}
