@@ -53,6 +53,12 @@ struct Config {
   PolicyAction action = PolicyAction::Reject;
   DnsErrorAction on_dns_error = DnsErrorAction::Accept;
   std::vector<net::Cidr> exempt_networks;
+  std::vector<net::Cidr> allow_networks;        // inline --allow-network
+  std::vector<std::string> allow_files;         // --allow-file: one CIDR per line
+  std::vector<std::string> allow_hostnames;     // domain suffixes, matched against verified names only
+  int allow_threshold = 0;                      // < 0: a list score at or below it accepts (DNSWL)
+  // Loaded from allow_files together with allow_networks (what the policy uses).
+  std::shared_ptr<const std::vector<net::Cidr>> allowlist = std::make_shared<std::vector<net::Cidr>>();
   policy::ReplyTemplate reply_text;
   std::vector<std::string> bypass_recipients;  // "user@domain" or "@domain", lower case; always accepted
 };

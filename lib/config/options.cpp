@@ -123,6 +123,15 @@ const std::vector<OptionDef>& table() {
       field("bypass-recipient", "ADDRESS", &Config::bypass_recipients, kDaemon,
             "a recipient that always accepts mail, so a refused sender can reach a person (repeatable): "
             "user@domain, or @domain for a whole domain; the first one fills {bypass}"),
+      field("allow-network", "CIDR", &Config::allow_networks, kBoth,
+            "client network that is always accepted, without lookups (repeatable)"),
+      field("allow-file", "FILE", &Config::allow_files, kBoth,
+            "file of client networks that are always accepted: one CIDR per line, # comments (repeatable)"),
+      field("allow-hostname", "DOMAIN", &Config::allow_hostnames, kBoth,
+            "clients whose forward-confirmed name is DOMAIN or ends in .DOMAIN are always accepted (repeatable)"),
+      field("allow-threshold", "N", &Config::allow_threshold, kBoth,
+            "negative: a client whose list score is N or lower (allowlists such as list.dnswl.org=127.0.[0..255].[1..3]*-5) "
+            "is accepted whatever else counts; 0 turns this off"),
       field("reply-text", "TEMPLATE", &Config::reply_text, kBoth,
             "text of the 550 5.7.1 reply; placeholders {ip}, {hostname}, {list}, {reason}, {score}"),
   };
@@ -267,6 +276,26 @@ Invocation parse_invocation(int argc, const char* const* argv, unsigned scope) {
     throw Error(e.what());
   }
   check_consistency(inv.config, inv.config_path.empty() ? "" : inv.config_path + ": ");
+  {
+    auto all = std::make_shared<std::vector<net::Cidr>>(inv.config.allow_networks);
+    for (const auto& f : inv.config.allow_files) {
+      std::ifstream in(f);
+      if (!in) throw Error(fmt::format("{}: cannot read the allow file", f));
+      std::string raw;
+      for (int n = 1; std::getline(in, raw); ++n) {
+        const std::string line = trim(raw.substr(0, raw.find('#')));
+        if (line.empty()) continue;
+        std::string why;
+        auto c = net::Cidr::parse(line, &why);
+        if (!c) throw Error(fmt::format("{}:{}: {}", f, n, why));
+        all->push_back(*c);
+      }
+    }
+    inv.config.allowlist = std::move(all);
+  }
+  for (const auto& h : inv.config.allow_hostnames)
+    if (!rdns::plausible_host_name(h)) throw Error(fmt::format("allow-hostname '{}' is not a domain name", h));
+  if (inv.config.allow_threshold > 0) throw Error("allow-threshold must be negative (or 0 to turn it off)");
   try {
     inv.config.rules = std::make_shared<const rules::RuleSet>(
         rules::RuleSet::load(inv.config.rule_files, inv.config.pcre_tables, inv.config.pcre_reject_weight));

@@ -21,7 +21,22 @@ std::string_view to_string(Action action) {
 namespace {
 
 bool exempt(const config::Config& config, const ClientFacts& facts) {
-  return facts.ip && net::any_contains(config.exempt_networks, *facts.ip);
+  return facts.ip && (net::any_contains(config.exempt_networks, *facts.ip) ||
+                      (config.allowlist && net::any_contains(*config.allowlist, *facts.ip)));
+}
+
+// A forward-confirmed name under an --allow-hostname domain (never an unverified PTR name:
+// anyone can make their PTR say mail.bigprovider.example).
+std::string allowed_hostname(const config::Config& config, const ClientFacts& facts) {
+  if (facts.rdns.status != rdns::RdnsStatus::Ok) return {};
+  const std::string name = dns::canonical_name(facts.rdns.name);
+  for (const auto& h : config.allow_hostnames) {
+    const std::string d = dns::canonical_name(h);
+    if (name == d || (name.size() > d.size() && name.compare(name.size() - d.size(), d.size(), d) == 0 &&
+                      name[name.size() - d.size() - 1] == '.'))
+      return d;
+  }
+  return {};
 }
 
 std::string join_listed(const std::vector<ListResult>& lists) {
@@ -106,8 +121,14 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
     return v;
   }
   if (exempt(config, facts)) {
-    v.basis = Basis::ExemptNetwork;
-    v.note = "client in an exempt network";
+    const bool local = net::any_contains(config.exempt_networks, *facts.ip);
+    v.basis = local ? Basis::ExemptNetwork : Basis::Allowlisted;
+    v.note = local ? "client in an exempt network" : "client in an allowed network";
+    return v;
+  }
+  if (const auto domain = allowed_hostname(config, facts); !domain.empty()) {
+    v.basis = Basis::Allowlisted;
+    v.note = "verified name under allowed domain " + domain;
     return v;
   }
 
@@ -128,6 +149,11 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
     v.lists.push_back(std::move(r));
   }
 
+  if (config.allow_threshold < 0 && v.score <= config.allow_threshold) {
+    v.basis = Basis::Allowlisted;
+    v.note = "list score " + std::to_string(v.score) + " reaches the allow threshold " + std::to_string(config.allow_threshold);
+    return v;
+  }
   v.signals = rdns::client_signals(facts.rdns, facts.hostname, facts.ip, rdns::weights_from(config.rdns_weights));
   for (auto& s : rule_signals(config, facts)) v.signals.push_back(std::move(s));
   for (auto& s : helo_signals(rdns::weights_from(config.rdns_weights), facts.helo, helo_answers))

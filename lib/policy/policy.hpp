@@ -31,7 +31,7 @@ enum class Action { Accept, Reject, Tempfail };
 std::string_view to_string(Action action);
 
 // Why the verdict is what it is.
-enum class Basis { NoAddress, ExemptNetwork, Scored };
+enum class Basis { NoAddress, ExemptNetwork, Allowlisted, Scored };
 
 struct ListResult {
   std::string zone;  // the name shown in logs and replies

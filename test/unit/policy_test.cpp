@@ -4,6 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <fstream>
+
 using namespace dyn;
 
 namespace {
@@ -203,4 +206,52 @@ TEST_CASE("the action setting: reject, tempfail with the same text, tag and log 
   v = policy::decide(c, f, {nx()});
   CHECK_FALSE(v.reached);
   CHECK(policy::log_line(f, v, 1, 0).find("action=accept") != std::string::npos);
+}
+
+TEST_CASE("allowlists: networks, verified host names, and an allow threshold for DNSWL scores", "[policy]") {
+  auto c = with_lists({"a.test*3", "wl.test*-5"}, 3);
+  c.allowlist = std::make_shared<std::vector<net::Cidr>>(std::vector<net::Cidr>{*net::Cidr::parse("198.51.100.0/24")});
+  CHECK(policy::plan(c, client("198.51.100.9")).empty());  // no lookups for allowed networks
+  auto v = policy::decide(c, client("198.51.100.9"), {});
+  CHECK(v.basis == policy::Basis::Allowlisted);
+  CHECK(v.action == policy::Action::Accept);
+
+  c.allow_hostnames = {"partner.example"};
+  policy::ClientFacts verified{net::IpAddress::parse("203.0.113.7"), "mx.partner.example",
+                               {rdns::RdnsStatus::Ok, "mx.partner.example"}};
+  CHECK(policy::decide(c, verified, {listed("127.0.0.2"), nx()}).basis == policy::Basis::Allowlisted);
+  policy::ClientFacts forged = verified;
+  forged.rdns = {rdns::RdnsStatus::Forged, "mx.partner.example"};  // anyone can write that PTR
+  CHECK(policy::decide(c, forged, {listed("127.0.0.2"), nx()}).action == policy::Action::Reject);
+  policy::ClientFacts lookalike = verified;
+  lookalike.rdns = {rdns::RdnsStatus::Ok, "mx.evilpartner.example"};
+  CHECK(policy::decide(c, lookalike, {listed("127.0.0.2"), nx()}).action == policy::Action::Reject);
+
+  // DNSWL: the allowlist's negative weight alone does not outweigh a name that rejects...
+  policy::ClientFacts dyn_name{net::IpAddress::parse("203.0.113.7"), "", {rdns::RdnsStatus::NoPtr, ""}};
+  CHECK(policy::decide(c, dyn_name, {listed("127.0.0.2"), listed("127.0.0.2")}).score == 1);
+  // ...but with an allow threshold it accepts before anything else counts.
+  c.allow_threshold = -5;
+  v = policy::decide(c, dyn_name, {nx(), listed("127.0.0.2")});
+  CHECK(v.basis == policy::Basis::Allowlisted);
+  CHECK(v.note.find("allow threshold -5") != std::string::npos);
+}
+
+TEST_CASE("allow files: one network per line, errors name file:line", "[config]") {
+  const std::string good = "/tmp/dynmilter-allow-good", bad = "/tmp/dynmilter-allow-bad";
+  std::ofstream(good) << "# partners\n192.0.2.0/24\n\n2001:db8::/32  # a comment\n";
+  std::ofstream(bad) << "192.0.2.0/24\n192.0.2.1/24\n";
+  const char* argv_good[] = {"dynmilter", "--allow-file", good.c_str(), "--allow-network", "198.51.100.7"};
+  auto inv = config::parse_invocation(5, argv_good, config::kDaemon);
+  CHECK(inv.config.allowlist->size() == 3);
+  const char* argv_bad[] = {"dynmilter", "--allow-file", bad.c_str()};
+  std::string err;
+  try {
+    config::parse_invocation(3, argv_bad, config::kDaemon);
+  } catch (const config::Error& e) {
+    err = e.what();
+  }
+  CHECK(err.find(bad + ":2: host bits set") == 0);
+  std::remove(good.c_str());
+  std::remove(bad.c_str());
 }
