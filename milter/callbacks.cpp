@@ -48,6 +48,7 @@ sfsistat start_session(SMFICTX* ctx, const char* hostname, const sockaddr* addr)
              m.client_name.value_or("(not sent)"), m.client_ptr.value_or("(not sent)"),
              m.client_resolve.value_or("(not sent)"));
   policy::ClientFacts facts{net::IpAddress::from_sockaddr(addr), hostname ? hostname : "", rdns::from_macros(m)};
+  facts.id = policy::new_incident_id();
   smfi_setpriv(ctx, new Session(g_state.config, std::move(facts), *g_state.querier, g_state.health));
   return SMFIS_CONTINUE;
 }

@@ -133,7 +133,7 @@ const std::vector<OptionDef>& table() {
             "negative: a client whose list score is N or lower (allowlists such as list.dnswl.org=127.0.[0..255].[1..3]*-5) "
             "is accepted whatever else counts; 0 turns this off"),
       field("reply-text", "TEMPLATE", &Config::reply_text, kBoth,
-            "text of the 550 5.7.1 reply; placeholders {ip}, {hostname}, {list}, {reason}, {score}"),
+            "text of the 550 5.7.1 reply; placeholders {ip}, {hostname}, {list}, {reason}, {score}, {bypass}, {id}"),
   };
   return defs;
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 namespace dyn::policy {
 
@@ -186,6 +187,7 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
         {"list", join_listed(v.lists)},
         {"score", std::to_string(v.score)},
         {"bypass", config.bypass_recipients.empty() ? std::string("postmaster") : config.bypass_recipients.front()},
+        {"id", facts.id},
     });
     std::string error;
     v.reply = SmtpReply::make("550", "5.7.1", text, &error);
@@ -256,9 +258,17 @@ bool is_role_recipient(std::string_view recipient) {
   return local == "postmaster" || local == "abuse";
 }
 
+std::string new_incident_id() {
+  static constexpr char kAlphabet[] = "23456789abcdefghjkmnpqrstuvwxyz";
+  std::string id;
+  for (int i = 0; i < 10; ++i) id += kAlphabet[::arc4random_uniform(sizeof kAlphabet - 1)];
+  return id;
+}
+
 std::string log_line(const ClientFacts& facts, const Verdict& verdict, double elapsed_ms, double waited_ms) {
-  std::string out = fmt::format("client={} name={}", facts.ip ? facts.ip->to_string() : "none",
-                                facts.hostname.empty() ? "-" : sanitize_reply_text(facts.hostname, 255));
+  std::string out = facts.id.empty() ? std::string() : "id=" + facts.id + " ";
+  out += fmt::format("client={} name={}", facts.ip ? facts.ip->to_string() : "none",
+                     facts.hostname.empty() ? "-" : sanitize_reply_text(facts.hostname, 255));
   for (const auto& l : verdict.lists) {
     out += fmt::format(" list={}:{}", l.zone, dnsbl::to_string(l.outcome.listing));
     if (!l.outcome.codes.empty()) {

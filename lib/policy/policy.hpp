@@ -25,7 +25,11 @@ struct ClientFacts {
   rdns::RdnsFacts rdns{};            // the MTA's own reverse-DNS result, from its macros
   std::string helo{};                // the HELO/EHLO argument, once the client sent one
   std::optional<std::uint32_t> ptr_ttl{};  // TTL of the PTR record, from our own lookup
+  std::string id{};                  // incident reference for this connection: in the log line and {id}
 };
+
+// A new incident reference: 10 characters from an unambiguous alphabet (no 0/O, 1/l/I).
+std::string new_incident_id();
 
 enum class Action { Accept, Reject, Tempfail };
 std::string_view to_string(Action action);

@@ -57,7 +57,7 @@ std::string sanitize_reply_text(std::string_view text, std::size_t max_length) {
 }
 
 const std::vector<std::string>& ReplyTemplate::placeholders() {
-  static const std::vector<std::string> names = {"ip", "hostname", "list", "reason", "score", "bypass"};
+  static const std::vector<std::string> names = {"ip", "hostname", "list", "reason", "score", "bypass", "id"};
   return names;
 }
 

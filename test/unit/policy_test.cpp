@@ -255,3 +255,16 @@ TEST_CASE("allow files: one network per line, errors name file:line", "[config]"
   std::remove(good.c_str());
   std::remove(bad.c_str());
 }
+
+TEST_CASE("an incident reference ties the reply to the log line", "[policy]") {
+  auto c = with_lists({"a.test*3"}, 3);
+  c.reply_text = *policy::ReplyTemplate::parse("Blocked {ip}, ref {id}.", nullptr);
+  auto f = client("203.0.113.7");
+  f.id = policy::new_incident_id();
+  CHECK(f.id.size() == 10);
+  CHECK(f.id != policy::new_incident_id());
+  auto v = policy::decide(c, f, {listed("127.0.0.2")});
+  REQUIRE(v.reply);
+  CHECK(v.reply->text == "Blocked 203.0.113.7, ref " + f.id + ".");
+  CHECK(policy::log_line(f, v, 1, 0).rfind("id=" + f.id + " client=203.0.113.7", 0) == 0);
+}
