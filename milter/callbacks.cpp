@@ -9,11 +9,15 @@
 
 #include <libmilter/mfdef.h>
 
+#include <atomic>
+
 namespace dyn::milter {
 
 namespace {
 
 DaemonState g_state;
+// The snapshot new connections start with; swapped whole by a reload, never modified.
+std::atomic<std::shared_ptr<const config::Config>> g_config;
 
 template <class F>
 sfsistat guarded(const char* stage, F&& body) noexcept {
@@ -49,7 +53,7 @@ sfsistat start_session(SMFICTX* ctx, const char* hostname, const sockaddr* addr)
              m.client_resolve.value_or("(not sent)"));
   policy::ClientFacts facts{net::IpAddress::from_sockaddr(addr), hostname ? hostname : "", rdns::from_macros(m)};
   facts.id = policy::new_incident_id();
-  smfi_setpriv(ctx, new Session(g_state.config, std::move(facts), *g_state.querier, g_state.health));
+  smfi_setpriv(ctx, new Session(g_config.load(), std::move(facts), *g_state.querier, g_state.health));
   return SMFIS_CONTINUE;
 }
 
@@ -122,7 +126,12 @@ sfsistat xx_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
 
 }  // namespace
 
-void set_daemon_state(DaemonState state) { g_state = std::move(state); }
+void set_daemon_state(DaemonState state) {
+  g_config.store(state.config);
+  g_state = std::move(state);
+}
+
+void replace_config(std::shared_ptr<const config::Config> config) { g_config.store(std::move(config)); }
 
 smfiDesc callback_table() {
   smfiDesc d{};

@@ -20,6 +20,9 @@ struct DaemonState {
 // Set once before smfi_main; read by every callback thread.
 void set_daemon_state(DaemonState state);
 
+// Swaps the configuration snapshot (SIGUSR1 reload). Connections already open keep theirs.
+void replace_config(std::shared_ptr<const config::Config> config);
+
 smfiDesc callback_table();
 
 }  // namespace dyn::milter

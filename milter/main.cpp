@@ -15,7 +15,10 @@
 
 #include <cstdio>
 #include <iostream>
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -49,7 +52,44 @@ dns::CacheOptions cache_options(const config::Config& c) {
   return o;
 }
 
-int run(const config::Invocation& inv) {
+// What a reload cannot change in a running daemon: the socket and the DNS layer's settings.
+std::vector<std::string> needs_restart(const config::Config& a, const config::Config& b) {
+  std::vector<std::string> out;
+  if (a.socket != b.socket) out.push_back("socket");
+  if (a.dns_servers != b.dns_servers) out.push_back("dns-server");
+  if (a.dns_cache_size != b.dns_cache_size) out.push_back("dns-cache-size");
+  if (a.dns_min_ttl != b.dns_min_ttl || a.dns_max_ttl != b.dns_max_ttl) out.push_back("dns-min-ttl/dns-max-ttl");
+  if (a.dnsbl_probe_interval != b.dnsbl_probe_interval) out.push_back("dnsbl-probe-interval");
+  if (a.foreground != b.foreground) out.push_back("foreground");
+  return out;
+}
+
+// SIGUSR1: rebuild the whole configuration (command line, config file, rule and allow files),
+// validate it, and swap it in; on any error keep the running one. Runs on its own thread,
+// waiting with sigtimedwait() so that it notices the stop.
+void reload_loop(int argc, char** argv, std::shared_ptr<const config::Config> running, std::atomic<bool>& stop) {
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  const timespec tick{0, 200'000'000};
+  while (!stop.load()) {
+    if (sigtimedwait(&usr1, nullptr, &tick) != SIGUSR1) continue;
+    try {
+      auto next = config::parse_invocation(argc, argv, config::kDaemon);
+      auto fresh = std::make_shared<const config::Config>(std::move(next.config));
+      for (const auto& name : needs_restart(*running, *fresh))
+        log::warning("reload: {} changed; it takes effect at the next restart", name);
+      log::set_max_level(fresh->log_level);
+      milter::replace_config(fresh);
+      running = std::move(fresh);
+      log::notice("configuration reloaded");
+    } catch (const std::exception& e) {
+      log::warning("reload failed, keeping the running configuration: {}", e.what());
+    }
+  }
+}
+
+int run(const config::Invocation& inv, int argc, char** argv) {
   const auto config = std::make_shared<const config::Config>(inv.config);
   log::set_max_level(config->log_level);
 
@@ -82,7 +122,7 @@ int run(const config::Invocation& inv) {
   // one to our DNS or probe thread, whose default action kills the process without a clean stop.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
-  for (int s : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&stop_signals, s);
+  for (int s : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&stop_signals, s);  // USR1: reload thread
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   // The DNS and probe threads start after daemon(): threads do not survive fork.
@@ -94,10 +134,14 @@ int run(const config::Invocation& inv) {
   dnsbl::Prober prober(transport, health, zones, config->dns_timeout.value);
   prober.start(config->dnsbl_probe_interval.value);
   milter::set_daemon_state(milter::DaemonState{config, &resolver, &health});
+  std::atomic<bool> stop_reload{false};
+  std::thread reloader(reload_loop, argc, argv, config, std::ref(stop_reload));
 
   log::notice("dynmilter {} starting: {}", DYNMILTER_VERSION, summary(*config));
   const int rc = smfi_main();
   log::notice("dynmilter stopping");
+  stop_reload.store(true);
+  reloader.join();
   return rc == MI_SUCCESS ? 0 : 1;
 }
 
@@ -118,7 +162,7 @@ int main(int argc, char** argv) {
   }
   if (dyn::config::print_requested_info(inv, dyn::config::kDaemon, kUsage, "dynmilter", std::cout)) return 0;
   try {
-    return run(inv);
+    return run(inv, argc, argv);
   } catch (const std::exception& e) {
     dyn::log::error("fatal: {}", e.what());
     return 1;
