@@ -18,7 +18,7 @@ namespace {
 
 using namespace dyn;
 
-std::string describe(const policy::ListResult& l, const dnsbl::HealthMap& health) {
+std::string describe(const policy::ListResult& l, const dnsbl::ZoneSpec& spec, const dnsbl::HealthMap& health) {
   std::string answer(dns::to_string(l.status));
   if (!l.outcome.codes.empty()) {
     answer.clear();
@@ -27,7 +27,7 @@ std::string describe(const policy::ListResult& l, const dnsbl::HealthMap& health
   std::string out = fmt::format("  {:<28} weight {:>3}  {:<40} {:<16} {}", l.zone, l.weight, l.query, answer,
                                 dnsbl::to_string(l.outcome.listing));
   if (!l.outcome.reason.empty()) out += "  (" + l.outcome.reason + ")";
-  if (auto h = health.find(l.zone); h != health.end()) {
+  if (auto h = health.find(spec.zone); h != health.end()) {
     out += fmt::format("\n  {:<28} health: {}", "", dnsbl::to_string(h->second.state));
     if (!h->second.reason.empty()) out += " (" + h->second.reason + ")";
   } else {
@@ -87,9 +87,7 @@ int check(const config::Invocation& inv) {
   dns::Transport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
   // Probe the lists first, as the daemon does at start, so a broken list shows as such.
   dnsbl::HealthBoard board;
-  std::vector<std::string> zones;
-  for (const auto& z : config->dnsbls) zones.push_back(z.zone);
-  const auto health = dnsbl::Prober(transport, board, zones, config->dns_timeout.value).probe_once();
+  const auto health = dnsbl::Prober(transport, board, config->dnsbls, config->dns_timeout.value).probe_once();
   policy::Transaction txn(config, policy::ClientFacts{*ip, inv.positional.size() > 1 ? inv.positional[1] : ""},
                           transport, &board);
   const auto& v = txn.verdict();
@@ -100,7 +98,7 @@ int check(const config::Invocation& inv) {
                            inv.positional.size() > 1 ? " (" + inv.positional[1] + ")" : "");
   std::cout << fmt::format("dns:       {} (deadline {})\n", servers, config->dns_timeout.to_string());
   if (!v.lists.empty()) std::cout << "lists:\n";
-  for (const auto& l : v.lists) std::cout << describe(l, health) << "\n";
+  for (std::size_t i = 0; i < v.lists.size(); ++i) std::cout << describe(v.lists[i], config->dnsbls[i], health) << "\n";
   for (const auto& s : v.signals)
     std::cout << fmt::format("rdns:      {} ({:+d}): {}\n", s.name, s.weight, s.reason);
   std::cout << fmt::format("score:     {} (threshold {})\n", v.score, config->threshold);

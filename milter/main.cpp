@@ -38,7 +38,10 @@ void syslog_sink(log::Level level, std::string_view line) {
 
 std::string summary(const config::Config& c) {
   std::string lists, servers;
-  for (const auto& z : c.dnsbls) lists += (lists.empty() ? "" : " ") + z.to_string();
+  for (auto z : c.dnsbls) {
+    z.zone = z.safe_name();  // never log an access key
+    lists += (lists.empty() ? "" : " ") + z.to_string();
+  }
   for (const auto& s : c.dns_servers) servers += (servers.empty() ? "" : " ") + s.to_string();
   return "socket=" + c.socket + " dnsbl=[" + lists + "] threshold=" + std::to_string(c.threshold) +
          " dns=[" + servers + "] dns-timeout=" + c.dns_timeout.to_string();
@@ -129,9 +132,7 @@ int run(const config::Invocation& inv, int argc, char** argv) {
   dns::Transport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
   dns::CachingResolver resolver(transport, cache_options(*config), config->dns_timeout.value);
   dnsbl::HealthBoard health;
-  std::vector<std::string> zones;
-  for (const auto& z : config->dnsbls) zones.push_back(z.zone);
-  dnsbl::Prober prober(transport, health, zones, config->dns_timeout.value);
+  dnsbl::Prober prober(transport, health, config->dnsbls, config->dns_timeout.value);
   prober.start(config->dnsbl_probe_interval.value);
   milter::set_daemon_state(milter::DaemonState{config, &resolver, &health});
   std::atomic<bool> stop_reload{false};

@@ -5,7 +5,7 @@
 
 namespace dyn::dnsbl {
 
-Prober::Prober(dns::Querier& querier, HealthBoard& board, std::vector<std::string> zones,
+Prober::Prober(dns::Querier& querier, HealthBoard& board, std::vector<ZoneSpec> zones,
                std::chrono::milliseconds timeout)
     : querier_(querier), board_(board), zones_(std::move(zones)), timeout_(timeout) {}
 
@@ -21,20 +21,21 @@ Prober::~Prober() {
 HealthMap Prober::probe_once() {
   std::vector<dns::Question> questions;
   for (const auto& z : zones_)
-    for (auto& q : probe_questions(z)) questions.push_back(std::move(q));
+    for (auto& q : probe_questions(z.zone)) questions.push_back(std::move(q));
   const auto deadline = dns::Clock::now() + timeout_;
   const auto answers = dns::Batch::start(querier_, questions, deadline)->wait_until(deadline);
   for (std::size_t i = 0; i < zones_.size(); ++i) {
     const auto verdict = judge_probe(answers[2 * i], answers[2 * i + 1]);
+    const std::string shown = zones_[i].safe_name();
     if (!verdict) {
-      log::debug("dnsbl {}: probe lookups failed; keeping its previous state", zones_[i]);
+      log::debug("dnsbl {}: probe lookups failed; keeping its previous state", shown);
       continue;
     }
-    if (board_.update(zones_[i], *verdict)) {
+    if (board_.update(zones_[i].zone, *verdict)) {
       if (verdict->state == Health::Broken)
-        log::warning("dnsbl {} is BROKEN and will be ignored: {}", zones_[i], verdict->reason);
+        log::warning("dnsbl {} is BROKEN and will be ignored: {}", shown, verdict->reason);
       else
-        log::notice("dnsbl {} is healthy{}{}", zones_[i], verdict->reason.empty() ? "" : "; warning: ", verdict->reason);
+        log::notice("dnsbl {} is healthy{}{}", shown, verdict->reason.empty() ? "" : "; warning: ", verdict->reason);
     }
   }
   return board_.snapshot();

@@ -5,6 +5,7 @@
 
 #include "dns/querier.hpp"
 #include "dnsbl/health.hpp"
+#include "dnsbl/zone_spec.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -17,7 +18,8 @@ namespace dyn::dnsbl {
 
 class Prober {
  public:
-  Prober(dns::Querier& querier, HealthBoard& board, std::vector<std::string> zones, std::chrono::milliseconds timeout);
+  // The board is keyed by each spec's full zone; logs show only safe names (no access keys).
+  Prober(dns::Querier& querier, HealthBoard& board, std::vector<ZoneSpec> zones, std::chrono::milliseconds timeout);
   ~Prober();  // stops the thread
 
   // Probes every zone once, waiting at most `timeout`; returns the board afterwards.
@@ -28,7 +30,7 @@ class Prober {
  private:
   dns::Querier& querier_;
   HealthBoard& board_;
-  const std::vector<std::string> zones_;
+  const std::vector<ZoneSpec> zones_;
   const std::chrono::milliseconds timeout_;
   std::mutex mutex_;
   std::condition_variable cv_;

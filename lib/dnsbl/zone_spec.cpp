@@ -130,6 +130,21 @@ std::optional<ZoneSpec> ZoneSpec::parse(std::string_view text, std::string* erro
   return spec;
 }
 
+std::string ZoneSpec::safe_name() const {
+  const auto dot = zone.find('.');
+  const std::string first = zone.substr(0, dot);
+  bool digit = false, alpha = false, other = false;
+  for (char c : first) {
+    digit = digit || (c >= '0' && c <= '9');
+    alpha = alpha || (c >= 'a' && c <= 'z');
+    other = other || !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'));
+  }
+  // A key: 20 or more letters and digits mixed, no hyphen; list names are words.
+  if (first.size() >= 20 && digit && alpha && !other && zone.find('.', dot + 1) != std::string::npos)
+    return zone.substr(dot + 1);
+  return zone;
+}
+
 std::string ZoneSpec::to_string() const {
   std::string out = zone;
   if (filter) out += "=" + filter->text();

@@ -32,7 +32,10 @@ struct ZoneSpec {
   int weight = 1;
 
   static std::optional<ZoneSpec> parse(std::string_view text, std::string* error);
-  std::string to_string() const;  // round-trips through parse
+  std::string to_string() const;  // round-trips through parse (shows a key: for the config only)
+  // The name shown in replies, logs and dynmilter-check: a zone that carries an access key as
+  // its first label (Spamhaus DQS: KEY.zen.dq.spamhaus.net) is shown without it.
+  std::string safe_name() const;
   bool operator==(const ZoneSpec&) const = default;
 };
 

@@ -138,7 +138,7 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
   for (std::size_t i = 0; i < config.dnsbls.size(); ++i) {
     const auto& spec = config.dnsbls[i];
     const dns::Answer answer = i < answers.size() ? answers[i] : dns::Answer::failure(dns::Status::Timeout, "not asked");
-    ListResult r{spec.zone, net::dnsbl_query_name(*facts.ip, spec.zone), spec.weight, answer.status,
+    ListResult r{spec.safe_name(), net::dnsbl_query_name(*facts.ip, spec.safe_name()), spec.weight, answer.status,
                  dnsbl::interpret(spec, answer)};
     if (auto h = health.find(spec.zone); h != health.end() && h->second.state == dnsbl::Health::Broken) {
       r.outcome.listing = dnsbl::Listing::Unknown;

@@ -125,7 +125,10 @@ TEST_CASE("the prober marks lists healthy or broken by the RFC 5782 test points"
   server.script("1.0.0.127.dead.test", dns::RrType::A, test::Script::of(Kind::ServFail));
   dns::Transport transport({{server_of(server)}});
   dnsbl::HealthBoard board;
-  dnsbl::Prober prober(transport, board, {"healthy.test", "all.test", "err.test", "silent.test", "dead.test"}, 1000ms);
+  std::vector<dnsbl::ZoneSpec> zones;
+  for (const char* z : {"healthy.test", "all.test", "err.test", "silent.test", "dead.test"})
+    zones.push_back(*dnsbl::ZoneSpec::parse(z, nullptr));
+  dnsbl::Prober prober(transport, board, zones, 1000ms);
   auto h = prober.probe_once();
   CHECK(h["healthy.test"].state == dnsbl::Health::Healthy);
   CHECK(h["healthy.test"].reason.empty());

@@ -108,3 +108,12 @@ TEST_CASE("lookup outcomes: NXDOMAIN/NODATA are NotListed, failures are transien
   CHECK(dnsbl::interpret(s, a_records({"not-an-address"})).listing == Listing::Unknown);
   CHECK(dnsbl::interpret(s, a_records({"2001:db8::1"})).listing == Listing::Unknown);
 }
+
+TEST_CASE("a zone that carries an access key is shown without it", "[dnsbl]") {
+  auto dqs = spec("abcdefghij0123456789klmn.zen.dq.spamhaus.net=127.0.0.[10..11]*3");
+  CHECK(dqs.safe_name() == "zen.dq.spamhaus.net");
+  CHECK(dqs.to_string().find("abcdefghij0123456789klmn") == 0);  // the config keeps it
+  CHECK(spec("zen.spamhaus.org").safe_name() == "zen.spamhaus.org");
+  CHECK(spec("b.barracudacentral.org").safe_name() == "b.barracudacentral.org");
+  CHECK(spec("averyveryverylonglistname.example").safe_name() == "averyveryverylonglistname.example");  // no digits: a name
+}

@@ -268,3 +268,14 @@ TEST_CASE("an incident reference ties the reply to the log line", "[policy]") {
   CHECK(v.reply->text == "Blocked 203.0.113.7, ref " + f.id + ".");
   CHECK(policy::log_line(f, v, 1, 0).rfind("id=" + f.id + " client=203.0.113.7", 0) == 0);
 }
+
+TEST_CASE("replies and log lines never show a list's access key", "[policy]") {
+  auto c = with_lists({"abcdefghij0123456789klmn.zen.dq.spamhaus.net=127.0.0.[10..11]*3"}, 3);
+  const auto f = client("203.0.113.7");
+  CHECK(policy::plan(c, f).at(0).name == "7.113.0.203.abcdefghij0123456789klmn.zen.dq.spamhaus.net");  // asked with it
+  auto v = policy::decide(c, f, {listed("127.0.0.10")});
+  REQUIRE(v.reply);
+  CHECK(v.reply->text.find("listed in zen.dq.spamhaus.net") != std::string::npos);
+  CHECK(v.reply->text.find("abcdefghij") == std::string::npos);
+  CHECK(policy::log_line(f, v, 1, 0).find("abcdefghij") == std::string::npos);
+}
