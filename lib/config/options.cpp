@@ -179,6 +179,8 @@ std::vector<std::string> read_config_file(const std::string& path, unsigned scop
   const Config defaults = default_config();
   std::vector<std::string> tokens;
   std::map<std::string, int> seen;  // option -> first line, for non-repeatable options
+  Config scratch;                   // each line is parsed alone into this, only to find its errors
+  auto desc = file_options(scope, scratch, defaults);
   std::string raw;
   for (int lineno = 1; std::getline(in, raw); ++lineno) {
     const std::string line = trim(raw);
@@ -202,8 +204,6 @@ std::vector<std::string> read_config_file(const std::string& path, unsigned scop
     std::string token = "--" + key;
     if (eq != std::string::npos) token += "=" + value;
 
-    Config scratch;
-    auto desc = file_options(scope, scratch, defaults);
     try {
       po::variables_map vm;
       const std::vector<std::string> one = {token};

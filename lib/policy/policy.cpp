@@ -92,14 +92,14 @@ std::vector<rdns::Signal> helo_signals(const rdns::NameWeights& w, std::string_v
   std::vector<rdns::Signal> out;
   if (helo.empty()) return out;
   if (helo_is_address(helo)) {
-    out.push_back(rdns::Signal{"helo-ip", w.helo_ip, "HELO gives an address (" + rdns::sanitize(helo) + "), not a name"});
+    out.push_back(rdns::Signal{"helo-ip", w.helo_ip, "HELO gives an address (" + sanitize_reply_text(helo, 100) + "), not a name"});
     return out;
   }
   if (answers.size() == 2) {
     auto none = [](const dns::Answer& a) { return a.status == dns::Status::NxDomain || a.status == dns::Status::NoData; };
     if (none(answers[0]) && none(answers[1]))
       out.push_back(rdns::Signal{"helo-unresolvable", w.helo_unresolvable,
-                                 "the HELO name " + rdns::sanitize(helo) + " has no address record"});
+                                 "the HELO name " + sanitize_reply_text(helo, 100) + " has no address record"});
   }
   return out;
 }
@@ -155,13 +155,14 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
     v.note = "list score " + std::to_string(v.score) + " reaches the allow threshold " + std::to_string(config.allow_threshold);
     return v;
   }
-  v.signals = rdns::client_signals(facts.rdns, facts.hostname, facts.ip, rdns::weights_from(config.rdns_weights));
+  const auto weights = rdns::weights_from(config.rdns_weights);
+  v.signals = rdns::client_signals(facts.rdns, facts.hostname, facts.ip, weights);
   for (auto& s : rule_signals(config, facts)) v.signals.push_back(std::move(s));
-  for (auto& s : helo_signals(rdns::weights_from(config.rdns_weights), facts.helo, helo_answers))
+  for (auto& s : helo_signals(weights, facts.helo, helo_answers))
     v.signals.push_back(std::move(s));
   const auto min_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.ptr_ttl_min.value).count();
   if (facts.ptr_ttl && *facts.ptr_ttl < min_ttl)
-    v.signals.push_back(rdns::Signal{"ptr-ttl-short", rdns::weights_from(config.rdns_weights).ptr_ttl_short,
+    v.signals.push_back(rdns::Signal{"ptr-ttl-short", weights.ptr_ttl_short,
                                      "the PTR record's TTL is " + std::to_string(*facts.ptr_ttl) + " s, under " +
                                          std::to_string(min_ttl) + " s"});
   v.score += rdns::total(v.signals);
@@ -222,15 +223,20 @@ std::string reason_text(const ClientFacts& facts, const Verdict& v) {
   return "score " + std::to_string(v.score);
 }
 
-std::string_view exempt_recipient(const config::Config& config, std::string_view recipient) {
-  if (is_role_recipient(recipient)) return "role";
+// "<User@Example.ORG>" -> "user@example.org".
+static std::string normalize_recipient(std::string_view recipient) {
   std::string r;
   for (char c : recipient)
     if (c != '<' && c != '>') r += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+
+std::string_view exempt_recipient(const config::Config& config, std::string_view recipient) {
+  if (is_role_recipient(recipient)) return "role";
+  const std::string r = normalize_recipient(recipient);
   const auto at = r.rfind('@');
   for (const auto& b : config.bypass_recipients) {
-    std::string want;
-    for (char c : b) want += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string want = normalize_recipient(b);
     if (want == r || (want.front() == '@' && at != std::string::npos && r.substr(at) == want)) return "bypass";
   }
   return {};
@@ -250,9 +256,7 @@ std::string tag_header(const ClientFacts& facts, const Verdict& v, int threshold
 }
 
 bool is_role_recipient(std::string_view recipient) {
-  std::string r;
-  for (char c : recipient)
-    if (c != '<' && c != '>') r += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string r = normalize_recipient(recipient);
   const auto at = r.rfind('@');
   const std::string local = r.substr(0, at);
   return local == "postmaster" || local == "abuse";

@@ -17,7 +17,8 @@ Transaction::Transaction(std::shared_ptr<const config::Config> config, ClientFac
   if (config_->dnsbl_timeout.value.count() > 0)
     source_deadline_ = std::min(deadline_, started_ + config_->dnsbl_timeout.value);
   auto questions = plan(*config_, facts_);
-  if (questions.empty()) return;
+  if (questions.empty()) return;  // exempt or address-less: nothing to ask, now or at HELO
+  checked_ = true;
   // Our own PTR lookup: when the MTA told us nothing, or to learn the record's TTL.
   const auto w = rdns::weights_from(config_->rdns_weights);
   if (facts_.rdns.status == rdns::RdnsStatus::Unknown || w.ptr_ttl_short != 0)
@@ -49,7 +50,7 @@ void Transaction::helo(std::string_view name, dns::Querier& querier) {
   if (verdict_) return;
   facts_.helo = std::string(name.substr(0, 255));
   helo_batch_.reset();
-  if (!facts_.ip || plan(*config_, facts_).empty()) return;  // exempt or address-less: nothing to ask
+  if (!checked_) return;
   auto questions = plan_helo(*config_, facts_.helo);
   if (!questions.empty()) {
     const auto until = std::min(deadline_, dns::Clock::now() + (source_deadline_ - started_));

@@ -40,6 +40,7 @@ class Transaction {
   dns::Deadline deadline_;
   dns::Deadline source_deadline_;  // deadline_, or earlier with --dnsbl-timeout
   const dnsbl::HealthBoard* health_;
+  bool checked_ = false;  // the client is looked up at all (not exempt, has an address)
   std::shared_ptr<dns::Batch> batch_;
   std::shared_ptr<dns::Batch> helo_batch_;
   std::shared_ptr<dns::Batch> ptr_batch_;  // our own PTR lookup (no macros, or for its TTL)

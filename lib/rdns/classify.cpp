@@ -132,12 +132,6 @@ std::vector<Signal> client_signals(const RdnsFacts& facts, std::string_view fall
   return out;
 }
 
-std::string sanitize(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text.substr(0, 100)) out += (c < 0x20 || c > 0x7e) ? '?' : static_cast<char>(c);
-  return out;
-}
-
 int total(const std::vector<Signal>& signals) {
   int sum = 0;
   for (const auto& s : signals) sum += s.weight;

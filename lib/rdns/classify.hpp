@@ -50,8 +50,6 @@ std::vector<Signal> client_signals(const RdnsFacts& facts, std::string_view fall
 
 int total(const std::vector<Signal>& signals);
 
-// Client-chosen text made safe for reasons and logs: printable ASCII, at most 100 characters.
-std::string sanitize(std::string_view text);
 
 // One "--rdns-weight NAME=N" setting: a signal's weight (0 turns it off, negative counts for the client).
 struct WeightSetting {
