@@ -15,10 +15,12 @@ PASSED=0
 skip() { echo "SKIP: $*"; exit 77; }
 say() { echo "--- $*"; }
 
+ON_EXIT=()  # commands run at exit, after the daemons are stopped
 cleanup() {
   local p
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  for p in "${ON_EXIT[@]}"; do eval "$p" || true; done
   if [ "$FAILED" -ne 0 ] || [ -n "${KEEP_WORK:-}" ]; then
     echo "logs kept in $WORK"
     for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "==== $f (last 30 lines)"; tail -n 30 "$f"; }; done
@@ -83,6 +85,12 @@ start_rbldnsd() {
     [ "$tries" -gt 0 ] || { echo "rbldnsd did not start"; cat "$WORK/rbldnsd.log"; return 1; }
     sleep 0.1
   done
+}
+
+# stop_dynmilter NAME: stops the daemon started as NAME (SIGTERM) and waits for it.
+stop_dynmilter() {
+  kill "${DAEMON_PID[$1]}" 2>/dev/null || true
+  wait "${DAEMON_PID[$1]}" 2>/dev/null || true
 }
 
 # start_dynmilter NAME PORT ARGS...: the real daemon in the foreground, logging to $WORK/NAME.log.

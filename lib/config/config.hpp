@@ -13,7 +13,9 @@
 #include "util/duration.hpp"
 #include "util/log.hpp"
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dyn::config {
@@ -22,9 +24,34 @@ namespace dyn::config {
 // the threshold, but the failed ones could have.
 enum class DnsErrorAction { Accept, Tempfail };
 
-// What to do with a client that reaches the threshold: refuse (550), defer (451), accept and
+// What to do with a client that reaches the threshold: refuse (550), defer (450), accept and
 // mark the message with a header, or accept and only log what would have happened (dry run).
+// Ordered from mildest to strongest.
 enum class PolicyAction { Reject, Tempfail, Tag, Log };
+
+// "--action-for KEY=ACTION": the strongest action a list, a reverse-DNS signal or a rule can
+// bring a client to. KEY is a --dnsbl zone, a signal name (no-ptr, ...) or rule:NAME.
+struct ActionFor {
+  std::string key;
+  PolicyAction action = PolicyAction::Reject;
+  static std::optional<ActionFor> parse(std::string_view text, std::string* error);
+  std::string to_string() const;
+  bool operator==(const ActionFor&) const = default;
+};
+std::string_view to_string(PolicyAction action);
+std::optional<PolicyAction> parse_action(std::string_view text);
+
+// Clients always accepted: networks (--allow-network, --allow-file), and forward-confirmed names
+// under a domain or matching a pattern (--allow-hostname, --allow-file).
+struct Allowlist {
+  std::vector<net::Cidr> networks;
+  std::vector<std::string> domains;  // canonical: lower case, no trailing dot
+  struct NamePattern {
+    rules::Pattern pattern;
+    std::string where;  // "--allow-hostname" or file:line
+  };
+  std::vector<NamePattern> patterns;
+};
 
 struct Config {
   // Daemon
@@ -51,16 +78,22 @@ struct Config {
   std::shared_ptr<const rules::RuleSet> rules = std::make_shared<rules::RuleSet>();  // loaded from the above
   int threshold = 3;
   PolicyAction action = PolicyAction::Reject;
+  std::vector<ActionFor> action_for;
+  policy::ReplyCode reject_code{"550", "5.7.1"};
+  policy::ReplyCode tempfail_code{"450", "4.7.1"};
   DnsErrorAction on_dns_error = DnsErrorAction::Accept;
   std::vector<net::Cidr> exempt_networks;
   std::vector<net::Cidr> allow_networks;        // inline --allow-network
-  std::vector<std::string> allow_files;         // --allow-file: one CIDR per line
-  std::vector<std::string> allow_hostnames;     // domain suffixes, matched against verified names only
+  std::vector<std::string> allow_files;         // --allow-file: networks, domains, /regex/, one per line
+  std::vector<std::string> allow_hostnames;     // domain suffixes or /regex/, matched against verified names only
   int allow_threshold = 0;                      // < 0: a list score at or below it accepts (DNSWL)
-  // Loaded from allow_files together with allow_networks (what the policy uses).
-  std::shared_ptr<const std::vector<net::Cidr>> allowlist = std::make_shared<std::vector<net::Cidr>>();
+  // Loaded from allow_files together with allow_networks and allow_hostnames (what the policy uses).
+  std::shared_ptr<const Allowlist> allowlist = std::make_shared<Allowlist>();
   policy::ReplyTemplate reply_text;
   std::vector<std::string> bypass_recipients;  // "user@domain" or "@domain", lower case; always accepted
+  std::vector<std::string> bypass_files;       // more of them, one per line
+  // Loaded: bypass_recipients and the lines of bypass_files (what the policy uses).
+  std::shared_ptr<const std::vector<std::string>> bypass = std::make_shared<std::vector<std::string>>();
 };
 
 }  // namespace dyn::config

@@ -1,6 +1,7 @@
 #include "config/options.hpp"
 
 #include "config/types.hpp"
+#include "dns/types.hpp"
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace po = boost::program_options;
@@ -112,8 +114,16 @@ const std::vector<OptionDef>& table() {
       field("pcre-reject-weight", "N", &Config::pcre_reject_weight, kBoth,
             "weight of a --pcre-table line whose result is REJECT (or a 4xx/5xx reply) for the client's name"),
       field("action", "reject|tempfail|tag|log", &Config::action, kBoth,
-            "for a client that reaches the threshold: reject (550 5.7.1), tempfail (451 4.7.1), tag (accept, add an "
+            "for a client that reaches the threshold: reject (550 5.7.1), tempfail (450 4.7.1), tag (accept, add an "
             "X-Dynmilter header) or log (accept; log what would have been done: a dry run)"),
+      field("action-for", "KEY=ACTION", &Config::action_for, kBoth,
+            "the strongest action one list, signal or rule can bring a client to (repeatable): KEY is a --dnsbl zone, "
+            "a signal name (no-ptr, ip-in-name, ...) or rule:NAME (a rule's name, or a --pcre-table file as given); "
+            "e.g. rule:new-rule=log tries a rule out, and a client its weight pushes over the threshold is only logged"),
+      field("reject-code", "CODE X.Y.Z", &Config::reject_code, kBoth,
+            "reply code and enhanced status code of action reject; must be 5xx with a 5.x.x status"),
+      field("tempfail-code", "CODE X.Y.Z", &Config::tempfail_code, kBoth,
+            "reply code and enhanced status code of action tempfail; must be 4xx with a 4.x.x status"),
       field("threshold", "N", &Config::threshold, kBoth,
             "reject when the weights of the lists that list the client and of its host-name signals add up to N or more"),
       field("on-dns-error", "accept|tempfail", &Config::on_dns_error, kBoth,
@@ -123,17 +133,22 @@ const std::vector<OptionDef>& table() {
       field("bypass-recipient", "ADDRESS", &Config::bypass_recipients, kDaemon,
             "a recipient that always accepts mail, so a refused sender can reach a person (repeatable): "
             "user@domain, or @domain for a whole domain; the first one fills {bypass}"),
+      field("bypass-file", "FILE", &Config::bypass_files, kDaemon,
+            "file of more bypass recipients: one user@domain or @domain per line, # comments (repeatable)"),
       field("allow-network", "CIDR", &Config::allow_networks, kBoth,
             "client network that is always accepted, without lookups (repeatable)"),
       field("allow-file", "FILE", &Config::allow_files, kBoth,
-            "file of client networks that are always accepted: one CIDR per line, # comments (repeatable)"),
-      field("allow-hostname", "DOMAIN", &Config::allow_hostnames, kBoth,
-            "clients whose forward-confirmed name is DOMAIN or ends in .DOMAIN are always accepted (repeatable)"),
+            "file of clients that are always accepted, one per line: a network (CIDR), a domain or a /regex/ for "
+            "forward-confirmed names, as --allow-hostname; # comments (repeatable)"),
+      field("allow-hostname", "DOMAIN|/REGEX/", &Config::allow_hostnames, kBoth,
+            "clients whose forward-confirmed name is DOMAIN or ends in .DOMAIN, or matches /REGEX/ (PCRE, "
+            "case-insensitive), are always accepted (repeatable)"),
       field("allow-threshold", "N", &Config::allow_threshold, kBoth,
             "negative: a client whose list score is N or lower (allowlists such as list.dnswl.org=127.0.[0..255].[1..3]*-5) "
             "is accepted whatever else counts; 0 turns this off"),
       field("reply-text", "TEMPLATE", &Config::reply_text, kBoth,
-            "text of the 550 5.7.1 reply; placeholders {ip}, {hostname}, {list}, {reason}, {score}, {bypass}, {id}"),
+            "text of the reject or tempfail reply; placeholders {ip}, {hostname}, {list}, {reason}, {score}, {bypass}, "
+            "{id}; \\n starts a new line (a multi-line reply, at most 32 lines)"),
   };
   return defs;
 }
@@ -171,9 +186,28 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
+// Where each value came from, so that a setting refused after parsing names its file:line.
+class Locations {
+ public:
+  void add(const std::string& option, const std::string& value, std::string where) {
+    at_.emplace(std::make_pair(option, value), std::move(where));
+    at_.emplace(std::make_pair(option, std::string()), at_[{option, value}]);
+  }
+  // "file:line: " for a value from the config file; "" for the command line and defaults (a
+  // value given on the command line replaces the file's).
+  std::string operator()(const std::string& option, const std::string& value = {}) const {
+    const auto it = at_.find({option, value});
+    return it == at_.end() || from_cli_.count(option) ? std::string() : it->second + ": ";
+  }
+  std::set<std::string> from_cli_;
+
+ private:
+  std::map<std::pair<std::string, std::string>, std::string> at_;
+};
+
 // Reads a config file into command-line tokens ("--name=value"). Each line is also parsed on its
 // own so that an error names its file and line; the whole file is then parsed in one go.
-std::vector<std::string> read_config_file(const std::string& path, unsigned scope) {
+std::vector<std::string> read_config_file(const std::string& path, unsigned scope, Locations& locations) {
   std::ifstream in(path);
   if (!in) throw Error(fmt::format("{}: cannot read the config file", path));
   const Config defaults = default_config();
@@ -212,13 +246,20 @@ std::vector<std::string> read_config_file(const std::string& path, unsigned scop
     } catch (const po::error& e) {
       throw Error(fmt::format("{}: {}", where, e.what()));
     }
+    locations.add(key, value, where);
     tokens.push_back(std::move(token));
   }
   return tokens;
 }
 
-void check_consistency(const Config& c, const std::string& where) {
-  if (c.threshold <= 0) throw Error(fmt::format("{}threshold must be positive (got {})", where, c.threshold));
+void check_bypass_address(const std::string& b, const std::string& where) {
+  const auto at = b.find('@');
+  if (at == std::string::npos || at == b.size() - 1 || b.find_first_of(" <>\t") != std::string::npos)
+    throw Error(fmt::format("{}bypass address '{}' is not user@domain or @domain", where, b));
+}
+
+void check_consistency(const Config& c, const Locations& where) {
+  if (c.threshold <= 0) throw Error(fmt::format("{}threshold must be positive (got {})", where("threshold"), c.threshold));
   // The most a client can score: every positive list weight, plus the strongest reverse-DNS case
   // (a name with the address, a pool word and an ISP domain word; or no PTR at all).
   int lists = 0;
@@ -232,17 +273,104 @@ void check_consistency(const Config& c, const std::string& where) {
   const int rdns_max = std::max(pos(w.no_ptr), names) + rules;
   if (lists + rdns_max < c.threshold)
     throw Error(fmt::format("{}the positive --dnsbl weights ({}) and reverse-DNS weights (at most {}) can never reach "
-                            "threshold {}", where, lists, rdns_max, c.threshold));
-  if (c.dns_timeout.value.count() <= 0) throw Error(fmt::format("{}dns-timeout must be more than zero", where));
-  if (c.dns_cache_size <= 0) throw Error(fmt::format("{}dns-cache-size must be positive", where));
-  for (const auto& b : c.bypass_recipients) {
-    const auto at = b.find('@');
-    if (at == std::string::npos || at == b.size() - 1 || b.find_first_of(" <>\t") != std::string::npos)
-      throw Error(fmt::format("{}bypass-recipient '{}' is not user@domain or @domain", where, b));
-  }
+                            "threshold {}", where("threshold"), lists, rdns_max, c.threshold));
+  if (c.dns_timeout.value.count() <= 0) throw Error(fmt::format("{}dns-timeout must be more than zero", where("dns-timeout")));
+  if (c.dns_cache_size <= 0) throw Error(fmt::format("{}dns-cache-size must be positive", where("dns-cache-size")));
+  for (const auto& b : c.bypass_recipients) check_bypass_address(b, where("bypass-recipient", b));
   if (c.dns_min_ttl.value > c.dns_max_ttl.value)
-    throw Error(fmt::format("{}dns-min-ttl ({}) is longer than dns-max-ttl ({})", where, c.dns_min_ttl.to_string(),
-                            c.dns_max_ttl.to_string()));
+    throw Error(fmt::format("{}dns-min-ttl ({}) is longer than dns-max-ttl ({})", where("dns-min-ttl"),
+                            c.dns_min_ttl.to_string(), c.dns_max_ttl.to_string()));
+  if (c.allow_threshold > 0)
+    throw Error(fmt::format("{}allow-threshold must be negative (or 0 to turn it off)", where("allow-threshold")));
+  // A reply code must say what its action does: a refusal is permanent (5xx), a deferral is not.
+  if (c.reject_code.code[0] != '5')
+    throw Error(fmt::format("{}reject-code {} is not a permanent (5xx) reply, as action reject needs",
+                            where("reject-code"), c.reject_code.to_string()));
+  if (c.tempfail_code.code[0] != '4')
+    throw Error(fmt::format("{}tempfail-code {} is not a temporary (4xx) reply, as action tempfail needs",
+                            where("tempfail-code"), c.tempfail_code.to_string()));
+}
+
+// Each --action-for must name something this configuration has.
+// A zone with an access key in its name is kept under its safe name, as the policy shows it.
+void check_action_keys(Config& c, const Locations& where) {
+  for (auto& a : c.action_for) {
+    bool known = false;
+    for (const auto& z : c.dnsbls)
+      if (a.key == z.safe_name() || a.key == z.zone) {
+        known = true;
+        a.key = z.safe_name();
+      }
+    for (const auto& s : rdns::default_weight_settings()) known |= a.key == s.signal;
+    if (a.key.rfind("rule:", 0) == 0 && c.rules) known |= c.rules->has_rule(a.key.substr(5));
+    if (!known)
+      throw Error(fmt::format("{}action-for '{}' names no --dnsbl zone, signal or rule:NAME of this configuration",
+                              where("action-for", a.to_string()), a.key));
+  }
+}
+
+// --allow-file lines: a network (CIDR), a /regex/ or a domain; # starts a comment.
+void load_allowlist(Config& c, const Locations& where) {
+  auto list = std::make_shared<Allowlist>();
+  list->networks = c.allow_networks;
+  auto add_name = [&](const std::string& text, const std::string& at) {
+    if (text.size() >= 2 && text.front() == '/' && text.back() == '/') {
+      std::string why;
+      auto p = rules::Pattern::compile(text.substr(1, text.size() - 2), rules::PatternOptions{}, &why);
+      if (!p) throw Error(fmt::format("{}: {}", at, why));
+      list->patterns.push_back({std::move(*p), at});
+    } else if (rdns::plausible_host_name(text)) {
+      std::string d = dns::canonical_name(text);
+      if (!d.empty() && d.front() == '.') d.erase(0, 1);
+      list->domains.push_back(d);
+    } else {
+      throw Error(fmt::format("{}: '{}' is not a network, a domain or a /regex/", at, text));
+    }
+  };
+  for (const auto& h : c.allow_hostnames) {
+    const auto w = where("allow-hostname", h);
+    add_name(h, w.empty() ? "allow-hostname" : w.substr(0, w.size() - 2));
+  }
+  for (const auto& f : c.allow_files) {
+    std::ifstream in(f);
+    if (!in) throw Error(fmt::format("{}cannot read the allow file {}", where("allow-file", f), f));
+    std::string raw;
+    for (int n = 1; std::getline(in, raw); ++n) {
+      const std::string line = trim(raw.substr(0, raw.find('#')));
+      if (line.empty()) continue;
+      const std::string at = fmt::format("{}:{}", f, n);
+      if (line.front() != '/' && line.find_first_of(":/") != std::string::npos) {  // a network, or meant as one
+        std::string why;
+        auto cidr = net::Cidr::parse(line, &why);
+        if (!cidr) throw Error(fmt::format("{}: {}", at, why));
+        list->networks.push_back(*cidr);
+      } else if (auto cidr = net::Cidr::parse(line)) {
+        list->networks.push_back(*cidr);
+      } else {
+        add_name(line, at);
+      }
+    }
+  }
+  c.allowlist = std::move(list);
+}
+
+// --bypass-file lines: user@domain or @domain; # starts a comment.
+void load_bypass(Config& c, const Locations& where) {
+  auto all = std::make_shared<std::vector<std::string>>(c.bypass_recipients);
+  for (const auto& f : c.bypass_files) {
+    std::ifstream in(f);
+    if (!in) throw Error(fmt::format("{}cannot read the bypass file {}", where("bypass-file", f), f));
+    std::string raw;
+    for (int n = 1; std::getline(in, raw); ++n) {
+      const std::string line = trim(raw.substr(0, raw.find('#')));
+      if (line.empty()) continue;
+      check_bypass_address(line, fmt::format("{}:{}: ", f, n));
+      all->push_back(line);
+    }
+  }
+  for (auto& b : *all)
+    for (auto& ch : b) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  c.bypass = std::move(all);
 }
 
 }  // namespace
@@ -261,9 +389,12 @@ Invocation parse_invocation(int argc, const char* const* argv, unsigned scope) {
   } catch (const po::error& e) {
     throw Error(e.what());
   }
+  Locations locations;
+  for (const auto& opt : table())  // the command line wins over the file: its values have no file:line
+    if (vm.count(opt.info.name) && !vm[opt.info.name].defaulted()) locations.from_cli_.insert(opt.info.name);
   if (vm.count("config")) inv.config_path = vm["config"].as<std::string>();
   if (!inv.config_path.empty()) {
-    const auto tokens = read_config_file(inv.config_path, scope);
+    const auto tokens = read_config_file(inv.config_path, scope, locations);
     try {
       po::store(po::command_line_parser(tokens).options(desc).style(kStyle).run(), vm);
     } catch (const po::error& e) {
@@ -275,33 +406,16 @@ Invocation parse_invocation(int argc, const char* const* argv, unsigned scope) {
   } catch (const po::error& e) {
     throw Error(e.what());
   }
-  check_consistency(inv.config, inv.config_path.empty() ? "" : inv.config_path + ": ");
-  {
-    auto all = std::make_shared<std::vector<net::Cidr>>(inv.config.allow_networks);
-    for (const auto& f : inv.config.allow_files) {
-      std::ifstream in(f);
-      if (!in) throw Error(fmt::format("{}: cannot read the allow file", f));
-      std::string raw;
-      for (int n = 1; std::getline(in, raw); ++n) {
-        const std::string line = trim(raw.substr(0, raw.find('#')));
-        if (line.empty()) continue;
-        std::string why;
-        auto c = net::Cidr::parse(line, &why);
-        if (!c) throw Error(fmt::format("{}:{}: {}", f, n, why));
-        all->push_back(*c);
-      }
-    }
-    inv.config.allowlist = std::move(all);
-  }
-  for (const auto& h : inv.config.allow_hostnames)
-    if (!rdns::plausible_host_name(h)) throw Error(fmt::format("allow-hostname '{}' is not a domain name", h));
-  if (inv.config.allow_threshold > 0) throw Error("allow-threshold must be negative (or 0 to turn it off)");
+  check_consistency(inv.config, locations);
+  load_allowlist(inv.config, locations);
+  load_bypass(inv.config, locations);
   try {
     inv.config.rules = std::make_shared<const rules::RuleSet>(
         rules::RuleSet::load(inv.config.rule_files, inv.config.pcre_tables, inv.config.pcre_reject_weight));
   } catch (const rules::Error& e) {
     throw Error(e.what());
   }
+  check_action_keys(inv.config, locations);
   if (inv.config.dns_servers.empty()) inv.config.dns_servers = dns::read_resolv_conf();
   if (inv.config.dns_servers.empty()) inv.config.dns_servers = {*dns::ServerAddress::parse("127.0.0.1")};
   return inv;

@@ -73,17 +73,21 @@ void rdns::validate(boost::any& out, const std::vector<std::string>& values, Wei
 
 void config::validate(boost::any& out, const std::vector<std::string>& values, PolicyAction*, int) {
   const auto& s = single(values);
-  for (auto a : {PolicyAction::Reject, PolicyAction::Tempfail, PolicyAction::Tag, PolicyAction::Log})
-    if (show(a) == s) {
-      out = a;
-      return;
-    }
-  bad(s, "want reject, tempfail, tag or log");
+  if (auto a = parse_action(s)) out = *a;
+  else bad(s, "want reject, tempfail, tag or log");
+}
+
+void config::validate(boost::any& out, const std::vector<std::string>& values, ActionFor*, int) {
+  validate_with(out, values, &ActionFor::parse);
+}
+
+void policy::validate(boost::any& out, const std::vector<std::string>& values, ReplyCode*, int) {
+  validate_with(out, values, &ReplyCode::parse);
 }
 
 namespace config {
 
-std::string show(PolicyAction v) {
+std::string_view to_string(PolicyAction v) {
   switch (v) {
     case PolicyAction::Reject: return "reject";
     case PolicyAction::Tempfail: return "tempfail";
@@ -92,6 +96,29 @@ std::string show(PolicyAction v) {
   }
   return "?";
 }
+
+std::optional<PolicyAction> parse_action(std::string_view s) {
+  for (auto a : {PolicyAction::Reject, PolicyAction::Tempfail, PolicyAction::Tag, PolicyAction::Log})
+    if (to_string(a) == s) return a;
+  return std::nullopt;
+}
+
+std::optional<ActionFor> ActionFor::parse(std::string_view text, std::string* error) {
+  const auto eq = text.rfind('=');
+  std::optional<PolicyAction> a;
+  if (eq != std::string_view::npos) a = parse_action(text.substr(eq + 1));
+  if (eq == std::string_view::npos || eq == 0 || !a) {
+    if (error) *error = "want KEY=reject|tempfail|tag|log";
+    return std::nullopt;
+  }
+  return ActionFor{std::string(text.substr(0, eq)), *a};
+}
+
+std::string ActionFor::to_string() const { return key + "=" + std::string(config::to_string(action)); }
+
+std::string show(PolicyAction v) { return std::string(to_string(v)); }
+std::string show(const ActionFor& v) { return v.to_string(); }
+std::string show(const policy::ReplyCode& v) { return v.to_string(); }
 
 std::string show(const rdns::WeightSetting& v) { return v.to_string(); }
 std::string show(const std::string& v) { return v; }

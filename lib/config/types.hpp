@@ -19,6 +19,8 @@ namespace dyn::policy { void validate(boost::any& out, const std::vector<std::st
 namespace dyn::log { void validate(boost::any& out, const std::vector<std::string>& values, Level*, int); }
 namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, DnsErrorAction*, int); }
 namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, PolicyAction*, int); }
+namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, ActionFor*, int); }
+namespace dyn::policy { void validate(boost::any& out, const std::vector<std::string>& values, ReplyCode*, int); }
 namespace dyn::rdns { void validate(boost::any& out, const std::vector<std::string>& values, WeightSetting*, int); }
 
 namespace dyn::config {
@@ -35,5 +37,7 @@ std::string show(log::Level v);
 std::string show(DnsErrorAction v);
 std::string show(PolicyAction v);
 std::string show(const rdns::WeightSetting& v);
+std::string show(const ActionFor& v);
+std::string show(const policy::ReplyCode& v);
 
 }  // namespace dyn::config

@@ -23,20 +23,21 @@ namespace {
 
 bool exempt(const config::Config& config, const ClientFacts& facts) {
   return facts.ip && (net::any_contains(config.exempt_networks, *facts.ip) ||
-                      (config.allowlist && net::any_contains(*config.allowlist, *facts.ip)));
+                      (config.allowlist && net::any_contains(config.allowlist->networks, *facts.ip)));
 }
 
-// A forward-confirmed name under an --allow-hostname domain (never an unverified PTR name:
-// anyone can make their PTR say mail.bigprovider.example).
+// A forward-confirmed name under an allowed domain or matching an allowed pattern (never an
+// unverified PTR name: anyone can make their PTR say mail.bigprovider.example). Says which.
 std::string allowed_hostname(const config::Config& config, const ClientFacts& facts) {
-  if (facts.rdns.status != rdns::RdnsStatus::Ok) return {};
+  if (facts.rdns.status != rdns::RdnsStatus::Ok || !config.allowlist) return {};
   const std::string name = dns::canonical_name(facts.rdns.name);
-  for (const auto& h : config.allow_hostnames) {
-    const std::string d = dns::canonical_name(h);
+  for (const auto& d : config.allowlist->domains)
     if (name == d || (name.size() > d.size() && name.compare(name.size() - d.size(), d.size(), d) == 0 &&
                       name[name.size() - d.size() - 1] == '.'))
-      return d;
-  }
+      return "under allowed domain " + d;
+  for (const auto& p : config.allowlist->patterns)
+    if (p.pattern.match(name) == rules::MatchResult::Match)
+      return "matching allowed pattern /" + p.pattern.source() + "/ (" + p.where + ")";
   return {};
 }
 
@@ -47,7 +48,48 @@ std::string join_listed(const std::vector<ListResult>& lists) {
   return out;
 }
 
+int severity(config::PolicyAction a) {
+  switch (a) {
+    case config::PolicyAction::Log: return 0;
+    case config::PolicyAction::Tag: return 1;
+    case config::PolicyAction::Tempfail: return 2;
+    case config::PolicyAction::Reject: return 3;
+  }
+  return 0;
+}
+
+// The action a contribution may bring the client to: its --action-for, else its rule's own
+// action=, else the global --action.
+config::PolicyAction action_of(const config::Config& config, std::string_view key) {
+  for (auto it = config.action_for.rbegin(); it != config.action_for.rend(); ++it)
+    if (it->key == key) return it->action;
+  if (key.rfind("rule:", 0) == 0 && config.rules)
+    if (auto a = config::parse_action(config.rules->action_of(key.substr(5)))) return *a;
+  return config.action;
+}
+
 }  // namespace
+
+// With per-list and per-rule actions, the verdict is the strongest action A such that the
+// contributions allowed to reach A (their action at least as strong), with every negative
+// weight, still reach the threshold. Without any, every contribution has the global action.
+config::PolicyAction strongest_action(const config::Config& config, const Verdict& v) {
+  struct Part {
+    int weight;
+    config::PolicyAction action;
+  };
+  std::vector<Part> parts;
+  for (const auto& l : v.lists)
+    if (l.outcome.listing == dnsbl::Listing::Listed) parts.push_back({l.weight, action_of(config, l.zone)});
+  for (const auto& s : v.signals) parts.push_back({s.weight, action_of(config, s.name)});
+  for (auto a : {config::PolicyAction::Reject, config::PolicyAction::Tempfail, config::PolicyAction::Tag}) {
+    int score = 0;
+    for (const auto& p : parts)
+      if (p.weight < 0 || severity(p.action) >= severity(a)) score += p.weight;
+    if (score >= config.threshold) return a;
+  }
+  return config::PolicyAction::Log;
+}
 
 std::vector<rdns::Signal> rule_signals(const config::Config& config, const ClientFacts& facts) {
   std::vector<rdns::Signal> out;
@@ -127,9 +169,9 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
     v.note = local ? "client in an exempt network" : "client in an allowed network";
     return v;
   }
-  if (const auto domain = allowed_hostname(config, facts); !domain.empty()) {
+  if (const auto why = allowed_hostname(config, facts); !why.empty()) {
     v.basis = Basis::Allowlisted;
-    v.note = "verified name under allowed domain " + domain;
+    v.note = "verified name " + why;
     return v;
   }
 
@@ -169,7 +211,9 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
 
   if (v.score >= config.threshold) {
     v.reached = true;
-    switch (config.action) {
+    const auto action = strongest_action(config, v);
+    v.limited_by_action_for = action != config.action;
+    switch (action) {
       case config::PolicyAction::Reject:
       case config::PolicyAction::Tempfail: break;
       case config::PolicyAction::Tag:
@@ -180,25 +224,22 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
         v.note = "dry run: would reject (" + reason_text(facts, v) + ")";
         return v;
     }
-    v.action = Action::Reject;
+    const bool reject = action == config::PolicyAction::Reject;
+    v.action = reject ? Action::Reject : Action::Tempfail;
+    const auto& code = reject ? config.reject_code : config.tempfail_code;
     const std::string text = config.reply_text.render({
         {"reason", reason_text(facts, v)},
         {"ip", facts.ip->to_string()},
         {"hostname", facts.hostname.empty() ? "unknown" : facts.hostname},
         {"list", join_listed(v.lists)},
         {"score", std::to_string(v.score)},
-        {"bypass", config.bypass_recipients.empty() ? std::string("postmaster") : config.bypass_recipients.front()},
+        {"bypass", !config.bypass || config.bypass->empty() ? std::string("postmaster") : config.bypass->front()},
         {"id", facts.id},
     });
     std::string error;
-    v.reply = SmtpReply::make("550", "5.7.1", text, &error);
+    v.reply = SmtpReply::make(code.code, code.xcode, text, &error);
     if (!v.reply)  // a template is checked at load, so this means rendered text broke a limit
-      v.reply = SmtpReply{"550", "5.7.1", "Your IP address appears to be dynamically assigned."};
-    if (config.action == config::PolicyAction::Tempfail) {
-      v.action = Action::Tempfail;
-      v.reply->code = "451";
-      v.reply->xcode = "4.7.1";
-    }
+      v.reply = SmtpReply{code.code, code.xcode, "Your IP address appears to be dynamically assigned."};
     return v;
   }
   if (could_add > 0 && v.score + could_add >= config.threshold &&
@@ -235,7 +276,8 @@ std::string_view exempt_recipient(const config::Config& config, std::string_view
   if (is_role_recipient(recipient)) return "role";
   const std::string r = normalize_recipient(recipient);
   const auto at = r.rfind('@');
-  for (const auto& b : config.bypass_recipients) {
+  if (!config.bypass) return {};
+  for (const auto& b : *config.bypass) {
     const std::string want = normalize_recipient(b);
     if (want == r || (want.front() == '@' && at != std::string::npos && r.substr(at) == want)) return "bypass";
   }

@@ -55,7 +55,11 @@ struct Verdict {
   std::optional<SmtpReply> reply;    // set for Reject and Tempfail
   bool reached = false;              // the score reached the threshold (whatever --action does with it)
   bool tag = false;                  // --action tag: add the header at the end of the message
+  bool limited_by_action_for = false;  // --action-for or a rule's action= made the action milder
 };
+
+// The action for a verdict that reached the threshold (see --action-for in dynmilter(8)).
+config::PolicyAction strongest_action(const config::Config& config, const Verdict& verdict);
 
 // The X-Dynmilter header value for --action tag: score, threshold and what decided it.
 std::string tag_header(const ClientFacts& facts, const Verdict& verdict, int threshold);

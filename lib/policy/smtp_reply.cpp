@@ -29,11 +29,39 @@ std::optional<SmtpReply> SmtpReply::make(std::string code, std::string xcode, st
       xcode.size() - d2 - 1 > 3)
     return fail("enhanced status code '" + xcode + "' is not of the form N.NNN.NNN");
   if (xcode[0] != code[0]) return fail("enhanced status code " + xcode + " does not match reply code " + code);
-  if (text.empty()) return fail("empty reply text");
-  if (text.size() > kMaxReplyText) return fail("reply text longer than " + std::to_string(kMaxReplyText) + " characters");
-  for (unsigned char c : text)
-    if (c < 0x20 || c > 0x7e) return fail("reply text has a control or non-ASCII character");
-  return SmtpReply{std::move(code), std::move(xcode), std::move(text)};
+  SmtpReply reply{std::move(code), std::move(xcode), std::move(text)};
+  const auto lines = reply.lines();
+  if (lines.size() > kMaxReplyLines) return fail("reply text has more than " + std::to_string(kMaxReplyLines) + " lines");
+  for (const auto& line : lines) {
+    if (line.empty()) return fail("empty reply text or an empty line in it");
+    if (line.size() > kMaxReplyText)
+      return fail("reply line longer than " + std::to_string(kMaxReplyText) + " characters");
+    for (unsigned char c : line)
+      if (c < 0x20 || c > 0x7e) return fail("reply text has a control or non-ASCII character");
+  }
+  return reply;
+}
+
+std::vector<std::string> SmtpReply::lines() const {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (auto nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
+    out.push_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  out.push_back(text.substr(start));
+  return out;
+}
+
+std::optional<ReplyCode> ReplyCode::parse(std::string_view text, std::string* error) {
+  const auto space = text.find(' ');
+  if (space == std::string_view::npos) {
+    if (error) *error = "want a reply code and an enhanced status code, e.g. \"550 5.7.1\"";
+    return std::nullopt;
+  }
+  std::string code(text.substr(0, space)), xcode(text.substr(space + 1));
+  if (!SmtpReply::make(code, xcode, "x", error)) return std::nullopt;
+  return ReplyCode{std::move(code), std::move(xcode)};
 }
 
 std::string escape_percent(std::string_view text) {
@@ -69,6 +97,14 @@ std::optional<ReplyTemplate> ReplyTemplate::parse(std::string_view text, std::st
   if (text.empty()) return fail("empty reply template");
   for (unsigned char c : text)
     if (c < 0x20 || c > 0x7e) return fail("reply template has a control or non-ASCII character");
+  std::size_t lines = 1;
+  for (std::size_t i = 0; i + 1 < text.size(); ++i)
+    if (text[i] == '\\' && text[i + 1] == 'n') {
+      ++lines;
+      if (i == 0 || i + 2 == text.size() || text.substr(i + 2, 2) == "\\n")
+        return fail("a reply template line is empty (\\n at the start, the end or twice)");
+    }
+  if (lines > kMaxReplyLines) return fail("reply template has more than " + std::to_string(kMaxReplyLines) + " lines");
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '{') continue;
     const auto close = text.find('}', i);
@@ -90,6 +126,11 @@ std::optional<ReplyTemplate> ReplyTemplate::parse(std::string_view text, std::st
 std::string ReplyTemplate::render(const std::map<std::string, std::string>& values) const {
   std::string out;
   for (std::size_t i = 0; i < text_.size(); ++i) {
+    if (text_[i] == '\\' && i + 1 < text_.size() && text_[i + 1] == 'n') {
+      out += '\n';
+      ++i;
+      continue;
+    }
     if (text_[i] != '{') {
       out += text_[i];
       continue;

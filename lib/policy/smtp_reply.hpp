@@ -13,10 +13,23 @@ namespace dyn::policy {
 struct SmtpReply {
   std::string code;   // "550"
   std::string xcode;  // "5.7.1" (RFC 3463); its class digit equals the code's first digit
-  std::string text;   // printable ASCII, no CR/LF, bounded length
+  std::string text;   // printable ASCII lines of bounded length, separated by '\n' (a multi-line reply)
 
   // Validates; nullopt with *error on a mismatch or bad text.
   static std::optional<SmtpReply> make(std::string code, std::string xcode, std::string text, std::string* error);
+  std::vector<std::string> lines() const;  // text split at '\n'
+};
+
+// The maximum number of lines of a reply (libmilter's smfi_setmlreply takes at most 32).
+inline constexpr std::size_t kMaxReplyLines = 32;
+
+// A reply code with its enhanced status code, as an operator writes it: "550 5.7.1".
+struct ReplyCode {
+  std::string code;   // 4xx or 5xx
+  std::string xcode;  // same class as code
+  static std::optional<ReplyCode> parse(std::string_view text, std::string* error);
+  std::string to_string() const { return code + " " + xcode; }
+  bool operator==(const ReplyCode&) const = default;
 };
 
 // Escapes '%' as "%%": smfi_setreply formats its text with '%' as a special character.
@@ -26,7 +39,7 @@ std::string escape_percent(std::string_view text);
 // control characters, CR/LF and non-ASCII bytes become '?', and the result is bounded.
 std::string sanitize_reply_text(std::string_view text, std::size_t max_length = 200);
 
-// A reply text with {placeholders}. Known names are checked when the template is parsed, so an
+// A reply text with {placeholders}; the two characters \n start a new line of a multi-line reply. Known names are checked when the template is parsed, so an
 // operator's typo is an error at load time, never a broken reply at run time.
 class ReplyTemplate {
  public:

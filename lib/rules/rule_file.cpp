@@ -5,6 +5,7 @@
 //   pattern = /^dsl-[0-9-]+\.pool\.isp\.example$/
 //   weight = 3
 //   reason = Example ISP's residential DSL pool
+//   action = log          (optional: the strongest action this rule can bring a client to)
 //   match = dsl-203-0-113-7.pool.isp.example
 //   nomatch = mail.isp.example
 #include "rules/rule_set.hpp"
@@ -118,12 +119,16 @@ std::vector<Rule> load_rule_file(const std::string& path) {
       has_weight = true;
     } else if (key == "reason") {
       current->reason = value;
+    } else if (key == "action") {
+      if (value != "reject" && value != "tempfail" && value != "tag" && value != "log")
+        throw Error(fmt::format("{}: unknown action '{}' (known: reject, tempfail, tag, log)", where, value));
+      current->action = value;
     } else if (key == "match") {
       current->must_match.push_back(parse_example(value, where, lineno));
     } else if (key == "nomatch") {
       current->must_not_match.push_back(parse_example(value, where, lineno));
     } else {
-      throw Error(fmt::format("{}: unknown key '{}' (known: pattern, check, weight, reason, match, nomatch)", where, key));
+      throw Error(fmt::format("{}: unknown key '{}' (known: pattern, check, weight, reason, action, match, nomatch)", where, key));
     }
   }
   if (current) {

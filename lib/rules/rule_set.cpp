@@ -31,4 +31,18 @@ std::vector<RuleHit> RuleSet::evaluate(std::string_view name, const std::optiona
   return hits;
 }
 
+bool RuleSet::has_rule(std::string_view name) const {
+  for (const auto& r : rules_)
+    if (r.name == name) return true;
+  for (const auto& t : tables_)
+    if (t.file == name) return true;
+  return false;
+}
+
+std::string_view RuleSet::action_of(std::string_view name) const {
+  for (const auto& r : rules_)
+    if (r.name == name) return r.action;
+  return {};
+}
+
 }  // namespace dyn::rules

@@ -37,6 +37,7 @@ struct Rule {
   bool ip_in_name = false;  // structural check: the client's address is written into the name
   int weight = 0;
   std::string reason;
+  std::string action;  // "reject", "tempfail", "tag", "log", or empty: the global --action
   std::vector<Example> must_match, must_not_match;
 
   bool matches(std::string_view name, const std::optional<net::IpAddress>& ip) const;
@@ -87,6 +88,10 @@ class RuleSet {
 
   std::vector<RuleHit> evaluate(std::string_view name, const std::optional<net::IpAddress>& ip) const;
   bool empty() const { return rules_.empty() && tables_.empty(); }
+  // A rule by its name, or a pcre_table by its file name as given.
+  bool has_rule(std::string_view name) const;
+  // The action= of the named rule; empty when it has none (or for a pcre_table).
+  std::string_view action_of(std::string_view name) const;
 
  private:
   std::vector<Rule> rules_;

@@ -36,7 +36,7 @@ check "bad --dnsbl: one-line error, exit 2" "$out" "invalid value 'pbl\.test=127
 say "the daemon refuses bad input before starting anything"
 printf 'dnsbl = pbl.test\nthreshold = 20\n' >"$WORK/bad.conf"
 out=$(run timeout 5 "$BIN/dynmilter" --foreground -c "$WORK/bad.conf")
-check "unreachable threshold names the file, exit 2" "$out" "bad\.conf: the positive --dnsbl weights \(1\) and reverse-DNS weights \(at most [0-9]+\) can never reach threshold 20.*exit=2"
+check "unreachable threshold names file:line, exit 2" "$out" "bad\.conf:[0-9]+: the positive --dnsbl weights \(1\) and reverse-DNS weights \(at most [0-9]+\) can never reach threshold 20.*exit=2"
 printf 'dnsbl = pbl.test\ndns-timeout = soon\n' >"$WORK/bad2.conf"
 out=$(run timeout 5 "$BIN/dynmilter" --foreground -c "$WORK/bad2.conf")
 check "bad value names file:line, exit 2" "$out" "bad2\.conf:2: invalid value 'soon' for --dns-timeout.*exit=2"

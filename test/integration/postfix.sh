@@ -13,6 +13,7 @@ SMTP_PORT_DEAD=12527      # dynmilter whose DNS server is dead
 MILTER=18911 MILTER_ERR=18912 MILTER_DEAD=18913
 SMTP_PORT_TEMPFAIL=12528 SMTP_PORT_LOG=12529 SMTP_PORT_TAG=12530   # the other --action values
 MILTER_TEMPFAIL=18914 MILTER_LOG=18915 MILTER_TAG=18916
+SMTP_PORT_MIXED=12531 MILTER_MIXED=18917   # per-list and per-signal actions, a two-line reply
 
 start_rbldnsd $RBL_PORT
 start_dynmilter pbl $MILTER --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --dns-timeout 2s \
@@ -24,6 +25,10 @@ for a in tempfail log tag; do
   start_dynmilter "$a" "${!port_var}" --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --action "$a"
 done
 
+start_dynmilter mixed $MILTER_MIXED --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' \
+  --action-for pbl.test=tempfail --action-for no-ptr=log \
+  --reply-text 'Your IP address {ip} appears to be dynamically assigned.\nPlease smarthost through your ISP; reference {id}.'
+
 # shellcheck source=postfix-instance.sh
 source "$TESTROOT/integration/postfix-instance.sh"
 postfix_instance "$WORK/postfix" \
@@ -32,7 +37,8 @@ postfix_instance "$WORK/postfix" \
   "$SMTP_PORT_DEAD inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER_DEAD" \
   "$SMTP_PORT_TEMPFAIL inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER_TEMPFAIL" \
   "$SMTP_PORT_LOG inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER_LOG" \
-  "$SMTP_PORT_TAG inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER_TAG -o smtpd_end_of_data_restrictions=check_client_access,static:HOLD"
+  "$SMTP_PORT_TAG inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER_TAG -o smtpd_end_of_data_restrictions=check_client_access,static:HOLD" \
+  "$SMTP_PORT_MIXED inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER_MIXED"
 
 smtp() {  # PORT ADDR NAME RCPT[,RCPT...]: one SMTP session up to RCPT, prints the transcript
   swaks --server "127.0.0.1:$1" --xclient "ADDR=$2 NAME=$3" --from sender@client.example --to "$4" \
@@ -94,7 +100,7 @@ check "no PTR, to postmaster@: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
 
 say "actions: tempfail defers, log only logs, tag marks the delivered message"
 out=$(smtp $SMTP_PORT_TEMPFAIL 203.0.113.7 h7.example.net user@example.org)
-check "--action tempfail: 451 4.7.1 with the same text" "$out" '<\*\* +451 4\.7\.1 Your IP address 203\.0\.113\.7 appears to be dynamically assigned'
+check "--action tempfail: 450 4.7.1 with the same text" "$out" '<\*\* +450 4\.7\.1 Your IP address 203\.0\.113\.7 appears to be dynamically assigned'
 out=$(smtp $SMTP_PORT_LOG 203.0.113.7 h7.example.net user@example.org)
 check "--action log: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
 check "--action log: the would-be verdict is logged" "$(cat "$WORK/log.log")" 'client=203\.0\.113\.7 .*score=3 action=log note="dry run: would reject \(listed in pbl\.test\)"'
@@ -105,11 +111,21 @@ queue_id=$(printf '%s\n' "$out" | sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p'
 held=$(postcat -c "$POSTFIX_DIR/etc" -hq "$queue_id" 2>&1 || true)
 check "--action tag: the queued message carries the header" "$held" '^X-Dynmilter: dynamic; score=3; threshold=3; client=203\.0\.113\.7; listed=pbl\.test'
 
+say "per-list and per-signal actions, and a two-line reply"
+out=$(smtp $SMTP_PORT_MIXED 203.0.113.7 h7.example.net user@example.org)
+check "a list limited to tempfail defers: first line 450-4.7.1" "$out" '<\*\* +450-4\.7\.1 Your IP address 203\.0\.113\.7 appears to be dynamically assigned\.'
+check "the second line: 450 4.7.1 with the reference" "$out" '<\*\* +450 4\.7\.1 Please smarthost through your ISP; reference [2-9a-z]{10}\.'
+out=$(smtp $SMTP_PORT_MIXED 192.0.2.70 '[UNAVAILABLE]' user@example.org)
+check "a signal limited to log (no PTR) is accepted" "$out" '<- +250 2\.1\.5 Ok'
+check "... and its would-be verdict logged" "$(cat "$WORK/mixed.log")" 'client=192\.0\.2\.70 .*signal=no-ptr\(\+3\) score=3 action=log note="dry run'
+out=$(smtp $SMTP_PORT_MIXED 203.0.113.8 '[UNAVAILABLE]' user@example.org)
+check "both together reach the threshold at tempfail: 450" "$out" '<\*\* +450 4\.7\.1'
+
 say "what the operator sees"
 check "Postfix logged the milter reject with the text" "$(cat "$WORK/postfix.log")" 'milter-reject: RCPT from .*203\.0\.113\.7.*550 5\.7\.1 Your IP address 203\.0\.113\.7'
 check "dynmilter logged the verdict" "$(cat "$WORK/pbl.log")" 'client=203\.0\.113\.7 name=dsl-203-0-113-7\.pool\.example list=pbl\.test:listed\(127\.0\.0\.10\) rdns=ok signal=ip-in-name-bare\(\+2\) signal=dynamic-word\(\+3\) score=8 action=reject'
 check "dynmilter logged Postfix's no-PTR result" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.70 .*rdns=no-ptr signal=no-ptr\(\+3\) score=3 action=reject'
 check "dynmilter saw the HELO address literal" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.75 .*signal=helo-ip\(\+1\) score=1 action=accept'
 check "dynmilter logged Postfix's temporary failure, without holding it against the client" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.72 .*rdns=tempfail score=0 action=accept'
-for n in pbl err dead tempfail log tag; do check_alive $n; done
+for n in pbl err dead tempfail log tag mixed; do check_alive $n; done
 finish

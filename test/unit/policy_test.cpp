@@ -166,7 +166,7 @@ TEST_CASE("a short PTR TTL adds a weak signal (the old DUHL rule)", "[policy]") 
 
 TEST_CASE("bypass recipients: addresses and whole domains, case-insensitive", "[policy]") {
   auto c = with_lists({"a.test*3"}, 3);
-  c.bypass_recipients = {"help@example.org", "@unblock.example.net"};
+  c.bypass = std::make_shared<std::vector<std::string>>(std::vector<std::string>{"help@example.org", "@unblock.example.net"});
   CHECK(policy::exempt_recipient(c, "<Help@Example.org>") == "bypass");
   CHECK(policy::exempt_recipient(c, "<anyone@UNBLOCK.example.net>") == "bypass");
   CHECK(policy::exempt_recipient(c, "<postmaster@example.org>") == "role");
@@ -187,7 +187,7 @@ TEST_CASE("the action setting: reject, tempfail with the same text, tag and log 
   auto v = policy::decide(c, f, {listed("127.0.0.2")});
   CHECK(v.action == policy::Action::Tempfail);
   REQUIRE(v.reply);
-  CHECK(v.reply->code == "451");
+  CHECK(v.reply->code == "450");
   CHECK(v.reply->xcode == "4.7.1");
   CHECK(v.reply->text.find("Your IP address 203.0.113.7") == 0);
   c.action = config::PolicyAction::Tag;
@@ -210,13 +210,15 @@ TEST_CASE("the action setting: reject, tempfail with the same text, tag and log 
 
 TEST_CASE("allowlists: networks, verified host names, and an allow threshold for DNSWL scores", "[policy]") {
   auto c = with_lists({"a.test*3", "wl.test*-5"}, 3);
-  c.allowlist = std::make_shared<std::vector<net::Cidr>>(std::vector<net::Cidr>{*net::Cidr::parse("198.51.100.0/24")});
+  auto list = std::make_shared<config::Allowlist>();
+  list->networks = {*net::Cidr::parse("198.51.100.0/24")};
+  list->domains = {"partner.example"};
+  c.allowlist = list;
   CHECK(policy::plan(c, client("198.51.100.9")).empty());  // no lookups for allowed networks
   auto v = policy::decide(c, client("198.51.100.9"), {});
   CHECK(v.basis == policy::Basis::Allowlisted);
   CHECK(v.action == policy::Action::Accept);
 
-  c.allow_hostnames = {"partner.example"};
   policy::ClientFacts verified{net::IpAddress::parse("203.0.113.7"), "mx.partner.example",
                                {rdns::RdnsStatus::Ok, "mx.partner.example"}};
   CHECK(policy::decide(c, verified, {listed("127.0.0.2"), nx()}).basis == policy::Basis::Allowlisted);
@@ -237,23 +239,166 @@ TEST_CASE("allowlists: networks, verified host names, and an allow threshold for
   CHECK(v.note.find("allow threshold -5") != std::string::npos);
 }
 
-TEST_CASE("allow files: one network per line, errors name file:line", "[config]") {
-  const std::string good = "/tmp/dynmilter-allow-good", bad = "/tmp/dynmilter-allow-bad";
-  std::ofstream(good) << "# partners\n192.0.2.0/24\n\n2001:db8::/32  # a comment\n";
+TEST_CASE("allow files: networks, domains and patterns, one per line, errors name file:line", "[config]") {
+  const std::string good = "/tmp/dynmilter-allow-good", bad = "/tmp/dynmilter-allow-bad",
+                    bad_re = "/tmp/dynmilter-allow-bad-re";
+  std::ofstream(good) << "# partners\n192.0.2.0/24\n\n2001:db8::/32  # a comment\npartner.example\n"
+                         "/^mx[0-9]+\\.bulk\\.example$/\n";
   std::ofstream(bad) << "192.0.2.0/24\n192.0.2.1/24\n";
-  const char* argv_good[] = {"dynmilter", "--allow-file", good.c_str(), "--allow-network", "198.51.100.7"};
+  std::ofstream(bad_re) << "partner.example\n\n/^mx(/\n";
+  const char* argv_good[] = {"dynmilter", "--allow-file", good.c_str(), "--allow-network", "198.51.100.7",
+                             "--allow-hostname", "/^out[0-9]\\.other\\.example$/"};
+  auto inv = config::parse_invocation(7, argv_good, config::kDaemon);
+  CHECK(inv.config.allowlist->networks.size() == 3);
+  CHECK(inv.config.allowlist->domains == std::vector<std::string>{"partner.example"});
+  REQUIRE(inv.config.allowlist->patterns.size() == 2);
+  CHECK(inv.config.allowlist->patterns[1].where == good + ":6");
+
+  // A pattern is matched against forward-confirmed names only.
+  auto c = inv.config;
+  c.dnsbls = {*dnsbl::ZoneSpec::parse("a.test*3", nullptr)};
+  policy::ClientFacts f{net::IpAddress::parse("203.0.113.7"), "MX12.bulk.example", {rdns::RdnsStatus::Ok, "MX12.bulk.example."}};
+  auto v = policy::decide(c, f, {listed("127.0.0.2")});
+  CHECK(v.basis == policy::Basis::Allowlisted);
+  CHECK(v.note.find("allowed pattern /^mx[0-9]+\\.bulk\\.example$/ (" + good + ":6)") != std::string::npos);
+  f.rdns.status = rdns::RdnsStatus::Forged;
+  CHECK(policy::decide(c, f, {listed("127.0.0.2")}).action == policy::Action::Reject);
+  f.rdns = {rdns::RdnsStatus::Ok, "out1.other.example"};
+  CHECK(policy::decide(c, f, {listed("127.0.0.2")}).basis == policy::Basis::Allowlisted);
+
+  for (const auto& [file, want] : {std::pair{bad, bad + ":2: host bits set"}, std::pair{bad_re, bad_re + ":3: "}}) {
+    const char* argv_bad[] = {"dynmilter", "--allow-file", file.c_str()};
+    std::string err;
+    try {
+      config::parse_invocation(3, argv_bad, config::kDaemon);
+    } catch (const config::Error& e) {
+      err = e.what();
+    }
+    CHECK(err.find(want) == 0);
+  }
+  std::remove(good.c_str());
+  std::remove(bad.c_str());
+  std::remove(bad_re.c_str());
+}
+
+TEST_CASE("bypass files: one address or @domain per line, errors name file:line", "[config]") {
+  const std::string good = "/tmp/dynmilter-bypass-good", bad = "/tmp/dynmilter-bypass-bad";
+  std::ofstream(good) << "# people who help blocked senders\nUnblock@Example.org\n@help.example.net\n";
+  std::ofstream(bad) << "ok@example.org\nnot-an-address\n";
+  const char* argv_good[] = {"dynmilter", "--bypass-recipient", "first@example.org", "--bypass-file", good.c_str()};
   auto inv = config::parse_invocation(5, argv_good, config::kDaemon);
-  CHECK(inv.config.allowlist->size() == 3);
-  const char* argv_bad[] = {"dynmilter", "--allow-file", bad.c_str()};
+  CHECK(*inv.config.bypass == std::vector<std::string>{"first@example.org", "unblock@example.org", "@help.example.net"});
+  CHECK(policy::exempt_recipient(inv.config, "<x@HELP.example.net>") == "bypass");
+  const char* argv_bad[] = {"dynmilter", "--bypass-file", bad.c_str()};
   std::string err;
   try {
     config::parse_invocation(3, argv_bad, config::kDaemon);
   } catch (const config::Error& e) {
     err = e.what();
   }
-  CHECK(err.find(bad + ":2: host bits set") == 0);
+  CHECK(err.find(bad + ":2: bypass address 'not-an-address'") == 0);
   std::remove(good.c_str());
   std::remove(bad.c_str());
+}
+
+TEST_CASE("per-list and per-rule actions: a contribution never brings a client past its own action", "[policy]") {
+  auto c = with_lists({"strong.test*3", "new.test*3"}, 3);
+  const auto f = client("203.0.113.7");
+  c.action_for = {*config::ActionFor::parse("new.test=log", nullptr)};
+  // Listed by the trusted list alone, or by both: reject.
+  CHECK(policy::decide(c, f, {listed("127.0.0.2"), nx()}).action == policy::Action::Reject);
+  CHECK(policy::decide(c, f, {listed("127.0.0.2"), listed("127.0.0.2")}).action == policy::Action::Reject);
+  // Only the list on trial: accepted, the would-be verdict logged.
+  auto v = policy::decide(c, f, {nx(), listed("127.0.0.2")});
+  CHECK(v.reached);
+  CHECK(v.action == policy::Action::Accept);
+  CHECK(v.limited_by_action_for);
+  CHECK(policy::log_line(f, v, 1, 0).find("action=log") != std::string::npos);
+
+  // Mixed: 2 from a tag-limited list plus 1 from a tempfail-limited signal reach 3 only at tag.
+  c = with_lists({"tagged.test*2"}, 3);
+  c.action_for = {*config::ActionFor::parse("tagged.test=tag", nullptr), *config::ActionFor::parse("no-ptr=tempfail", nullptr)};
+  c.rdns_weights.push_back(*rdns::WeightSetting::parse("no-ptr=1", nullptr));
+  policy::ClientFacts noptr{net::IpAddress::parse("203.0.113.7"), "", {rdns::RdnsStatus::NoPtr, ""}};
+  v = policy::decide(c, noptr, {listed("127.0.0.2")});
+  CHECK(v.score == 3);
+  CHECK(v.tag);
+  CHECK(v.action == policy::Action::Accept);
+  // A stronger signal that reaches alone the threshold at its own action: tempfail, with its code.
+  c.rdns_weights.push_back(*rdns::WeightSetting::parse("no-ptr=3", nullptr));
+  v = policy::decide(c, noptr, {listed("127.0.0.2")});
+  CHECK(v.action == policy::Action::Tempfail);
+  REQUIRE(v.reply);
+  CHECK(v.reply->code == "450");
+}
+
+TEST_CASE("action-for settings and rule actions are checked at load; reply codes must match their actions", "[config]") {
+  const std::string rules = "/tmp/dynmilter-action-rules", conf = "/tmp/dynmilter-action-conf";
+  std::ofstream(rules) << "[trial]\npattern = /^trial-/\nweight = 3\nreason = on trial\naction = log\nmatch = trial-1.example\n";
+  auto run = [](std::vector<const char*> argv) {
+    argv.insert(argv.begin(), "dynmilter");
+    try {
+      config::parse_invocation(static_cast<int>(argv.size()), argv.data(), config::kDaemon);
+    } catch (const config::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("ok");
+  };
+  CHECK(run({"--rules", rules.c_str(), "--action-for", "rule:trial=tag", "--action-for", "zen.spamhaus.org=tempfail",
+             "--action-for", "no-ptr=log"}) == "ok");
+  CHECK(run({"--action-for", "rule:nonesuch=log"}).find("names no --dnsbl zone, signal or rule:NAME") != std::string::npos);
+  CHECK(run({"--action-for", "no-ptr=drop"}).find("want KEY=reject|tempfail|tag|log") != std::string::npos);
+  CHECK(run({"--reject-code", "450 4.7.1"}).find("reject-code 450 4.7.1 is not a permanent (5xx) reply") != std::string::npos);
+  CHECK(run({"--tempfail-code", "554 5.7.1"}).find("tempfail-code 554 5.7.1 is not a temporary (4xx)") != std::string::npos);
+  CHECK(run({"--reject-code", "554 4.7.1"}).find("does not match reply code 554") != std::string::npos);
+  CHECK(run({"--reject-code", "554 5.7.1"}) == "ok");
+  // From the config file, the refusal names file:line; the command line overrides the file.
+  std::ofstream(conf) << "# policy\nthreshold = 5\nreject-code = 421 4.7.0\n";
+  CHECK(run({"-c", conf.c_str()}) == conf + ":3: reject-code 421 4.7.0 is not a permanent (5xx) reply, as action reject needs");
+  CHECK(run({"-c", conf.c_str(), "--reject-code", "550 5.7.1"}) == "ok");
+  std::ofstream(conf) << "threshold = 0\n";
+  CHECK(run({"-c", conf.c_str()}) == conf + ":1: threshold must be positive (got 0)");
+  std::ofstream(conf) << "\naction-for = rule:nonesuch=log\n";
+  CHECK(run({"-c", conf.c_str()}).find(conf + ":2: action-for 'rule:nonesuch'") == 0);
+  // The rule's own action limits it like --action-for does.
+  const char* argv[] = {"dynmilter", "--rules", rules.c_str()};
+  auto c = config::parse_invocation(3, argv, config::kDaemon).config;
+  c.dnsbls.clear();
+  policy::ClientFacts f{net::IpAddress::parse("203.0.113.7"), "trial-1.example", {rdns::RdnsStatus::Ok, "trial-1.example"}};
+  auto v = policy::decide(c, f, {});
+  CHECK(v.reached);
+  CHECK(v.action == policy::Action::Accept);
+  CHECK(v.note.find("dry run") == 0);
+  std::remove(rules.c_str());
+  std::remove(conf.c_str());
+}
+
+TEST_CASE("multi-line reply templates become multi-line replies, each line valid", "[policy]") {
+  std::string err;
+  auto t = policy::ReplyTemplate::parse("Your IP address {ip} appears to be dynamically assigned.\\n"
+                                        "Please smarthost through your ISP.\\nReference {id}", &err);
+  REQUIRE(t);
+  auto c = with_lists({"a.test*3"}, 3);
+  c.reply_text = *t;
+  auto f = client("203.0.113.7");
+  f.id = "abc234defg";
+  auto v = policy::decide(c, f, {listed("127.0.0.2")});
+  REQUIRE(v.reply);
+  CHECK(v.reply->lines() == std::vector<std::string>{"Your IP address 203.0.113.7 appears to be dynamically assigned.",
+                                                     "Please smarthost through your ISP.", "Reference abc234defg"});
+  CHECK_FALSE(policy::ReplyTemplate::parse("\\nstarts empty", &err));
+  CHECK(err.find("line is empty") != std::string::npos);
+  CHECK_FALSE(policy::ReplyTemplate::parse("two\\n\\nbreaks", &err));
+  std::string many = "x";
+  for (int i = 0; i < 32; ++i) many += "\\nx";
+  CHECK_FALSE(policy::ReplyTemplate::parse(many, &err));
+  CHECK(err.find("more than 32 lines") != std::string::npos);
+  // A host name the client chose cannot add a line.
+  policy::ClientFacts evil{net::IpAddress::parse("203.0.113.7"), "a\nb.example"};
+  c.reply_text = *policy::ReplyTemplate::parse("Blocked {hostname}", nullptr);
+  v = policy::decide(c, evil, {listed("127.0.0.2")});
+  REQUIRE(v.reply);
+  CHECK(v.reply->lines().size() == 1);
 }
 
 TEST_CASE("an incident reference ties the reply to the log line", "[policy]") {
