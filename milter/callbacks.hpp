@@ -4,6 +4,7 @@
 #include "config/config.hpp"
 #include "dns/querier.hpp"
 #include "dnsbl/health.hpp"
+#include "session.hpp"
 
 #include <libmilter/mfapi.h>
 
@@ -15,6 +16,7 @@ struct DaemonState {
   std::shared_ptr<const config::Config> config;
   dns::Querier* querier = nullptr;
   const dnsbl::HealthBoard* health = nullptr;
+  Observers observers;
 };
 
 // Set once before smfi_main; read by every callback thread.

@@ -1,5 +1,7 @@
 // dynmilter: parse the configuration, open the milter socket, start the DNS I/O thread, serve.
 #include "callbacks.hpp"
+#include "daemon.hpp"
+#include "metrics.hpp"
 #include "config/options.hpp"
 #include "dns/resolver.hpp"
 #include "dns/transport.hpp"
@@ -9,6 +11,7 @@
 #include <libmilter/mfapi.h>
 
 #include <pthread.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -16,6 +19,8 @@
 #include <cstdio>
 #include <iostream>
 #include <atomic>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -64,13 +69,18 @@ std::vector<std::string> needs_restart(const config::Config& a, const config::Co
   if (a.dns_min_ttl != b.dns_min_ttl || a.dns_max_ttl != b.dns_max_ttl) out.push_back("dns-min-ttl/dns-max-ttl");
   if (a.dnsbl_probe_interval != b.dnsbl_probe_interval) out.push_back("dnsbl-probe-interval");
   if (a.foreground != b.foreground) out.push_back("foreground");
+  if (a.user != b.user || a.group != b.group) out.push_back("user/group");
+  if (a.socket_owner != b.socket_owner || a.socket_mode != b.socket_mode) out.push_back("socket-owner/socket-mode");
+  if (a.syslog_facility != b.syslog_facility) out.push_back("syslog-facility");
+  if (a.metrics != b.metrics) out.push_back("metrics");
   return out;
 }
 
 // SIGUSR1: rebuild the whole configuration (command line, config file, rule and allow files),
 // validate it, and swap it in; on any error keep the running one. Runs on its own thread,
 // waiting with sigtimedwait() so that it notices the stop.
-void reload_loop(int argc, char** argv, std::shared_ptr<const config::Config> running, std::atomic<bool>& stop) {
+void reload_loop(int argc, char** argv, std::shared_ptr<const config::Config> running, milter::Metrics* metrics,
+                 std::atomic<bool>& stop) {
   sigset_t usr1;
   sigemptyset(&usr1);
   sigaddset(&usr1, SIGUSR1);
@@ -86,39 +96,58 @@ void reload_loop(int argc, char** argv, std::shared_ptr<const config::Config> ru
       milter::replace_config(fresh);
       running = std::move(fresh);
       log::notice("configuration reloaded");
+      if (metrics) metrics->reload(true);
     } catch (const std::exception& e) {
       log::warning("reload failed, keeping the running configuration: {}", e.what());
+      if (metrics) metrics->reload(false);
     }
   }
 }
 
-int run(const config::Invocation& inv, int argc, char** argv) {
-  const auto config = std::make_shared<const config::Config>(inv.config);
-  log::set_max_level(config->log_level);
+int facility_of(const std::string& name) {
+  if (name == "daemon") return LOG_DAEMON;
+  if (name == "user") return LOG_USER;
+  if (name.rfind("local", 0) == 0 && name.size() == 6) {
+    static constexpr int local[] = {LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3,
+                                    LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7};
+    return local[name[5] - '0'];
+  }
+  return LOG_MAIL;
+}
+
+// Removes the unix socket unless the start succeeds: a failed start leaves nothing behind.
+struct SocketGuard {
+  std::string path;
+  bool keep = false;
+  ~SocketGuard() {
+    if (!path.empty() && !keep) ::unlink(path.c_str());
+  }
+};
+
+// Everything that can fail happens before the socket is handed to libmilter's loop and before
+// the background parent is told "started": the identity, the socket path, the metrics port, the
+// socket itself, its owner and mode, dropping root.
+int serve(const std::shared_ptr<const config::Config>& config, int argc, char** argv, milter::Background* background) {
+  const auto identity = milter::resolve_identity(config->user, config->group);
+  const std::string path = milter::unix_socket_path(config->socket);
+  if (!path.empty()) milter::check_socket_path(path);
+  std::unique_ptr<milter::Metrics> metrics;
+  if (!config->metrics.empty()) metrics = std::make_unique<milter::Metrics>(config->metrics);
 
   smfiDesc table = milter::callback_table();
-  if (smfi_register(table) != MI_SUCCESS) {
-    log::error("smfi_register failed");
-    return 1;
-  }
+  if (smfi_register(table) != MI_SUCCESS) throw milter::StartError(1, "smfi_register failed");
   std::string socket = config->socket;
-  if (smfi_setconn(socket.data()) != MI_SUCCESS) {
-    log::error("bad milter socket '{}'", socket);
-    return 2;
-  }
-  // Open the socket before going to the background, so a busy port fails the start visibly.
-  if (smfi_opensocket(true) != MI_SUCCESS) {
-    log::error("cannot open milter socket '{}' (in use, or no permission?)", socket);
-    return 1;
-  }
-  if (!config->foreground) {
-    openlog("dynmilter", LOG_PID, LOG_MAIL);
-    log::set_sink(&syslog_sink);
-    if (::daemon(0, 0) != 0) {
-      log::error("cannot go to the background");
-      return 1;
-    }
-  }
+  if (smfi_setconn(socket.data()) != MI_SUCCESS) throw milter::StartError(2, "bad milter socket '" + socket + "'");
+  SocketGuard guard{path};
+  const mode_t old_umask = ::umask(0177);  // the socket is born private; its mode is set below
+  const bool opened = smfi_opensocket(true) == MI_SUCCESS;
+  ::umask(old_umask);
+  if (!opened) throw milter::StartError(1, "cannot open milter socket '" + socket + "' (in use, or no permission?)");
+  if (!path.empty()) milter::set_socket_permissions(path, config->socket_owner, config->socket_mode, identity);
+  if (identity) milter::drop_privileges(*identity);
+  if (::geteuid() == 0)
+    log::warning("running as root: set --user (e.g. dynmilter) so that a flaw in a filter cannot own the system");
+
   ::signal(SIGPIPE, SIG_IGN);
   // libmilter stops on SIGHUP/SIGTERM (and aborts on SIGINT) from a thread of its own that waits
   // for them with sigwait(); every other thread must have them blocked, or the kernel may hand
@@ -128,22 +157,48 @@ int run(const config::Invocation& inv, int argc, char** argv) {
   for (int s : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&stop_signals, s);  // USR1: reload thread
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  // The DNS and probe threads start after daemon(): threads do not survive fork.
   dns::Transport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
   dns::CachingResolver resolver(transport, cache_options(*config), config->dns_timeout.value);
   dnsbl::HealthBoard health;
   dnsbl::Prober prober(transport, health, config->dnsbls, config->dns_timeout.value);
   prober.start(config->dnsbl_probe_interval.value);
-  milter::set_daemon_state(milter::DaemonState{config, &resolver, &health});
+  util::RateLimit list_warnings(std::chrono::minutes(5));
+  if (metrics) metrics->watch(resolver, health);
+  milter::set_daemon_state(milter::DaemonState{config, &resolver, &health, {metrics.get(), &list_warnings}});
   std::atomic<bool> stop_reload{false};
-  std::thread reloader(reload_loop, argc, argv, config, std::ref(stop_reload));
+  std::thread reloader(reload_loop, argc, argv, config, metrics.get(), std::ref(stop_reload));
 
   log::notice("dynmilter {} starting: {}", DYNMILTER_VERSION, summary(*config));
+  guard.keep = true;
+  if (background) background->ready();
   const int rc = smfi_main();
   log::notice("dynmilter stopping");
   stop_reload.store(true);
   reloader.join();
   return rc == MI_SUCCESS ? 0 : 1;
+}
+
+int run(const config::Invocation& inv, int argc, char** argv) {
+  const auto config = std::make_shared<const config::Config>(inv.config);
+  log::set_max_level(config->log_level);
+  std::optional<milter::Background> background;
+  if (!config->foreground) {
+    // Threads do not survive fork(): go to the background first; the parent waits for the report.
+    background = milter::Background::start();
+    openlog("dynmilter", LOG_PID, facility_of(config->syslog_facility));
+    log::set_sink(&syslog_sink);
+  }
+  try {
+    return serve(config, argc, argv, background ? &*background : nullptr);
+  } catch (const milter::StartError& e) {
+    log::error("cannot start: {}", e.what());
+    if (background) background->failed(e.status(), e.what());
+    return e.status();
+  } catch (const std::exception& e) {
+    log::error("cannot start: {}", e.what());
+    if (background) background->failed(1, e.what());
+    return 1;
+  }
 }
 
 }  // namespace

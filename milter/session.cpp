@@ -1,12 +1,28 @@
 #include "session.hpp"
 
+#include "metrics.hpp"
 #include "util/log.hpp"
 
 namespace dyn::milter {
 
 Session::Session(std::shared_ptr<const config::Config> config, policy::ClientFacts facts, dns::Querier& querier,
-                 const dnsbl::HealthBoard* health)
-    : transaction_(std::move(config), std::move(facts), querier, health) {}
+                 const dnsbl::HealthBoard* health, Observers observers)
+    : transaction_(std::move(config), std::move(facts), querier, health), observers_(observers) {
+  if (observers_.metrics) observers_.metrics->connection();
+}
+
+// The verdict line, the metrics, and a rate-limited warning for each list that failed.
+void Session::report(const policy::Verdict& v) {
+  log::info("{}", policy::log_line(transaction_.facts(), v, transaction_.elapsed_ms(), transaction_.waited_ms()));
+  if (observers_.metrics) observers_.metrics->verdict(v, transaction_.elapsed_ms());
+  if (!observers_.list_warnings) return;
+  for (const auto& l : v.lists) {
+    if (l.outcome.listing != dnsbl::Listing::Unknown) continue;
+    if (const auto held = observers_.list_warnings->allow(l.zone, util::RateLimit::Clock::now()))
+      log::warning("list {} gave no usable answer: {}{}", l.zone, l.outcome.reason,
+                   *held ? fmt::format(" ({} more since the last warning)", *held) : std::string());
+  }
+}
 
 std::optional<std::string> Session::tag_header() const {
   if (!transaction_.decided() || auth_login_) return std::nullopt;
@@ -23,16 +39,15 @@ void Session::on_mail(std::optional<std::string> auth_login) {
 const policy::Verdict* Session::verdict_for(std::string_view recipient) {
   if (auth_login_) {
     log::debug("authenticated sender {}: recipient {} accepted", *auth_login_, recipient);
+    if (observers_.metrics) observers_.metrics->exempt_recipient("auth");
     return nullptr;  // the operator's own users relay through this MTA
   }
   if (const auto why = policy::exempt_recipient(transaction_.config(), recipient); !why.empty()) {
     log::debug("recipient {} accepted ({})", recipient, why);
+    if (observers_.metrics) observers_.metrics->exempt_recipient(why);
     return nullptr;
   }
-  if (!transaction_.decided()) {
-    const auto& v = transaction_.verdict();
-    log::info("{}", policy::log_line(transaction_.facts(), v, transaction_.elapsed_ms(), transaction_.waited_ms()));
-  }
+  if (!transaction_.decided()) report(transaction_.verdict());
   return &transaction_.verdict();
 }
 

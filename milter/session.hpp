@@ -3,6 +3,7 @@
 #pragma once
 
 #include "policy/transaction.hpp"
+#include "util/rate_limit.hpp"
 
 #include <memory>
 #include <optional>
@@ -11,10 +12,18 @@
 
 namespace dyn::milter {
 
+class Metrics;
+
+// What a session reports to, besides the log; each may be null.
+struct Observers {
+  Metrics* metrics = nullptr;
+  util::RateLimit* list_warnings = nullptr;  // one warning per failing list every few minutes
+};
+
 class Session {
  public:
   Session(std::shared_ptr<const config::Config> config, policy::ClientFacts facts, dns::Querier& querier,
-          const dnsbl::HealthBoard* health);
+          const dnsbl::HealthBoard* health, Observers observers = {});
 
   // MAIL FROM: a new message; `auth_login` is the MTA's {auth_authen} (SASL login) if any.
   void on_mail(std::optional<std::string> auth_login);
@@ -29,7 +38,10 @@ class Session {
   std::optional<std::string> tag_header() const;
 
  private:
+  void report(const policy::Verdict& verdict);
+
   policy::Transaction transaction_;
+  Observers observers_;
   std::optional<std::string> auth_login_;  // of the current message
 };
 

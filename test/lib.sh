@@ -102,3 +102,10 @@ start_dynmilter() {
   DAEMON_PID[$name]=$!
   wait_tcp "$port" || { cat "$WORK/$name.log"; return 1; }
 }
+
+# scrape PORT: the body of http://127.0.0.1:PORT/metrics (HTTP/1.0 over bash's /dev/tcp).
+scrape() {
+  local reply
+  reply=$(exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 && cat <&3) || true
+  printf '%s\n' "$reply" | tr -d '\r'
+}

@@ -57,7 +57,13 @@ struct Config {
   // Daemon
   std::string socket = "inet:8894@127.0.0.1";
   bool foreground = false;
+  std::string user;          // empty: keep the identity dynmilter started with
+  std::string group;         // empty: the user's primary group
+  std::string socket_owner;  // unix socket: USER[:GROUP]; empty: the identity it runs as
+  std::string socket_mode = "0660";  // unix socket: octal permissions
   log::Level log_level = log::Level::Info;
+  std::string syslog_facility = "mail";
+  std::string metrics;       // ADDR:PORT of the Prometheus endpoint; empty: off
 
   // DNS
   std::vector<dns::ServerAddress> dns_servers;  // after loading: never empty (resolv.conf, else 127.0.0.1)

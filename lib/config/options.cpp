@@ -68,7 +68,11 @@ OptionDef field(const char* name, const char* value_name, T Config::*member, uns
     if constexpr (std::is_same_v<T, bool>) sem->implicit_value(true, "true");
     desc.add_options()(name, sem, help);
   };
-  d.values = [=](const Config& c) { return show_values(c.*member); };
+  d.values = [=](const Config& c) {
+    auto v = show_values(c.*member);
+    if (v.size() == 1 && v[0].empty()) v.clear();  // an empty string is shown as no value
+    return v;
+  };
   return d;
 }
 
@@ -79,7 +83,18 @@ const std::vector<OptionDef>& table() {
             "milter socket: inet:PORT@ADDRESS, inet6:PORT@ADDRESS or unix:/PATH"),
       field("foreground", "BOOL", &Config::foreground, kDaemon,
             "stay in the foreground and log to standard error instead of syslog"),
+      field("user", "USER", &Config::user, kDaemon,
+            "after opening the socket, drop root privileges to this user (empty: keep the starting identity; "
+            "running as root logs a warning)"),
+      field("group", "GROUP", &Config::group, kDaemon, "the group to run as (empty: the --user's primary group)"),
+      field("socket-owner", "USER[:GROUP]", &Config::socket_owner, kDaemon,
+            "owner of a unix socket (empty: the --user/--group it runs as); for Postfix, its group postfix"),
+      field("socket-mode", "OCTAL", &Config::socket_mode, kDaemon, "permissions of a unix socket"),
       field("log-level", "LEVEL", &Config::log_level, kBoth, "least important messages logged: error, warning, notice, info, debug"),
+      field("syslog-facility", "FACILITY", &Config::syslog_facility, kDaemon,
+            "syslog facility when not in the foreground: mail, daemon, user, local0 ... local7"),
+      field("metrics", "ADDR:PORT", &Config::metrics, kDaemon,
+            "serve Prometheus metrics over HTTP at http://ADDR:PORT/metrics, e.g. 127.0.0.1:9394 (empty: off)"),
       field("dns-server", "ADDR[:PORT]", &Config::dns_servers, kBoth,
             "DNS server to ask (repeatable; default: the nameservers of /etc/resolv.conf, else 127.0.0.1). "
             "Spamhaus refuses public resolvers: use a local recursive resolver"),
@@ -235,6 +250,9 @@ std::vector<std::string> read_config_file(const std::string& path, unsigned scop
       auto [it, fresh] = seen.emplace(key, lineno);
       if (!fresh) throw Error(fmt::format("{}: option '{}' given twice (first on line {})", where, key, it->second));
     }
+    // "name =" with nothing after it leaves the setting at its default (what --print-config
+    // writes for an empty value).
+    if (eq != std::string::npos && value.empty()) continue;
     std::string token = "--" + key;
     if (eq != std::string::npos) token += "=" + value;
 
@@ -250,6 +268,11 @@ std::vector<std::string> read_config_file(const std::string& path, unsigned scop
     tokens.push_back(std::move(token));
   }
   return tokens;
+}
+
+bool syslog_facility_known(const std::string& f) {
+  if (f == "mail" || f == "daemon" || f == "user") return true;
+  return f.size() == 6 && f.rfind("local", 0) == 0 && f[5] >= '0' && f[5] <= '7';
 }
 
 void check_bypass_address(const std::string& b, const std::string& where) {
@@ -280,6 +303,24 @@ void check_consistency(const Config& c, const Locations& where) {
   if (c.dns_min_ttl.value > c.dns_max_ttl.value)
     throw Error(fmt::format("{}dns-min-ttl ({}) is longer than dns-max-ttl ({})", where("dns-min-ttl"),
                             c.dns_min_ttl.to_string(), c.dns_max_ttl.to_string()));
+  if (c.socket_mode.empty() || c.socket_mode.size() > 4 ||
+      c.socket_mode.find_first_not_of("01234567") != std::string::npos)
+    throw Error(fmt::format("{}socket-mode '{}' is not an octal mode such as 0660", where("socket-mode"), c.socket_mode));
+  if (!syslog_facility_known(c.syslog_facility))
+    throw Error(fmt::format("{}syslog-facility '{}' is not one of mail, daemon, user, local0 ... local7",
+                            where("syslog-facility"), c.syslog_facility));
+  if (!c.metrics.empty()) {
+    const auto colon = c.metrics.rfind(':');
+    const std::string host = colon == std::string::npos ? "" : c.metrics.substr(0, colon);
+    const std::string port = colon == std::string::npos ? "" : c.metrics.substr(colon + 1);
+    const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
+    const auto addr = net::IpAddress::parse(bracketed ? host.substr(1, host.size() - 2) : host);
+    int p = 0;
+    for (char ch : port) p = (ch >= '0' && ch <= '9' && p < 100000) ? p * 10 + (ch - '0') : -1;
+    if (!addr || port.empty() || p <= 0 || p > 65535 || (!addr->is_v4() != bracketed))
+      throw Error(fmt::format("{}metrics '{}' is not ADDRESS:PORT (an IPv6 address in brackets)", where("metrics"),
+                              c.metrics));
+  }
   if (c.allow_threshold > 0)
     throw Error(fmt::format("{}allow-threshold must be negative (or 0 to turn it off)", where("allow-threshold")));
   // A reply code must say what its action does: a refusal is permanent (5xx), a deferral is not.

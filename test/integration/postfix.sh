@@ -16,8 +16,9 @@ MILTER_TEMPFAIL=18914 MILTER_LOG=18915 MILTER_TAG=18916
 SMTP_PORT_MIXED=12531 MILTER_MIXED=18917   # per-list and per-signal actions, a two-line reply
 
 start_rbldnsd $RBL_PORT
+METRICS=19411
 start_dynmilter pbl $MILTER --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --dns-timeout 2s \
-  --bypass-recipient help@example.org
+  --bypass-recipient help@example.org --metrics 127.0.0.1:$METRICS
 start_dynmilter err $MILTER_ERR --dns-server 127.0.0.1:$RBL_PORT --dnsbl err.test --dns-timeout 2s
 start_dynmilter dead $MILTER_DEAD --dns-server 127.0.0.1:9 --dnsbl pbl.test --dns-timeout 500ms
 for a in tempfail log tag; do
@@ -127,5 +128,16 @@ check "dynmilter logged the verdict" "$(cat "$WORK/pbl.log")" 'client=203\.0\.11
 check "dynmilter logged Postfix's no-PTR result" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.70 .*rdns=no-ptr signal=no-ptr\(\+3\) score=3 action=reject'
 check "dynmilter saw the HELO address literal" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.75 .*signal=helo-ip\(\+1\) score=1 action=accept'
 check "dynmilter logged Postfix's temporary failure, without holding it against the client" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.72 .*rdns=tempfail score=0 action=accept'
+say "what Prometheus sees (--metrics)"
+m=$(scrape $METRICS)
+check "verdicts by action and reason: listed clients rejected" "$m" '^dynmilter_verdicts_total\{action="reject",reason="listed"\} [1-9][0-9]*$'
+check "verdicts: clients refused for their reverse DNS alone" "$m" '^dynmilter_verdicts_total\{action="reject",reason="rdns"\} [1-9][0-9]*$'
+check "verdicts: clients passed" "$m" '^dynmilter_verdicts_total\{action="accept",reason="below-threshold"\} [1-9][0-9]*$'
+check "exempt recipients: postmaster, bypass, authenticated" "$(printf '%s\n' "$m" | grep '^dynmilter_exempt_recipients_total' | sort | tr '\n' ' ')" \
+  'why="auth"\} 1 .*why="bypass"\} 1 .*why="role"\} 2'
+check "per-list hits" "$m" '^dynmilter_dnsbl_hits_total\{list="pbl\.test"\} [1-9][0-9]*$'
+check "list health from the RFC 5782 probe" "$m" '^dynmilter_dnsbl_healthy\{list="pbl\.test"\} 1$'
+check "connections counted" "$m" '^dynmilter_connections_total [1-9][0-9]*$'
+check "decision latency histogram" "$m" '^dynmilter_decision_seconds_count [1-9][0-9]*$'
 for n in pbl err dead tempfail log tag mixed; do check_alive $n; done
 finish

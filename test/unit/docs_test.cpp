@@ -1,5 +1,6 @@
 // Documentation tells the truth about every option: each option of the table appears in its
-// man page, and packaging/dynmilter.conf is exactly what the table generates.
+// man pages (dynmilter.conf(5) with its type and default), and packaging/dynmilter.conf is
+// exactly what the table generates.
 #include "config/options.hpp"
 
 #include <catch2/catch.hpp>
@@ -38,6 +39,21 @@ TEST_CASE("every daemon option is in dynmilter(8), every check option in dynmilt
   for (const auto& o : options(kCheck)) {
     INFO("dynmilter-check(1) misses --" << o.name);
     CHECK(check_page.find("--" + o.name) != std::string::npos);
+  }
+}
+
+TEST_CASE("dynmilter.conf(5) gives every setting its entry with a type and a default", "[docs]") {
+  const auto page = read("man/dynmilter.conf.5");
+  // Entries are ".TP" paragraphs that start with the setting's name: "\fBname\fR = TYPE".
+  for (const auto& o : options(kBoth)) {
+    if (o.name == "help" || o.name == "version" || o.name == "config" || o.name == "print-config" ||
+        o.name == "sample-config" || o.name == "classify")
+      continue;
+    INFO("dynmilter.conf(5) has no proper entry for " << o.name);
+    const auto at = page.find(".TP\n\\fB" + o.name + "\\fR = ");
+    REQUIRE(at != std::string::npos);
+    const auto end = page.find(".TP\n", at + 4);
+    CHECK(page.substr(at, end - at).find("Default") != std::string::npos);
   }
 }
 

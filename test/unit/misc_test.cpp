@@ -1,6 +1,7 @@
-// Small values: durations and DNS server addresses as operators write them.
+// Small values: durations and DNS server addresses as operators write them; the rate limit.
 #include "dns/server_address.hpp"
 #include "util/duration.hpp"
+#include "util/rate_limit.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -56,4 +57,17 @@ TEST_CASE("resolv.conf nameserver lines are read, other lines and scoped address
   CHECK(servers[1].to_string() == "2001:db8::1");
   CHECK(dns::read_resolv_conf("/nonexistent").empty());
   std::remove(path.c_str());
+}
+
+TEST_CASE("rate limit: one message per key per interval, counting the ones held back", "[util]") {
+  using namespace std::chrono_literals;
+  dyn::util::RateLimit limit(300s);
+  const dyn::util::RateLimit::Clock::time_point t0{};
+  CHECK(limit.allow("a.test", t0) == std::optional<std::uint64_t>(0));
+  CHECK_FALSE(limit.allow("a.test", t0 + 1s));
+  CHECK_FALSE(limit.allow("a.test", t0 + 299s));
+  CHECK(limit.allow("b.test", t0 + 10s) == std::optional<std::uint64_t>(0));  // keys are independent
+  CHECK(limit.allow("a.test", t0 + 300s) == std::optional<std::uint64_t>(2));
+  CHECK_FALSE(limit.allow("a.test", t0 + 301s));
+  CHECK(limit.allow("a.test", t0 + 900s) == std::optional<std::uint64_t>(1));
 }

@@ -1,0 +1,168 @@
+#include "metrics.hpp"
+
+#include "daemon.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <atomic>
+
+namespace dyn::milter {
+
+namespace pm = prometheus;
+
+std::string_view verdict_reason(const policy::Verdict& v) {
+  switch (v.basis) {
+    case policy::Basis::NoAddress: return "no-address";
+    case policy::Basis::ExemptNetwork: return "exempt-network";
+    case policy::Basis::Allowlisted: return "allowlisted";
+    case policy::Basis::Scored: break;
+  }
+  if (v.reached) {
+    for (const auto& l : v.lists)
+      if (l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0) return "listed";
+    return "rdns";
+  }
+  return v.action == policy::Action::Tempfail ? "dns-error" : "below-threshold";
+}
+
+std::string_view verdict_action(const policy::Verdict& v) {
+  if (v.tag) return "tag";
+  if (v.reached && v.action == policy::Action::Accept) return "log";
+  return policy::to_string(v.action);
+}
+
+namespace {
+
+// What is read at scrape time: the DNS cache and resolver, and each list's health.
+class LiveState final : public pm::Collectable {
+ public:
+  void watch(const dns::CachingResolver& resolver, const dnsbl::HealthBoard& health) {
+    health_.store(&health);
+    resolver_.store(&resolver);
+  }
+
+  std::vector<pm::MetricFamily> Collect() const override {
+    const dns::CachingResolver* resolver = resolver_.load();
+    const dnsbl::HealthBoard* health = health_.load();
+    if (resolver == nullptr || health == nullptr) return {};
+    const auto s = resolver->stats();
+    std::vector<pm::MetricFamily> out;
+    auto counter = [&](const char* name, const char* help, double value) {
+      pm::ClientMetric m;
+      m.counter.value = value;
+      out.push_back(pm::MetricFamily{name, help, pm::MetricType::Counter, {m}});
+    };
+    auto gauge = [&](const char* name, const char* help, double value) {
+      pm::ClientMetric m;
+      m.gauge.value = value;
+      out.push_back(pm::MetricFamily{name, help, pm::MetricType::Gauge, {m}});
+    };
+    counter("dynmilter_dns_cache_hits_total", "DNS questions answered from the cache", double(s.cache.hits));
+    counter("dynmilter_dns_cache_misses_total", "DNS questions not found fresh in the cache", double(s.cache.misses));
+    counter("dynmilter_dns_coalesced_total", "DNS questions that joined the same question already in flight",
+            double(s.coalesced));
+    counter("dynmilter_dns_upstream_queries_total", "DNS queries sent to the servers", double(s.upstream));
+    gauge("dynmilter_dns_cache_entries", "answers held in the DNS cache", double(s.cache.size));
+    gauge("dynmilter_dns_in_flight", "DNS queries waiting for an answer", double(s.in_flight));
+    pm::MetricFamily healthy{"dynmilter_dnsbl_healthy",
+                             "1 when the list passed its last RFC 5782 probe, 0 when broken, -1 before the first",
+                             pm::MetricType::Gauge, {}};
+    for (const auto& [zone, h] : health->snapshot()) {
+      pm::ClientMetric m;
+      m.label = {{"list", zone}};
+      m.gauge.value = h.state == dnsbl::Health::Healthy ? 1 : h.state == dnsbl::Health::Broken ? 0 : -1;
+      healthy.metric.push_back(std::move(m));
+    }
+    out.push_back(std::move(healthy));
+    return out;
+  }
+
+ private:
+  std::atomic<const dns::CachingResolver*> resolver_{nullptr};
+  std::atomic<const dnsbl::HealthBoard*> health_{nullptr};
+};
+
+}  // namespace
+
+struct Metrics::Impl {
+  std::shared_ptr<pm::Registry> registry = std::make_shared<pm::Registry>();
+  std::shared_ptr<LiveState> live;
+  std::unique_ptr<pm::Exposer> exposer;
+  pm::Counter* connections = nullptr;
+  pm::Family<pm::Counter>* verdicts = nullptr;
+  pm::Family<pm::Counter>* exempt = nullptr;
+  pm::Family<pm::Counter>* list_queries = nullptr;
+  pm::Family<pm::Counter>* list_hits = nullptr;
+  pm::Family<pm::Counter>* list_errors = nullptr;
+  pm::Family<pm::Counter>* reloads = nullptr;
+  pm::Histogram* decision = nullptr;
+};
+
+Metrics::Metrics(const std::string& address)
+    : impl_(std::make_unique<Impl>()) {
+  auto& r = *impl_->registry;
+  impl_->connections = &pm::BuildCounter()
+                            .Name("dynmilter_connections_total")
+                            .Help("SMTP connections the MTA reported")
+                            .Register(r)
+                            .Add({});
+  impl_->verdicts = &pm::BuildCounter()
+                         .Name("dynmilter_verdicts_total")
+                         .Help("decided connections, by action and by what decided them")
+                         .Register(r);
+  impl_->exempt = &pm::BuildCounter()
+                       .Name("dynmilter_exempt_recipients_total")
+                       .Help("recipients accepted without a verdict: role (postmaster, abuse), bypass, auth")
+                       .Register(r);
+  impl_->list_queries = &pm::BuildCounter().Name("dynmilter_dnsbl_queries_total").Help("list lookups used in verdicts").Register(r);
+  impl_->list_hits = &pm::BuildCounter().Name("dynmilter_dnsbl_hits_total").Help("lookups that found the client listed").Register(r);
+  impl_->list_errors = &pm::BuildCounter()
+                            .Name("dynmilter_dnsbl_errors_total")
+                            .Help("lookups with an unknown outcome: failure, error code, broken list")
+                            .Register(r);
+  impl_->reloads = &pm::BuildCounter().Name("dynmilter_reloads_total").Help("SIGUSR1 reloads, by result").Register(r);
+  impl_->decision = &pm::BuildHistogram()
+                         .Name("dynmilter_decision_seconds")
+                         .Help("time from CONNECT to the verdict")
+                         .Register(r)
+                         .Add({}, pm::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                                  0.5, 1, 2.5, 5, 10});
+  impl_->live = std::make_shared<LiveState>();
+  try {
+    // One listening thread: a scrape is rare and cheap.
+    impl_->exposer = std::make_unique<pm::Exposer>(address, 1);
+  } catch (const std::exception& e) {
+    throw StartError(1, "cannot serve metrics on " + address + " (port in use?): " + e.what());
+  }
+  impl_->exposer->RegisterCollectable(impl_->registry);
+  impl_->exposer->RegisterCollectable(impl_->live);
+}
+
+Metrics::~Metrics() = default;
+
+void Metrics::watch(const dns::CachingResolver& resolver, const dnsbl::HealthBoard& health) {
+  impl_->live->watch(resolver, health);
+}
+
+void Metrics::connection() { impl_->connections->Increment(); }
+
+void Metrics::exempt_recipient(std::string_view why) { impl_->exempt->Add({{"why", std::string(why)}}).Increment(); }
+
+void Metrics::reload(bool ok) { impl_->reloads->Add({{"result", ok ? "ok" : "failed"}}).Increment(); }
+
+void Metrics::verdict(const policy::Verdict& v, double elapsed_ms) {
+  impl_->verdicts->Add({{"action", std::string(verdict_action(v))}, {"reason", std::string(verdict_reason(v))}}).Increment();
+  for (const auto& l : v.lists) {
+    const pm::Labels labels{{"list", l.zone}};
+    impl_->list_queries->Add(labels).Increment();
+    if (l.outcome.listing == dnsbl::Listing::Listed) impl_->list_hits->Add(labels).Increment();
+    if (l.outcome.listing == dnsbl::Listing::Unknown) impl_->list_errors->Add(labels).Increment();
+  }
+  if (v.basis == policy::Basis::Scored) impl_->decision->Observe(elapsed_ms / 1000.0);
+}
+
+}  // namespace dyn::milter
