@@ -15,12 +15,12 @@ PASSED=0
 skip() { echo "SKIP: $*"; exit 77; }
 say() { echo "--- $*"; }
 
-ON_EXIT=()  # commands run at exit, after the daemons are stopped
+ON_EXIT=()  # commands run at exit, after the daemons are stopped, last added first
 cleanup() {
   local p
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  for p in "${ON_EXIT[@]}"; do eval "$p" || true; done
+  for ((i = ${#ON_EXIT[@]} - 1; i >= 0; i--)); do eval "${ON_EXIT[i]}" || true; done
   if [ "$FAILED" -ne 0 ] || [ -n "${KEEP_WORK:-}" ]; then
     echo "logs kept in $WORK"
     for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "==== $f (last 30 lines)"; tail -n 30 "$f"; }; done

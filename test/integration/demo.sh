@@ -1,0 +1,13 @@
+#!/bin/bash
+# scripts/demo, as the README tells operators to run it, still shows what it promises.
+source "$(dirname "$0")/../lib.sh" "$@"
+require postfix swaks rbldnsd drill
+[ "$(id -u)" -eq 0 ] || skip "the demo starts a Postfix instance, which needs root"
+[ "$BIN" = "$(cd "$TESTROOT/.." && pwd)/build/bin" ] || skip "the demo runs build/bin; this tree is $BIN"
+out=$(bash "$TESTROOT/../scripts/demo" 2>&1) || true
+check "a listed home client is refused with the smarthost text" "$out" \
+  "^<\*\* +550 5\.7\.1 Your IP address 203\.0\.113\.7 appears to be dynamically assigned \(listed in pbl\.test\)\. Please smarthost"
+check "a generic name is refused for its name" "$out" '^<\*\* +550 5\.7\.1 Your IP address 192\.0\.2\.71 .*generic reverse DNS name'
+check "a mail server's message is queued" "$out" '^<- +250 2\.0\.0 Ok: queued as'
+check "the log lines are shown" "$out" '^id=[2-9a-z]{10} client=192\.0\.2\.25 name=mail\.example\.net .*action=accept'
+finish
