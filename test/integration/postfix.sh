@@ -80,6 +80,10 @@ say "a list answering 127.255.255.254 rejects nobody (the client's name says not
 out=$(smtp $SMTP_PORT_ERR 203.0.113.7 h7.example.net user@example.org)
 check "error-code list: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
 
+out=$(smtp $SMTP_PORT_ERR 203.0.113.8 h8.example.net user@example.org)
+check "the failing list gets one warning of its own, not one per connection" \
+  "$(grep -c 'warning: list err\.test gave no usable answer' "$WORK/err.log")" '^1$'
+
 say "a dead DNS server rejects nobody"
 out=$(smtp $SMTP_PORT_DEAD 203.0.113.7 h7.example.net user@example.org)
 check "dead DNS: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
