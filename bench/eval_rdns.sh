@@ -6,6 +6,8 @@
 # tier 1 = DNSWL-listed at receipt or a large provider's outbound host (a false positive there
 # rejects a real mail server), silver = other accepted senders.
 # Usage: bench/eval_rdns.sh [BUILD_BIN] [--list-fp]
+# Environment: CORPUS (default ../shared/corpus), SPLIT (default dev: reads SPLIT-dynamic.tsv
+# and SPLIT-static.tsv under CORPUS/hostnames), CLASSIFY_ARGS (more dynmilter-check options), KEEP.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:-$here/../build/bin}
@@ -15,7 +17,9 @@ work=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
 
 # label<TAB>tier<TAB>hostname<TAB>ip
-for f in "$corpus"/hostnames/dev-dynamic.tsv "$corpus"/hostnames/dev-static.tsv; do
+split=${SPLIT:-dev}
+[ -f "$corpus/hostnames/$split-dynamic.tsv" ] || { echo "SKIP: no $split split in $corpus/hostnames"; exit 0; }
+for f in "$corpus/hostnames/$split-dynamic.tsv" "$corpus/hostnames/$split-static.tsv"; do
   awk -F'\t' '!/^#/ && NF >= 3 {
     tier = "dyn"
     if ($1 == "static") tier = ($4 ~ /dnswl:|major-provider/) ? "tier1" : "silver"

@@ -117,7 +117,7 @@ const std::vector<OptionDef>& table() {
             "(0: probe only at start)"),
       field("rdns-weight", "SIGNAL=N", &Config::rdns_weights, kBoth,
             "weight of a reverse-DNS or HELO signal (repeatable; later settings win): no-ptr, forged, ip-in-name, "
-            "ip-in-name-bare, ip-in-name-partial, dynamic-word, generic-word, dynamic-domain, helo-ip, helo-unresolvable, "
+            "ip-in-name-bare, ip-in-name-partial, dynamic-word, generic-word, dynamic-domain, device-id, helo-ip, helo-unresolvable, "
             "ptr-ttl-short"),
       field("ptr-ttl-min", "DURATION", &Config::ptr_ttl_min, kBoth,
             "a PTR record with a shorter TTL adds the ptr-ttl-short signal (static lines keep 12h or more: the old "
@@ -290,7 +290,7 @@ void check_consistency(const Config& c, const Locations& where) {
   const auto w = rdns::weights_from(c.rdns_weights);
   const auto pos = [](int x) { return x > 0 ? x : 0; };
   const int names = pos(w.forged) + std::max({pos(w.ip_in_name), pos(w.ip_in_name_bare), pos(w.ip_in_name_partial)}) +
-                    std::max(pos(w.dynamic_word), pos(w.generic_word));
+                    std::max(pos(w.dynamic_word), pos(w.generic_word)) + pos(w.device_id);
   int rules = 0;  // operator rules can add anything; count them as able to reach any threshold
   if (!c.rule_files.empty() || !c.pcre_tables.empty()) rules = c.threshold;
   const int rdns_max = std::max(pos(w.no_ptr), names) + rules;

@@ -35,6 +35,8 @@ std::vector<Signal> name_signals(std::string_view name, const std::optional<net:
     else if (m.level == Embedding::Partial)
       out.push_back(Signal{"ip-in-name-partial", w.ip_in_name_partial, "part of the address is in the name (" + m.spelling + ")"});
   }
+  if (const auto id = device_id(words); !id.empty())
+    out.push_back(Signal{"device-id", w.device_id, "a device's hardware address or serial in the name (" + id + ")"});
   if (const auto dyn = dynamic_word(words); !dyn.empty())
     out.push_back(Signal{"dynamic-word", w.dynamic_word, "pool word '" + dyn + "' in the host part"});
   else if (const auto gen = generic_word(words); !gen.empty())
@@ -55,6 +57,7 @@ constexpr Known kKnown[] = {{"ip-in-name", &NameWeights::ip_in_name},
                             {"dynamic-word", &NameWeights::dynamic_word},
                             {"generic-word", &NameWeights::generic_word},
                             {"dynamic-domain", &NameWeights::dynamic_domain},
+                            {"device-id", &NameWeights::device_id},
                             {"no-ptr", &NameWeights::no_ptr},
                             {"forged", &NameWeights::forged},
                             {"helo-ip", &NameWeights::helo_ip},

@@ -128,6 +128,22 @@ std::string server_word(const NameWords& w) {
   return {};
 }
 
+std::string device_id(const NameWords& w) {
+  const std::string first = w.host.substr(0, w.host.find('.'));
+  std::size_t i = 0;
+  while (i < first.size() && i < 2 && std::isalpha(static_cast<unsigned char>(first[i])) &&
+         !std::isxdigit(static_cast<unsigned char>(first[i])))
+    ++i;
+  const std::string hex = first.substr(i);
+  if (hex.size() < 12 || hex.size() > 16) return {};
+  int letters = 0, digits = 0;
+  for (unsigned char c : hex) {
+    if (!std::isxdigit(c)) return {};
+    (std::isdigit(c) ? digits : letters)++;
+  }
+  return letters > 0 && digits >= 4 ? hex : std::string();
+}
+
 bool host_has_word_label(const NameWords& w) {
   std::size_t start = 0;
   while (start <= w.host.size()) {

@@ -25,6 +25,10 @@ std::string generic_word(const NameWords& w);
 std::string dynamic_word_in_domain(const NameWords& w);
 // The first server word of the host part, or hosting word of the domain; empty if none.
 std::string server_word(const NameWords& w);
+// A hardware (MAC) address or device serial written into the first label, as cable and DSL
+// providers name customer modems: 12 to 16 hexadecimal digits, with letters a-f among them,
+// after at most two letters ("s01061cabc081bf83", "h0002a5d76857"). Empty if none.
+std::string device_id(const NameWords& w);
 // Whether some label of the host part is a word without digits ("lightspeed", "subs", "pool"):
 // access ISPs describe the line or the point of presence; hosting names are often just the address.
 bool host_has_word_label(const NameWords& w);

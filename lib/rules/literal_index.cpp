@@ -8,7 +8,32 @@ namespace dyn::rules {
 
 namespace {
 
-bool is_quantifier(char c) { return c == '?' || c == '*' || c == '{' || c == '+'; }
+// Where the counted quantifier that starts at re[i] ('{') ends (its '}'), or npos when those
+// braces are not one: PCRE2 reads {n}, {n,} and {n,m} (and from 10.43 {,m}) as quantifiers and
+// any other '{' as a literal character ("{pp|t}" holds a top-level '|'). {,m} counts as a
+// quantifier here whatever the version: the atom before it is then left out, which is safe.
+std::size_t quantifier_end(std::string_view re, std::size_t i) {
+  std::size_t j = i + 1;
+  const auto digits = [&] {
+    const std::size_t from = j;
+    while (j < re.size() && std::isdigit(static_cast<unsigned char>(re[j]))) ++j;
+    return j > from;
+  };
+  const bool lower = digits();
+  bool upper = false;
+  if (j < re.size() && re[j] == ',') {
+    ++j;
+    upper = digits();
+  }
+  if (!lower && !upper) return std::string_view::npos;
+  return j < re.size() && re[j] == '}' ? j : std::string_view::npos;
+}
+
+bool is_quantifier(std::string_view re, std::size_t i) {
+  if (i >= re.size()) return false;
+  const char c = re[i];
+  return c == '?' || c == '*' || c == '+' || (c == '{' && quantifier_end(re, i) != std::string_view::npos);
+}
 
 }  // namespace
 
@@ -38,7 +63,7 @@ std::string required_literal(std::string_view re, bool extended) {
         flush();
         continue;
       }
-      const bool quantified = i + 1 < re.size() && is_quantifier(re[i + 1]);
+      const bool quantified = is_quantifier(re, i + 1);
       if (quantified && re[i + 1] != '+') {  // optional or repeated from zero: not required
         flush();
         continue;
@@ -66,10 +91,9 @@ std::string required_literal(std::string_view re, bool extended) {
       continue;
     }
     if (c == '{') {  // a quantifier's braces ({2}, {0,3}): skip them whole; the atom was handled
-      const auto close = re.find('}', i);
-      if (close == std::string_view::npos) return {};
-      i = close;
-      if (depth == 0) flush();
+      const auto close = quantifier_end(re, i);
+      if (depth == 0) flush();  // a literal '{' ends the run too: it is never part of a literal here
+      if (close != std::string_view::npos) i = close;
       continue;
     }
     if (depth > 0) continue;
@@ -77,7 +101,7 @@ std::string required_literal(std::string_view re, bool extended) {
     if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '/' || c == '@' || c == ':' ||
         c == '=' || c == '#' || c == '%' || c == ',' || c == '\'' || c == '"' || c == '!' || c == '&' || c == '<' ||
         c == '>' || c == ';' || c == '~' || c == '`' || c == ' ') {
-      const bool quantified = i + 1 < re.size() && is_quantifier(re[i + 1]);
+      const bool quantified = is_quantifier(re, i + 1);
       if (quantified && re[i + 1] != '+') {
         flush();
         continue;

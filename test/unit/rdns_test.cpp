@@ -77,6 +77,10 @@ TEST_CASE("generic names of pools are dynamic, with reasons", "[rdns]") {
       {"ppp17.dialup.isp.example", "203.0.113.7", "dynamic-word", 3},
       {"h7.home.isp.example", "203.0.113.7", "generic-word", 1},
       {"a7.skybroadbandx.example", "203.0.113.7", "dynamic-domain", 1},
+      // A cable modem's MAC address (after a vendor prefix) or a device serial in the first label.
+      {"s01060011aabbccdd.cg.shawcablex.example", "203.0.113.7", "device-id,dynamic-domain", 3},
+      {"h0011aabbccdd.ne.client2.isp.example", "203.0.113.7", "device-id,generic-word", 3},
+      {"x0011aabbccdd.isp.example", "203.0.113.7", "device-id", 2},
   };
   for (const auto& c : cases) {
     INFO(c.name);
@@ -84,6 +88,24 @@ TEST_CASE("generic names of pools are dynamic, with reasons", "[rdns]") {
     CHECK(signal_names(s) == c.signals);
     CHECK(rdns::total(s) == c.score);
     for (const auto& sig : s) CHECK_FALSE(sig.reason.empty());
+  }
+}
+
+TEST_CASE("a device id needs 12 to 16 hex digits with letters and digits, after at most two letters", "[rdns]") {
+  const std::pair<const char*, bool> cases[] = {
+      {"s01060011aabbccdd.cg.isp.example", true},   // prefix + MAC
+      {"h0011aabbccdd.isp.example", true},
+      {"0011aabbccdd.isp.example", true},
+      {"001122334455.isp.example", false},           // digits only: a run-together number, not an id
+      {"aabbccddeeff.isp.example", false},           // letters only: a word-like string
+      {"xyz0011aabbccdd.isp.example", false},        // three letters before it
+      {"0011aabbccddeeff00.isp.example", false},     // 18 hex digits
+      {"h0011aabbcc.isp.example", false},            // 10 hex digits
+      {"mail0011aabbccdd.isp.example", false},
+  };
+  for (const auto& [name, want] : cases) {
+    INFO(name);
+    CHECK(rdns::device_id(rdns::split_name(name)).empty() != want);
   }
 }
 

@@ -193,6 +193,11 @@ TEST_CASE("required literals are ones every match must contain", "[rules][index]
       {"(?i)pool\\.example", ""},   // inline options: give up
       {"x\\d+abc", "abc"},          // \d is a class, not a literal
       {"pool\\.exam{2}ple", "pool.exa"},  // the m before {2} is left out: conservative
+      // Braces that are not {n}, {n,} or {n,m} are literal characters, and what they hold counts:
+      // here a top-level '|' with empty alternatives, so every name matches (found by the fuzzer).
+      {"(cable|d0)ls9[-]{pp|||t}1,3}\\.", ""},
+      {"dsl{x}pool\\.example", "pool.example"},
+      {"pool\\.exa{,3}mple", "pool.ex"},  // {,3}: a quantifier from PCRE2 10.43; the a is left out
   };
   for (const auto& c : cases) {
     INFO(c.re);
