@@ -30,6 +30,17 @@ start_dynmilter mixed $MILTER_MIXED --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pb
   --action-for pbl.test=tempfail --action-for no-ptr=log \
   --reply-text 'Your IP address {ip} appears to be dynamically assigned.\nPlease smarthost through your ISP; reference {id}.'
 
+# A unix socket in Postfix's spool, owned by the daemon's user and Postfix's group, as a
+# chrooted smtpd needs it (this instance runs without chroot, so it names the full path).
+SMTP_PORT_UNIX=12532
+UNIX_SOCK=$WORK/postfix/spool/dynmilter/dynmilter.sock
+mkdir -p "$(dirname "$UNIX_SOCK")"
+"$BIN/dynmilter" --foreground --socket "unix:$UNIX_SOCK" --user nobody --socket-owner nobody:postfix --socket-mode 0660 \
+  --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' >"$WORK/unix.log" 2>&1 &
+PIDS+=($!)
+DAEMON_PID[unix]=$!
+for _ in $(seq 50); do [ -S "$UNIX_SOCK" ] && break; sleep 0.1; done
+
 # shellcheck source=postfix-instance.sh
 source "$TESTROOT/integration/postfix-instance.sh"
 postfix_instance "$WORK/postfix" \
@@ -39,7 +50,8 @@ postfix_instance "$WORK/postfix" \
   "$SMTP_PORT_TEMPFAIL inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER_TEMPFAIL" \
   "$SMTP_PORT_LOG inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER_LOG" \
   "$SMTP_PORT_TAG inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER_TAG -o smtpd_end_of_data_restrictions=check_client_access,static:HOLD" \
-  "$SMTP_PORT_MIXED inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER_MIXED"
+  "$SMTP_PORT_MIXED inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER_MIXED" \
+  "$SMTP_PORT_UNIX inet n - n - - smtpd -o smtpd_milters=unix:$UNIX_SOCK"
 
 smtp() {  # PORT ADDR NAME RCPT[,RCPT...]: one SMTP session up to RCPT, prints the transcript
   swaks --server "127.0.0.1:$1" --xclient "ADDR=$2 NAME=$3" --from sender@client.example --to "$4" \
@@ -126,6 +138,11 @@ check "... and its would-be verdict logged" "$(cat "$WORK/mixed.log")" 'client=1
 out=$(smtp $SMTP_PORT_MIXED 203.0.113.8 '[UNAVAILABLE]' user@example.org)
 check "both together reach the threshold at tempfail: 450" "$out" '<\*\* +450 4\.7\.1'
 
+say "through a unix socket in Postfix's spool (owner nobody:postfix, mode 0660)"
+check "the socket's owner and mode" "$(stat -c '%U:%G %a' "$UNIX_SOCK" 2>&1)" '^nobody:postfix 660$'
+out=$(smtp $SMTP_PORT_UNIX 203.0.113.7 h7.example.net user@example.org)
+check "a listed client is refused through the unix socket" "$out" "<\*\* +$WANT_TEXT"
+
 say "what the operator sees"
 check "Postfix logged the milter reject with the text" "$(cat "$WORK/postfix.log")" 'milter-reject: RCPT from .*203\.0\.113\.7.*550 5\.7\.1 Your IP address 203\.0\.113\.7'
 check "dynmilter logged the verdict" "$(cat "$WORK/pbl.log")" 'client=203\.0\.113\.7 name=dsl-203-0-113-7\.pool\.example list=pbl\.test:listed\(127\.0\.0\.10\) rdns=ok signal=ip-in-name-bare\(\+2\) signal=dynamic-word\(\+3\) score=8 action=reject'
@@ -143,5 +160,5 @@ check "per-list hits" "$m" '^dynmilter_dnsbl_hits_total\{list="pbl\.test"\} [1-9
 check "list health from the RFC 5782 probe" "$m" '^dynmilter_dnsbl_healthy\{list="pbl\.test"\} 1$'
 check "connections counted" "$m" '^dynmilter_connections_total [1-9][0-9]*$'
 check "decision latency histogram" "$m" '^dynmilter_decision_seconds_count [1-9][0-9]*$'
-for n in pbl err dead tempfail log tag mixed; do check_alive $n; done
+for n in pbl err dead tempfail log tag mixed unix; do check_alive $n; done
 finish
