@@ -29,12 +29,6 @@ std::string_view verdict_reason(const policy::Verdict& v) {
   return v.action == policy::Action::Tempfail ? "dns-error" : "below-threshold";
 }
 
-std::string_view verdict_action(const policy::Verdict& v) {
-  if (v.tag) return "tag";
-  if (v.reached && v.action == policy::Action::Accept) return "log";
-  return policy::to_string(v.action);
-}
-
 namespace {
 
 // What is read at scrape time: the DNS cache and resolver, and each list's health.
@@ -155,7 +149,7 @@ void Metrics::exempt_recipient(std::string_view why) { impl_->exempt->Add({{"why
 void Metrics::reload(bool ok) { impl_->reloads->Add({{"result", ok ? "ok" : "failed"}}).Increment(); }
 
 void Metrics::verdict(const policy::Verdict& v, double elapsed_ms) {
-  impl_->verdicts->Add({{"action", std::string(verdict_action(v))}, {"reason", std::string(verdict_reason(v))}}).Increment();
+  impl_->verdicts->Add({{"action", std::string(policy::disposition(v))}, {"reason", std::string(verdict_reason(v))}}).Increment();
   for (const auto& l : v.lists) {
     const pm::Labels labels{{"list", l.zone}};
     impl_->list_queries->Add(labels).Increment();

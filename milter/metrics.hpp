@@ -32,10 +32,8 @@ class Metrics {
   std::unique_ptr<Impl> impl_;
 };
 
-// The reason label of a verdict: no-address, exempt-network, allowlisted, listed, rdns,
+// The action label is policy::disposition(). The reason label of a verdict: no-address, exempt-network, allowlisted, listed, rdns,
 // dns-error or below-threshold.
 std::string_view verdict_reason(const policy::Verdict& verdict);
-// The action label: reject, tempfail, tag, log or accept.
-std::string_view verdict_action(const policy::Verdict& verdict);
 
 }  // namespace dyn::milter

@@ -204,15 +204,21 @@ std::string trim(const std::string& s) {
 // Where each value came from, so that a setting refused after parsing names its file:line.
 class Locations {
  public:
-  void add(const std::string& option, const std::string& value, std::string where) {
-    at_.emplace(std::make_pair(option, value), std::move(where));
-    at_.emplace(std::make_pair(option, std::string()), at_[{option, value}]);
+  // Records where `option = value` was read; the option's first line also stands for it alone.
+  void add(const std::string& option, const std::string& value, const std::string& where) {
+    at_.emplace(std::pair{option, std::string()}, where);
+    at_.emplace(std::pair{option, value}, where);
   }
-  // "file:line: " for a value from the config file; "" for the command line and defaults (a
-  // value given on the command line replaces the file's).
-  std::string operator()(const std::string& option, const std::string& value = {}) const {
+  // "file:line" for a value from the config file; "" for the command line and defaults (a value
+  // given on the command line replaces the file's).
+  std::string at(const std::string& option, const std::string& value = {}) const {
     const auto it = at_.find({option, value});
-    return it == at_.end() || from_cli_.count(option) ? std::string() : it->second + ": ";
+    return it == at_.end() || from_cli_.count(option) ? std::string() : it->second;
+  }
+  // The same as a message prefix: "file:line: " or "".
+  std::string operator()(const std::string& option, const std::string& value = {}) const {
+    const auto where = at(option, value);
+    return where.empty() ? where : where + ": ";
   }
   std::set<std::string> from_cli_;
 
@@ -309,15 +315,11 @@ void check_consistency(const Config& c, const Locations& where) {
   if (!syslog_facility_known(c.syslog_facility))
     throw Error(fmt::format("{}syslog-facility '{}' is not one of mail, daemon, user, local0 ... local7",
                             where("syslog-facility"), c.syslog_facility));
-  if (!c.metrics.empty()) {
-    const auto colon = c.metrics.rfind(':');
-    const std::string host = colon == std::string::npos ? "" : c.metrics.substr(0, colon);
-    const std::string port = colon == std::string::npos ? "" : c.metrics.substr(colon + 1);
-    const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
-    const auto addr = net::IpAddress::parse(bracketed ? host.substr(1, host.size() - 2) : host);
-    int p = 0;
-    for (char ch : port) p = (ch >= '0' && ch <= '9' && p < 100000) ? p * 10 + (ch - '0') : -1;
-    if (!addr || port.empty() || p <= 0 || p > 65535 || (!addr->is_v4() != bracketed))
+  if (!c.metrics.empty()) {  // written as a DNS server is, but the port must be given
+    const auto a = dns::ServerAddress::parse(c.metrics);
+    const bool port_given = a && (a->ip.is_v4() ? c.metrics.find(':') != std::string::npos
+                                                : c.metrics.find("]:") != std::string::npos);
+    if (!port_given)
       throw Error(fmt::format("{}metrics '{}' is not ADDRESS:PORT (an IPv6 address in brackets)", where("metrics"),
                               c.metrics));
   }
@@ -350,6 +352,19 @@ void check_action_keys(Config& c, const Locations& where) {
   }
 }
 
+// Calls `use(line, "file:line")` for each line of an operator's list file that is not blank
+// once "#" comments are cut off, trimmed.
+template <class Use>
+void for_each_entry(const std::string& path, const std::string& kind, const std::string& named_at, Use use) {
+  std::ifstream in(path);
+  if (!in) throw Error(fmt::format("{}cannot read the {} file {}", named_at, kind, path));
+  std::string raw;
+  for (int n = 1; std::getline(in, raw); ++n) {
+    const std::string line = trim(raw.substr(0, raw.find('#')));
+    if (!line.empty()) use(line, fmt::format("{}:{}", path, n));
+  }
+}
+
 // --allow-file lines: a network (CIDR), a /regex/ or a domain; # starts a comment.
 void load_allowlist(Config& c, const Locations& where) {
   auto list = std::make_shared<Allowlist>();
@@ -369,17 +384,11 @@ void load_allowlist(Config& c, const Locations& where) {
     }
   };
   for (const auto& h : c.allow_hostnames) {
-    const auto w = where("allow-hostname", h);
-    add_name(h, w.empty() ? "allow-hostname" : w.substr(0, w.size() - 2));
+    const auto at = where.at("allow-hostname", h);
+    add_name(h, at.empty() ? "allow-hostname" : at);
   }
-  for (const auto& f : c.allow_files) {
-    std::ifstream in(f);
-    if (!in) throw Error(fmt::format("{}cannot read the allow file {}", where("allow-file", f), f));
-    std::string raw;
-    for (int n = 1; std::getline(in, raw); ++n) {
-      const std::string line = trim(raw.substr(0, raw.find('#')));
-      if (line.empty()) continue;
-      const std::string at = fmt::format("{}:{}", f, n);
+  for (const auto& f : c.allow_files)
+    for_each_entry(f, "allow", where("allow-file", f), [&](const std::string& line, const std::string& at) {
       if (line.front() != '/' && line.find_first_of(":/") != std::string::npos) {  // a network, or meant as one
         std::string why;
         auto cidr = net::Cidr::parse(line, &why);
@@ -390,25 +399,18 @@ void load_allowlist(Config& c, const Locations& where) {
       } else {
         add_name(line, at);
       }
-    }
-  }
+    });
   c.allowlist = std::move(list);
 }
 
 // --bypass-file lines: user@domain or @domain; # starts a comment.
 void load_bypass(Config& c, const Locations& where) {
   auto all = std::make_shared<std::vector<std::string>>(c.bypass_recipients);
-  for (const auto& f : c.bypass_files) {
-    std::ifstream in(f);
-    if (!in) throw Error(fmt::format("{}cannot read the bypass file {}", where("bypass-file", f), f));
-    std::string raw;
-    for (int n = 1; std::getline(in, raw); ++n) {
-      const std::string line = trim(raw.substr(0, raw.find('#')));
-      if (line.empty()) continue;
-      check_bypass_address(line, fmt::format("{}:{}: ", f, n));
+  for (const auto& f : c.bypass_files)
+    for_each_entry(f, "bypass", where("bypass-file", f), [&](const std::string& line, const std::string& at) {
+      check_bypass_address(line, at + ": ");
       all->push_back(line);
-    }
-  }
+    });
   for (auto& b : *all)
     for (auto& ch : b) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   c.bypass = std::move(all);

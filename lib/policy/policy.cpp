@@ -284,6 +284,12 @@ std::string_view exempt_recipient(const config::Config& config, std::string_view
   return {};
 }
 
+std::string_view disposition(const Verdict& v) {
+  if (v.tag) return "tag";
+  if (v.reached && v.action == Action::Accept) return "log";
+  return to_string(v.action);
+}
+
 std::string tag_header(const ClientFacts& facts, const Verdict& v, int threshold) {
   std::string out = fmt::format("{}; score={}; threshold={}; client={}", v.reached ? "dynamic" : "pass", v.score,
                                 threshold, facts.ip ? facts.ip->to_string() : "none");
@@ -326,8 +332,7 @@ std::string log_line(const ClientFacts& facts, const Verdict& verdict, double el
   if (facts.rdns.status != rdns::RdnsStatus::Unknown) out += fmt::format(" rdns={}", rdns::to_string(facts.rdns.status));
   for (const auto& s : verdict.signals)
     if (s.weight != 0) out += fmt::format(" signal={}({:+d})", s.name, s.weight);
-  const char* disposition = verdict.tag ? "tag" : (verdict.reached && verdict.action == Action::Accept) ? "log" : nullptr;
-  out += fmt::format(" score={} action={}", verdict.score, disposition ? disposition : to_string(verdict.action));
+  out += fmt::format(" score={} action={}", verdict.score, disposition(verdict));
   if (!verdict.note.empty()) out += fmt::format(" note=\"{}\"", verdict.note);
   for (const auto& l : verdict.lists)
     if (!l.outcome.reason.empty() && l.outcome.listing == dnsbl::Listing::Unknown)

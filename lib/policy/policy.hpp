@@ -61,6 +61,10 @@ struct Verdict {
 // The action for a verdict that reached the threshold (see --action-for in dynmilter(8)).
 config::PolicyAction strongest_action(const config::Config& config, const Verdict& verdict);
 
+// What was done, as the log line and the metrics name it: reject, tempfail, tag, log (a dry run
+// that reached the threshold) or accept.
+std::string_view disposition(const Verdict& verdict);
+
 // The X-Dynmilter header value for --action tag: score, threshold and what decided it.
 std::string tag_header(const ClientFacts& facts, const Verdict& verdict, int threshold);
 
