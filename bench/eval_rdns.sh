@@ -5,6 +5,8 @@
 # first match wins, as smtpd would use it). Static names are split as the corpus labels them:
 # tier 1 = DNSWL-listed at receipt or a large provider's outbound host (a false positive there
 # rejects a real mail server), silver = other accepted senders.
+# Then domain-grouped k-fold cross-validation of the built-in checks' weights and per-signal
+# precision (bench/cv_rdns.awk; FOLDS, default 5).
 # Usage: bench/eval_rdns.sh [BUILD_BIN] [--list-fp]
 # Environment: CORPUS (default ../shared/corpus), SPLIT (default dev: reads SPLIT-dynamic.tsv
 # and SPLIT-static.tsv under CORPUS/hostnames), CLASSIFY_ARGS (more dynmilter-check options), KEEP.
@@ -43,6 +45,9 @@ report() {  # NAME FILE(label tier verdict)
 
 cut -f1,2,5 "$work/joined" >"$work/ours.v"
 report "dynmilter built-in checks" "$work/ours.v"
+# The figure that counts: cross-validated, names of one registrable domain never on both sides.
+# Provider rules never enter it (the run above and this one use the built-in checks alone).
+awk -F'\t' -v FOLDS="${FOLDS:-5}" -f "$here/cv_rdns.awk" "$work/joined"
 
 # classify_with ARGS...: label tier verdict for every corpus name, through dynmilter-check.
 classify_with() {

@@ -6,6 +6,7 @@
 #include "dnsbl/prober.hpp"
 #include "policy/transaction.hpp"
 #include "rdns/classify.hpp"
+#include "readiness/readiness.hpp"
 #include "util/log.hpp"
 
 #include <fmt/format.h>
@@ -39,7 +40,6 @@ std::string describe(const policy::ListResult& l, const dnsbl::ZoneSpec& spec, c
 // --classify: "hostname [address]" per line in, "hostname<TAB>address<TAB>dynamic|static<TAB>
 // score<TAB>reasons" per line out. Host-name signals only; no DNS at all.
 int classify(const config::Invocation& inv) {
-  const auto weights = rdns::weights_from(inv.config.rdns_weights);
   std::string line;
   int lineno = 0, bad = 0;
   while (std::getline(std::cin, line)) {
@@ -57,8 +57,8 @@ int classify(const config::Invocation& inv) {
         continue;
       }
     }
-    auto signals = rdns::name_signals(name, ip, weights);
-    for (auto& s : policy::rule_signals(inv.config, policy::ClientFacts{ip, name})) signals.push_back(std::move(s));
+    // The name alone, as every evidence source that needs no DNS answer judges it.
+    const auto signals = policy::gather(inv.config, policy::ClientFacts{ip, name}, {}).signals;
     const int score = rdns::total(signals);
     std::string reasons;
     for (const auto& s : signals)
@@ -69,8 +69,38 @@ int classify(const config::Invocation& inv) {
   return bad ? 2 : 0;
 }
 
+// --sender DOMAIN [--sender-ip IP] [--json]: the readiness check of a domain's mail servers.
+int sender(const config::Invocation& inv) {
+  std::optional<net::IpAddress> ip;
+  if (!inv.sender_ip.empty() && !(ip = net::IpAddress::parse(inv.sender_ip))) {
+    std::fprintf(stderr, "dynmilter-check: --sender-ip: not an IP address: '%s'\n", inv.sender_ip.c_str());
+    return 2;
+  }
+  if (!inv.positional.empty()) {
+    std::fprintf(stderr, "dynmilter-check: --sender takes no ADDRESS; use --sender-ip\n");
+    return 2;
+  }
+  if (!rdns::plausible_host_name(inv.sender)) {
+    std::fprintf(stderr, "dynmilter-check: --sender: not a domain name: '%s'\n", inv.sender.c_str());
+    return 2;
+  }
+  const auto& config = inv.config;
+  log::set_max_level(config.log_level == log::Level::Debug ? log::Level::Debug : log::Level::Warning);
+  dns::Transport transport(dns::TransportOptions{config.dns_servers, std::chrono::milliseconds(1000)});
+  dnsbl::HealthBoard board;
+  dnsbl::Prober(transport, board, config.dnsbls, config.dns_timeout.value).probe_once();
+  const auto report = readiness::check(config, transport, inv.sender, ip, &board);
+  std::cout << (inv.json ? readiness::format_json(report) : readiness::format_text(report));
+  return report.all_pass() ? 0 : 1;
+}
+
 int check(const config::Invocation& inv) {
   if (inv.classify) return classify(inv);
+  if (!inv.sender.empty()) return sender(inv);
+  if (!inv.sender_ip.empty() || inv.json) {
+    std::fprintf(stderr, "dynmilter-check: --sender-ip and --json go with --sender DOMAIN\n");
+    return 2;
+  }
   if (inv.positional.empty() || inv.positional.size() > 2) {
     std::fprintf(stderr, "dynmilter-check: usage: dynmilter-check [OPTIONS] ADDRESS [NAME]\n");
     return 2;
@@ -88,8 +118,9 @@ int check(const config::Invocation& inv) {
   // Probe the lists first, as the daemon does at start, so a broken list shows as such.
   dnsbl::HealthBoard board;
   const auto health = dnsbl::Prober(transport, board, config->dnsbls, config->dns_timeout.value).probe_once();
-  policy::Transaction txn(config, policy::ClientFacts{*ip, inv.positional.size() > 1 ? inv.positional[1] : ""},
-                          transport, &board);
+  policy::ClientFacts facts{*ip, inv.positional.size() > 1 ? inv.positional[1] : ""};
+  facts.id = policy::new_incident_id();  // as the daemon does, so that {id} shows in the reply as it would
+  policy::Transaction txn(config, std::move(facts), transport, &board);
   const auto& v = txn.verdict();
 
   std::string servers;
@@ -113,8 +144,10 @@ int check(const config::Invocation& inv) {
 constexpr const char* kUsage =
     "Usage: dynmilter-check [OPTIONS] ADDRESS [NAME]\n"
     "       dynmilter-check [OPTIONS] --classify < 'hostname [address]' lines\n"
-    "Checks one client address against every configured list, as dynmilter would, and explains the verdict.\n"
-    "Exit status: 0 pass, 1 would reject or defer, 2 error.\n";
+    "       dynmilter-check [OPTIONS] --sender DOMAIN [--sender-ip IP] [--json]\n"
+    "Checks one client address against every configured list, as dynmilter would, and explains the verdict;\n"
+    "with --sender, judges a domain's own mail servers by dynmilter's checks and the DUHL rules.\n"
+    "Exit status: 0 pass, 1 would reject or defer (--sender: a rule did not pass), 2 error.\n";
 
 int main(int argc, char** argv) {
   config::Invocation inv;

@@ -2,6 +2,7 @@
 #include "callbacks.hpp"
 #include "daemon.hpp"
 #include "metrics.hpp"
+#include "protocol_guard.hpp"
 #include "config/options.hpp"
 #include "dns/resolver.hpp"
 #include "dns/transport.hpp"
@@ -11,6 +12,7 @@
 #include <libmilter/mfapi.h>
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <syslog.h>
@@ -60,14 +62,12 @@ dns::CacheOptions cache_options(const config::Config& c) {
   return o;
 }
 
-// What a reload cannot change in a running daemon: the socket and the DNS layer's settings.
+// What a reload cannot change in a running daemon: the socket, the identity, the probes' rhythm.
 std::vector<std::string> needs_restart(const config::Config& a, const config::Config& b) {
   std::vector<std::string> out;
   if (a.socket != b.socket) out.push_back("socket");
-  if (a.dns_servers != b.dns_servers) out.push_back("dns-server");
-  if (a.dns_cache_size != b.dns_cache_size) out.push_back("dns-cache-size");
-  if (a.dns_min_ttl != b.dns_min_ttl || a.dns_max_ttl != b.dns_max_ttl) out.push_back("dns-min-ttl/dns-max-ttl");
   if (a.dnsbl_probe_interval != b.dnsbl_probe_interval) out.push_back("dnsbl-probe-interval");
+  if (a.resolver_check != b.resolver_check) out.push_back("resolver-check");
   if (a.foreground != b.foreground) out.push_back("foreground");
   if (a.user != b.user || a.group != b.group) out.push_back("user/group");
   if (a.socket_owner != b.socket_owner || a.socket_mode != b.socket_mode) out.push_back("socket-owner/socket-mode");
@@ -76,11 +76,40 @@ std::vector<std::string> needs_restart(const config::Config& a, const config::Co
   return out;
 }
 
+// The access keys in a configuration's list names: no log line may show them.
+void hide_keys(const config::Config& c) {
+  std::vector<std::string> keys;
+  for (const auto& z : c.dnsbls)
+    if (const auto safe = z.safe_name(); safe != z.zone) keys.push_back(z.zone.substr(0, z.zone.size() - safe.size() - 1));
+  log::set_secrets(std::move(keys));
+}
+
 // SIGUSR1: rebuild the whole configuration (command line, config file, rule and allow files),
-// validate it, and swap it in; on any error keep the running one. Runs on its own thread,
-// waiting with sigtimedwait() so that it notices the stop.
-void reload_loop(int argc, char** argv, std::shared_ptr<const config::Config> running, milter::Metrics* metrics,
-                 std::atomic<bool>& stop) {
+// validate it, probe the lists it adds, and swap it in as one generation; on any error keep
+// the running one. Runs on its own thread, waiting with sigtimedwait() so that it notices the stop.
+// The DNS layer follows a reload too: new servers for the next attempt of every lookup, and a
+// new empty cache when its size or TTL bounds changed.
+struct DnsLayer {
+  dns::Transport& transport;
+  dns::CachingResolver& resolver;
+};
+
+void reconfigure_dns(DnsLayer dns, const config::Config& was, const config::Config& now) {
+  if (was.dns_servers != now.dns_servers) {
+    dns.transport.set_servers(now.dns_servers);
+    std::string list;
+    for (const auto& s : now.dns_servers) list += (list.empty() ? "" : " ") + s.to_string();
+    log::notice("reload: DNS servers now {}", list);
+  }
+  if (was.dns_cache_size != now.dns_cache_size || was.dns_min_ttl != now.dns_min_ttl || was.dns_max_ttl != now.dns_max_ttl) {
+    dns.resolver.replace_cache(cache_options(now));
+    log::notice("reload: DNS cache settings changed; the cache starts empty");
+  }
+  if (was.dns_timeout != now.dns_timeout) dns.resolver.set_query_lifetime(now.dns_timeout.value);
+}
+
+void reload_loop(int argc, char** argv, std::shared_ptr<const config::Config> running, dnsbl::Prober& prober,
+                 DnsLayer dns, milter::Metrics* metrics, std::atomic<bool>& stop) {
   sigset_t usr1;
   sigemptyset(&usr1);
   sigaddset(&usr1, SIGUSR1);
@@ -93,10 +122,18 @@ void reload_loop(int argc, char** argv, std::shared_ptr<const config::Config> ru
       for (const auto& name : needs_restart(*running, *fresh))
         log::warning("reload: {} changed; it takes effect at the next restart", name);
       log::set_max_level(fresh->log_level);
+      hide_keys(*fresh);
+      reconfigure_dns(dns, *running, *fresh);
+      prober.reconfigure(fresh->dnsbls);  // a new list counts only once its probe finds it healthy
+      // New servers: every list and the resolver itself are judged again through them.
+      if (running->dns_servers != fresh->dns_servers) prober.probe_once();
       milter::replace_config(fresh);
       running = std::move(fresh);
       log::notice("configuration reloaded");
-      if (metrics) metrics->reload(true);
+      if (metrics) {
+        metrics->reload(true);
+        metrics->lists(running->dnsbls);
+      }
     } catch (const std::exception& e) {
       log::warning("reload failed, keeping the running configuration: {}", e.what());
       if (metrics) metrics->reload(false);
@@ -115,12 +152,29 @@ int facility_of(const std::string& name) {
   return LOG_MAIL;
 }
 
-// Removes the unix socket unless the start succeeds: a failed start leaves nothing behind.
+// Under slow DNS each waiting connection holds sockets of its own and of its lookups: use the
+// whole hard limit on open files that the system (or systemd's LimitNOFILE) grants.
+void raise_fd_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max) return;
+  r.rlim_cur = r.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &r) != 0) log::warning("cannot raise the open-file limit to {}", r.rlim_max);
+}
+
+// Removes the unix socket when the start fails or the daemon stops, so that nothing is left
+// behind; but not a socket that another process has put there since (another inode).
 struct SocketGuard {
   std::string path;
   bool keep = false;
+  ino_t inode = 0;
+  void created() {
+    struct stat st {};
+    if (!path.empty() && ::lstat(path.c_str(), &st) == 0) inode = st.st_ino;
+  }
   ~SocketGuard() {
-    if (!path.empty() && !keep) ::unlink(path.c_str());
+    struct stat st {};
+    if (path.empty() || keep || ::lstat(path.c_str(), &st) != 0) return;
+    if (inode == 0 || st.st_ino == inode) ::unlink(path.c_str());
   }
 };
 
@@ -128,6 +182,18 @@ struct SocketGuard {
 // the background parent is told "started": the identity, the socket path, the metrics port, the
 // socket itself, its owner and mode, dropping root.
 int serve(const std::shared_ptr<const config::Config>& config, int argc, char** argv, milter::Background* background) {
+  // libmilter stops on SIGHUP/SIGTERM (and aborts on SIGINT) from a thread of its own that waits
+  // for them with sigwait(); every other thread must have them blocked, or the kernel may hand
+  // one to a DNS, probe or metrics thread, whose default action kills the process without a
+  // clean stop. So they are blocked here, before any thread starts (threads inherit the mask).
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int s : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&stop_signals, s);  // USR1: reload thread
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit();
+  hide_keys(*config);
+
   const auto identity = milter::resolve_identity(config->user, config->group);
   const std::string path = milter::unix_socket_path(config->socket);
   if (!path.empty()) milter::check_socket_path(path);
@@ -143,36 +209,38 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
   const bool opened = smfi_opensocket(true) == MI_SUCCESS;
   ::umask(old_umask);
   if (!opened) throw milter::StartError(1, "cannot open milter socket '" + socket + "' (in use, or no permission?)");
+  guard.created();
   if (!path.empty()) milter::set_socket_permissions(path, config->socket_owner, config->socket_mode, identity);
   if (identity) milter::drop_privileges(*identity);
   if (::geteuid() == 0)
     log::warning("running as root: set --user (e.g. dynmilter) so that a flaw in a filter cannot own the system");
 
-  ::signal(SIGPIPE, SIG_IGN);
-  // libmilter stops on SIGHUP/SIGTERM (and aborts on SIGINT) from a thread of its own that waits
-  // for them with sigwait(); every other thread must have them blocked, or the kernel may hand
-  // one to our DNS or probe thread, whose default action kills the process without a clean stop.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  for (int s : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&stop_signals, s);  // USR1: reload thread
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  if (!milter::protocol_guard_active())
+    log::warning("the milter packet guard is not in effect (libmilter's mi_rd_cmd is not interposed): a malformed "
+                 "macro packet could crash the daemon; keep the socket reachable by the MTA only");
 
   dns::Transport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
   dns::CachingResolver resolver(transport, cache_options(*config), config->dns_timeout.value);
   dnsbl::HealthBoard health;
-  dnsbl::Prober prober(transport, health, config->dnsbls, config->dns_timeout.value);
+  dnsbl::Prober prober(transport, health, config->dnsbls, config->dns_timeout.value, config->resolver_check);
+  prober.probe_once();  // lists count only once probed healthy: know them before the first client
   prober.start(config->dnsbl_probe_interval.value);
   util::RateLimit list_warnings(std::chrono::minutes(5));
-  if (metrics) metrics->watch(resolver, health);
+  if (metrics) {
+    metrics->watch(resolver, health);
+    metrics->lists(config->dnsbls);
+  }
   milter::set_daemon_state(milter::DaemonState{config, &resolver, &health, {metrics.get(), &list_warnings}});
   std::atomic<bool> stop_reload{false};
-  std::thread reloader(reload_loop, argc, argv, config, metrics.get(), std::ref(stop_reload));
+  std::thread reloader(reload_loop, argc, argv, config, std::ref(prober), DnsLayer{transport, resolver}, metrics.get(),
+                       std::ref(stop_reload));
 
   log::notice("dynmilter {} starting: {}", DYNMILTER_VERSION, summary(*config));
   guard.keep = true;
   if (background) background->ready();
   const int rc = smfi_main();
   log::notice("dynmilter stopping");
+  guard.keep = false;  // the socket goes with the daemon
   stop_reload.store(true);
   reloader.join();
   return rc == MI_SUCCESS ? 0 : 1;

@@ -1,5 +1,7 @@
 #include "metrics.hpp"
 
+#include "protocol_guard.hpp"
+
 #include "daemon.hpp"
 
 #include <prometheus/counter.h>
@@ -67,11 +69,17 @@ class LiveState final : public pm::Collectable {
                              pm::MetricType::Gauge, {}};
     for (const auto& [zone, h] : health->snapshot()) {
       pm::ClientMetric m;
-      m.label = {{"list", zone}};
+      m.label = {{"list", dnsbl::safe_zone(zone)}};  // never an access key
       m.gauge.value = h.state == dnsbl::Health::Healthy ? 1 : h.state == dnsbl::Health::Broken ? 0 : -1;
       healthy.metric.push_back(std::move(m));
     }
     out.push_back(std::move(healthy));
+    gauge("dynmilter_resolver_sane",
+          "1 while the resolver answers its sanity probes sanely; 0 while reverse-DNS and HELO evidence is ignored",
+          health->resolver().sane ? 1 : 0);
+    counter("dynmilter_malformed_macro_packets_total",
+            "milter macro packets with an unpaired or unterminated string, cut to their pairs or refused",
+            double(malformed_macro_packets()));
     return out;
   }
 
@@ -93,6 +101,8 @@ struct Metrics::Impl {
   pm::Family<pm::Counter>* list_hits = nullptr;
   pm::Family<pm::Counter>* list_errors = nullptr;
   pm::Family<pm::Counter>* reloads = nullptr;
+  pm::Family<pm::Counter>* evidence_hits = nullptr;
+  pm::Family<pm::Counter>* evidence_decisive = nullptr;
   pm::Histogram* decision = nullptr;
 };
 
@@ -119,6 +129,18 @@ Metrics::Metrics(const std::string& address)
                             .Help("lookups with an unknown outcome: failure, error code, broken list")
                             .Register(r);
   impl_->reloads = &pm::BuildCounter().Name("dynmilter_reloads_total").Help("SIGUSR1 reloads, by result").Register(r);
+  impl_->reloads->Add({{"result", "ok"}});  // both series from the start, at 0
+  impl_->reloads->Add({{"result", "failed"}});
+  // The source label is a configured list, a signal name or rule:NAME: bounded by the configuration.
+  impl_->evidence_hits = &pm::BuildCounter()
+                              .Name("dynmilter_evidence_hits_total")
+                              .Help("verdicts in which this list, signal or rule counted against the client")
+                              .Register(r);
+  impl_->evidence_decisive = &pm::BuildCounter()
+                                  .Name("dynmilter_evidence_decisive_total")
+                                  .Help("verdicts that reached the threshold only because of this list, signal or rule "
+                                        "(dry runs included)")
+                                  .Register(r);
   impl_->decision = &pm::BuildHistogram()
                          .Name("dynmilter_decision_seconds")
                          .Help("time from CONNECT to the verdict")
@@ -142,6 +164,15 @@ void Metrics::watch(const dns::CachingResolver& resolver, const dnsbl::HealthBoa
   impl_->live->watch(resolver, health);
 }
 
+void Metrics::lists(const std::vector<dnsbl::ZoneSpec>& lists) {
+  for (const auto& l : lists) {
+    const pm::Labels labels{{"list", l.safe_name()}};
+    impl_->list_queries->Add(labels);
+    impl_->list_hits->Add(labels);
+    impl_->list_errors->Add(labels);
+  }
+}
+
 void Metrics::connection() { impl_->connections->Increment(); }
 
 void Metrics::exempt_recipient(std::string_view why) { impl_->exempt->Add({{"why", std::string(why)}}).Increment(); }
@@ -156,6 +187,8 @@ void Metrics::verdict(const policy::Verdict& v, double elapsed_ms) {
     if (l.outcome.listing == dnsbl::Listing::Listed) impl_->list_hits->Add(labels).Increment();
     if (l.outcome.listing == dnsbl::Listing::Unknown) impl_->list_errors->Add(labels).Increment();
   }
+  for (const auto& [source, weight] : policy::evidence_hits(v)) impl_->evidence_hits->Add({{"source", source}}).Increment();
+  for (const auto& source : v.decisive) impl_->evidence_decisive->Add({{"source", source}}).Increment();
   if (v.basis == policy::Basis::Scored) impl_->decision->Observe(elapsed_ms / 1000.0);
 }
 

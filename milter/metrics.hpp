@@ -5,11 +5,13 @@
 
 #include "dns/resolver.hpp"
 #include "dnsbl/health.hpp"
+#include "dnsbl/zone_spec.hpp"
 #include "policy/policy.hpp"
 
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dyn::milter {
 
@@ -21,6 +23,10 @@ class Metrics {
 
   // From now on scrapes also read these (which must outlive this object).
   void watch(const dns::CachingResolver& resolver, const dnsbl::HealthBoard& health);
+
+  // The configured lists' counters start at 0 (so that rate() and dashboards see them before the
+  // first hit); called at start and after each reload.
+  void lists(const std::vector<dnsbl::ZoneSpec>& lists);
 
   void connection();
   void exempt_recipient(std::string_view why);  // "role", "bypass", "auth"

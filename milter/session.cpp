@@ -32,6 +32,7 @@ std::optional<std::string> Session::tag_header() const {
 }
 
 void Session::on_mail(std::optional<std::string> auth_login) {
+  forged_headers_ = 0;
   auth_login_ = std::move(auth_login);
   if (auth_login_ && auth_login_->empty()) auth_login_.reset();
 }

@@ -36,6 +36,10 @@ class Session {
 
   // End of message: the X-Dynmilter header to add (--action tag), if any.
   std::optional<std::string> tag_header() const;
+  // X-Dynmilter headers in the current message that the sender put there.
+  void on_tag_header_from_sender() { ++forged_headers_; }
+  int tag_headers_from_sender() const { return forged_headers_; }
+  const std::string& id() const { return transaction_.facts().id; }
 
  private:
   void report(const policy::Verdict& verdict);
@@ -43,6 +47,7 @@ class Session {
   policy::Transaction transaction_;
   Observers observers_;
   std::optional<std::string> auth_login_;  // of the current message
+  int forged_headers_ = 0;                 // of the current message
 };
 
 }  // namespace dyn::milter

@@ -44,10 +44,18 @@ check() {
   fi
 }
 
+# running PID: the process exists and has not exited. A daemon that went to the background has
+# init as its parent, which may reap it late: an exited one lingers as a zombie that kill -0 finds.
+running() {
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
 # check_alive NAME: the dynmilter started as NAME has not died (no crash on anything it was sent).
 check_alive() {
   local state=dead
-  kill -0 "${DAEMON_PID[$1]}" 2>/dev/null && state=alive
+  running "${DAEMON_PID[$1]}" && state=alive
   check "dynmilter '$1' still running" "$state" '^alive$'
 }
 

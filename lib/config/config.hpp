@@ -71,6 +71,7 @@ struct Config {
   int dns_cache_size = 100'000;
   util::Duration dns_min_ttl{std::chrono::seconds(60)};
   util::Duration dns_max_ttl{std::chrono::seconds(3600)};
+  bool resolver_check = true;  // probe the resolver; name evidence counts for nothing while it lies
 
   // Policy
   std::vector<dnsbl::ZoneSpec> dnsbls;

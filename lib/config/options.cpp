@@ -1,11 +1,19 @@
 #include "config/options.hpp"
 
+#include "config/list_files.hpp"
 #include "config/types.hpp"
+#include "config/parse_error.hpp"
+#include "config/tool_options.hpp"
+#include "config/value_checks.hpp"
 #include "dns/types.hpp"
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstring>
+
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -25,7 +33,8 @@ Config default_config() {
     c.exempt_networks.push_back(*net::Cidr::parse(net));
   c.reply_text = *policy::ReplyTemplate::parse(
       "Your IP address {ip} appears to be dynamically assigned ({reason}). "
-      "Please smarthost your mail through your ISP's mail server.",
+      "Please smarthost your mail through your ISP's mail server. "
+      "Mail to {bypass} reaches a person; quote reference {id}.",
       nullptr);
   return c;
 }
@@ -51,7 +60,9 @@ std::vector<std::string> show_values(const T& v) {
 struct OptionDef {
   OptionInfo info;
   unsigned scope = kBoth;
-  std::function<void(po::options_description&, Config& target, const Config& defaults)> add;
+  std::function<void(Config&)> clear;  // a repeatable option: "name =" in the file leaves it empty
+  // Adds the option, with its default unless `defaults` is null (a value checked on its own).
+  std::function<void(po::options_description&, Config& target, const Config* defaults)> add;
   std::function<std::vector<std::string>(const Config&)> values;
 };
 
@@ -60,13 +71,19 @@ OptionDef field(const char* name, const char* value_name, T Config::*member, uns
   OptionDef d;
   d.info = OptionInfo{name, value_name, help, is_vector<T>};
   d.scope = scope;
-  d.add = [=](po::options_description& desc, Config& target, const Config& defaults) {
+  d.add = [=](po::options_description& desc, Config& target, const Config* defaults) {
     auto* sem = po::value<T>(&(target.*member));
-    std::string shown;
-    for (const auto& s : show_values(defaults.*member)) shown += (shown.empty() ? "" : " ") + s;
-    sem->default_value(defaults.*member, shown)->value_name(value_name);
+    if (defaults) {
+      std::string shown;
+      for (const auto& s : show_values(defaults->*member)) shown += (shown.empty() ? "" : " ") + s;
+      sem->default_value(defaults->*member, shown);
+    }
+    sem->value_name(value_name);
     if constexpr (std::is_same_v<T, bool>) sem->implicit_value(true, "true");
     desc.add_options()(name, sem, help);
+  };
+  d.clear = [=](Config& c) {
+    if constexpr (is_vector<T>) (c.*member).clear();
   };
   d.values = [=](const Config& c) {
     auto v = show_values(c.*member);
@@ -107,6 +124,10 @@ const std::vector<OptionDef>& table() {
             "keep answers at least this long, whatever their TTL (as postscreen_dnsbl_min_ttl)"),
       field("dns-max-ttl", "DURATION", &Config::dns_max_ttl, kDaemon,
             "keep answers at most this long; negative answers last their SOA minimum (RFC 2308) within both bounds"),
+      field("resolver-check", "BOOL", &Config::resolver_check, kDaemon,
+            "probe the resolver with every list probe (the root zone must exist, a name under .invalid must not) and "
+            "when it answers NXDOMAIN or an address for everything, count reverse-DNS and HELO evidence as unknown "
+            "until it recovers"),
       field("dnsbl", "ZONE[=FILTER][*WEIGHT]", &Config::dnsbls, kBoth,
             "DNSBL to ask, in postscreen_dnsbl_sites syntax, e.g. zen.spamhaus.org=127.0.0.[10..11]*3 (repeatable)"),
       field("dnsbl-timeout", "DURATION", &Config::dnsbl_timeout, kBoth,
@@ -118,7 +139,7 @@ const std::vector<OptionDef>& table() {
       field("rdns-weight", "SIGNAL=N", &Config::rdns_weights, kBoth,
             "weight of a reverse-DNS or HELO signal (repeatable; later settings win): no-ptr, forged, ip-in-name, "
             "ip-in-name-bare, ip-in-name-partial, dynamic-word, generic-word, dynamic-domain, device-id, helo-ip, helo-unresolvable, "
-            "ptr-ttl-short"),
+            "ptr-ttl-short, neighbours-pooled, mx-confirmed (negative: a mail server of its own domain), a-ttl-short"),
       field("ptr-ttl-min", "DURATION", &Config::ptr_ttl_min, kBoth,
             "a PTR record with a shorter TTL adds the ptr-ttl-short signal (static lines keep 12h or more: the old "
             "SORBS DUHL rule)"),
@@ -163,27 +184,14 @@ const std::vector<OptionDef>& table() {
             "is accepted whatever else counts; 0 turns this off"),
       field("reply-text", "TEMPLATE", &Config::reply_text, kBoth,
             "text of the reject or tempfail reply; placeholders {ip}, {hostname}, {list}, {reason}, {score}, {bypass}, "
-            "{id}; \\n starts a new line (a multi-line reply, at most 32 lines)"),
+            "{id}, {txt} (the list's TXT text); \\n starts a new line (a multi-line reply, at most 32 lines)"),
   };
   return defs;
 }
 
-// Options that steer the program rather than configure it: command line only.
-void add_cli_only(po::options_description& desc, Invocation& inv, unsigned scope) {
-  desc.add_options()("help,h", po::bool_switch(&inv.help), "print this help and exit")(
-      "version", po::bool_switch(&inv.version), "print the version and exit")(
-      "config,c", po::value(&inv.config_path)->value_name("FILE"), "read options from FILE (same names as here)")(
-      "print-config", po::bool_switch(&inv.print_config), "print the effective configuration and exit")(
-      "sample-config", po::bool_switch(&inv.sample_config), "print a commented config file with every option at its default");
-  if (scope & kCheck) {
-    desc.add_options()("positional", po::value(&inv.positional)->composing(), "");
-    desc.add_options()("classify", po::bool_switch(&inv.classify), "");
-  }
-}
-
 void add_file_options(po::options_description& desc, unsigned scope, Config& target, const Config& defaults) {
   for (const auto& d : table())
-    if (d.scope & scope) d.add(desc, target, defaults);
+    if (d.scope & scope) d.add(desc, target, &defaults);
 }
 
 po::options_description file_options(unsigned scope, Config& target, const Config& defaults) {
@@ -193,13 +201,6 @@ po::options_description file_options(unsigned scope, Config& target, const Confi
 }
 
 constexpr int kStyle = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
 
 // Where each value came from, so that a setting refused after parsing names its file:line.
 class Locations {
@@ -215,12 +216,18 @@ class Locations {
     const auto it = at_.find({option, value});
     return it == at_.end() || from_cli_.count(option) ? std::string() : it->second;
   }
+  // A value for the option was read from the file.
+  bool has_value(const std::string& option) const {
+    const auto it = at_.lower_bound({option, std::string()});
+    return it != at_.end() && it->first.first == option && std::next(it) != at_.end() && std::next(it)->first.first == option;
+  }
   // The same as a message prefix: "file:line: " or "".
   std::string operator()(const std::string& option, const std::string& value = {}) const {
     const auto where = at(option, value);
     return where.empty() ? where : where + ": ";
   }
   std::set<std::string> from_cli_;
+  std::set<std::string> cleared;  // repeatable options the file set to nothing ("dnsbl =")
 
  private:
   std::map<std::pair<std::string, std::string>, std::string> at_;
@@ -228,18 +235,22 @@ class Locations {
 
 // Reads a config file into command-line tokens ("--name=value"). Each line is also parsed on its
 // own so that an error names its file and line; the whole file is then parsed in one go.
-std::vector<std::string> read_config_file(const std::string& path, unsigned scope, Locations& locations) {
-  std::ifstream in(path);
-  if (!in) throw Error(fmt::format("{}: cannot read the config file", path));
+std::vector<std::string> read_config_file(const std::string& path, unsigned scope, Locations& locations,
+                                          const FileTexts* texts) {
+  std::string why;
+  const auto file = open_file(path, texts, why);
+  if (!file) throw Error(fmt::format("{}: cannot read the config file: {}", path, why));
+  std::istream& in = *file;
   const Config defaults = default_config();
   std::vector<std::string> tokens;
   std::map<std::string, int> seen;  // option -> first line, for non-repeatable options
   Config scratch;                   // each line is parsed alone into this, only to find its errors
-  auto desc = file_options(scope, scratch, defaults);
   std::string raw;
   for (int lineno = 1; std::getline(in, raw); ++lineno) {
     const std::string line = trim(raw);
     if (line.empty() || line[0] == '#') continue;
+    if (has_control_character(line))
+      throw Error(fmt::format("{}:{}: a control character in the line", path, lineno));
     const auto eq = line.find('=');
     const std::string key = trim(line.substr(0, eq));
     std::string value = eq == std::string::npos ? std::string() : trim(line.substr(eq + 1));
@@ -256,35 +267,29 @@ std::vector<std::string> read_config_file(const std::string& path, unsigned scop
       auto [it, fresh] = seen.emplace(key, lineno);
       if (!fresh) throw Error(fmt::format("{}: option '{}' given twice (first on line {})", where, key, it->second));
     }
-    // "name =" with nothing after it leaves the setting at its default (what --print-config
-    // writes for an empty value).
-    if (eq != std::string::npos && value.empty()) continue;
+    // "name =" with nothing after it: a repeatable option (dnsbl, exempt-network, ...) is left
+    // empty unless other lines give it values; any other option keeps its default.
+    if (eq != std::string::npos && value.empty()) {
+      if (def->info.repeatable) locations.cleared.insert(key);
+      continue;
+    }
     std::string token = "--" + key;
     if (eq != std::string::npos) token += "=" + value;
 
     try {
+      po::options_description desc;  // this line's option alone: its value is all that is checked here
+      def->add(desc, scratch, nullptr);
       po::variables_map vm;
       const std::vector<std::string> one = {token};
       po::store(po::command_line_parser(one).options(desc).style(kStyle).run(), vm);
       po::notify(vm);
     } catch (const po::error& e) {
-      throw Error(fmt::format("{}: {}", where, e.what()));
+      throw Error(fmt::format("{}: {}", where, describe(e)));
     }
     locations.add(key, value, where);
     tokens.push_back(std::move(token));
   }
   return tokens;
-}
-
-bool syslog_facility_known(const std::string& f) {
-  if (f == "mail" || f == "daemon" || f == "user") return true;
-  return f.size() == 6 && f.rfind("local", 0) == 0 && f[5] >= '0' && f[5] <= '7';
-}
-
-void check_bypass_address(const std::string& b, const std::string& where) {
-  const auto at = b.find('@');
-  if (at == std::string::npos || at == b.size() - 1 || b.find_first_of(" <>\t") != std::string::npos)
-    throw Error(fmt::format("{}bypass address '{}' is not user@domain or @domain", where, b));
 }
 
 void check_consistency(const Config& c, const Locations& where) {
@@ -304,6 +309,25 @@ void check_consistency(const Config& c, const Locations& where) {
     throw Error(fmt::format("{}the positive --dnsbl weights ({}) and reverse-DNS weights (at most {}) can never reach "
                             "threshold {}", where("threshold"), lists, rdns_max, c.threshold));
   if (c.dns_timeout.value.count() <= 0) throw Error(fmt::format("{}dns-timeout must be more than zero", where("dns-timeout")));
+  // The MTA stops waiting for a milter long before: Postfix after milter_command_timeout (30s),
+  // Sendmail after its filter's R: timeout (10s by default).
+  if (c.dns_timeout.value > kMaxDnsTimeout)
+    throw Error(fmt::format("{}dns-timeout {} is longer than {}: the MTA would give up on the milter first "
+                            "(Postfix milter_command_timeout is 30s, Sendmail's default R: is 10s)",
+                            where("dns-timeout"), c.dns_timeout.to_string(), util::Duration{kMaxDnsTimeout}.to_string()));
+  if (c.dnsbl_timeout.value > c.dns_timeout.value)
+    throw Error(fmt::format("{}dnsbl-timeout {} is longer than dns-timeout {}, which bounds every lookup",
+                            where("dnsbl-timeout"), c.dnsbl_timeout.to_string(), c.dns_timeout.to_string()));
+  if (c.dnsbl_probe_interval.value.count() != 0 && c.dnsbl_probe_interval.value < kMinProbeInterval)
+    throw Error(fmt::format("{}dnsbl-probe-interval {} is shorter than {} (0 probes at start only): probes are "
+                            "queries the lists count against you",
+                            where("dnsbl-probe-interval"), c.dnsbl_probe_interval.to_string(),
+                            util::Duration{kMinProbeInterval}.to_string()));
+  if (const auto why = socket_spec_error(c.socket); !why.empty())
+    throw Error(fmt::format("{}socket '{}' {}", where("socket"), c.socket, why));
+  if (std::string why; !c.reply_text.fits(policy::kReplyValueLimits[std::size(policy::kReplyValueLimits) - 1], &why))
+    throw Error(fmt::format("{}reply-text is too long: {}, even with each placeholder cut to {} characters",
+                            where("reply-text"), why, policy::kReplyValueLimits[std::size(policy::kReplyValueLimits) - 1]));
   if (c.dns_cache_size <= 0) throw Error(fmt::format("{}dns-cache-size must be positive", where("dns-cache-size")));
   for (const auto& b : c.bypass_recipients) check_bypass_address(b, where("bypass-recipient", b));
   if (c.dns_min_ttl.value > c.dns_max_ttl.value)
@@ -352,106 +376,90 @@ void check_action_keys(Config& c, const Locations& where) {
   }
 }
 
-// Calls `use(line, "file:line")` for each line of an operator's list file that is not blank
-// once "#" comments are cut off, trimmed.
-template <class Use>
-void for_each_entry(const std::string& path, const std::string& kind, const std::string& named_at, Use use) {
-  std::ifstream in(path);
-  if (!in) throw Error(fmt::format("{}cannot read the {} file {}", named_at, kind, path));
-  std::string raw;
-  for (int n = 1; std::getline(in, raw); ++n) {
-    const std::string line = trim(raw.substr(0, raw.find('#')));
-    if (!line.empty()) use(line, fmt::format("{}:{}", path, n));
-  }
-}
-
-// --allow-file lines: a network (CIDR), a /regex/ or a domain; # starts a comment.
-void load_allowlist(Config& c, const Locations& where) {
-  auto list = std::make_shared<Allowlist>();
-  list->networks = c.allow_networks;
-  auto add_name = [&](const std::string& text, const std::string& at) {
-    if (text.size() >= 2 && text.front() == '/' && text.back() == '/') {
-      std::string why;
-      auto p = rules::Pattern::compile(text.substr(1, text.size() - 2), rules::PatternOptions{}, &why);
-      if (!p) throw Error(fmt::format("{}: {}", at, why));
-      list->patterns.push_back({std::move(*p), at});
-    } else if (rdns::plausible_host_name(text)) {
-      std::string d = dns::canonical_name(text);
-      if (!d.empty() && d.front() == '.') d.erase(0, 1);
-      list->domains.push_back(d);
-    } else {
-      throw Error(fmt::format("{}: '{}' is not a network, a domain or a /regex/", at, text));
-    }
+// The message for a word on the command line that belongs to no option: usually the second half
+// of a value with a space that was not quoted (--reject-code 554 5.7.1).
+std::string stray_argument(int argc, const char* const* argv) {
+  auto is_switch = [](std::string name) {  // options that take no separate value
+    const auto start = name.find_first_not_of('-');
+    if (start == std::string::npos) return true;  // "--" (found by fuzzing: was an uncaught out_of_range)
+    name = name.substr(start);
+    for (const auto& d : table())
+      if (d.info.name == name) return d.info.value_name == "BOOL";
+    return true;  // --help, --version, --print-config, ...: switches; -c takes a value
   };
-  for (const auto& h : c.allow_hostnames) {
-    const auto at = where.at("allow-hostname", h);
-    add_name(h, at.empty() ? "allow-hostname" : at);
+  bool expects_value = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.size() > 1 && arg.front() == '-') {
+      expects_value = arg.find('=') == std::string::npos && (arg == "-c" || arg == "--config" || !is_switch(arg));
+      continue;
+    }
+    if (expects_value) {
+      expects_value = false;
+      continue;
+    }
+    std::string msg = fmt::format("unexpected argument '{}'", arg);
+    if (i > 2 && std::string(argv[i - 2]).rfind("--", 0) == 0)
+      msg += fmt::format(" after {} {}: a value with a space must be quoted, e.g. {} '{} {}'", argv[i - 2], argv[i - 1],
+                         argv[i - 2], argv[i - 1], arg);
+    return msg;
   }
-  for (const auto& f : c.allow_files)
-    for_each_entry(f, "allow", where("allow-file", f), [&](const std::string& line, const std::string& at) {
-      if (line.front() != '/' && line.find_first_of(":/") != std::string::npos) {  // a network, or meant as one
-        std::string why;
-        auto cidr = net::Cidr::parse(line, &why);
-        if (!cidr) throw Error(fmt::format("{}: {}", at, why));
-        list->networks.push_back(*cidr);
-      } else if (auto cidr = net::Cidr::parse(line)) {
-        list->networks.push_back(*cidr);
-      } else {
-        add_name(line, at);
-      }
-    });
-  c.allowlist = std::move(list);
-}
-
-// --bypass-file lines: user@domain or @domain; # starts a comment.
-void load_bypass(Config& c, const Locations& where) {
-  auto all = std::make_shared<std::vector<std::string>>(c.bypass_recipients);
-  for (const auto& f : c.bypass_files)
-    for_each_entry(f, "bypass", where("bypass-file", f), [&](const std::string& line, const std::string& at) {
-      check_bypass_address(line, at + ": ");
-      all->push_back(line);
-    });
-  for (auto& b : *all)
-    for (auto& ch : b) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  c.bypass = std::move(all);
+  return "too many arguments";
 }
 
 }  // namespace
 
-Invocation parse_invocation(int argc, const char* const* argv, unsigned scope) {
+Invocation parse_invocation(int argc, const char* const* argv, unsigned scope, const FileTexts* texts) {
+  // No option value holds a control character: the config file refuses them, and --print-config
+  // would print a value that does not read back (both found by fuzzing).
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const auto bad = std::find_if(arg.begin(), arg.end(), [](unsigned char c) { return c < 0x20 && c != '\t'; });
+    if (bad == arg.end()) continue;
+    const auto at = static_cast<std::size_t>(bad - arg.begin());
+    const char* what = *bad == '\n' || *bad == '\r' ? "a line break" : "a control character";
+    throw Error(fmt::format("command-line argument {} ('{}...') contains {}", i, arg.substr(0, std::min<std::size_t>(at, 40)), what));
+  }
   Invocation inv;
   const Config defaults = default_config();
   auto desc = file_options(scope, inv.config, defaults);
   add_cli_only(desc, inv, scope);
   po::positional_options_description pos;
-  if (scope & kCheck) pos.add("positional", -1);
+  if ((scope & (kCheck | kReplay)) && !(scope & kAutoreply)) pos.add("positional", -1);
 
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).style(kStyle).run(), vm);
+  } catch (const po::too_many_positional_options_error&) {
+    throw Error(stray_argument(argc, argv));
   } catch (const po::error& e) {
-    throw Error(e.what());
+    throw Error(describe(e));
   }
   Locations locations;
   for (const auto& opt : table())  // the command line wins over the file: its values have no file:line
     if (vm.count(opt.info.name) && !vm[opt.info.name].defaulted()) locations.from_cli_.insert(opt.info.name);
   if (vm.count("config")) inv.config_path = vm["config"].as<std::string>();
   if (!inv.config_path.empty()) {
-    const auto tokens = read_config_file(inv.config_path, scope, locations);
+    const auto tokens = read_config_file(inv.config_path, scope, locations, texts);
     try {
       po::store(po::command_line_parser(tokens).options(desc).style(kStyle).run(), vm);
     } catch (const po::error& e) {
-      throw Error(fmt::format("{}: {}", inv.config_path, e.what()));
+      throw Error(fmt::format("{}: {}", inv.config_path, describe(e)));
     }
   }
   try {
     po::notify(vm);
   } catch (const po::error& e) {
-    throw Error(e.what());
+    throw Error(describe(e));
   }
+  for (const auto& d : table())  // "dnsbl =" alone in the file: none at all (the command line still wins)
+    if (locations.cleared.count(d.info.name) && !locations.from_cli_.count(d.info.name) &&
+        !locations.has_value(d.info.name))
+      d.clear(inv.config);
   check_consistency(inv.config, locations);
-  load_allowlist(inv.config, locations);
-  load_bypass(inv.config, locations);
+  const auto where = [&](const std::string& option, const std::string& value) { return locations.at(option, value); };
+  load_allowlist(inv.config, where, texts);
+  load_bypass(inv.config, where, texts);
   try {
     inv.config.rules = std::make_shared<const rules::RuleSet>(
         rules::RuleSet::load(inv.config.rule_files, inv.config.pcre_tables, inv.config.pcre_reject_weight));
@@ -474,8 +482,10 @@ std::string help_text(unsigned scope) {
       "config,c", po::value<std::string>()->value_name("FILE"), "read options from FILE")(
       "print-config", "print the effective configuration and exit")(
       "sample-config", "print a commented config file with every option at its default");
-  if (scope & kCheck)
-    cli.add_options()("classify", "read 'hostname [address]' lines on standard input and classify each name, without DNS");
+  for (const auto& o : tool_options(scope)) {
+    if (o.value_name.empty()) cli.add_options()(o.name.c_str(), o.help.c_str());
+    else cli.add_options()(o.name.c_str(), po::value<std::string>()->value_name(o.value_name), o.help.c_str());
+  }
   std::ostringstream out;
   out << cli << "\n" << shown;
   return out.str();
@@ -491,14 +501,26 @@ bool print_requested_info(const Invocation& inv, unsigned scope, std::string_vie
   return true;
 }
 
+namespace {
+// A value as the config file must spell it to read back the same: in double quotes when blanks
+// at either end would be trimmed, or when it is itself quoted (found by fuzzing).
+std::string file_value(const std::string& v) {
+  const bool blank_edge = !v.empty() && (v.front() == ' ' || v.front() == '\t' || v.back() == ' ' || v.back() == '\t');
+  const bool quoted = v.size() >= 2 && v.front() == '"' && v.back() == '"';
+  return blank_edge || quoted ? '"' + v + '"' : v;
+}
+}  // namespace
+
 std::string format_config(const Config& config, unsigned scope) {
   std::string out;
+  const Config defaults = default_config();
   for (const auto& d : table()) {
     if (!(d.scope & scope)) continue;
     out += "# " + d.info.help + "\n";
     const auto values = d.values(config);
-    if (values.empty()) out += "# " + d.info.name + " =\n";
-    for (const auto& v : values) out += d.info.name + " = " + v + "\n";
+    // A repeatable option emptied by "name =" stays empty when the printed file is loaded.
+    if (values.empty()) out += (d.info.repeatable && !d.values(defaults).empty() ? "" : "# ") + d.info.name + " =\n";
+    for (const auto& v : values) out += d.info.name + " = " + file_value(v) + "\n";
   }
   return out;
 }
@@ -526,8 +548,7 @@ std::vector<OptionInfo> options(unsigned scope) {
                                  {"config", "FILE", "read options from FILE", false},
                                  {"print-config", "", "print the effective configuration and exit", false},
                                  {"sample-config", "", "print a commented config file with every option at its default", false}};
-  if (scope & kCheck)
-    out.push_back({"classify", "", "classify 'hostname [address]' lines from standard input, without DNS", false});
+  out.insert(out.end(), tool_options(scope).begin(), tool_options(scope).end());
   for (const auto& d : table())
     if (d.scope & scope) out.push_back(d.info);
   return out;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "config/value_checks.hpp"
 
 #include <ostream>
 #include <stdexcept>
@@ -14,7 +15,9 @@
 namespace dyn::config {
 
 // Which program an option belongs to (a bit set).
-enum Scope : unsigned { kDaemon = 1, kCheck = 2, kBoth = 3 };
+// dynmilter-replay reads the options of dynmilter-check (kCheck | kReplay) and its own.
+// dynmilter-autoreply likewise (kCheck | kAutoreply).
+enum Scope : unsigned { kDaemon = 1, kCheck = 2, kBoth = 3, kReplay = 4, kAutoreply = 8 };
 
 // A bad option, value or file; the message names the file and line where there is one.
 class Error : public std::runtime_error {
@@ -33,12 +36,31 @@ struct Invocation {
   bool sample_config = false;
   bool classify = false;  // dynmilter-check --classify
   std::string config_path;              // empty: no config file
-  std::vector<std::string> positional;  // dynmilter-check: ADDRESS [NAME]
+  std::vector<std::string> positional;  // dynmilter-check: ADDRESS [NAME]; dynmilter-replay: LOGFILE...
+  // dynmilter-check --sender DOMAIN [--sender-ip IP]: the readiness check of a sending server.
+  // dynmilter-autoreply --sender ADDRESS: the envelope sender of the message it answers.
+  std::string sender;
+  // dynmilter-autoreply: the bypass address, state file, mail command, our Received hosts,
+  // reply template, interval between replies to one sender.
+  std::string recipient;
+  std::string state_file;
+  std::string sendmail_command = "/usr/sbin/sendmail -t -oi";
+  std::vector<std::string> received_by;
+  std::string template_file;
+  std::string reply_interval = "1d";
+  bool dry_run = false;
+  std::string sender_ip;
+  // dynmilter-replay and dynmilter-check --sender: JSON output. dynmilter-replay: the rest.
+  bool json = false;
+  bool csv = false;
+  bool dns = false;
+  std::vector<std::string> mynetworks;
 };
 
 // Command line first, then the --config file; the command line wins for options given in both.
-// Throws Error. Fills in DNS servers from /etc/resolv.conf when none are configured.
-Invocation parse_invocation(int argc, const char* const* argv, unsigned scope);
+// Throws Error. Fills in DNS servers from /etc/resolv.conf when none are configured. The config,
+// allow and bypass files are read from `texts` where it holds their paths (see FileTexts).
+Invocation parse_invocation(int argc, const char* const* argv, unsigned scope, const FileTexts* texts = nullptr);
 
 std::string help_text(unsigned scope);
 

@@ -8,8 +8,13 @@ namespace po = boost::program_options;
 namespace dyn {
 
 namespace {
+// The operator's text goes in as substitutions, never into the template, so that Boost does not
+// read placeholders in it (config::describe() escapes substitutions that contain '%').
 [[noreturn]] void bad(const std::string& text, const std::string& why) {
-  throw po::error_with_option_name("invalid value '" + text + "' for %canonical_option%: " + why);
+  po::error_with_option_name e("invalid value '%bad_value%' for %canonical_option%: %reason%");
+  e.set_substitute("bad_value", text);
+  e.set_substitute("reason", why);
+  throw e;
 }
 const std::string& single(const std::vector<std::string>& values) { return po::validators::get_single_string(values); }
 }  // namespace
@@ -25,7 +30,11 @@ void validate_with(boost::any& out, const std::vector<std::string>& values, Pars
 }
 
 void dnsbl::validate(boost::any& out, const std::vector<std::string>& values, ZoneSpec*, int) {
-  validate_with(out, values, &ZoneSpec::parse);
+  const auto& s = single(values);
+  std::string why;
+  auto v = ZoneSpec::parse(s, &why);
+  if (!v) bad(safe_spec(s), why);  // the value may carry an access key: never echo it
+  out = *v;
 }
 
 void net::validate(boost::any& out, const std::vector<std::string>& values, Cidr*, int) {

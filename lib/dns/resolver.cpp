@@ -8,8 +8,20 @@
 namespace dyn::dns {
 
 struct CachingResolver::Core {
-  Core(CacheOptions o, Cache::Now now) : cache(o, std::move(now)) {}
-  Cache cache;
+  Core(CacheOptions o, Cache::Now n) : now(std::move(n)), cache_(std::make_shared<Cache>(o, now)) {}
+  Cache::Now now;
+  // The cache, replaced whole by replace_cache(). A plain mutex around the pointer: libstdc++ 12's
+  // std::atomic<std::shared_ptr> is a data race as far as TSan can tell.
+  std::shared_ptr<Cache> cache() const {
+    std::lock_guard lock(cache_mutex_);
+    return cache_;
+  }
+  void replace_cache(std::shared_ptr<Cache> fresh) {
+    std::lock_guard lock(cache_mutex_);
+    cache_ = std::move(fresh);
+  }
+  mutable std::mutex cache_mutex_;
+  std::shared_ptr<Cache> cache_;
   std::mutex mutex;  // guards in_flight
   std::unordered_map<std::string, std::vector<Querier::Callback>> in_flight;
   std::atomic<std::uint64_t> hits{0}, coalesced{0}, upstream{0};
@@ -23,13 +35,15 @@ std::string flight_key(const Question& q) {
 
 CachingResolver::CachingResolver(Querier& upstream, CacheOptions cache_options, std::chrono::milliseconds query_lifetime,
                                  Cache::Now now)
-    : upstream_(upstream), query_lifetime_(query_lifetime), core_(std::make_shared<Core>(cache_options, std::move(now))) {}
+    : upstream_(upstream),
+      query_lifetime_ms_(query_lifetime.count()),
+      core_(std::make_shared<Core>(cache_options, std::move(now))) {}
 
 CachingResolver::~CachingResolver() = default;
 
 void CachingResolver::async_query(const Question& question, Deadline, Callback done) {
   const Question q{canonical_name(question.name), question.type};
-  if (auto hit = core_->cache.get(q)) {
+  if (auto hit = core_->cache()->get(q)) {
     ++core_->hits;
     done(std::move(*hit));
     return;
@@ -45,8 +59,9 @@ void CachingResolver::async_query(const Question& question, Deadline, Callback d
     }
   }
   ++core_->upstream;
-  upstream_.async_query(q, Clock::now() + query_lifetime_, [core = core_, q, key](Answer answer) {
-    core->cache.put(q, answer);
+  const std::chrono::milliseconds lifetime(query_lifetime_ms_.load());
+  upstream_.async_query(q, Clock::now() + lifetime, [core = core_, q, key](Answer answer) {
+    core->cache()->put(q, answer);
     std::vector<Querier::Callback> waiters;
     {
       std::lock_guard lock(core->mutex);
@@ -69,10 +84,16 @@ CachingResolver::Stats CachingResolver::stats() const {
     std::lock_guard lock(core_->mutex);
     s.in_flight = core_->in_flight.size();
   }
-  s.cache = core_->cache.stats();
+  s.cache = core_->cache()->stats();
   return s;
 }
 
-Cache& CachingResolver::cache() { return core_->cache; }
+void CachingResolver::replace_cache(CacheOptions cache_options) {
+  core_->replace_cache(std::make_shared<Cache>(cache_options, core_->now));
+}
+
+void CachingResolver::set_query_lifetime(std::chrono::milliseconds query_lifetime) {
+  query_lifetime_ms_.store(query_lifetime.count());
+}
 
 }  // namespace dyn::dns

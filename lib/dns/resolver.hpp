@@ -31,12 +31,17 @@ class CachingResolver final : public Querier {
     Cache::Stats cache;
   };
   Stats stats() const;
-  Cache& cache();
+
+  // A reload changed the cache settings: from now on a new, empty cache with these options.
+  // Answers still in flight go to the new cache.
+  void replace_cache(CacheOptions cache_options);
+  // A reload changed dns-timeout: upstream queries started from now on live this long.
+  void set_query_lifetime(std::chrono::milliseconds query_lifetime);
 
  private:
   struct Core;
   Querier& upstream_;
-  std::chrono::milliseconds query_lifetime_;
+  std::atomic<std::chrono::milliseconds::rep> query_lifetime_ms_;
   std::shared_ptr<Core> core_;  // shared with callbacks still pending in the transport
 };
 

@@ -2,6 +2,9 @@
 
 #include "dns/wire.hpp"
 #include "util/log.hpp"
+#include "util/rate_limit.hpp"
+
+#include <fmt/format.h>
 
 #include <netinet/in.h>
 #include <poll.h>
@@ -105,11 +108,13 @@ struct Transport::Impl {
   int wake_fd = -1;
   std::thread thread;
 
-  std::mutex mutex;  // guards incoming and stopping
+  std::mutex mutex;  // guards incoming, new_servers and stopping
   std::vector<Submission> incoming;
+  std::optional<std::vector<ServerAddress>> new_servers;  // taken over by the I/O thread
   bool stopping = false;
 
   std::list<Lookup> active;  // I/O thread only
+  util::RateLimit local_trouble{std::chrono::minutes(1)};  // EMFILE and the like, warned once a minute
 
   std::atomic<std::uint64_t> sent{0}, answered{0}, ignored{0}, timed_out{0}, tcp{0};
 
@@ -138,6 +143,12 @@ Transport::~Transport() {
   [[maybe_unused]] auto n = ::write(impl_->wake_fd, &one, sizeof one);
   impl_->thread.join();
   ::close(impl_->wake_fd);
+}
+
+void Transport::set_servers(std::vector<ServerAddress> servers) {
+  if (servers.empty()) throw std::invalid_argument("no DNS server to ask");
+  std::lock_guard lock(impl_->mutex);
+  impl_->new_servers = std::move(servers);
 }
 
 void Transport::async_query(const Question& question, Deadline deadline, Callback done) {
@@ -196,7 +207,14 @@ void Transport::Impl::start_attempt(Lookup& lookup, Clock::time_point now) {
   if (fd < 0 || ::send(fd, packet.data(), packet.size(), 0) != static_cast<ssize_t>(packet.size())) {
     const int err = errno;
     if (fd >= 0) ::close(fd);
-    log::debug("dns: cannot send to {}: {}", server.to_string(), std::strerror(err));
+    // Out of descriptors or buffers is the host's trouble, not the server's: say so loudly.
+    const bool local = err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+    if (!local) {
+      log::debug("dns: cannot send to {}: {}", server.to_string(), std::strerror(err));
+    } else if (const auto held = local_trouble.allow(std::strerror(err), util::RateLimit::Clock::now())) {
+      log::warning("dns: cannot open a socket for a lookup: {}{}; lookups fail until it clears (LimitNOFILE?)",
+                   std::strerror(err), *held ? fmt::format(" ({} more since the last warning)", *held) : std::string());
+    }
     lookup.next_try = now + kSendFailureBackoff;
     return;
   }
@@ -215,10 +233,9 @@ void Transport::Impl::start_tcp(Lookup& lookup, std::size_t server) {
   ++tcp;
   TcpAttempt t;
   t.id = random_id();
-  const auto packet = wire::encode_query(t.id, lookup.question);
-  t.out = {static_cast<std::uint8_t>(packet.size() >> 8), static_cast<std::uint8_t>(packet.size())};
-  t.out.insert(t.out.end(), packet.begin(), packet.end());
-  t.fd = open_socket(options.servers[server], SOCK_STREAM);
+  t.out = wire::frame_for_tcp(wire::encode_query(t.id, lookup.question));
+  if (t.out.empty()) return finish(lookup, Answer::failure(Status::Malformed, "reply truncated; the query cannot go over TCP"));
+  t.fd = open_socket(options.servers[server % options.servers.size()], SOCK_STREAM);  // the list may have changed
   if (t.fd < 0) {
     finish(lookup, Answer::failure(Status::Malformed, std::string("reply truncated; TCP connect failed: ") + std::strerror(errno)));
     return;
@@ -249,11 +266,10 @@ void Transport::Impl::advance_tcp(Lookup& lookup, short revents) {
   if (n < 0) return errno == EAGAIN ? void() : fail(std::string("read failed: ") + std::strerror(errno));
   if (n == 0) return fail("connection closed before the reply was complete");
   t.in.insert(t.in.end(), buf, buf + n);
-  if (t.in.size() < 2) return;
-  const std::size_t need = 2 + ((t.in[0] << 8) | t.in[1]);
-  if (t.in.size() < need) return;
+  const auto message = wire::first_framed_message(t.in);
+  if (!message) return;  // more to come
   std::string why;
-  auto reply = wire::decode_reply(t.in.data() + 2, need - 2, &why);
+  auto reply = wire::decode_reply(message->data(), message->size(), &why);
   if (!reply) return fail("reply undecodable: " + why);
   if (reply->id != t.id || reply->question != lookup.question) return fail("reply does not match the query");
   ++answered;
@@ -305,6 +321,10 @@ void Transport::Impl::run() {
       std::lock_guard lock(mutex);
       if (stopping) break;
       fresh.swap(incoming);
+      if (new_servers) {
+        options.servers = std::move(*new_servers);
+        new_servers.reset();
+      }
     }
     auto now = Clock::now();
     for (auto& s : fresh) {

@@ -32,6 +32,10 @@ class Transport final : public Querier {
 
   void async_query(const Question& question, Deadline deadline, Callback done) override;
 
+  // A reload changed the servers: the next attempt of every lookup (new or in flight) goes to
+  // these. Throws std::invalid_argument when the list is empty.
+  void set_servers(std::vector<ServerAddress> servers);
+
   struct Stats {
     std::uint64_t sent = 0;      // datagrams sent (attempts)
     std::uint64_t answered = 0;  // lookups completed by a matching reply

@@ -40,8 +40,9 @@ struct Answer {
   std::vector<Record> records;    // only records of the asked type, for the asked name or its CNAME chain
   std::uint32_t negative_ttl = 0;  // RFC 2308: min(SOA TTL, SOA MINIMUM) for NoData/NxDomain
   std::string detail;              // why, for failures (shown in logs and dynmilter-check)
+  bool authoritative = false;      // AA set: the TTLs are the zone's, not a cache's decremented ones
 
-  static Answer failure(Status status, std::string detail) { return Answer{status, {}, 0, std::move(detail)}; }
+  static Answer failure(Status status, std::string detail) { return Answer{status, {}, 0, std::move(detail), false}; }
 };
 
 }  // namespace dyn::dns

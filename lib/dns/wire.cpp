@@ -40,14 +40,27 @@ std::string record_value(const ldns_rr* rr, RrType type) {
   switch (type) {
     case RrType::A:
     case RrType::AAAA:
-    case RrType::TXT:
       return rdf_text(ldns_rr_rdf(rr, 0));
+    case RrType::TXT: {  // its character-strings, joined, as they are (callers sanitise before showing)
+      std::string text;
+      for (std::size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
+        const ldns_rdf* rdf = ldns_rr_rdf(rr, i);
+        const std::size_t size = ldns_rdf_size(rdf);
+        if (size == 0) continue;
+        const std::uint8_t* data = ldns_rdf_data(rdf);
+        text.append(reinterpret_cast<const char*>(data + 1), std::min<std::size_t>(data[0], size - 1));
+      }
+      return text;
+    }
     case RrType::CNAME:
     case RrType::PTR:
     case RrType::NS:
       return canonical_name(rdf_text(ldns_rr_rdf(rr, 0)));
-    case RrType::MX:
-      return ldns_rr_rd_count(rr) >= 2 ? canonical_name(rdf_text(ldns_rr_rdf(rr, 1))) : std::string();
+    case RrType::MX: {  // the exchange; "." for a null MX (RFC 7505: the domain takes no mail)
+      if (ldns_rr_rd_count(rr) < 2) return {};
+      const auto name = canonical_name(rdf_text(ldns_rr_rdf(rr, 1)));
+      return name.empty() ? std::string(".") : name;
+    }
     case RrType::SOA:
       return canonical_name(rdf_text(ldns_rr_rdf(rr, 0)));
   }
@@ -71,8 +84,9 @@ std::uint32_t negative_ttl(const ldns_pkt* pkt) {
 }  // namespace
 
 std::vector<std::uint8_t> encode_query(std::uint16_t id, const Question& question) {
-  if (question.name.empty() || question.name.size() > 253) return {};
-  ldns_rdf* name = ldns_dname_new_frm_str(question.name.c_str());
+  if (question.name.size() > 253) return {};
+  // The empty canonical name is the root zone (asked by the resolver sanity probe).
+  ldns_rdf* name = ldns_dname_new_frm_str(question.name.empty() ? "." : question.name.c_str());
   if (name == nullptr) return {};
   // ldns_pkt_query_new takes ownership of name.
   PktPtr pkt(ldns_pkt_query_new(name, static_cast<ldns_rr_type>(question.type), LDNS_RR_CLASS_IN, LDNS_RD));
@@ -124,6 +138,7 @@ std::optional<Reply> decode_reply(const std::uint8_t* data, std::size_t size, st
       return reply;
   }
 
+  answer.authoritative = ldns_pkt_aa(pkt.get());
   // Collect records of the asked type owned by the question name, following a CNAME chain
   // (a bounded number of steps, so a CNAME loop ends as NoData rather than spinning).
   const ldns_rr_list* an = ldns_pkt_answer(pkt.get());
@@ -156,6 +171,20 @@ std::optional<Reply> decode_reply(const std::uint8_t* data, std::size_t size, st
   answer.status = answer.records.empty() ? Status::NoData : Status::Ok;
   if (answer.status == Status::NoData) answer.negative_ttl = negative_ttl(pkt.get());
   return reply;
+}
+
+std::vector<std::uint8_t> frame_for_tcp(const std::vector<std::uint8_t>& message) {
+  if (message.empty() || message.size() > 0xffff) return {};
+  std::vector<std::uint8_t> out{static_cast<std::uint8_t>(message.size() >> 8), static_cast<std::uint8_t>(message.size())};
+  out.insert(out.end(), message.begin(), message.end());
+  return out;
+}
+
+std::optional<std::span<const std::uint8_t>> first_framed_message(std::span<const std::uint8_t> received) {
+  if (received.size() < 2) return std::nullopt;
+  const std::size_t length = (std::size_t{received[0]} << 8) | received[1];
+  if (received.size() - 2 < length) return std::nullopt;
+  return received.subspan(2, length);
 }
 
 }  // namespace dyn::dns::wire

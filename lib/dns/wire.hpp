@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,5 +25,13 @@ struct Reply {
 // Decodes a reply. nullopt (with *error set) for anything that is not a well-formed response to
 // exactly one IN question: garbage, truncation, a query (QR=0), compression loops, bad rdata.
 std::optional<Reply> decode_reply(const std::uint8_t* data, std::size_t size, std::string* error);
+
+// DNS over TCP (RFC 1035 4.2.2, RFC 7766): each message goes after its length in two bytes,
+// network order. The framed query; empty when the message is empty or longer than 65,535 bytes.
+std::vector<std::uint8_t> frame_for_tcp(const std::vector<std::uint8_t>& message);
+
+// The first message in what has arrived on a TCP connection so far: nullopt while its length or
+// any of its bytes are still missing. Bytes after it are not part of it (and are ignored).
+std::optional<std::span<const std::uint8_t>> first_framed_message(std::span<const std::uint8_t> received);
 
 }  // namespace dyn::dns::wire

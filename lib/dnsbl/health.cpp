@@ -34,17 +34,69 @@ std::optional<ZoneHealth> judge_probe(const dns::Answer& test_point, const dns::
   return ZoneHealth{Health::Healthy, ""};
 }
 
+std::vector<std::string> HealthBoard::track(const std::vector<std::string>& zones) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> added;
+  HealthMap next;
+  for (const auto& z : zones) {
+    if (auto it = zones_.find(z); it != zones_.end()) {
+      next.insert(*it);
+    } else if (next.emplace(z, ZoneHealth{}).second) {
+      added.push_back(z);
+    }
+  }
+  zones_ = std::move(next);
+  return added;
+}
+
 bool HealthBoard::update(const std::string& zone, const ZoneHealth& health) {
   std::lock_guard lock(mutex_);
-  auto& current = zones_[zone];
-  const bool changed = current.state != health.state;
-  current = health;
+  auto it = zones_.find(zone);
+  if (it == zones_.end()) return false;
+  const bool changed = it->second.state != health.state;
+  it->second = health;
   return changed;
+}
+
+Health HealthBoard::state(const std::string& zone) const {
+  std::lock_guard lock(mutex_);
+  const auto it = zones_.find(zone);
+  return it == zones_.end() ? Health::Unprobed : it->second.state;
+}
+
+bool HealthBoard::update_resolver(const dns::ResolverVerdict& verdict) {
+  std::lock_guard lock(mutex_);
+  const bool changed = resolver_.sane != verdict.sane;
+  resolver_ = verdict;
+  return changed;
+}
+
+dns::ResolverVerdict HealthBoard::resolver() const {
+  std::lock_guard lock(mutex_);
+  return resolver_;
 }
 
 HealthMap HealthBoard::snapshot() const {
   std::lock_guard lock(mutex_);
   return zones_;
+}
+
+}  // namespace dyn::dnsbl
+
+namespace dyn::dnsbl {
+
+void HealthBoard::note_lookup(dns::Status status) const {
+  std::function<void()> hook;
+  {
+    std::lock_guard lock(mutex_);
+    if (window_.record(status)) hook = on_suspect_;
+  }
+  if (hook) hook();
+}
+
+void HealthBoard::set_on_suspect(std::function<void()> hook) {
+  std::lock_guard lock(mutex_);
+  on_suspect_ = std::move(hook);
 }
 
 }  // namespace dyn::dnsbl

@@ -4,8 +4,10 @@
 // ignored until a later probe finds it healthy again.
 #pragma once
 
+#include "dns/sanity.hpp"
 #include "dns/types.hpp"
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -32,16 +34,35 @@ std::vector<dns::Question> probe_questions(const std::string& zone);
 // (timeout, SERVFAIL): that says nothing about the list, so its previous state stands.
 std::optional<ZoneHealth> judge_probe(const dns::Answer& test_point, const dns::Answer& must_not_list);
 
-// The daemon's current view, shared by the prober (writer) and every connection (readers).
+// The daemon's current view of its DNS sources, shared by the prober (writer) and every
+// connection (readers): each list's health and whether the resolver can be believed.
 class HealthBoard {
  public:
-  // Returns true when the zone's state changed.
+  // The lists of a configuration (at start, and at each reload): a list new to the board starts
+  // Unprobed, which counts for nothing until a probe finds it healthy; lists no longer
+  // configured are dropped. Returns the zones that are new.
+  std::vector<std::string> track(const std::vector<std::string>& zones);
+  // Returns true when the zone's state changed. A zone the board does not track is ignored
+  // (a probe that ends after a reload removed its list).
   bool update(const std::string& zone, const ZoneHealth& health);
   HealthMap snapshot() const;
+  Health state(const std::string& zone) const;  // Unprobed for a zone it does not track
+
+  // Returns true when the resolver's state changed.
+  bool update_resolver(const dns::ResolverVerdict& verdict);
+  dns::ResolverVerdict resolver() const;
+
+  // The outcome of one of the daemon's own name lookups (PTR, forward confirmation). When nearly
+  // all recent ones failed, `on_suspect` (set by the prober) is called to probe the resolver now.
+  void note_lookup(dns::Status status) const;
+  void set_on_suspect(std::function<void()> hook);
 
  private:
   mutable std::mutex mutex_;
   HealthMap zones_;
+  dns::ResolverVerdict resolver_;
+  mutable dns::FailureWindow window_;  // bookkeeping of what readers saw, under mutex_
+  std::function<void()> on_suspect_;
 };
 
 }  // namespace dyn::dnsbl

@@ -3,13 +3,38 @@
 #include "dns/batch.hpp"
 #include "util/log.hpp"
 
+#include <algorithm>
+#include <random>
+
 namespace dyn::dnsbl {
 
+namespace {
+
+std::vector<std::string> zone_names(const std::vector<ZoneSpec>& zones) {
+  std::vector<std::string> out;
+  for (const auto& z : zones) out.push_back(z.zone);
+  return out;
+}
+
+std::string nonce() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string out;
+  for (int i = 0; i < 12; ++i) out += kAlphabet[rng() % (sizeof kAlphabet - 1)];
+  return out;
+}
+
+}  // namespace
+
 Prober::Prober(dns::Querier& querier, HealthBoard& board, std::vector<ZoneSpec> zones,
-               std::chrono::milliseconds timeout)
-    : querier_(querier), board_(board), zones_(std::move(zones)), timeout_(timeout) {}
+               std::chrono::milliseconds timeout, bool check_resolver)
+    : querier_(querier), board_(board), timeout_(timeout), check_resolver_(check_resolver), zones_(std::move(zones)) {
+  board_.track(zone_names(zones_));
+  if (check_resolver_) board_.set_on_suspect([this] { probe_soon(); });
+}
 
 Prober::~Prober() {
+  if (check_resolver_) board_.set_on_suspect(nullptr);
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -19,37 +44,105 @@ Prober::~Prober() {
 }
 
 HealthMap Prober::probe_once() {
+  std::vector<ZoneSpec> zones;
+  {
+    std::lock_guard lock(mutex_);
+    zones = zones_;
+  }
+  return probe(zones, check_resolver_, "");
+}
+
+HealthMap Prober::probe(const std::vector<ZoneSpec>& zones, bool with_resolver, std::string_view context) {
   std::vector<dns::Question> questions;
-  for (const auto& z : zones_)
+  for (const auto& z : zones)
     for (auto& q : probe_questions(z.zone)) questions.push_back(std::move(q));
+  const std::size_t list_questions = questions.size();
+  if (with_resolver)
+    for (auto& q : dns::sanity_questions(nonce())) questions.push_back(std::move(q));
   const auto deadline = dns::Clock::now() + timeout_;
   const auto answers = dns::Batch::start(querier_, questions, deadline)->wait_until(deadline);
-  for (std::size_t i = 0; i < zones_.size(); ++i) {
+  for (std::size_t i = 0; i < zones.size(); ++i) {
     const auto verdict = judge_probe(answers[2 * i], answers[2 * i + 1]);
-    const std::string shown = zones_[i].safe_name();
+    const std::string shown = zones[i].safe_name();
     if (!verdict) {
-      log::debug("dnsbl {}: probe lookups failed; keeping its previous state", shown);
+      if (board_.state(zones[i].zone) == Health::Unprobed && first_failure(zones[i].zone))
+        log::warning("dnsbl {}{}: probe lookups failed; the list counts for nothing until a probe finds it healthy",
+                     shown, context);
+      else
+        log::debug("dnsbl {}: probe lookups failed; keeping its previous state", shown);
       continue;
     }
-    if (board_.update(zones_[i].zone, *verdict)) {
+    if (board_.update(zones[i].zone, *verdict)) {
       if (verdict->state == Health::Broken)
-        log::warning("dnsbl {} is BROKEN and will be ignored: {}", shown, verdict->reason);
+        log::warning("dnsbl {}{} is BROKEN and will be ignored: {}", shown, context, verdict->reason);
       else
-        log::notice("dnsbl {} is healthy{}{}", shown, verdict->reason.empty() ? "" : "; warning: ", verdict->reason);
+        log::notice("dnsbl {}{} is healthy{}{}", shown, context, verdict->reason.empty() ? "" : "; warning: ",
+                    verdict->reason);
+    }
+  }
+  if (with_resolver) {
+    if (const auto v = dns::judge_sanity(answers[list_questions], answers[list_questions + 1])) {
+      if (board_.update_resolver(*v)) {
+        if (v->sane)
+          log::notice("the DNS resolver answers sanely again: reverse-DNS and HELO evidence count again");
+        else
+          log::warning("the DNS resolver is NOT believed ({}): reverse-DNS and HELO evidence count as unknown "
+                       "until it recovers",
+                       v->reason);
+      }
     }
   }
   return board_.snapshot();
+}
+
+void Prober::reconfigure(std::vector<ZoneSpec> zones) {
+  const auto added = board_.track(zone_names(zones));
+  std::vector<ZoneSpec> fresh;
+  for (const auto& z : zones)
+    if (std::find(added.begin(), added.end(), z.zone) != added.end()) fresh.push_back(z);
+  {
+    std::lock_guard lock(mutex_);
+    zones_ = std::move(zones);
+  }
+  if (!fresh.empty()) probe(fresh, false, " (new in this configuration)");
+}
+
+bool Prober::first_failure(const std::string& zone) {
+  std::lock_guard lock(mutex_);
+  return warned_.insert(zone).second;
+}
+
+bool Prober::needs_retry() const {
+  if (check_resolver_ && !board_.resolver().sane) return true;
+  for (const auto& [zone, h] : board_.snapshot())
+    if (h.state == Health::Unprobed) return true;
+  return false;
+}
+
+void Prober::probe_soon() {
+  {
+    std::lock_guard lock(mutex_);
+    soon_ = true;
+  }
+  cv_.notify_all();
 }
 
 void Prober::start(std::chrono::milliseconds interval) {
   thread_ = std::thread([this, interval] {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
+      soon_ = false;
       lock.unlock();
       probe_once();
+      auto wait = interval;
+      if (needs_retry()) wait = interval.count() > 0 ? std::min<std::chrono::milliseconds>(interval, std::chrono::seconds(10))
+                                                     : std::chrono::milliseconds(std::chrono::seconds(10));
       lock.lock();
-      if (interval.count() <= 0) break;  // probe at start only
-      cv_.wait_for(lock, interval, [this] { return stopping_; });
+      if (wait.count() <= 0) {  // probe at start only: still wake for probe_soon()
+        cv_.wait(lock, [this] { return stopping_ || soon_; });
+      } else {
+        cv_.wait_for(lock, wait, [this] { return stopping_ || soon_; });
+      }
     }
   });
 }

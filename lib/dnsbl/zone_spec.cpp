@@ -2,6 +2,8 @@
 
 #include "dns/types.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <vector>
 
@@ -114,7 +116,7 @@ std::optional<ZoneSpec> ZoneSpec::parse(std::string_view text, std::string* erro
   const auto star = rest.rfind('*');
   if (star != std::string_view::npos) {
     if (!parse_number(rest.substr(star + 1), -1000, 1000, spec.weight)) {
-      fail(error, "bad weight '" + std::string(rest.substr(star + 1)) + "' in '" + std::string(text) +
+      fail(error, "bad weight '" + std::string(rest.substr(star + 1)) + "' in '" + safe_spec(text) +
                       "' (want an integer from -1000 to 1000)");
       return std::nullopt;
     }
@@ -122,7 +124,11 @@ std::optional<ZoneSpec> ZoneSpec::parse(std::string_view text, std::string* erro
   }
   const auto eq = rest.find('=');
   spec.zone = dns::canonical_name(rest.substr(0, eq));
-  if (!valid_zone(spec.zone, error)) return std::nullopt;
+  if (!valid_zone(spec.zone, error)) {
+    if (error && safe_zone(spec.zone) != spec.zone)  // never echo an access key
+      *error = "bad DNSBL zone '" + safe_zone(spec.zone) + "' (after its access key)";
+    return std::nullopt;
+  }
   if (eq != std::string_view::npos) {
     spec.filter = ReplyFilter::parse(rest.substr(eq + 1), error);
     if (!spec.filter) return std::nullopt;
@@ -130,19 +136,42 @@ std::optional<ZoneSpec> ZoneSpec::parse(std::string_view text, std::string* erro
   return spec;
 }
 
-std::string ZoneSpec::safe_name() const {
+namespace {
+
+// Services that put the customer's key as the first label of every zone (Spamhaus DQS).
+constexpr std::string_view kKeyedSuffixes[] = {".dq.spamhaus.net", ".dq.spamhaus.com"};
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+std::string safe_zone(std::string_view zone) {
   const auto dot = zone.find('.');
-  const std::string first = zone.substr(0, dot);
+  if (dot == std::string_view::npos) return std::string(zone);
+  const std::string_view first = zone.substr(0, dot), rest = zone.substr(dot);
+  for (auto suffix : kKeyedSuffixes)
+    if (ends_with(rest, suffix)) return std::string(rest.substr(1));
   bool digit = false, alpha = false, other = false;
   for (char c : first) {
-    digit = digit || (c >= '0' && c <= '9');
-    alpha = alpha || (c >= 'a' && c <= 'z');
-    other = other || !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'));
+    const char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    digit = digit || (l >= '0' && l <= '9');
+    alpha = alpha || (l >= 'a' && l <= 'z');
+    other = other || !((l >= '0' && l <= '9') || (l >= 'a' && l <= 'z'));
   }
-  // A key: 20 or more letters and digits mixed, no hyphen; list names are words.
-  if (first.size() >= 20 && digit && alpha && !other && zone.find('.', dot + 1) != std::string::npos)
-    return zone.substr(dot + 1);
-  return zone;
+  // Elsewhere a key is 12 or more letters and digits mixed, no hyphen; list names are words.
+  if (first.size() >= 12 && digit && alpha && !other && rest.find('.', 1) != std::string_view::npos)
+    return std::string(rest.substr(1));
+  return std::string(zone);
+}
+
+std::string ZoneSpec::safe_name() const { return safe_zone(zone); }
+
+std::string safe_spec(std::string_view text) {
+  const auto end = std::min(text.find('='), text.find('*'));
+  if (end == std::string_view::npos) return safe_zone(text);
+  return safe_zone(text.substr(0, end)) + std::string(text.substr(end));
 }
 
 std::string ZoneSpec::to_string() const {

@@ -26,6 +26,12 @@ class ReplyFilter {
   std::string text_;
 };
 
+// A zone name as it may be shown: without an access key as its first label (any label before
+// .dq.spamhaus.net/.com, or 12+ letters and digits mixed elsewhere). The rest is left as given.
+std::string safe_zone(std::string_view zone);
+// The same for a whole spec as written ("KEY.zen.dq.spamhaus.net=127.0.0.[10..11]*3").
+std::string safe_spec(std::string_view text);
+
 struct ZoneSpec {
   std::string zone;                   // canonical DNS name
   std::optional<ReplyFilter> filter;  // none: any code in 127.0.0.0/8 counts
@@ -33,8 +39,7 @@ struct ZoneSpec {
 
   static std::optional<ZoneSpec> parse(std::string_view text, std::string* error);
   std::string to_string() const;  // round-trips through parse (shows a key: for the config only)
-  // The name shown in replies, logs and dynmilter-check: a zone that carries an access key as
-  // its first label (Spamhaus DQS: KEY.zen.dq.spamhaus.net) is shown without it.
+  // The name shown in replies, logs, metrics and dynmilter-check: safe_zone(zone).
   std::string safe_name() const;
   bool operator==(const ZoneSpec&) const = default;
 };

@@ -41,6 +41,31 @@ std::string allowed_hostname(const config::Config& config, const ClientFacts& fa
   return {};
 }
 
+// A line that rendered empty (a "{txt}" line when the list has no text) is left out, not sent blank.
+std::string without_empty_lines(const std::string& text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto nl = text.find('\n', start);
+    if (nl == std::string::npos) nl = text.size();
+    const std::string line = text.substr(start, nl - start);
+    if (line.find_first_not_of(' ') != std::string::npos) out += (out.empty() ? "" : "\n") + line;
+    start = nl + 1;
+  }
+  return out;
+}
+
+// The TXT text of the listing that decided (else of any listing), for {txt}; "" when none.
+std::string listing_text(const Verdict& v) {
+  for (const bool decisive_only : {true, false})
+    for (const auto& l : v.lists) {
+      if (l.outcome.listing != dnsbl::Listing::Listed || l.txt.empty() || l.weight <= 0) continue;
+      if (decisive_only && std::find(v.decisive.begin(), v.decisive.end(), l.zone) == v.decisive.end()) continue;
+      return l.txt;
+    }
+  return {};
+}
+
 std::string join_listed(const std::vector<ListResult>& lists) {
   std::string out;
   for (const auto& l : lists)
@@ -91,72 +116,64 @@ config::PolicyAction strongest_action(const config::Config& config, const Verdic
   return config::PolicyAction::Log;
 }
 
-std::vector<rdns::Signal> rule_signals(const config::Config& config, const ClientFacts& facts) {
-  std::vector<rdns::Signal> out;
-  if (!config.rules || config.rules->empty()) return out;
-  // The name the rules judge: the verified or PTR name; the MTA's CONNECT name when it sent no
-  // macros; none when it found no PTR or failed for now.
-  std::string name;
-  switch (facts.rdns.status) {
-    case rdns::RdnsStatus::Ok:
-    case rdns::RdnsStatus::Forged: name = facts.rdns.name; break;
-    case rdns::RdnsStatus::Unknown: name = facts.hostname; break;
-    case rdns::RdnsStatus::NoPtr:
-    case rdns::RdnsStatus::TempFail: return out;
-  }
-  if (!rdns::plausible_host_name(name)) return out;
-  for (const auto& hit : config.rules->evaluate(name, facts.ip))
-    out.push_back(rdns::Signal{"rule:" + hit.rule, hit.weight, hit.reason + " (" + hit.where + ")"});
-  return out;
-}
-
-std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts) {
-  std::vector<dns::Question> questions;
-  if (!facts.ip || exempt(config, facts)) return questions;
-  for (const auto& spec : config.dnsbls)
-    questions.push_back(dns::Question{net::dnsbl_query_name(*facts.ip, spec.zone), dns::RrType::A});
-  return questions;
-}
-
 namespace {
 
-bool helo_is_address(std::string_view helo) {
-  if (helo.size() > 2 && helo.front() == '[' && helo.back() == ']') {
-    auto inner = helo.substr(1, helo.size() - 2);
-    if (inner.rfind("IPv6:", 0) == 0 || inner.rfind("ipv6:", 0) == 0) inner.remove_prefix(5);
-    return net::IpAddress::parse(inner).has_value();
-  }
-  return net::IpAddress::parse(helo).has_value();
+// Each source's share of the answers, in plan order: its questions' count at each stage.
+struct Share {
+  std::size_t connect = 0, helo = 0;
+};
+
+std::span<const dns::Answer> slice(const std::vector<dns::Answer>& all, std::size_t& at, std::size_t count) {
+  const std::size_t from = std::min(at, all.size());
+  const std::size_t n = std::min(count, all.size() - from);
+  at += count;
+  return std::span<const dns::Answer>(all.data() + from, n);
 }
 
-std::vector<rdns::Signal> helo_signals(const rdns::NameWeights& w, std::string_view helo,
-                                       const std::vector<dns::Answer>& answers) {
-  std::vector<rdns::Signal> out;
-  if (helo.empty()) return out;
-  if (helo_is_address(helo)) {
-    out.push_back(rdns::Signal{"helo-ip", w.helo_ip, "HELO gives an address (" + sanitize_reply_text(helo, 100) + "), not a name"});
-    return out;
-  }
-  if (answers.size() == 2) {
-    auto none = [](const dns::Answer& a) { return a.status == dns::Status::NxDomain || a.status == dns::Status::NoData; };
-    if (none(answers[0]) && none(answers[1]))
-      out.push_back(rdns::Signal{"helo-unresolvable", w.helo_unresolvable,
-                                 "the HELO name " + sanitize_reply_text(helo, 100) + " has no address record"});
-  }
-  return out;
+std::vector<dns::Question> plan_stage(const config::Config& config, const ClientFacts& facts, Stage stage) {
+  std::vector<dns::Question> questions;
+  const auto weights = rdns::weights_from(config.rdns_weights);
+  const dnsbl::HealthMap none;
+  const Context context{config, facts, none, weights};
+  for (const auto& source : sources(config))
+    for (auto& q : source->questions(context, stage)) questions.push_back(std::move(q));
+  return questions;
 }
 
 }  // namespace
 
-std::vector<dns::Question> plan_helo(const config::Config& config, std::string_view helo) {
-  if (helo_is_address(helo) || !rdns::plausible_host_name(helo)) return {};
-  if (rdns::weights_from(config.rdns_weights).helo_unresolvable == 0) return {};
-  const std::string name = dns::canonical_name(helo);
-  return {dns::Question{name, dns::RrType::A}, dns::Question{name, dns::RrType::AAAA}};
+bool checked(const config::Config& config, const ClientFacts& facts) { return facts.ip && !exempt(config, facts); }
+
+std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts) {
+  if (!checked(config, facts)) return {};
+  return plan_stage(config, facts, Stage::Connect);
+}
+
+std::vector<dns::Question> plan_helo(const config::Config& config, const ClientFacts& facts) {
+  if (!checked(config, facts) || facts.helo.empty()) return {};
+  return plan_stage(config, facts, Stage::Helo);
+}
+
+Evidence gather(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
+                const dnsbl::HealthMap& health, const std::vector<dns::Answer>& helo_answers, const ClientFacts* planned) {
+  const auto weights = rdns::weights_from(config.rdns_weights);
+  const Context context{config, facts, health, weights};
+  const Context asked{config, planned ? *planned : facts, health, weights};  // what the questions were planned with
+  Evidence all;
+  std::size_t connect_at = 0, helo_at = 0;
+  for (const auto& source : sources(config)) {
+    const Answers mine{slice(answers, connect_at, source->questions(asked, Stage::Connect).size()),
+                       slice(helo_answers, helo_at, source->questions(asked, Stage::Helo).size())};
+    auto e = source->judge(context, mine);
+    for (auto& l : e.lists) all.lists.push_back(std::move(l));
+    for (auto& s : e.signals) all.signals.push_back(std::move(s));
+    all.could_add += e.could_add;
+  }
+  return all;
 }
 
 Verdict decide(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
-               const dnsbl::HealthMap& health, const std::vector<dns::Answer>& helo_answers) {
+               const dnsbl::HealthMap& health, const std::vector<dns::Answer>& helo_answers, const ClientFacts* planned) {
   Verdict v;
   if (!facts.ip) {
     v.basis = Basis::NoAddress;
@@ -176,38 +193,23 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
   }
 
   // Unknown never adds score; what it could have added decides whether --on-dns-error applies.
-  int could_add = 0;
-  for (std::size_t i = 0; i < config.dnsbls.size(); ++i) {
-    const auto& spec = config.dnsbls[i];
-    const dns::Answer answer = i < answers.size() ? answers[i] : dns::Answer::failure(dns::Status::Timeout, "not asked");
-    ListResult r{spec.safe_name(), net::dnsbl_query_name(*facts.ip, spec.safe_name()), spec.weight, answer.status,
-                 dnsbl::interpret(spec, answer)};
-    if (auto h = health.find(spec.zone); h != health.end() && h->second.state == dnsbl::Health::Broken) {
-      r.outcome.listing = dnsbl::Listing::Unknown;
-      r.outcome.transient = false;
-      r.outcome.reason = "list marked broken (" + h->second.reason + ")";
-    }
-    if (r.outcome.listing == dnsbl::Listing::Listed) v.score += spec.weight;
-    if (r.outcome.listing == dnsbl::Listing::Unknown && r.outcome.transient && spec.weight > 0) could_add += spec.weight;
-    v.lists.push_back(std::move(r));
-  }
-
+  Evidence evidence = gather(config, facts, answers, health, helo_answers, planned);
+  const int could_add = evidence.could_add;
+  v.lists = std::move(evidence.lists);
+  for (const auto& l : v.lists)
+    if (l.outcome.listing == dnsbl::Listing::Listed) v.score += l.weight;
   if (config.allow_threshold < 0 && v.score <= config.allow_threshold) {
     v.basis = Basis::Allowlisted;
     v.note = "list score " + std::to_string(v.score) + " reaches the allow threshold " + std::to_string(config.allow_threshold);
     return v;
   }
-  const auto weights = rdns::weights_from(config.rdns_weights);
-  v.signals = rdns::client_signals(facts.rdns, facts.hostname, facts.ip, weights);
-  for (auto& s : rule_signals(config, facts)) v.signals.push_back(std::move(s));
-  for (auto& s : helo_signals(weights, facts.helo, helo_answers))
-    v.signals.push_back(std::move(s));
-  const auto min_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.ptr_ttl_min.value).count();
-  if (facts.ptr_ttl && *facts.ptr_ttl < min_ttl)
-    v.signals.push_back(rdns::Signal{"ptr-ttl-short", weights.ptr_ttl_short,
-                                     "the PTR record's TTL is " + std::to_string(*facts.ptr_ttl) + " s, under " +
-                                         std::to_string(min_ttl) + " s"});
+  v.signals = std::move(evidence.signals);
   v.score += rdns::total(v.signals);
+  // What decided: each piece of evidence without which the score would have stayed under the
+  // threshold (counted also in a dry run, so that an operator sees what enforcing would do).
+  if (v.score >= config.threshold)
+    for (const auto& key : evidence_hits(v))
+      if (v.score - key.second < config.threshold) v.decisive.push_back(key.first);
 
   if (v.score >= config.threshold) {
     v.reached = true;
@@ -227,7 +229,7 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
     const bool reject = action == config::PolicyAction::Reject;
     v.action = reject ? Action::Reject : Action::Tempfail;
     const auto& code = reject ? config.reject_code : config.tempfail_code;
-    const std::string text = config.reply_text.render({
+    const std::map<std::string, std::string> values{
         {"reason", reason_text(facts, v)},
         {"ip", facts.ip->to_string()},
         {"hostname", facts.hostname.empty() ? "unknown" : facts.hostname},
@@ -235,11 +237,18 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
         {"score", std::to_string(v.score)},
         {"bypass", !config.bypass || config.bypass->empty() ? std::string("postmaster") : config.bypass->front()},
         {"id", facts.id},
-    });
-    std::string error;
-    v.reply = SmtpReply::make(code.code, code.xcode, text, &error);
-    if (!v.reply)  // a template is checked at load, so this means rendered text broke a limit
-      v.reply = SmtpReply{code.code, code.xcode, "Your IP address appears to be dynamically assigned."};
+        {"txt", listing_text(v)},
+    };
+    // Long values (a 255-character host name, many lists) are cut until the reply fits; the
+    // template was checked at load to fit with every value at the shortest of these.
+    for (const std::size_t max_value : kReplyValueLimits) {
+      v.reply = SmtpReply::make(code.code, code.xcode, without_empty_lines(config.reply_text.render(values, max_value)), nullptr);
+      if (v.reply) break;
+    }
+    if (!v.reply)  // cannot happen after the load-time check; the guidance stays all the same
+      v.reply = SmtpReply{code.code, code.xcode,
+                          "Your IP address " + facts.ip->to_string() +
+                              " appears to be dynamically assigned. Please smarthost your mail through your ISP's mail server."};
     return v;
   }
   if (could_add > 0 && v.score + could_add >= config.threshold &&
@@ -264,11 +273,23 @@ std::string reason_text(const ClientFacts& facts, const Verdict& v) {
   return "score " + std::to_string(v.score);
 }
 
-// "<User@Example.ORG>" -> "user@example.org".
+// "<User@Example.ORG>" -> "user@example.org". A quoted local part is read as RFC 5321 reads it
+// ("post\master"@x is postmaster@x), and a source route (<@relay:user@x>) is dropped.
 static std::string normalize_recipient(std::string_view recipient) {
   std::string r;
-  for (char c : recipient)
-    if (c != '<' && c != '>') r += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  bool quoted = false;
+  for (std::size_t i = 0; i < recipient.size(); ++i) {
+    char c = recipient[i];
+    if (c == '<' || c == '>') continue;
+    if (c == '"') {
+      quoted = !quoted;
+      continue;
+    }
+    if (quoted && c == '\\' && i + 1 < recipient.size()) c = recipient[++i];
+    r += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (!r.empty() && r.front() == '@')
+    if (const auto colon = r.find(':'); colon != std::string::npos) r.erase(0, colon + 1);
   return r;
 }
 
@@ -282,6 +303,13 @@ std::string_view exempt_recipient(const config::Config& config, std::string_view
     if (want == r || (want.front() == '@' && at != std::string::npos && r.substr(at) == want)) return "bypass";
   }
   return {};
+}
+
+bool may_tag(const config::Config& config) {
+  if (config.action == config::PolicyAction::Tag) return true;
+  for (const auto& a : config.action_for)
+    if (a.action == config::PolicyAction::Tag) return true;
+  return config.rules && config.rules->any_rule_with_action("tag");
 }
 
 std::string_view disposition(const Verdict& v) {
@@ -317,6 +345,15 @@ std::string new_incident_id() {
   return id;
 }
 
+std::vector<std::pair<std::string, int>> evidence_hits(const Verdict& v) {
+  std::vector<std::pair<std::string, int>> out;
+  for (const auto& l : v.lists)
+    if (l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0) out.emplace_back(l.zone, l.weight);
+  for (const auto& s : v.signals)
+    if (s.weight > 0) out.emplace_back(s.name, s.weight);
+  return out;
+}
+
 std::string log_line(const ClientFacts& facts, const Verdict& verdict, double elapsed_ms, double waited_ms) {
   std::string out = facts.id.empty() ? std::string() : "id=" + facts.id + " ";
   out += fmt::format("client={} name={}", facts.ip ? facts.ip->to_string() : "none",
@@ -337,6 +374,10 @@ std::string log_line(const ClientFacts& facts, const Verdict& verdict, double el
   for (const auto& l : verdict.lists)
     if (!l.outcome.reason.empty() && l.outcome.listing == dnsbl::Listing::Unknown)
       out += fmt::format(" error[{}]=\"{}\"", l.zone, l.outcome.reason);
+  if (!verdict.decisive.empty()) {
+    out += " decisive=";
+    for (std::size_t i = 0; i < verdict.decisive.size(); ++i) out += (i ? "," : "") + verdict.decisive[i];
+  }
   out += fmt::format(" elapsed={:.1f}ms waited={:.1f}ms", elapsed_ms, waited_ms);
   return out;
 }

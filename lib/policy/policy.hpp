@@ -1,5 +1,6 @@
 // The policy: plan() names the DNS questions a client needs; decide() is a pure function of
-// (config, facts, answers) that returns a Verdict. Neither does I/O.
+// (config, facts, answers) that returns a Verdict. Neither does I/O. Both go through the
+// evidence sources (policy/evidence.hpp): decide() only gates, sums and applies actions.
 #pragma once
 
 #include "config/config.hpp"
@@ -7,6 +8,7 @@
 #include "dnsbl/health.hpp"
 #include "dnsbl/outcome.hpp"
 #include "net/ip_address.hpp"
+#include "policy/evidence.hpp"
 #include "policy/smtp_reply.hpp"
 #include "rdns/classify.hpp"
 #include "rdns/facts.hpp"
@@ -18,16 +20,6 @@
 
 namespace dyn::policy {
 
-// What the MTA told us about the client, parsed once at the edge.
-struct ClientFacts {
-  std::optional<net::IpAddress> ip;  // none: AF_UNIX, a missing or unparsable address
-  std::string hostname;              // as the MTA sent it ("unknown", "[192.0.2.1]", a name); may be empty
-  rdns::RdnsFacts rdns{};            // the MTA's own reverse-DNS result, from its macros
-  std::string helo{};                // the HELO/EHLO argument, once the client sent one
-  std::optional<std::uint32_t> ptr_ttl{};  // TTL of the PTR record, from our own lookup
-  std::string id{};                  // incident reference for this connection: in the log line and {id}
-};
-
 // A new incident reference: 10 characters from an unambiguous alphabet (no 0/O, 1/l/I).
 std::string new_incident_id();
 
@@ -37,13 +29,6 @@ std::string_view to_string(Action action);
 // Why the verdict is what it is.
 enum class Basis { NoAddress, ExemptNetwork, Allowlisted, Scored };
 
-struct ListResult {
-  std::string zone;  // the name shown in logs and replies
-  std::string query;
-  int weight = 0;
-  dns::Status status = dns::Status::Timeout;  // how the lookup ended, for dynmilter-check
-  dnsbl::Outcome outcome;
-};
 
 struct Verdict {
   Action action = Action::Accept;
@@ -56,10 +41,22 @@ struct Verdict {
   bool reached = false;              // the score reached the threshold (whatever --action does with it)
   bool tag = false;                  // --action tag: add the header at the end of the message
   bool limited_by_action_for = false;  // --action-for or a rule's action= made the action milder
+  // The evidence without which the score would not have reached the threshold: list zones and
+  // signal names ("pbl.test", "no-ptr", "rule:NAME"). Set whenever it was reached, dry runs too.
+  std::vector<std::string> decisive;
 };
+
+// Every piece of evidence that counted against the client, with its weight: listed lists and
+// signals of positive weight, keyed as in Verdict::decisive.
+std::vector<std::pair<std::string, int>> evidence_hits(const Verdict& verdict);
 
 // The action for a verdict that reached the threshold (see --action-for in dynmilter(8)).
 config::PolicyAction strongest_action(const config::Config& config, const Verdict& verdict);
+
+// The configuration can tag a message (--action tag, an --action-for or a rule's action=tag):
+// the daemon then removes X-Dynmilter headers that the sender put in, so that the one
+// downstream filters see is dynmilter's own.
+bool may_tag(const config::Config& config);
 
 // What was done, as the log line and the metrics name it: reject, tempfail, tag, log (a dry run
 // that reached the threshold) or accept.
@@ -68,21 +65,30 @@ std::string_view disposition(const Verdict& verdict);
 // The X-Dynmilter header value for --action tag: score, threshold and what decided it.
 std::string tag_header(const ClientFacts& facts, const Verdict& verdict, int threshold);
 
+// The client is looked into at all: it has an address outside the exempt and allowed networks.
+bool checked(const config::Config& config, const ClientFacts& facts);
+
+// The questions every evidence source needs at CONNECT (none for an exempt or address-less client).
 std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts);
 
-// The questions about the HELO name (A and AAAA), asked when HELO arrives; none for an address
-// literal, a name that cannot be a host name, or when the signal is off.
-std::vector<dns::Question> plan_helo(const config::Config& config, std::string_view helo);
+// The questions once HELO is known (facts.helo): the HELO name's A and AAAA, unless it is an
+// address literal, cannot be a host name, or the signal is off.
+std::vector<dns::Question> plan_helo(const config::Config& config, const ClientFacts& facts);
 
-// The operator's rules (--rules, --pcre-table) that match the client's name, as signals whose
-// reason names file:line.
-std::vector<rdns::Signal> rule_signals(const config::Config& config, const ClientFacts& facts);
+// Every source's evidence (lists, then signals, in source order) from the answers to plan()'s
+// and plan_helo()'s questions, in their order (missing ones count as timeouts). A list that
+// `health` marks broken or not yet probed counts as unknown whatever it answered. `planned`: the
+// facts the questions were planned with, when the transaction has learned more since (its own
+// PTR lookup); the answers are cut back into each source's share by them.
+Evidence gather(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
+                const dnsbl::HealthMap& health = {}, const std::vector<dns::Answer>& helo_answers = {},
+                const ClientFacts* planned = nullptr);
 
-// `answers` are in the order of plan()'s questions (missing ones count as timeouts). A list that
-// `health` marks broken counts as unknown whatever it answered.
-// `helo_answers` are the answers to plan_helo()'s questions, if it was asked.
+// The verdict: the gates (no address, exempt or allowed network, allowed verified name), then
+// the sum of gather()'s evidence against the threshold, and the action for it.
 Verdict decide(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
-               const dnsbl::HealthMap& health = {}, const std::vector<dns::Answer>& helo_answers = {});
+               const dnsbl::HealthMap& health = {}, const std::vector<dns::Answer>& helo_answers = {},
+               const ClientFacts* planned = nullptr);
 
 // RFC 5321 4.5.1: postmaster must be accepted; abuse@ by RFC 2142 convention. Matches
 // "postmaster", "<Postmaster@any.domain>" and the same for abuse, case-insensitively.

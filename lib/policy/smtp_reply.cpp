@@ -85,7 +85,7 @@ std::string sanitize_reply_text(std::string_view text, std::size_t max_length) {
 }
 
 const std::vector<std::string>& ReplyTemplate::placeholders() {
-  static const std::vector<std::string> names = {"ip", "hostname", "list", "reason", "score", "bypass", "id"};
+  static const std::vector<std::string> names = {"ip", "hostname", "list", "reason", "score", "bypass", "id", "txt"};
   return names;
 }
 
@@ -123,7 +123,7 @@ std::optional<ReplyTemplate> ReplyTemplate::parse(std::string_view text, std::st
   return t;
 }
 
-std::string ReplyTemplate::render(const std::map<std::string, std::string>& values) const {
+std::string ReplyTemplate::render(const std::map<std::string, std::string>& values, std::size_t max_value) const {
   std::string out;
   for (std::size_t i = 0; i < text_.size(); ++i) {
     if (text_[i] == '\\' && i + 1 < text_.size() && text_[i + 1] == 'n') {
@@ -137,10 +137,20 @@ std::string ReplyTemplate::render(const std::map<std::string, std::string>& valu
     }
     const auto close = text_.find('}', i);
     const auto it = values.find(text_.substr(i + 1, close - i - 1));
-    if (it != values.end()) out += sanitize_reply_text(it->second);
+    if (it != values.end()) {
+      std::string v = sanitize_reply_text(it->second, max_value);
+      if (v.size() == max_value && it->second.size() > max_value && max_value > 3) v.replace(max_value - 3, 3, "...");
+      out += v;
+    }
     i = close;
   }
   return out;
+}
+
+bool ReplyTemplate::fits(std::size_t max_value, std::string* error) const {
+  std::map<std::string, std::string> longest;
+  for (const auto& name : placeholders()) longest[name] = std::string(max_value, 'x');
+  return SmtpReply::make("550", "5.7.1", render(longest, max_value), error).has_value();
 }
 
 }  // namespace dyn::policy

@@ -23,6 +23,10 @@ struct SmtpReply {
 // The maximum number of lines of a reply (libmilter's smfi_setmlreply takes at most 32).
 inline constexpr std::size_t kMaxReplyLines = 32;
 
+// How long each placeholder value may be in a reply, tried in order until the reply fits; the
+// last one is what the template must fit with (checked when the configuration is loaded).
+inline constexpr std::size_t kReplyValueLimits[] = {200, 64, 24};
+
 // A reply code with its enhanced status code, as an operator writes it: "550 5.7.1".
 struct ReplyCode {
   std::string code;   // 4xx or 5xx
@@ -46,8 +50,11 @@ class ReplyTemplate {
   static const std::vector<std::string>& placeholders();  // ip, hostname, list, score
   static std::optional<ReplyTemplate> parse(std::string_view text, std::string* error);
 
-  // Fills placeholders with sanitised values; unknown keys in `values` are ignored.
-  std::string render(const std::map<std::string, std::string>& values) const;
+  // Fills placeholders with sanitised values, each cut to `max_value` characters (ending in
+  // "..." when cut); unknown keys in `values` are ignored.
+  std::string render(const std::map<std::string, std::string>& values, std::size_t max_value = 200) const;
+  // The reply line limits hold even with every placeholder `max_value` characters long.
+  bool fits(std::size_t max_value, std::string* error) const;
   const std::string& text() const { return text_; }
   bool operator==(const ReplyTemplate& o) const { return text_ == o.text_; }
 

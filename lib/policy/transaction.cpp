@@ -8,6 +8,7 @@ Transaction::Transaction(std::shared_ptr<const config::Config> config, ClientFac
                          const dnsbl::HealthBoard* health)
     : config_(std::move(config)),
       facts_(std::move(facts)),
+      planned_(facts_),
       started_(dns::Clock::now()),
       deadline_(started_ + config_->dns_timeout.value),
       health_(health),
@@ -16,18 +17,20 @@ Transaction::Transaction(std::shared_ptr<const config::Config> config, ClientFac
   source_deadline_ = deadline_;
   if (config_->dnsbl_timeout.value.count() > 0)
     source_deadline_ = std::min(deadline_, started_ + config_->dnsbl_timeout.value);
-  auto questions = plan(*config_, facts_);
-  if (questions.empty()) return;  // exempt or address-less: nothing to ask, now or at HELO
+  if (!checked(*config_, facts_)) return;  // exempt or address-less: nothing to ask, now or at HELO
   checked_ = true;
+  auto questions = plan(*config_, facts_);
   // Our own PTR lookup: when the MTA told us nothing, or to learn the record's TTL.
   const auto w = rdns::weights_from(config_->rdns_weights);
   if (facts_.rdns.status == rdns::RdnsStatus::Unknown || w.ptr_ttl_short != 0)
     ptr_batch_ = dns::Batch::start(querier, {dns::Question{net::ptr_name(*facts_.ip), dns::RrType::PTR}}, source_deadline_);
+  if (questions.empty()) return;  // no list, and no source that needs to ask
   const std::vector<dns::Deadline> deadlines(questions.size(), source_deadline_);
   batch_ = dns::Batch::start(querier, std::move(questions), deadlines);
 }
 
 void Transaction::use_own_ptr(const dns::Answer& ptr) {
+  if (health_) health_->note_lookup(ptr.status);
   if (ptr.status == dns::Status::Ok && !ptr.records.empty()) {
     std::uint32_t ttl = UINT32_MAX;
     for (const auto& r : ptr.records) ttl = std::min(ttl, r.ttl);
@@ -41,6 +44,7 @@ void Transaction::use_own_ptr(const dns::Answer& ptr) {
     const auto until = std::max(source_deadline_, dns::Clock::now() + std::chrono::milliseconds(100));
     const auto limit = std::min(until, deadline_);
     forward = dns::Batch::start(querier_, {{name, dns::RrType::A}, {name, dns::RrType::AAAA}}, limit)->wait_until(limit);
+    if (health_) health_->note_lookup(forward[0].status == dns::Status::Ok ? forward[0].status : forward[1].status);
   }
   const auto own = rdns::confirm(ptr, forward, *facts_.ip);
   if (own.status != rdns::RdnsStatus::Unknown) facts_.rdns = own;
@@ -49,13 +53,22 @@ void Transaction::use_own_ptr(const dns::Answer& ptr) {
 void Transaction::helo(std::string_view name, dns::Querier& querier) {
   if (verdict_) return;
   facts_.helo = std::string(name.substr(0, 255));
+  planned_.helo = facts_.helo;
   helo_batch_.reset();
   if (!checked_) return;
-  auto questions = plan_helo(*config_, facts_.helo);
+  auto questions = plan_helo(*config_, planned_);
   if (!questions.empty()) {
     const auto until = std::min(deadline_, dns::Clock::now() + (source_deadline_ - started_));
     helo_batch_ = dns::Batch::start(querier, std::move(questions), until);
   }
+}
+
+// The resolver is not believed (it answers NXDOMAIN or an address for everything): what the
+// client's names say, from the MTA's lookups or ours, is unknown, never evidence against it.
+void Transaction::distrust_names(std::vector<dns::Answer>& helo_answers) {
+  facts_.rdns = rdns::RdnsFacts{rdns::RdnsStatus::TempFail, ""};
+  facts_.ptr_ttl.reset();
+  helo_answers.clear();
 }
 
 const Verdict& Transaction::verdict() {
@@ -65,7 +78,8 @@ const Verdict& Transaction::verdict() {
     if (batch_) answers = batch_->wait_until(deadline_);
     if (helo_batch_) helo_answers = helo_batch_->wait_until(deadline_);
     if (ptr_batch_) use_own_ptr(ptr_batch_->wait_until(source_deadline_).at(0));
-    verdict_ = decide(*config_, facts_, answers, health_ ? health_->snapshot() : dnsbl::HealthMap{}, helo_answers);
+    if (health_ && !health_->resolver().sane) distrust_names(helo_answers);
+    verdict_ = decide(*config_, facts_, answers, health_ ? health_->snapshot() : dnsbl::HealthMap{}, helo_answers, &planned_);
     decided_at_ = dns::Clock::now();
     waited_ = decided_at_ - asked;
   }

@@ -33,9 +33,11 @@ class Transaction {
  private:
   // Takes the PTR record's TTL, and (when the MTA sent nothing) forward-confirms the PTR name.
   void use_own_ptr(const dns::Answer& ptr);
+  void distrust_names(std::vector<dns::Answer>& helo_answers);
 
   std::shared_ptr<const config::Config> config_;
   ClientFacts facts_;
+  ClientFacts planned_;  // the facts the questions were planned with (CONNECT, then HELO)
   dns::Clock::time_point started_;
   dns::Deadline deadline_;
   dns::Deadline source_deadline_;  // deadline_, or earlier with --dnsbl-timeout

@@ -62,7 +62,10 @@ constexpr Known kKnown[] = {{"ip-in-name", &NameWeights::ip_in_name},
                             {"forged", &NameWeights::forged},
                             {"helo-ip", &NameWeights::helo_ip},
                             {"helo-unresolvable", &NameWeights::helo_unresolvable},
-                            {"ptr-ttl-short", &NameWeights::ptr_ttl_short}};
+                            {"ptr-ttl-short", &NameWeights::ptr_ttl_short},
+                            {"neighbours-pooled", &NameWeights::neighbours_pooled},
+                            {"mx-confirmed", &NameWeights::mx_confirmed},
+                            {"a-ttl-short", &NameWeights::a_ttl_short}};
 }  // namespace
 
 std::optional<WeightSetting> WeightSetting::parse(std::string_view text, std::string* error) {
@@ -110,29 +113,6 @@ NameWeights weights_from(const std::vector<WeightSetting>& settings) {
     for (const auto& k : kKnown)
       if (s.signal == k.name) w.*(k.member) = s.weight;
   return w;
-}
-
-std::vector<Signal> client_signals(const RdnsFacts& facts, std::string_view fallback_name,
-                                   const std::optional<net::IpAddress>& ip, const NameWeights& w) {
-  std::vector<Signal> out;
-  std::string_view name = facts.name;
-  switch (facts.status) {
-    case RdnsStatus::NoPtr:
-      out.push_back(Signal{"no-ptr", w.no_ptr, "the address has no reverse DNS name"});
-      return out;
-    case RdnsStatus::Forged:
-      out.push_back(Signal{"forged", w.forged, "the reverse DNS name " + facts.name + " does not resolve back to the address"});
-      break;
-    case RdnsStatus::TempFail:
-      return out;  // a temporary failure says nothing about the client
-    case RdnsStatus::Unknown:
-      name = fallback_name;
-      break;
-    case RdnsStatus::Ok:
-      break;
-  }
-  for (auto& s : name_signals(name, ip, w)) out.push_back(std::move(s));
-  return out;
 }
 
 int total(const std::vector<Signal>& signals) {

@@ -31,6 +31,9 @@ struct NameWeights {
   int helo_ip = 1;              // HELO/EHLO gives an address ([192.0.2.1] or a bare 192.0.2.1), not a name
   int helo_unresolvable = 1;    // the HELO name has no A or AAAA record (NXDOMAIN or no data, not a failure)
   int ptr_ttl_short = 1;        // the PTR record's TTL is below --ptr-ttl-min (the old SORBS DUHL rule)
+  int neighbours_pooled = 1;    // the two adjacent addresses are named like a pool, the client's own name says little
+  int mx_confirmed = -2;        // the client's verified name (or its HELO name) is an MX host of its own domain
+  int a_ttl_short = 1;          // the address record of the client's verified name has a TTL below --ptr-ttl-min
 };
 
 // Whether the text can be a host name worth judging: not empty, not "unknown", not an address
@@ -41,13 +44,6 @@ bool plausible_host_name(std::string_view name);
 // A server word in the host part (mail, mx, smtp, out, relay, static, business, ...) cancels the
 // others, and is reported with weight 0 so the explanation shows why.
 std::vector<Signal> name_signals(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w);
-
-struct RdnsFacts;
-// All signals of a client: the facts first (no-ptr, forged; TempFail and Unknown count for
-// nothing), then the name's (the verified name, the unverified PTR name, or `fallback_name`
-// (the MTA's CONNECT host name) when the MTA sent no reverse-DNS macros).
-std::vector<Signal> client_signals(const RdnsFacts& facts, std::string_view fallback_name,
-                                   const std::optional<net::IpAddress>& ip, const NameWeights& w);
 
 int total(const std::vector<Signal>& signals);
 

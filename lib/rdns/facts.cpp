@@ -47,6 +47,12 @@ RdnsFacts from_macros(const RdnsMacros& m) {
   return {RdnsStatus::Unknown, ""};
 }
 
+bool holds_address(const dns::Answer& answer, const net::IpAddress& ip) {
+  for (const auto& r : answer.records)
+    if (const auto addr = net::IpAddress::parse(r.value); addr && *addr == ip) return true;
+  return false;
+}
+
 RdnsFacts confirm(const dns::Answer& ptr, const std::vector<dns::Answer>& forward, const net::IpAddress& ip) {
   if (ptr.status == dns::Status::NxDomain || ptr.status == dns::Status::NoData) return {RdnsStatus::NoPtr, ""};
   if (ptr.status != dns::Status::Ok || ptr.records.empty()) return {RdnsStatus::Unknown, ""};
@@ -54,8 +60,7 @@ RdnsFacts confirm(const dns::Answer& ptr, const std::vector<dns::Answer>& forwar
   bool failed = forward.empty();
   for (const auto& a : forward) {
     if (a.status == dns::Status::Ok) {
-      for (const auto& r : a.records)
-        if (auto addr = net::IpAddress::parse(r.value); addr && *addr == ip) return {RdnsStatus::Ok, name};
+      if (holds_address(a, ip)) return {RdnsStatus::Ok, name};
     } else if (a.status != dns::Status::NxDomain && a.status != dns::Status::NoData) {
       failed = true;
     }

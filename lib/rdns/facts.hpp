@@ -40,4 +40,7 @@ RdnsFacts from_macros(const RdnsMacros& m);
 // records: Ok; else Forged. A failed lookup leaves the status Unknown (TempFail never counts).
 RdnsFacts confirm(const dns::Answer& ptr, const std::vector<dns::Answer>& forward, const net::IpAddress& ip);
 
+// An A or AAAA answer holds this address among its records.
+bool holds_address(const dns::Answer& answer, const net::IpAddress& ip);
+
 }  // namespace dyn::rdns

@@ -121,8 +121,11 @@ std::string dynamic_word_in_domain(const NameWords& w) {
 std::string server_word(const NameWords& w) {
   for (const auto& word : w.words)
     if (contains_word(kServerWords, word)) return word;
+  // A server word inside a longer word ("bcstcmta04": a cable head-end, not an MTA) is weaker
+  // than a whole pool word beside it ("res.dyn"): then it cancels nothing.
+  const bool pool_word = std::any_of(w.words.begin(), w.words.end(), [](const std::string& word) { return contains_word(kDynamicWords, word); });
   for (const auto& word : w.words)
-    if (auto p = part_in(kServerParts, word); !p.empty()) return p;
+    if (auto p = part_in(kServerParts, word); !p.empty() && !pool_word) return p;
   for (const auto& word : letter_runs(w.domain))
     if (auto p = part_in(kHostingParts, word); !p.empty() || contains_word(kHostingParts, word)) return p.empty() ? word : p;
   return {};

@@ -39,6 +39,9 @@ bool is_quantifier(std::string_view re, std::size_t i) {
 
 std::string required_literal(std::string_view re, bool extended) {
   if (extended) return {};  // whitespace and comments change what is literal
+  // \Q...\E quotes everything up to \E, escapes included: give up (found by fuzzing, where the
+  // indexed lookup then disagreed with the line-by-line one).
+  if (re.find("\\Q") != std::string_view::npos) return {};
   // Inline options such as (?i) or (?x) change the rest of the pattern: give up.
   for (std::size_t i = 0; i + 2 < re.size(); ++i)
     if (re[i] == '(' && re[i + 1] == '?' && std::isalpha(static_cast<unsigned char>(re[i + 2]))) {

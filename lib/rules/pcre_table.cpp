@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 
 #include "rules/rule_set.hpp"
@@ -18,7 +19,7 @@ struct LogicalLine {
   std::string text;
 };
 
-std::vector<LogicalLine> logical_lines(std::ifstream& in) {
+std::vector<LogicalLine> logical_lines(std::istream& in) {
   std::vector<LogicalLine> out;
   std::string raw;
   for (int n = 1; std::getline(in, raw); ++n) {
@@ -112,8 +113,14 @@ bool is_reject_result(std::string_view r) {
 }
 
 PcreTable load_pcre_table(const std::string& path) {
+  std::error_code ec;  // (the throwing overload ends the program on a name too long: found by fuzzing)
+  if (std::filesystem::is_directory(path, ec)) throw Error(fmt::format("{}: cannot read the pcre table: it is a directory", path));
   std::ifstream in(path);
   if (!in) throw Error(fmt::format("{}: cannot read the pcre table", path));
+  return parse_pcre_table(in, path);
+}
+
+PcreTable parse_pcre_table(std::istream& in, const std::string& path) {
   PcreTable t;
   t.file = path;
   int depth = 0;

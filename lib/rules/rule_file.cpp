@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 
 namespace dyn::rules {
@@ -70,8 +71,14 @@ bool Rule::matches(std::string_view host, const std::optional<net::IpAddress>& i
 }
 
 std::vector<Rule> load_rule_file(const std::string& path) {
+  std::error_code ec;  // (the throwing overload ends the program on a name too long: found by fuzzing)
+  if (std::filesystem::is_directory(path, ec)) throw Error(fmt::format("{}: cannot read the rule file: it is a directory", path));
   std::ifstream in(path);
   if (!in) throw Error(fmt::format("{}: cannot read the rule file", path));
+  return parse_rule_file(in, path);
+}
+
+std::vector<Rule> parse_rule_file(std::istream& in, const std::string& path) {
   std::vector<Rule> out;
   std::optional<Rule> current;
   bool has_weight = false;

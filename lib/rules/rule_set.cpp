@@ -45,4 +45,10 @@ std::string_view RuleSet::action_of(std::string_view name) const {
   return {};
 }
 
+bool RuleSet::any_rule_with_action(std::string_view action) const {
+  for (const auto& r : rules_)
+    if (r.action == action) return true;
+  return false;
+}
+
 }  // namespace dyn::rules

@@ -11,6 +11,7 @@
 #include "rules/literal_index.hpp"
 #include "rules/pattern.hpp"
 
+#include <istream>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -78,6 +79,9 @@ struct RuleHit {
 
 std::vector<Rule> load_rule_file(const std::string& path);    // throws Error
 PcreTable load_pcre_table(const std::string& path);           // throws Error
+// The same from text already read; `name` stands for the file in messages and hits.
+std::vector<Rule> parse_rule_file(std::istream& in, const std::string& name);  // throws Error
+PcreTable parse_pcre_table(std::istream& in, const std::string& name);         // throws Error only for I/O
 
 class RuleSet {
  public:
@@ -92,6 +96,7 @@ class RuleSet {
   bool has_rule(std::string_view name) const;
   // The action= of the named rule; empty when it has none (or for a pcre_table).
   std::string_view action_of(std::string_view name) const;
+  bool any_rule_with_action(std::string_view action) const;
 
  private:
   std::vector<Rule> rules_;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
 #include <string>
 
 namespace dyn::log {
@@ -10,6 +11,7 @@ namespace dyn::log {
 namespace {
 std::atomic<Sink> g_sink{&stderr_sink};
 std::atomic<Level> g_max{Level::Info};
+std::atomic<std::shared_ptr<const std::vector<std::string>>> g_secrets;
 
 const char* label(Level level) {
   switch (level) {
@@ -28,7 +30,18 @@ void set_max_level(Level level) { g_max.store(level); }
 bool enabled(Level level) { return level <= g_max.load(); }
 
 void write(Level level, std::string_view line) {
-  if (enabled(level)) g_sink.load()(level, line);
+  if (!enabled(level)) return;
+  const auto secrets = g_secrets.load();
+  if (!secrets || secrets->empty()) return g_sink.load()(level, line);
+  std::string clean(line);
+  for (const auto& s : *secrets)
+    for (auto at = clean.find(s); !s.empty() && at != std::string::npos; at = clean.find(s, at + 5))
+      clean.replace(at, s.size(), "<key>");
+  g_sink.load()(level, clean);
+}
+
+void set_secrets(std::vector<std::string> secrets) {
+  g_secrets.store(std::make_shared<const std::vector<std::string>>(std::move(secrets)));
 }
 
 void stderr_sink(Level level, std::string_view line) {

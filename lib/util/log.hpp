@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace dyn::log {
 
@@ -17,6 +19,10 @@ void set_max_level(Level level);
 bool enabled(Level level);
 void write(Level level, std::string_view line);
 void stderr_sink(Level level, std::string_view line);
+
+// Secrets (DNSBL access keys) that no log line may show: each occurrence becomes "<key>".
+// Replaces the previous set (a reload's configuration brings its own keys).
+void set_secrets(std::vector<std::string> secrets);
 
 template <class... A>
 void error(fmt::format_string<A...> f, A&&... a) { write(Level::Error, fmt::format(f, std::forward<A>(a)...)); }

@@ -152,7 +152,7 @@ std::vector<std::uint8_t> FakeDnsServer::respond(const std::uint8_t* data, std::
     if (over_tcp) ++tcp_total_;
     ++counts_[{name, type}];
     auto it = scripts_.find({name, type});
-    if (it != scripts_.end()) s = it->second;
+    s = it != scripts_.end() ? it->second : fallback_;
   }
   if (over_tcp && s.kind == Script::Kind::Truncated) s.kind = Script::Kind::Records;
   *delay = over_tcp ? std::chrono::milliseconds(0) : s.delay;
@@ -166,6 +166,7 @@ std::vector<std::uint8_t> FakeDnsServer::respond(const std::uint8_t* data, std::
   ldns_pkt_set_rd(reply.get(), true);
   ldns_pkt_set_ra(reply.get(), true);
   ldns_pkt_set_tc(reply.get(), s.kind == Script::Kind::Truncated);
+  ldns_pkt_set_aa(reply.get(), s.authoritative);
   const std::string qname = s.kind == Script::Kind::WrongQuestion ? "other." + name : name;
   ldns_rr* question = nullptr;
   const std::string qtext = qname + ". IN " + std::string(dns::to_string(type));

@@ -26,6 +26,7 @@ struct Script {
   std::uint32_t ttl = 300;
   std::uint32_t soa_minimum = 900;  // negative TTL advertised with NXDOMAIN / NODATA
   std::chrono::milliseconds delay{0};
+  bool authoritative = false;  // the AA bit
 
   static Script records(std::vector<std::string> v, std::uint32_t ttl = 300) { return {Kind::Records, std::move(v), ttl}; }
   static Script of(Kind k) {
@@ -34,6 +35,7 @@ struct Script {
     return s;
   }
   Script after(std::chrono::milliseconds d) const { Script s = *this; s.delay = d; return s; }
+  Script from_authority() const { Script s = *this; s.authoritative = true; return s; }
 };
 
 class FakeDnsServer {
@@ -46,8 +48,12 @@ class FakeDnsServer {
   std::uint16_t port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
-  // Names not scripted answer NXDOMAIN.
+  // Names not scripted answer NXDOMAIN, or as set_fallback() says.
   void script(const std::string& name, dns::RrType type, Script s);
+  void set_fallback(Script s) {
+    std::lock_guard lock(mutex_);
+    fallback_ = std::move(s);
+  }
   std::size_t queries(const std::string& name, dns::RrType type = dns::RrType::A) const;
   std::size_t total_queries() const;
   std::size_t tcp_queries() const;
@@ -68,6 +74,7 @@ class FakeDnsServer {
   std::uint16_t port_ = 0;
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, dns::RrType>, Script> scripts_;
+  Script fallback_ = Script::of(Script::Kind::NxDomain);
   std::map<std::pair<std::string, dns::RrType>, std::size_t> counts_;
   std::size_t total_ = 0;
   std::thread thread_;

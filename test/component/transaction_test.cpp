@@ -33,7 +33,9 @@ TEST_CASE("a client listed with a PBL code is rejected with the smarthost text",
   test::FakeDnsServer server;
   server.script("7.113.0.203.pbl.test", dns::RrType::A, test::Script::records({"127.0.0.11"}));
   dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
-  policy::Transaction txn(config_with({"pbl.test=127.0.0.[10..11]"}, 1), client("203.0.113.7"), t);
+  auto facts = client("203.0.113.7");
+  facts.id = policy::new_incident_id();
+  policy::Transaction txn(config_with({"pbl.test=127.0.0.[10..11]"}, 1), facts, t);
   const auto& v = txn.verdict();
   REQUIRE(v.action == policy::Action::Reject);
   REQUIRE(v.reply);
@@ -41,7 +43,8 @@ TEST_CASE("a client listed with a PBL code is rejected with the smarthost text",
   CHECK(v.reply->xcode == "5.7.1");
   CHECK(v.reply->text ==
         "Your IP address 203.0.113.7 appears to be dynamically assigned (listed in pbl.test). "
-        "Please smarthost your mail through your ISP's mail server.");
+        "Please smarthost your mail through your ISP's mail server. Mail to postmaster reaches a person; "
+        "quote reference " + facts.id + ".");
 }
 
 TEST_CASE("an unlisted client, a list error code and a dead list all pass", "[policy][component]") {
@@ -98,7 +101,8 @@ TEST_CASE("a HELO name is looked up when HELO arrives, within the connection's d
 
   policy::Transaction good(cfg, client("192.0.2.1"), t);
   good.helo("mx.sender.example", t);
-  CHECK(good.verdict().signals.empty());
+  CHECK(good.verdict().score == 0);
+  for (const auto& s : good.verdict().signals) CHECK(s.weight == 0);  // notes only (its neighbours have no PTR)
 }
 
 TEST_CASE("without the MTA's macros, dynmilter looks up PTR and forward records itself", "[policy][component]") {
@@ -135,4 +139,60 @@ TEST_CASE("without the MTA's macros, dynmilter looks up PTR and forward records 
   policy::Transaction failed(cfg, {net::IpAddress::parse("203.0.113.9"), "mx.sender.example", {}}, t);
   CHECK(names(failed.verdict()).empty());
   CHECK(failed.facts().rdns.status == rdns::RdnsStatus::Unknown);
+}
+
+TEST_CASE("neighbours: asked only when the name says little, a pool counts, anything else never does",
+          "[policy][component][neighbours]") {
+  test::FakeDnsServer server;
+  // A pool block around 203.0.113.7, a hosting block around 198.51.100.7, no PTRs around
+  // 192.0.2.7, and a server that never answers for 100.64.0.7's neighbours.
+  server.script("6.113.0.203.in-addr.arpa", dns::RrType::PTR, test::Script::records({"dsl-203-0-113-6.isp.example."}));
+  server.script("8.113.0.203.in-addr.arpa", dns::RrType::PTR, test::Script::records({"dsl-203-0-113-8.isp.example."}));
+  server.script("6.100.51.198.in-addr.arpa", dns::RrType::PTR, test::Script::records({"web6.hoster.example."}));
+  server.script("8.100.51.198.in-addr.arpa", dns::RrType::PTR, test::Script::records({"web8.hoster.example."}));
+  server.script("6.0.64.100.in-addr.arpa", dns::RrType::PTR, test::Script::of(Kind::Drop));
+  server.script("8.0.64.100.in-addr.arpa", dns::RrType::PTR, test::Script::of(Kind::Drop));
+  dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
+  auto cfg = config_with({}, 3);
+  auto verified = [](const char* ip, const char* name) {
+    return policy::ClientFacts{net::IpAddress::parse(ip), name, {rdns::RdnsStatus::Ok, name}};
+  };
+  auto signal = [](const policy::Verdict& v) -> const rdns::Signal* {
+    for (const auto& s : v.signals)
+      if (s.name == "neighbours-pooled") return &s;
+    return nullptr;
+  };
+
+  policy::Transaction pool(cfg, verified("203.0.113.7", "host7.isp.example"), t);
+  const auto* s = signal(pool.verdict());
+  REQUIRE(s != nullptr);
+  CHECK(s->weight == 1);
+  CHECK(s->reason.find("dsl-203-0-113-6.isp.example") != std::string::npos);
+  CHECK(server.queries("6.113.0.203.in-addr.arpa", dns::RrType::PTR) == 1);
+
+  policy::Transaction hosting(cfg, verified("198.51.100.7", "host7.hoster.example"), t);
+  REQUIRE(signal(hosting.verdict()) != nullptr);
+  CHECK(signal(hosting.verdict())->weight == 0);  // shown, never counted
+  CHECK(signal(hosting.verdict())->reason.find("does not carry its own address") != std::string::npos);
+
+  policy::Transaction bare(cfg, verified("192.0.2.7", "host7.example.net"), t);
+  REQUIRE(signal(bare.verdict()) != nullptr);
+  CHECK(signal(bare.verdict())->weight == 0);  // NXDOMAIN: "has no name"
+
+  policy::Transaction silent(cfg, verified("100.64.0.7", "host7.isp.example"), t);
+  REQUIRE(signal(silent.verdict()) != nullptr);
+  CHECK(signal(silent.verdict())->weight == 0);  // timeouts say nothing
+  CHECK(silent.verdict().action == policy::Action::Accept);
+  CHECK(silent.waited_ms() < 400);  // within the connection's one deadline (300 ms)
+
+  // A name that decides by itself, or a server's name: no neighbour is asked.
+  const auto before = server.total_queries();
+  policy::Transaction server_named(cfg, verified("203.0.113.50", "mail.isp.example"), t);
+  server_named.verdict();
+  policy::Transaction pool_named(cfg, verified("203.0.113.60", "dsl-203-0-113-60.isp.example"), t);
+  pool_named.verdict();
+  CHECK(server.queries("49.113.0.203.in-addr.arpa", dns::RrType::PTR) == 0);
+  CHECK(server.queries("59.113.0.203.in-addr.arpa", dns::RrType::PTR) == 0);
+  // Only each client's own PTR (for its TTL), and the DUHL source's A and MX of its name.
+  CHECK(server.total_queries() - before == 6);
 }

@@ -21,6 +21,12 @@ check "shows the name's reverse-DNS signal" "$out" "rdns: +dynamic-word \(\+3\):
 check "shows score and verdict" "$out" 'score: +5 \(threshold 2\)'
 check "shows the reply a client would get" "$out" 'reply: +550 5\.7\.1 Your IP address 203\.0\.113\.7 appears to be dynamically assigned \(listed in pbl\.test\)'
 check "exit status 1: would reject" "$out" 'exit=1 $'
+out=$(run "${CHECK[@]}" --dnsbl 'pbl.test=127.0.0.[10..11]*3' --reply-text 'Your IP address {ip} is listed.\n{txt}' 203.0.113.7)
+# (run joins the output's lines with spaces: the reply's two lines are "...listed. ISP-...")
+check "{txt}: the list's own TXT text from rbldnsd, on the reply's second line" "$out" \
+  'reply: +550 5\.7\.1 Your IP address 203\.0\.113\.7 is listed\. ISP-maintained dynamic range elapsed'
+out=$(run "${CHECK[@]}" --dnsbl 'pbl.test=127.0.0.[10..11]*3' --reply-text 'Blocked, reference {id}.' 203.0.113.7)
+check "{id}: the preview carries an incident reference, as the daemon's reply would" "$out" 'reply: +550 5\.7\.1 Blocked, reference [a-z2-9]{10}\. '
 
 say "dynmilter-check on an unlisted client, an IPv6 client, and bad input"
 out=$(run "${CHECK[@]}" --dnsbl pbl.test 192.0.2.55)
@@ -50,4 +56,46 @@ kill -TERM "${DAEMON_PID[first]}"
 wait "${DAEMON_PID[first]}" && rc=0 || rc=$?
 check "exit status 0 after SIGTERM" "rc=$rc" '^rc=0$'
 check "logged its stop" "$(cat "$WORK/first.log")" 'dynmilter stopping'
+
+say "out of file descriptors: a loud warning, and the client passes (never a rejection)"
+out=$( (ulimit -n 7; "$BIN/dynmilter-check" --dns-server 127.0.0.1:9 --dns-timeout 300ms 203.0.113.7 2>&1); echo "exit=$?")
+check "the warning names the cause" "$out" 'warning: dns: cannot open a socket for a lookup: Too many open files'
+check "... and the verdict is accept" "$out" 'verdict: +accept'
+say "dynmilter-check --sender: the readiness check of a sending domain (an authoritative test zone)"
+cat >"$WORK/zone" <<'ZONE'
+good.example MX 86400 aa 10 mail.good.example.
+mail.good.example A 86400 aa 192.0.2.10
+mail.good.example AAAA 86400 aa NODATA
+10.2.0.192.in-addr.arpa PTR 86400 aa mail.good.example.
+bad.example MX 300 aa 10 mx.bad.example.
+mx.bad.example A 300 aa 203.0.113.7
+7.113.0.203.in-addr.arpa PTR 300 aa dsl-203-0-113-7.pool.isp.example.
+7.113.0.203.pbl.test A 300 - 127.0.0.10
+7.113.0.203.pbl.test TXT 300 - "ISP-maintained dynamic range, see https://check.pbl.test/"
+2.0.0.127.pbl.test A 300 - 127.0.0.10
+ZONE
+"$BIN/fake_dns" "$WORK/zone.port" zone "$WORK/zone" &
+PIDS+=($!)
+for _ in $(seq 50); do [ -s "$WORK/zone.port" ] && break; sleep 0.1; done
+SENDER=("$BIN/dynmilter-check" --dns-server "127.0.0.1:$(cat "$WORK/zone.port")" --dnsbl 'pbl.test=127.0.0.[10..11]*3' --dns-timeout 1s)
+out=$(run "${SENDER[@]}" --sender good.example)
+echo "$out"
+check "--sender: every rule of a good server passes" "$out" 'server: +192\.0\.2\.10 \(MX host mail\.good\.example\) +pass +ptr-exists .* pass +not-listed'
+check "--sender: no rule fails" "$(printf '%s' "$out" | grep -c ' fail ' || true)" '^0$'
+check "--sender: the closing line, exit 0" "$out" 'dynmilter with this configuration would accept this server +exit=0 $'
+out=$(run "${SENDER[@]}" --sender bad.example)
+echo "$out"
+check "--sender: short TTLs fail with the fix" "$out" 'fail +mx-ttl +MX record TTL 300 s < 43200 s \(from the zone.s authoritative server\) +fix: raise the TTL'
+check "--sender: a generic PTR fails, with the signals" "$out" 'fail +ptr-not-generic +dsl-203-0-113-7\.pool\.isp\.example looks generic: '
+check "--sender: the listing with the list's own text" "$out" 'fail +not-listed +listed in pbl\.test \("ISP-maintained dynamic range, see https://check\.pbl\.test/"\)'
+check "--sender: the reply dynmilter would send, exit 1" "$out" 'would reject this server: 550 5\.7\.1 Your IP address 203\.0\.113\.7 .* exit=1 $'
+out=$(run "${SENDER[@]}" --sender good.example --sender-ip 203.0.113.7 --json)
+check "--sender --json: one document with the given address" "$out" '^\{"domain":"good\.example","ip":"203\.0\.113\.7","mx":\["mail\.good\.example"\],"rules":\[\{"rule":"ptr-exists","result":"pass"'
+check "--sender --json: the address is no MX host's" "$out" '"rule":"mx-maps-to-ip","result":"fail","detail":"203\.0\.113\.7 is not an address of any MX host \(mail\.good\.example\)"'
+check "--sender --json: the verdict" "$out" '"verdict":"reject"\} +exit=1 $'
+out=$(run "${SENDER[@]}" --sender 'not a domain')
+check "--sender: a bad domain is an error, exit 2" "$out" "not a domain name: 'not a domain' +exit=2 \$"
+out=$(run "${SENDER[@]}" --json 192.0.2.1)
+check "--json without --sender is an error, exit 2" "$out" 'go with --sender DOMAIN +exit=2 $'
+
 finish

@@ -30,10 +30,10 @@ rc=0
 dpkg -i "$DEB" >"$WORK/install.log" 2>&1 || rc=$?
 check "dpkg -i succeeds" "exit=$rc" '^exit=0$'
 contents=$(dpkg -L dynmilter)
-for f in /usr/sbin/dynmilter /usr/bin/dynmilter-check /etc/dynmilter.conf /lib/systemd/system/dynmilter.service \
+for f in /usr/sbin/dynmilter /usr/bin/dynmilter-check /usr/bin/dynmilter-replay /usr/bin/dynmilter-autoreply /etc/dynmilter.conf /lib/systemd/system/dynmilter.service \
   /usr/share/dynmilter/rules/providers.rules /usr/share/man/man8/dynmilter.8.gz /usr/share/man/man5/dynmilter.conf.5.gz \
-  /usr/share/man/man5/dynmilter-rules.5.gz /usr/share/man/man1/dynmilter-check.1.gz \
-  /usr/share/doc/dynmilter/examples/dynmilter.conf; do
+  /usr/share/man/man5/dynmilter-rules.5.gz /usr/share/man/man1/dynmilter-check.1.gz /usr/share/man/man1/dynmilter-replay.1.gz /usr/share/man/man8/dynmilter-autoreply.8.gz \
+  /usr/share/doc/dynmilter/examples/dynmilter.conf /usr/share/doc/dynmilter/blocked-senders.md; do
   check "installed: $f" "$contents" "^$f\$"
 done
 check "/etc/dynmilter.conf is a conffile" "$(dpkg-query -W -f='${Conffiles}' dynmilter)" '/etc/dynmilter\.conf [0-9a-f]{32}'
@@ -51,7 +51,7 @@ rc=0
   --dnsbl 'pbl.test=127.0.0.[10..11]*3' >"$WORK/daemon.log" 2>&1 || rc=$?
 check "it starts in the background with the installed configuration" "exit=$rc $(cat "$WORK/daemon.log")" '^exit=0 $'
 pid=$(pgrep -f -- "--socket inet:$MILTER@127.0.0.1" | head -1)
-[ -n "$pid" ] && ON_EXIT+=("kill $pid; for _ in \$(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done")
+[ -n "$pid" ] && ON_EXIT+=("kill $pid; for _ in \$(seq 100); do running $pid || break; sleep 0.1; done")
 check "it runs as dynmilter" "$(ps -o euser= -p "${pid:-1}")" '^dynmilter$'
 wait_tcp $MILTER
 kill -USR1 "$pid" 2>/dev/null

@@ -1,7 +1,7 @@
 # postfix_instance DIR MASTER_LINE...: starts a throwaway Postfix (sourced from a test that
 # sourced lib.sh). Its own config, queue and data directories under DIR, no chroot, loopback
 # only, XCLIENT allowed from loopback, every local delivery discarded. The instance is stopped
-# by the test's cleanup. Log: $WORK/postfix.log.
+# by the test's cleanup. Log: $WORK/postfix.log. POSTFIX_MAIN_EXTRA: more main.cf lines.
 postfix_instance() {
   local dir=$1
   shift
@@ -30,6 +30,7 @@ local_transport = discard
 default_transport = discard
 relay_transport = discard
 smtputf8_enable = no
+${POSTFIX_MAIN_EXTRA:-}
 MAIN
   {
     printf '%s\n' "$@"
@@ -65,5 +66,5 @@ MASTER
   fi
   trap 'postfix -c "$POSTFIX_DIR/etc" stop >/dev/null 2>&1 || true; cleanup' EXIT
   local p
-  for p in $(printf '%s\n' "$@" | awk '{print $1}'); do wait_tcp "$p" || { cat "$WORK/postfix.log"; return 1; }; done
+  for p in $(printf '%s\n' "$@" | awk '$1 ~ /^[0-9]+$/ {print $1}'); do wait_tcp "$p" || { cat "$WORK/postfix.log"; return 1; }; done
 }

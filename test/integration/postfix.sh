@@ -13,7 +13,7 @@ SMTP_PORT_DEAD=12527      # dynmilter whose DNS server is dead
 MILTER=18911 MILTER_ERR=18912 MILTER_DEAD=18913
 SMTP_PORT_TEMPFAIL=12528 SMTP_PORT_LOG=12529 SMTP_PORT_TAG=12530   # the other --action values
 MILTER_TEMPFAIL=18914 MILTER_LOG=18915 MILTER_TAG=18916
-SMTP_PORT_MIXED=12531 MILTER_MIXED=18917   # per-list and per-signal actions, a two-line reply
+SMTP_PORT_MIXED=12531 MILTER_MIXED=18917   # per-list and per-signal actions, a multi-line reply with {txt}
 
 start_rbldnsd $RBL_PORT
 METRICS=19411
@@ -28,7 +28,7 @@ done
 
 start_dynmilter mixed $MILTER_MIXED --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' \
   --action-for pbl.test=tempfail --action-for no-ptr=log \
-  --reply-text 'Your IP address {ip} appears to be dynamically assigned.\nPlease smarthost through your ISP; reference {id}.'
+  --reply-text 'Your IP address {ip} appears to be dynamically assigned.\nPlease smarthost through your ISP; reference {id}.\n{txt}'
 
 # A unix socket in Postfix's spool, owned by the daemon's user and Postfix's group, as a
 # chrooted smtpd needs it (this instance runs without chroot, so it names the full path).
@@ -121,17 +121,23 @@ check "--action tempfail: 450 4.7.1 with the same text" "$out" '<\*\* +450 4\.7\
 out=$(smtp $SMTP_PORT_LOG 203.0.113.7 h7.example.net user@example.org)
 check "--action log: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
 check "--action log: the would-be verdict is logged" "$(cat "$WORK/log.log")" 'client=203\.0\.113\.7 .*score=3 action=log note="dry run: would reject \(listed in pbl\.test\)"'
+# The sender forges two X-Dynmilter headers claiming a pass: both must go, ours must stay.
 out=$(swaks --server 127.0.0.1:$SMTP_PORT_TAG --xclient "ADDR=203.0.113.7 NAME=h7.example.net" \
-  --from sender@client.example --to user@example.org --timeout 20 2>&1 || true)
+  --from sender@client.example --to user@example.org --timeout 20 \
+  --add-header "X-Dynmilter: pass; score=0; forged" --add-header "X-DYNMILTER: pass; forged too" 2>&1 || true)
 check "--action tag: message accepted" "$out" '<- +250 2\.0\.0 Ok: queued as'
 queue_id=$(printf '%s\n' "$out" | sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' | head -1)
 held=$(postcat -c "$POSTFIX_DIR/etc" -hq "$queue_id" 2>&1 || true)
 check "--action tag: the queued message carries the header" "$held" '^X-Dynmilter: dynamic; score=3; threshold=3; client=203\.0\.113\.7; listed=pbl\.test'
+check "--action tag: the sender's forged X-Dynmilter headers are gone, ours is the only one" \
+  "$(printf '%s\n' "$held" | grep -ci '^x-dynmilter:')" '^1$'
+check "--action tag: the removal is logged" "$(cat "$WORK/tag.log")" 'removed 2 X-Dynmilter headers that the sender put in'
 
 say "per-list and per-signal actions, and a two-line reply"
 out=$(smtp $SMTP_PORT_MIXED 203.0.113.7 h7.example.net user@example.org)
 check "a list limited to tempfail defers: first line 450-4.7.1" "$out" '<\*\* +450-4\.7\.1 Your IP address 203\.0\.113\.7 appears to be dynamically assigned\.'
-check "the second line: 450 4.7.1 with the reference" "$out" '<\*\* +450 4\.7\.1 Please smarthost through your ISP; reference [2-9a-z]{10}\.'
+check "the second line: 450 4.7.1 with the reference" "$out" '<\*\* +450-4\.7\.1 Please smarthost through your ISP; reference [2-9a-z]{10}\.'
+check "{txt}: the third line is the list's own TXT text, from rbldnsd" "$out" '<\*\* +450 4\.7\.1 ISP-maintained dynamic range$'
 out=$(smtp $SMTP_PORT_MIXED 192.0.2.70 '[UNAVAILABLE]' user@example.org)
 check "a signal limited to log (no PTR) is accepted" "$out" '<- +250 2\.1\.5 Ok'
 check "... and its would-be verdict logged" "$(cat "$WORK/mixed.log")" 'client=192\.0\.2\.70 .*signal=no-ptr\(\+3\) score=3 action=log note="dry run'
@@ -160,5 +166,14 @@ check "per-list hits" "$m" '^dynmilter_dnsbl_hits_total\{list="pbl\.test"\} [1-9
 check "list health from the RFC 5782 probe" "$m" '^dynmilter_dnsbl_healthy\{list="pbl\.test"\} 1$'
 check "connections counted" "$m" '^dynmilter_connections_total [1-9][0-9]*$'
 check "decision latency histogram" "$m" '^dynmilter_decision_seconds_count [1-9][0-9]*$'
+check "evidence hits by source" "$m" '^dynmilter_evidence_hits_total\{source="pbl\.test"\} [1-9][0-9]*$'
+check "decisive evidence by source" "$m" '^dynmilter_evidence_decisive_total\{source="pbl\.test"\} [1-9][0-9]*$'
+check "the log line names what decided" "$(cat "$WORK/pbl.log")" 'action=reject .*decisive=pbl\.test '
+# The Grafana dashboard asks only for what the daemon exports (a histogram as its _bucket series).
+missing=""
+for name in $(grep -o 'dynmilter_[a-z_]*' "$TESTROOT/../packaging/grafana-dashboard.json" | sort -u); do
+  printf '%s\n' "$m" | grep -q "^# TYPE ${name%_bucket} " || missing="$missing $name"
+done
+check "every metric the Grafana dashboard uses is exported" "missing:${missing:- none}" '^missing: none$'
 for n in pbl err dead tempfail log tag mixed unix; do check_alive $n; done
 finish

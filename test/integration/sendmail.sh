@@ -66,8 +66,18 @@ MC
 CF=$SM_ROOT/usr/share/sendmail/cf
 m4 -D_CF_DIR_="$CF/" "$CF/m4/cf.m4" "$SM/test.mc" >"$SM/test.cf"
 
-# Its own UTS namespace with a dotted host name: else Sendmail waits 60 s at start.
-unshare -u sh -c "hostname mx.test.example; exec $SM_ROOT/usr/libexec/sendmail/sendmail -C $SM/test.cf -bD -O LogLevel=14 -O DeliveryMode=q" \
+# Sendmail logs only through syslog(3), to /dev/log: a sink collects it in $WORK/maillog (a
+# replay input below). Sendmail runs in its own mount namespace, where /dev is a tmpfs holding
+# the few devices it opens and a /dev/log that is the sink's socket; and in its own UTS namespace
+# with a dotted host name: else Sendmail waits 60 s at start.
+"$BIN/syslog_sink" "$WORK/syslog.sock" "$WORK/maillog" &
+PIDS+=($!)
+for _ in $(seq 50); do [ -S "$WORK/syslog.sock" ] && break; sleep 0.1; done
+mkdir -p "$WORK/hostdev"
+unshare -u -m sh -c "mount --rbind /dev $WORK/hostdev && mount -t tmpfs tmpfs /dev &&
+  for d in null zero random urandom; do touch /dev/\$d && mount --bind $WORK/hostdev/\$d /dev/\$d || exit 1; done &&
+  touch /dev/log && mount --bind $WORK/syslog.sock /dev/log &&
+  hostname mx.test.example && exec $SM_ROOT/usr/libexec/sendmail/sendmail -C $SM/test.cf -bD -O LogLevel=14 -O DeliveryMode=q" \
   >"$WORK/sendmail.log" 2>&1 &
 PIDS+=($!)
 wait_tcp $SMTP_PORT 100 || { cat "$WORK/sendmail.log"; exit 1; }
@@ -120,6 +130,18 @@ else
 fi
 check_alive pbl
 stop_dynmilter pbl
+
+say "Sendmail's own log of these sessions, replayed with the same settings, gives the same verdicts"
+cp "$WORK/maillog" "$WORK/maillog.pbl"
+json=$("$BIN/dynmilter-replay" "${COMMON[@]}" --dns --json "$WORK/maillog.pbl")
+check "replay: Sendmail's lines read" "$json" '"skipped":\{"other":0,"malformed":0,'
+check "replay: the clients the milter refused then, the same now" "$json" \
+  '"clients":4,"refused":2,.*"log":\{"refused_then":2,"deferred_then":0,"now_refused":0,"now_accepted":0\}'
+check "replay: the missing PTR decided alone; with the list, neither alone" "$json" '\{"source":"no-ptr","hits":2,"decisive":1,.*\{"source":"pbl\.test","hits":1,"decisive":0,'
+if [ "$AUTH" = yes ]; then
+  check "replay: the client that logged in is reported as legitimate" "$json" \
+    '"legitimate":\[\{"address":"127\.0\.0\.2","name":"unknown","action":"reject","evidence":\["authenticated as alice"\]\}\]'
+fi
 
 say "action tempfail, with a two-line reply text"
 start_dynmilter tempfail $MILTER "${COMMON[@]}" --action tempfail \

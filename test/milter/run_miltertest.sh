@@ -31,7 +31,7 @@ check "dead DNS: no session waits past the deadline (slowest ${slowest} ms)" "$s
 
 say "the log has one verdict line per decided session, with lists, score, action and time"
 log=$(cat "$WORK/pbl.log")
-check "verdict line for a listed client" "$log" 'client=203\.0\.113\.7 name=h7\.example\.net list=pbl\.test:listed\(127\.0\.0\.10\) score=3 action=reject elapsed=[0-9.]+ms waited=[0-9.]+ms'
+check "verdict line for a listed client" "$log" 'client=203\.0\.113\.7 name=h7\.example\.net list=pbl\.test:listed\(127\.0\.0\.10\) score=3 action=reject decisive=pbl\.test elapsed=[0-9.]+ms waited=[0-9.]+ms'
 check "verdict line for a client without PTR" "$log" 'client=192\.0\.2\.60 .*rdns=no-ptr signal=no-ptr\(\+3\) score=3 action=reject'
 check "verdict line for a generic name" "$log" 'client=192\.0\.2\.62 .*rdns=ok signal=ip-in-name\(\+3\) signal=dynamic-word\(\+3\) score=6 action=reject'
 check "verdict line for an unlisted client" "$log" 'client=192\.0\.2\.55 .*list=pbl\.test:not-listed score=0 action=accept'

@@ -111,7 +111,29 @@ TEST_CASE("config file errors name the file and the line", "[config]") {
     INFO("got: " << err);
     CHECK(err.find(f.path + k.want) == 0);
   }
-  CHECK(error_of({"-c", "/nonexistent/dynmilter.conf"}).find("cannot read") != std::string::npos);
+  CHECK(error_of({"-c", "/nonexistent/dynmilter.conf"}) ==
+        "/nonexistent/dynmilter.conf: cannot read the config file: No such file or directory");
+}
+
+TEST_CASE("files given as text load as the same files on disk would, errors and all", "[config]") {
+  const FileTexts files{{"/t/dynmilter.conf", "threshold = 4\nallow-file = /t/allow\nbypass-file = /t/bypass\n"},
+                        {"/t/allow", "# ours\n192.0.2.0/24\nmail.example.net\n"},
+                        {"/t/bypass", "postmaster@example.org\n"},
+                        {"/t/bad.conf", "threshold = 4\nallow-file = /t/bad-allow\n"},
+                        {"/t/bad-allow", "\nnot a name!\n"}};
+  const auto load = [&](const char* path) {
+    const char* argv[] = {"dynmilter", "-c", path, "--dns-server", "127.0.0.1"};
+    return parse_invocation(5, argv, kDaemon, &files);
+  };
+  const auto inv = load("/t/dynmilter.conf");
+  CHECK(inv.config.threshold == 4);
+  REQUIRE(inv.config.allowlist);
+  CHECK(inv.config.allowlist->networks.size() == 1);
+  CHECK(inv.config.allowlist->domains == std::vector<std::string>{"mail.example.net"});
+  CHECK(*inv.config.bypass == std::vector<std::string>{"postmaster@example.org"});
+  CHECK_THROWS_WITH(load("/t/bad.conf"), "/t/bad-allow:2: 'not a name!' is not a network, a domain or a /regex/");
+  // A path it does not hold is read from the disk.
+  CHECK_THROWS_WITH(load("/t/absent.conf"), "/t/absent.conf: cannot read the config file: No such file or directory");
 }
 
 TEST_CASE("dynmilter-check reads the daemon's file and skips the daemon-only options", "[config]") {

@@ -28,10 +28,14 @@ policy::ClientFacts client(const char* ip, const char* name = "x.example") { ret
 TEST_CASE("plan asks every list about the client, exempt and address-less clients ask nothing", "[policy]") {
   auto c = with_lists({"a.test", "b.test*2"}, 1);
   auto qs = policy::plan(c, client("203.0.113.7"));
-  REQUIRE(qs.size() == 2);
+  REQUIRE(qs.size() == 4);
   CHECK(qs[0].name == "7.113.0.203.a.test");
   CHECK(qs[1].name == "7.113.0.203.b.test");
   CHECK(qs[0].type == dns::RrType::A);
+  // The name x.example says little: the neighbours' PTRs are asked with the lists.
+  CHECK(qs[2] == dns::Question{"6.113.0.203.in-addr.arpa", dns::RrType::PTR});
+  CHECK(qs[3] == dns::Question{"8.113.0.203.in-addr.arpa", dns::RrType::PTR});
+  CHECK(policy::plan(c, client("203.0.113.7", "mail.example.org")).size() == 2);  // a server's name: no need
   CHECK(policy::plan(c, client("127.0.0.1")).empty());
   CHECK(policy::plan(c, client("192.168.1.20")).empty());
   CHECK(policy::plan(c, client("fd00::1")).empty());
@@ -57,12 +61,20 @@ TEST_CASE("weights add up, reject at the threshold", "[policy]") {
 
 TEST_CASE("the reject reply names the address and the lists that listed it", "[policy]") {
   auto c = with_lists({"a.test", "b.test"}, 1);
-  auto v = policy::decide(c, client("203.0.113.7"), {listed("127.0.0.10"), listed("127.0.0.11")});
+  auto facts = client("203.0.113.7");
+  facts.id = "7kq2mhx9vd";
+  auto v = policy::decide(c, facts, {listed("127.0.0.10"), listed("127.0.0.11")});
   REQUIRE(v.action == policy::Action::Reject);
   REQUIRE(v.reply);
   CHECK(v.reply->text ==
         "Your IP address 203.0.113.7 appears to be dynamically assigned (listed in a.test, b.test). "
-        "Please smarthost your mail through your ISP's mail server.");
+        "Please smarthost your mail through your ISP's mail server. Mail to postmaster reaches a person; "
+        "quote reference 7kq2mhx9vd.");
+  // The first bypass address, when there is one, is the one named.
+  c.bypass = std::make_shared<std::vector<std::string>>(std::vector<std::string>{"help@example.org"});
+  v = policy::decide(c, facts, {listed("127.0.0.10"), listed("127.0.0.11")});
+  REQUIRE(v.reply);
+  CHECK(v.reply->text.find("Mail to help@example.org reaches a person; quote reference 7kq2mhx9vd.") != std::string::npos);
 }
 
 TEST_CASE("a lookup failure never rejects, tempfail only when configured and it could matter", "[policy]") {
@@ -136,20 +148,26 @@ TEST_CASE("HELO: an address instead of a name, or a name without address records
   CHECK(names(policy::decide(c, f, {})) == "helo-ip(1) ");
   f.helo = "[IPv6:2001:db8::7]";
   CHECK(names(policy::decide(c, f, {})) == "helo-ip(1) ");
-  CHECK(policy::plan_helo(c, "[203.0.113.7]").empty());
+  CHECK(policy::plan_helo(c, f).empty());  // f.helo is an address literal
 
   f.helo = "nowhere.example";
-  const auto qs = policy::plan_helo(c, f.helo);
-  REQUIRE(qs.size() == 2);
+  const auto qs = policy::plan_helo(c, f);
+  REQUIRE(qs.size() == 4);
   CHECK(qs[0] == dns::Question{"nowhere.example", dns::RrType::A});
   CHECK(qs[1] == dns::Question{"nowhere.example", dns::RrType::AAAA});
+  CHECK(qs[2] == dns::Question{"nowhere.example", dns::RrType::MX});  // mx-confirmed (DUHL source)
+  CHECK(qs[3] == dns::Question{"nowhere.example", dns::RrType::A});
   const dns::Answer nodata{dns::Status::NoData, {}, 0, ""};
   CHECK(names(policy::decide(c, f, {}, {}, {nx(), nodata})) == "helo-unresolvable(1) ");
   CHECK(names(policy::decide(c, f, {}, {}, {nx(), listed("192.0.2.1")})).empty());  // it has an address
   CHECK(names(policy::decide(c, f, {}, {}, {timeout(), nx()})).empty());            // a failure says nothing
-  CHECK(policy::plan_helo(c, "localhost").empty());  // not a host name worth a lookup
+  policy::ClientFacts local = f;
+  local.helo = "localhost";
+  CHECK(policy::plan_helo(c, local).empty());  // not a host name worth a lookup
   c.rdns_weights.push_back(*rdns::WeightSetting::parse("helo-unresolvable=0", nullptr));
-  CHECK(policy::plan_helo(c, "nowhere.example").empty());  // the signal is off: no lookup
+  CHECK(policy::plan_helo(c, f).size() == 2);  // the signal is off: no A/AAAA for it (the DUHL MX and A stay)
+  c.rdns_weights.push_back(*rdns::WeightSetting::parse("mx-confirmed=0", nullptr));
+  CHECK(policy::plan_helo(c, f).empty());  // and with mx-confirmed off, none at all
 }
 
 TEST_CASE("a short PTR TTL adds a weak signal (the old DUHL rule)", "[policy]") {
@@ -202,6 +220,7 @@ TEST_CASE("the action setting: reject, tempfail with the same text, tag and log 
   CHECK_FALSE(v.tag);
   const auto line = policy::log_line(f, v, 1, 0);
   CHECK(line.find("action=log note=\"dry run: would reject (listed in a.test)\"") != std::string::npos);
+  CHECK(line.find(" decisive=a.test ") != std::string::npos);  // what enforcing would have rested on
   // Below the threshold nothing changes, whatever the action.
   v = policy::decide(c, f, {nx()});
   CHECK_FALSE(v.reached);

@@ -130,6 +130,17 @@ TEST_CASE("server and hosting names pass, even with the address in them", "[rdns
   }
 }
 
+TEST_CASE("a server word inside a longer word cancels nothing beside a whole pool word", "[rdns]") {
+  const rdns::NameWeights w;
+  // "cmta" (a cable head-end) is not an MTA when the name also says "dyn" outright.
+  const auto s = rdns::name_signals("47-218-105-159.bcstcmta04.res.dyn.example.net", ip("47.218.105.159"), w);
+  CHECK(rdns::total(s) >= 3);
+  // Without a whole pool word the part still cancels ("smtprelay7" is a relay).
+  CHECK(rdns::total(rdns::name_signals("smtprelay7.isp.example", ip("203.0.113.7"), w)) == 0);
+  // A whole server word cancels whatever else the name says.
+  CHECK(rdns::total(rdns::name_signals("mail.dsl.isp.example", ip("203.0.113.7"), w)) == 0);
+}
+
 TEST_CASE("odd names give no signal and no crash", "[rdns]") {
   const rdns::NameWeights w;
   for (const char* name : {"", "unknown", "[203.0.113.7]", "localhost", ".", "..", "b\xc3\xbcro.example",
@@ -160,17 +171,6 @@ TEST_CASE("MTA macros normalise to Ok, Forged, NoPtr, TempFail", "[rdns]") {
   // Nothing sent, or nonsense.
   CHECK(f(std::nullopt, std::nullopt, std::nullopt).status == S::Unknown);
   CHECK(f("unknown", std::nullopt, "MAYBE").status == S::Unknown);
-}
-
-TEST_CASE("client signals: no PTR and forged count, a temporary failure never does", "[rdns]") {
-  const rdns::NameWeights w;
-  const auto a = ip("203.0.113.7");
-  CHECK(signal_names(rdns::client_signals({rdns::RdnsStatus::NoPtr, ""}, "[203.0.113.7]", a, w)) == "no-ptr");
-  CHECK(rdns::client_signals({rdns::RdnsStatus::TempFail, ""}, "dsl-203-0-113-7.pool.isp.example", a, w).empty());
-  CHECK(signal_names(rdns::client_signals({rdns::RdnsStatus::Forged, "dsl-203-0-113-7.pool.isp.example"}, "", a, w)) ==
-        "forged,ip-in-name,dynamic-word");
-  // No macros: the CONNECT host name is judged.
-  CHECK(signal_names(rdns::client_signals({}, "dsl-203-0-113-7.pool.isp.example", a, w)) == "ip-in-name,dynamic-word");
 }
 
 TEST_CASE("rdns-weight settings parse and apply, later ones winning", "[rdns]") {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 
 using namespace dyn;
 
@@ -95,6 +96,14 @@ TEST_CASE("bad rule files are refused with file:line", "[rules]") {
     CHECK(err.rfind(c.want, 0) == 0);
   }
   CHECK(load_error("", false).empty());  // an empty file is fine
+  // Text already read (what the fuzz target uses) is named as given.
+  std::istringstream text("[a]\npattern = /x/\nweight = lots\n");
+  CHECK_THROWS_WITH(rules::parse_rule_file(text, "mine.rules"), Catch::StartsWith("mine.rules:3: bad weight 'lots'"));
+  std::istringstream table("/^dsl/ REJECT\n/(/ REJECT\n");
+  const auto t = rules::parse_pcre_table(table, "mine.pcre");
+  CHECK(t.entries.size() == 1);
+  REQUIRE(t.warnings.size() == 1);
+  CHECK(t.warnings[0].rfind("mine.pcre:2: ", 0) == 0);
 }
 
 TEST_CASE("pcre_table: first match wins, DUNNO stops, only REJECT counts", "[rules][pcre]") {
@@ -204,6 +213,7 @@ TEST_CASE("required literals are ones every match must contain", "[rules][index]
     CHECK(rules::required_literal(c.re, false) == c.want);
   }
   CHECK(rules::required_literal("pool\\.example", true).empty());  // extended mode: give up
+  CHECK(rules::required_literal("dsl\\Q.x\\E", false).empty());  // \Q..\E quoting: give up (found by fuzzing)
 }
 
 TEST_CASE("the literal index finds every pattern whose literal occurs, case-insensitively", "[rules][index]") {

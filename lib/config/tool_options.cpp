@@ -1,0 +1,86 @@
+// The options each program takes on its command line only: --help, --version, --config, ... and
+// the tools' own (dynmilter-check, dynmilter-replay, dynmilter-autoreply).
+#include "config/tool_options.hpp"
+
+namespace dyn::config {
+
+namespace po = boost::program_options;
+
+namespace {
+
+// dynmilter-replay's own options (command line only).
+const std::vector<OptionInfo>& replay_options() {
+  static const std::vector<OptionInfo> o = {
+      {"json", "", "print the report as one JSON document", false},
+      {"csv", "", "print one CSV row per client instead of the report", false},
+      {"dns", "", "ask the configured lists and the clients' own DNS records now (default: judge by the logged names "
+                  "only, lists not asked)", false},
+      {"mynetworks", "CIDR", "the MTA's trusted networks (Postfix mynetworks, repeatable): a would-be refusal inside "
+                             "them is reported as legitimate", true}};
+  return o;
+}
+
+// dynmilter-check's own options (command line only).
+const std::vector<OptionInfo>& check_options() {
+  static const std::vector<OptionInfo> o = {
+      {"classify", "", "read 'hostname [address]' lines on standard input and classify each name, without DNS", false},
+      {"sender", "DOMAIN", "readiness check: judge the mail servers of DOMAIN (every address of every MX host) as "
+                           "dynmilter and the old DUHL rules would, and say what to fix", false},
+      {"sender-ip", "IP", "with --sender: judge only this sending address", false},
+      {"json", "", "with --sender: print the report as one JSON document", false}};
+  return o;
+}
+
+// dynmilter-autoreply's own options (command line only).
+const std::vector<OptionInfo>& autoreply_options() {
+  static const std::vector<OptionInfo> o = {
+      {"sender", "ADDRESS", "the envelope sender of the message to answer (Postfix pipe: ${sender}); empty: no reply", false},
+      {"recipient", "ADDRESS", "the bypass address the message was sent to: the reply's From (Postfix pipe: ${recipient})", false},
+      {"state", "FILE", "where the time of each sender's last reply is kept (required; written under a lock)", false},
+      {"sendmail", "COMMAND", "the command that sends the reply, read on its standard input "
+                              "(default: /usr/sbin/sendmail -t -oi; split at spaces, no shell)", false},
+      {"received-by", "HOST", "a host name of this site's MTAs (repeatable): the client address is taken from the "
+                              "first Received field one of them added (default: the topmost Received field)", true},
+      {"template", "FILE", "the reply's text with placeholders {sender}, {recipient}, {ip}, {domain}, {report}, "
+                           "{verdict} (default: a built-in text)", false},
+      {"reply-interval", "DURATION", "at most one reply per sender within this time: N followed by s, m, h or d "
+                                     "(default 1d)", false},
+      {"dry-run", "", "print the reply on standard output instead of sending it (the state is still kept)", false}};
+  return o;
+}
+
+}  // namespace
+
+// Options that steer the program rather than configure it: command line only.
+void add_cli_only(po::options_description& desc, Invocation& inv, unsigned scope) {
+  desc.add_options()("help,h", po::bool_switch(&inv.help), "print this help and exit")(
+      "version", po::bool_switch(&inv.version), "print the version and exit")(
+      "config,c", po::value(&inv.config_path)->value_name("FILE"), "read options from FILE (same names as here)")(
+      "print-config", po::bool_switch(&inv.print_config), "print the effective configuration and exit")(
+      "sample-config", po::bool_switch(&inv.sample_config), "print a commented config file with every option at its default");
+  if (scope & kAutoreply) {
+    desc.add_options()("sender", po::value(&inv.sender), "")("recipient", po::value(&inv.recipient), "")(
+        "state", po::value(&inv.state_file), "")("sendmail", po::value(&inv.sendmail_command), "")(
+        "received-by", po::value(&inv.received_by)->composing(), "")("template", po::value(&inv.template_file), "")(
+        "reply-interval", po::value(&inv.reply_interval), "")("dry-run", po::bool_switch(&inv.dry_run), "");
+  } else if (scope & kReplay) {
+    desc.add_options()("positional", po::value(&inv.positional)->composing(), "")(
+        "json", po::bool_switch(&inv.json), "")("csv", po::bool_switch(&inv.csv), "")(
+        "dns", po::bool_switch(&inv.dns), "")("mynetworks", po::value(&inv.mynetworks)->composing(), "");
+  } else if (scope & kCheck) {
+    desc.add_options()("positional", po::value(&inv.positional)->composing(), "");
+    desc.add_options()("classify", po::bool_switch(&inv.classify), "");
+    desc.add_options()("sender", po::value(&inv.sender), "")("sender-ip", po::value(&inv.sender_ip), "")(
+        "json", po::bool_switch(&inv.json), "");
+  }
+}
+
+const std::vector<OptionInfo>& tool_options(unsigned scope) {
+  static const std::vector<OptionInfo> none;
+  if (scope & kAutoreply) return autoreply_options();
+  if (scope & kReplay) return replay_options();
+  if (scope & kCheck) return check_options();
+  return none;
+}
+
+}  // namespace dyn::config

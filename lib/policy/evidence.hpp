@@ -1,0 +1,67 @@
+// The evidence seam. Every source of evidence about a client (each DNSBL, the reverse-DNS facts,
+// the name checks, the operator's rule files, HELO, the PTR record's TTL, ...) is a small unit
+// with two pure steps:
+//   questions(): the DNS questions it needs for this client, at CONNECT or once HELO is known;
+//   judge():     what it concludes from the answers to exactly those questions: list results
+//                and signals, each with its weight and its reason.
+// The transaction asks every source's questions at once (one deadline) and hands each source back
+// its own answers; decide() only gates (exempt, allowlisted), sums and applies the actions.
+// Adding a source: a new file in policy/sources/ and one line in the list in evidence.cpp.
+// docs/evidence.md shows a source from end to end.
+#pragma once
+
+#include "config/config.hpp"
+#include "dns/types.hpp"
+#include "dnsbl/health.hpp"
+#include "policy/facts.hpp"
+#include "rdns/classify.hpp"
+
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace dyn::policy {
+
+enum class Stage { Connect, Helo };
+
+// What every source may read: the configuration, the client, and the lists' health.
+struct Context {
+  const config::Config& config;
+  const ClientFacts& facts;
+  const dnsbl::HealthMap& health;
+  const rdns::NameWeights& weights;
+};
+
+// The answers to one source's questions, in the order it asked them (a missing one is a timeout).
+struct Answers {
+  std::span<const dns::Answer> connect;
+  std::span<const dns::Answer> helo;
+  const dns::Answer& at(Stage stage, std::size_t i) const;
+};
+
+// What one source concludes.
+struct Evidence {
+  std::vector<ListResult> lists;
+  std::vector<rdns::Signal> signals;
+  int could_add = 0;  // weight a temporary failure kept out (what --on-dns-error weighs)
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual std::string_view name() const = 0;
+  virtual std::vector<dns::Question> questions(const Context&, Stage) const { return {}; }
+  virtual Evidence judge(const Context& context, const Answers& answers) const = 0;
+};
+
+// Every source for this configuration, in the order their evidence is shown: the lists (one
+// source each, as configured), reverse-DNS facts, name checks, rules, neighbours, HELO, PTR TTL,
+// the DUHL rules (mx-confirmed, a-ttl-short).
+std::vector<std::unique_ptr<const Source>> sources(const config::Config& config);
+
+// The name the name checks and the rules judge: the verified or PTR name; the MTA's CONNECT name
+// when it sent no reverse-DNS macros; none (empty) when there is no PTR or its lookup failed.
+std::string judged_name(const ClientFacts& facts);
+
+}  // namespace dyn::policy

@@ -1,0 +1,55 @@
+// One DNSBL: asks for the client's address under the list's zone at CONNECT (and its TXT when the
+// reply shows {txt}), and reads the answer with the list's return-code filter. A list the daemon tracks counts only once its probe
+// found it healthy: a broken list, or one not yet probed, is unknown whatever it said.
+#include "net/reverse.hpp"
+#include "policy/evidence.hpp"
+
+namespace dyn::policy {
+
+namespace {
+
+bool wants_txt(const config::Config& c) { return c.reply_text.text().find("{txt}") != std::string::npos; }
+
+class DnsblSource final : public Source {
+ public:
+  explicit DnsblSource(const dnsbl::ZoneSpec& list) : list_(list) {}
+  std::string_view name() const override { return "dnsbl"; }
+
+  std::vector<dns::Question> questions(const Context& c, Stage stage) const override {
+    if (stage != Stage::Connect || !c.facts.ip) return {};
+    const std::string name = net::dnsbl_query_name(*c.facts.ip, list_.zone);
+    // The list's own words for the sender (often where to look the listing up), in parallel.
+    if (wants_txt(c.config)) return {dns::Question{name, dns::RrType::A}, dns::Question{name, dns::RrType::TXT}};
+    return {dns::Question{name, dns::RrType::A}};
+  }
+
+  Evidence judge(const Context& c, const Answers& answers) const override {
+    Evidence e;
+    if (!c.facts.ip) return e;
+    const dns::Answer& answer = answers.at(Stage::Connect, 0);
+    ListResult r{list_.safe_name(), net::dnsbl_query_name(*c.facts.ip, list_.safe_name()), list_.weight, answer.status,
+                 dnsbl::interpret(list_, answer), {}};
+    if (auto h = c.health.find(list_.zone); h != c.health.end() && h->second.state != dnsbl::Health::Healthy) {
+      r.outcome.listing = dnsbl::Listing::Unknown;
+      r.outcome.transient = false;
+      r.outcome.reason = h->second.state == dnsbl::Health::Broken
+                             ? "list marked broken (" + h->second.reason + ")"
+                             : std::string("list not yet probed: it counts once a probe finds it healthy");
+    }
+    if (r.outcome.listing == dnsbl::Listing::Unknown && r.outcome.transient && list_.weight > 0) e.could_add = list_.weight;
+    if (const auto& t = answers.at(Stage::Connect, 1); r.outcome.listing == dnsbl::Listing::Listed &&
+                                                        t.status == dns::Status::Ok && !t.records.empty())
+      r.txt = t.records.front().value;
+    e.lists.push_back(std::move(r));
+    return e;
+  }
+
+ private:
+  const dnsbl::ZoneSpec& list_;
+};
+
+}  // namespace
+
+std::unique_ptr<const Source> make_dnsbl_source(const dnsbl::ZoneSpec& list) { return std::make_unique<DnsblSource>(list); }
+
+}  // namespace dyn::policy

@@ -1,0 +1,53 @@
+// The HELO/EHLO argument: an address instead of a name, or a name with no address record (asked,
+// A and AAAA, once HELO arrives; NXDOMAIN or no data for both, never a failure).
+#include "policy/evidence.hpp"
+#include "policy/smtp_reply.hpp"
+
+namespace dyn::policy {
+
+namespace {
+
+bool helo_is_address(std::string_view helo) {
+  if (helo.size() > 2 && helo.front() == '[' && helo.back() == ']') {
+    auto inner = helo.substr(1, helo.size() - 2);
+    if (inner.rfind("IPv6:", 0) == 0 || inner.rfind("ipv6:", 0) == 0) inner.remove_prefix(5);
+    return net::IpAddress::parse(inner).has_value();
+  }
+  return net::IpAddress::parse(helo).has_value();
+}
+
+class HeloSource final : public Source {
+ public:
+  std::string_view name() const override { return "helo"; }
+
+  std::vector<dns::Question> questions(const Context& c, Stage stage) const override {
+    const std::string& helo = c.facts.helo;
+    if (stage != Stage::Helo || helo_is_address(helo) || !rdns::plausible_host_name(helo)) return {};
+    if (c.weights.helo_unresolvable == 0) return {};
+    const std::string name = dns::canonical_name(helo);
+    return {dns::Question{name, dns::RrType::A}, dns::Question{name, dns::RrType::AAAA}};
+  }
+
+  Evidence judge(const Context& c, const Answers& answers) const override {
+    Evidence e;
+    const std::string& helo = c.facts.helo;
+    if (helo.empty()) return e;
+    if (helo_is_address(helo)) {
+      e.signals.push_back(rdns::Signal{"helo-ip", c.weights.helo_ip,
+                                       "HELO gives an address (" + sanitize_reply_text(helo, 100) + "), not a name"});
+      return e;
+    }
+    if (answers.helo.size() != 2) return e;  // not asked (or no longer believed)
+    auto none = [](const dns::Answer& a) { return a.status == dns::Status::NxDomain || a.status == dns::Status::NoData; };
+    if (none(answers.helo[0]) && none(answers.helo[1]))
+      e.signals.push_back(rdns::Signal{"helo-unresolvable", c.weights.helo_unresolvable,
+                                       "the HELO name " + sanitize_reply_text(helo, 100) + " has no address record"});
+    return e;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<const Source> make_helo_source() { return std::make_unique<HeloSource>(); }
+
+}  // namespace dyn::policy

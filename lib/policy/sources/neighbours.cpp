@@ -1,0 +1,74 @@
+// Neighbours: when the client's own name says little (no server word, its name checks below the
+// threshold), the PTR names of the two addresses next to it (asked at CONNECT with everything
+// else, within the same deadline; the DNS cache keeps them by TTL for the rest of the block).
+// Named alike, each with its own address in it, under the client's domain: a pool
+// (neighbours-pooled). Anything else (servers, no PTR, a failed lookup) is shown with weight 0
+// (dynmilter-check and the log say what the neighbours said) and never counts against the client.
+#include "net/reverse.hpp"
+#include "policy/evidence.hpp"
+#include "policy/smtp_reply.hpp"
+#include "rdns/neighbours.hpp"
+
+namespace dyn::policy {
+
+namespace {
+
+// The client's name, when it is worth asking about its neighbours: a name with no server word
+// whose own checks stay below the threshold. Empty when the MTA has not said (asked anyway: our
+// own PTR lookup may find such a name) or when the name already decides.
+enum class Need { No, Yes, Maybe };
+
+Need need(const Context& c, std::string* name) {
+  if (c.weights.neighbours_pooled == 0 || !c.facts.ip) return Need::No;
+  if (c.facts.rdns.status == rdns::RdnsStatus::Unknown && !rdns::plausible_host_name(c.facts.hostname)) return Need::Maybe;
+  *name = judged_name(c.facts);
+  if (!rdns::plausible_host_name(*name)) return Need::No;
+  int score = 0;
+  for (const auto& s : rdns::name_signals(*name, c.facts.ip, c.weights)) {
+    if (s.name == "server-word") return Need::No;
+    score += s.weight;
+  }
+  return score < c.config.threshold ? Need::Yes : Need::No;
+}
+
+class NeighboursSource final : public Source {
+ public:
+  std::string_view name() const override { return "neighbours"; }
+
+  std::vector<dns::Question> questions(const Context& c, Stage stage) const override {
+    std::string name;
+    if (stage != Stage::Connect || need(c, &name) == Need::No) return {};
+    const auto n = rdns::neighbours(*c.facts.ip);
+    return {dns::Question{net::ptr_name(n[0]), dns::RrType::PTR}, dns::Question{net::ptr_name(n[1]), dns::RrType::PTR}};
+  }
+
+  Evidence judge(const Context& c, const Answers& answers) const override {
+    Evidence e;
+    std::string client;
+    if (answers.connect.size() != 2 || need(c, &client) != Need::Yes) return e;
+    const auto ips = rdns::neighbours(*c.facts.ip);
+    std::array<rdns::Neighbour, 2> n{rdns::Neighbour{ips[0], {}}, rdns::Neighbour{ips[1], {}}};
+    for (int i = 0; i < 2; ++i) {
+      const auto& a = answers.connect[i];
+      if (a.status == dns::Status::Ok && !a.records.empty()) n[i].name = a.records.front().value;
+      else if (a.status != dns::Status::NxDomain && a.status != dns::Status::NoData) {
+        e.signals.push_back(rdns::Signal{"neighbours-pooled", 0,  // a failure says nothing; shown all the same
+                                         "neighbour " + ips[i].to_string() + " not known: " + std::string(dns::to_string(a.status))});
+        return e;
+      }
+    }
+    std::string why;
+    if (const auto pool = rdns::pool_around(client, n, &why))
+      e.signals.push_back(rdns::Signal{"neighbours-pooled", c.weights.neighbours_pooled,
+                                       "the neighbours are named like a pool: " + sanitize_reply_text(*pool, 300)});
+    else
+      e.signals.push_back(rdns::Signal{"neighbours-pooled", 0, "neighbours asked: " + sanitize_reply_text(why, 300)});
+    return e;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<const Source> make_neighbours_source() { return std::make_unique<NeighboursSource>(); }
+
+}  // namespace dyn::policy

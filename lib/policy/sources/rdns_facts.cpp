@@ -1,0 +1,29 @@
+// The reverse-DNS facts, from the MTA's macros or our own lookup (policy/transaction.cpp): no PTR
+// record at all, or a PTR name that does not resolve back to the address. A temporary failure,
+// or nothing known, says nothing about the client.
+#include "policy/evidence.hpp"
+
+namespace dyn::policy {
+
+namespace {
+
+class RdnsFactsSource final : public Source {
+ public:
+  std::string_view name() const override { return "rdns"; }
+  Evidence judge(const Context& c, const Answers&) const override {
+    Evidence e;
+    const auto& f = c.facts.rdns;
+    if (f.status == rdns::RdnsStatus::NoPtr)
+      e.signals.push_back(rdns::Signal{"no-ptr", c.weights.no_ptr, "the address has no reverse DNS name"});
+    if (f.status == rdns::RdnsStatus::Forged)
+      e.signals.push_back(rdns::Signal{"forged", c.weights.forged,
+                                       "the reverse DNS name " + f.name + " does not resolve back to the address"});
+    return e;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<const Source> make_rdns_facts_source() { return std::make_unique<RdnsFactsSource>(); }
+
+}  // namespace dyn::policy

@@ -1,0 +1,28 @@
+// The operator's rule files (--rules) and Postfix pcre_tables (--pcre-table), against the name
+// the name checks judge; each hit is a signal whose reason names file:line.
+#include "policy/evidence.hpp"
+
+namespace dyn::policy {
+
+namespace {
+
+class RulesSource final : public Source {
+ public:
+  std::string_view name() const override { return "rules"; }
+  Evidence judge(const Context& c, const Answers&) const override {
+    Evidence e;
+    const auto& rules = c.config.rules;
+    if (!rules || rules->empty()) return e;
+    const std::string judged = judged_name(c.facts);
+    if (!rdns::plausible_host_name(judged)) return e;
+    for (const auto& hit : rules->evaluate(judged, c.facts.ip))
+      e.signals.push_back(rdns::Signal{"rule:" + hit.rule, hit.weight, hit.reason + " (" + hit.where + ")"});
+    return e;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<const Source> make_rules_source() { return std::make_unique<RulesSource>(); }
+
+}  // namespace dyn::policy

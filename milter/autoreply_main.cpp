@@ -1,0 +1,209 @@
+// dynmilter-autoreply: run by the MTA for mail to a bypass address (Postfix pipe(8), an alias to
+// a command, Sendmail's prog mailer). It reads the message on standard input, and unless RFC 3834
+// or the per-sender interval says not to, answers the sender once: why their mail was refused,
+// how to smarthost, and the readiness report (dynmilter-check --sender) for the address their
+// server connected from. The message itself is delivered to the mailbox as usual, by the MTA.
+// It exits 0 whenever the message was read, replied to or not (a failure to reply is logged on
+// standard error, which the MTA logs), so that it never bounces mail to the bypass address.
+#include "autoreply/autoreply.hpp"
+#include "config/options.hpp"
+#include "dns/transport.hpp"
+#include "dnsbl/prober.hpp"
+#include "readiness/readiness.hpp"
+#include "util/log.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+extern char** environ;
+
+namespace {
+
+using namespace dyn;
+
+constexpr std::size_t kMaxHeader = 256 * 1024;  // more header than this is not read
+
+void say(const std::string& what) { std::fprintf(stderr, "dynmilter-autoreply: %s\n", what.c_str()); }
+
+std::optional<std::int64_t> interval_seconds(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::size_t used = 0;
+  long long n = 0;
+  try {
+    n = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  const std::string unit = text.substr(used);
+  const long long mult = unit == "s" || unit.empty() ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
+  if (mult == 0 || n < 0 || n > 366LL * 86400 / mult) return std::nullopt;
+  return n * mult;
+}
+
+// Claims the sender's turn in the state file, under an exclusive lock held across read and
+// write (concurrent runs for the same sender reply once). False: not now, or the state cannot be
+// kept (then no reply either: a reply that cannot be recorded could repeat without end).
+bool claim_turn(const std::string& path, const std::string& sender, std::int64_t interval) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    say("cannot open the state file " + path + ": " + std::strerror(errno) + "; no reply sent");
+    return false;
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (::flock(fd, LOCK_EX) != 0) {
+    say("cannot lock " + path + ": " + std::strerror(errno) + "; no reply sent");
+    return false;
+  }
+  std::string text;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0 && text.size() < (64u << 20);) text.append(buf, static_cast<std::size_t>(n));
+  auto times = autoreply::parse_times(text);
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (!autoreply::take_turn(times, sender, now, interval)) return false;
+  const auto out = autoreply::format_times(times);
+  if (::lseek(fd, 0, SEEK_SET) != 0 || ::ftruncate(fd, 0) != 0 ||
+      ::write(fd, out.data(), out.size()) != static_cast<ssize_t>(out.size()) || ::fsync(fd) != 0) {
+    say("cannot write the state file " + path + ": " + std::strerror(errno) + "; no reply sent");
+    return false;
+  }
+  return true;
+}
+
+// Runs the mail command (split at spaces, no shell) with the reply on its standard input.
+bool send(const std::string& command, const std::string& message) {
+  std::vector<std::string> words;
+  std::istringstream in(command);
+  for (std::string w; in >> w;) words.push_back(w);
+  if (words.empty()) return false;
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[0]);
+  if (rc != 0) {
+    ::close(fds[1]);
+    say("cannot run " + words[0] + ": " + std::strerror(rc));
+    return false;
+  }
+  std::size_t done = 0;
+  while (done < message.size()) {
+    const ssize_t n = ::write(fds[1], message.data() + done, message.size() - done);
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fds[1]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (done == message.size() && WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+  say(words[0] + " failed (status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+  return false;
+}
+
+int run(const config::Invocation& inv) {
+  if (inv.state_file.empty()) {
+    say("--state FILE is required (where each sender's last reply is kept)");
+    return 75;  // EX_TEMPFAIL: the MTA keeps the message and retries until the setup is fixed
+  }
+  const auto interval = interval_seconds(inv.reply_interval);
+  if (!interval) {
+    say("--reply-interval: not a duration: '" + inv.reply_interval + "' (N followed by s, m, h or d)");
+    return 75;
+  }
+  std::string body_template = autoreply::kDefaultTemplate;
+  if (!inv.template_file.empty()) {
+    std::ifstream t(inv.template_file);
+    std::stringstream ss;
+    if (!t || !(ss << t.rdbuf())) {
+      say("cannot read the template " + inv.template_file);
+      return 75;
+    }
+    body_template = ss.str();
+  }
+  // The header section; the rest of the message is read and dropped (the MTA delivers it).
+  std::string text;
+  char buf[65536];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, stdin)) > 0;)
+    if (text.size() < kMaxHeader) text.append(buf, n);
+  const auto message = autoreply::parse_header(text);
+
+  if (const auto why = autoreply::reason_not_to_reply(inv.sender, message); !why.empty()) {
+    say("no reply to <" + inv.sender + ">: " + why);
+    return 0;
+  }
+  const auto ip = autoreply::connecting_address(message, inv.received_by);
+  if (!ip) {
+    say("no reply to <" + inv.sender + ">: no Received field of ours names the address it came from");
+    return 0;
+  }
+  if (!claim_turn(inv.state_file, inv.sender, *interval)) {
+    say("no reply to <" + inv.sender + ">: already answered within " + inv.reply_interval + " (or see above)");
+    return 0;
+  }
+  const std::string domain = inv.sender.substr(inv.sender.rfind('@') + 1);
+  const auto& config = inv.config;
+  log::set_max_level(log::Level::Error);
+  dns::Transport transport(dns::TransportOptions{config.dns_servers, std::chrono::milliseconds(1000)});
+  dnsbl::HealthBoard board;
+  dnsbl::Prober(transport, board, config.dnsbls, config.dns_timeout.value).probe_once();
+  const auto report = readiness::check(config, transport, domain, ip, &board);
+  std::string verdict = "would " + report.verdict;
+  if (!report.servers.empty() && !report.servers[0].reply.empty()) verdict += ": " + report.servers[0].reply;
+  const std::map<std::string, std::string> values{{"sender", inv.sender}, {"recipient", inv.recipient},
+                                                  {"ip", ip->to_string()},  {"domain", domain},
+                                                  {"report", readiness::format_text(report)}, {"verdict", verdict}};
+  const auto reply = autoreply::compose(inv.recipient.empty() ? "postmaster" : inv.recipient, inv.sender, message,
+                                        autoreply::render(body_template, values));
+  if (inv.dry_run) {
+    std::cout << reply;
+    return 0;
+  }
+  if (send(inv.sendmail_command, reply)) say("replied to <" + inv.sender + "> about " + ip->to_string());
+  return 0;
+}
+
+}  // namespace
+
+constexpr const char* kUsage =
+    "Usage: dynmilter-autoreply [OPTIONS] --sender ADDRESS --recipient ADDRESS --state FILE < message\n"
+    "Answers mail to a bypass address once per sender and interval: why their mail was refused, how to\n"
+    "smarthost, and the readiness report for the address they sent from (RFC 3834 rules apply).\n"
+    "Exit status: 0 the message was read (replied to or not), 75 (temporary failure: the MTA retries) a setup error.\n";
+
+int main(int argc, char** argv) {
+  config::Invocation inv;
+  constexpr unsigned scope = config::kCheck | config::kAutoreply;
+  try {
+    inv = config::parse_invocation(argc, argv, scope);
+  } catch (const config::Error& e) {
+    say(e.what());
+    return 75;
+  }
+  if (config::print_requested_info(inv, scope, kUsage, "dynmilter-autoreply", std::cout)) return 0;
+  try {
+    return run(inv);
+  } catch (const std::exception& e) {
+    say(e.what());
+    return 0;
+  }
+}

@@ -1,0 +1,236 @@
+// dynmilter-replay [OPTIONS] LOGFILE...: reads past Postfix or Sendmail logs (rotated and
+// compressed ones too), judges every distinct client with the current configuration, and reports
+// who would be refused, which evidence decided, and which would-be refusals the same log shows to
+// be legitimate. The log reading and the report are pure (lib/replay/); this is the glue: files,
+// decompression, progress, and the judging (names only, or with DNS as the daemon asks it).
+#include "config/options.hpp"
+#include "dns/transport.hpp"
+#include "dnsbl/prober.hpp"
+#include "policy/transaction.hpp"
+#include "replay/report.hpp"
+#include "util/log.hpp"
+
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <memory>
+
+extern char** environ;
+
+namespace {
+
+using namespace dyn;
+
+constexpr std::size_t kMaxLine = 64 * 1024;  // longer lines are skipped (counted as other)
+
+// A log file's bytes: the file itself, or a decompressor's output for .gz, .xz, .bz2 and .zst.
+class LogInput {
+ public:
+  explicit LogInput(const std::string& path) : path_(path) {
+    const char* tool = nullptr;
+    for (const auto& [suffix, program] : {std::pair{".gz", "gzip"}, {".xz", "xz"}, {".bz2", "bzip2"}, {".zst", "zstd"}})
+      if (path.size() > std::strlen(suffix) && path.compare(path.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
+        tool = program;
+    if (!tool) {
+      file_ = std::fopen(path.c_str(), "rb");
+      if (!file_) error_ = std::strerror(errno);
+      return;
+    }
+    int fds[2];
+    if (::pipe(fds) != 0) {
+      error_ = std::strerror(errno);
+      return;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    const char* argv[] = {tool, "-dc", "--", path.c_str(), nullptr};
+    const int rc = posix_spawnp(&child_, tool, &actions, nullptr, const_cast<char**>(argv), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[1]);
+    if (rc != 0) {
+      ::close(fds[0]);
+      error_ = fmt::format("cannot run {} to decompress it: {}", tool, std::strerror(rc));
+      child_ = -1;
+      return;
+    }
+    tool_ = tool;
+    file_ = ::fdopen(fds[0], "rb");
+  }
+  ~LogInput() { finish(); }
+  LogInput(const LogInput&) = delete;
+  LogInput& operator=(const LogInput&) = delete;
+
+  const std::string& error() const { return error_; }
+  std::FILE* file() const { return file_; }
+  // Closes the file and reaps the decompressor; an error when it failed (a corrupt archive).
+  std::string finish() {
+    if (file_) std::fclose(file_);
+    file_ = nullptr;
+    if (child_ <= 0) return {};
+    int status = 0;
+    ::waitpid(child_, &status, 0);
+    child_ = -1;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+    return fmt::format("{} could not decompress it all (status {})", tool_, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  }
+
+ private:
+  std::string path_;
+  std::string error_;
+  std::string tool_;
+  std::FILE* file_ = nullptr;
+  pid_t child_ = -1;
+};
+
+// Feeds every line of `in` to `log`; shows progress on a terminal.
+void read_lines(std::FILE* in, const std::string& path, replay::MailLog& log, bool progress) {
+  std::vector<char> buf(1 << 20);
+  std::string carry;  // the start of a line that the last read cut
+  bool too_long = false;
+  std::uint64_t bytes = 0, next_report = 0;
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), in)) > 0) {
+    bytes += n;
+    std::string_view chunk(buf.data(), n);
+    for (std::size_t nl; (nl = chunk.find('\n')) != std::string_view::npos; chunk.remove_prefix(nl + 1)) {
+      if (too_long) {
+        log.add_line({});  // counted as a line of no known program
+        too_long = false;
+        carry.clear();
+        continue;
+      }
+      if (carry.empty()) {
+        log.add_line(chunk.substr(0, nl));
+      } else {
+        carry.append(chunk.substr(0, nl));
+        log.add_line(carry);
+        carry.clear();
+      }
+    }
+    if (!too_long) carry.append(chunk);
+    if (carry.size() > kMaxLine) {
+      too_long = true;
+      carry.clear();
+    }
+    if (progress && bytes >= next_report) {
+      std::fprintf(stderr, "\rdynmilter-replay: %s: %.0f MB, %llu lines", path.c_str(), static_cast<double>(bytes) / 1e6,
+                   static_cast<unsigned long long>(log.counts().lines));
+      next_report = bytes + (64 << 20);
+    }
+  }
+  if (!carry.empty() || too_long) log.add_line(too_long ? std::string_view() : std::string_view(carry));
+  if (progress) std::fprintf(stderr, "\n");
+}
+
+// Calls use(i, verdict) for every client in order; verdicts are not kept (memory stays with the
+// clients). Names only: the lists are not asked, so a list counts neither way.
+template <class Use>
+void judge_by_name(const config::Config& config, const replay::Clients& clients, Use use) {
+  config::Config names_only = config;
+  names_only.dnsbls.clear();
+  for (std::size_t i = 0; i < clients.size(); ++i)
+    use(i, policy::decide(names_only, policy::ClientFacts{clients[i].ip, clients[i].name, clients[i].rdns}, {}));
+}
+
+// As the daemon judges them: each client's lookups in parallel, many clients at a time.
+template <class Use>
+void judge_with_dns(const std::shared_ptr<const config::Config>& config, const replay::Clients& clients,
+                    Use use) {
+  dns::Transport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
+  dnsbl::HealthBoard board;
+  dnsbl::Prober(transport, board, config->dnsbls, config->dns_timeout.value).probe_once();
+  constexpr std::size_t kInFlight = 64;
+  for (std::size_t at = 0; at < clients.size(); at += kInFlight) {
+    std::vector<std::unique_ptr<policy::Transaction>> batch;
+    for (std::size_t i = at; i < std::min(clients.size(), at + kInFlight); ++i)
+      batch.push_back(std::make_unique<policy::Transaction>(
+          config, policy::ClientFacts{clients[i].ip, clients[i].name, clients[i].rdns}, transport, &board));
+    for (std::size_t k = 0; k < batch.size(); ++k) use(at + k, batch[k]->verdict());
+  }
+}
+
+int run(const config::Invocation& inv) {
+  if (inv.positional.empty()) {
+    std::fprintf(stderr, "dynmilter-replay: usage: dynmilter-replay [OPTIONS] LOGFILE...\n");
+    return 2;
+  }
+  if (inv.json && inv.csv) {
+    std::fprintf(stderr, "dynmilter-replay: --json and --csv: choose one\n");
+    return 2;
+  }
+  std::vector<net::Cidr> mynetworks;
+  for (const auto& m : inv.mynetworks) {
+    const auto cidr = net::Cidr::parse(m);
+    if (!cidr) {
+      std::fprintf(stderr, "dynmilter-replay: --mynetworks: not a network: '%s'\n", m.c_str());
+      return 2;
+    }
+    mynetworks.push_back(*cidr);
+  }
+  log::set_max_level(log::Level::Warning);
+  const bool progress = ::isatty(2);
+  replay::MailLog log;
+  int status = 0;
+  for (const auto& path : inv.positional) {
+    LogInput in(path);
+    if (!in.file()) {
+      std::fprintf(stderr, "dynmilter-replay: %s: %s\n", path.c_str(), in.error().c_str());
+      status = 2;
+      continue;
+    }
+    read_lines(in.file(), path, log, progress);
+    if (const auto why = in.finish(); !why.empty()) {
+      std::fprintf(stderr, "dynmilter-replay: %s: %s\n", path.c_str(), why.c_str());
+      status = 2;
+    }
+  }
+  const auto config = std::make_shared<const config::Config>(inv.config);
+  auto report = replay::empty_report();
+  report.counts = log.counts();
+  report.files = inv.positional.size();
+  report.dns = inv.dns;
+  if (inv.csv) std::cout << replay::csv_header();
+  const auto use = [&](std::size_t i, const policy::Verdict& v) {
+    replay::add(report, i, log.clients()[i], v, mynetworks);
+    if (inv.csv) std::cout << replay::csv_row(log.clients()[i], v, mynetworks);
+  };
+  if (inv.dns) judge_with_dns(config, log.clients(), use);
+  else judge_by_name(*config, log.clients(), use);
+  if (inv.json) std::cout << replay::format_json(report, log.clients());
+  else if (!inv.csv) std::cout << replay::format_table(report, log.clients());
+  return status;
+}
+
+}  // namespace
+
+constexpr const char* kUsage =
+    "Usage: dynmilter-replay [OPTIONS] LOGFILE...\n"
+    "Judges every client of past Postfix or Sendmail logs (.gz, .xz, .bz2 and .zst too) with this configuration:\n"
+    "who would be refused, which evidence decided, and which of them the log shows to be legitimate.\n"
+    "Exit status: 0 done, 2 error (a file that could not be read, a bad option).\n";
+
+int main(int argc, char** argv) {
+  config::Invocation inv;
+  constexpr unsigned scope = config::kCheck | config::kReplay;
+  try {
+    inv = config::parse_invocation(argc, argv, scope);
+  } catch (const config::Error& e) {
+    std::fprintf(stderr, "dynmilter-replay: %s\n", e.what());
+    return 2;
+  }
+  if (config::print_requested_info(inv, scope, kUsage, "dynmilter-replay", std::cout)) return 0;
+  try {
+    return run(inv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dynmilter-replay: %s\n", e.what());
+    return 2;
+  }
+}

@@ -1,0 +1,99 @@
+#!/bin/bash
+# dynmilter-autoreply through real Postfix: mail to the bypass address goes to a pipe(8)
+# transport running dynmilter-autoreply, whose reply Postfix's sendmail delivers to the sender's
+# mailbox (a virtual mailbox on the same instance). One message gets exactly one reply; a second
+# within the interval none; a bounce (null sender) or list mail none. The reply names the address
+# the client connected from (XCLIENT), carries the readiness report and RFC 3834's fields.
+source "$(dirname "$0")/../lib.sh" "$@"
+require postfix postconf swaks rbldnsd drill
+[ "$(id -u)" -eq 0 ] || skip "a throwaway Postfix instance needs root"
+
+RBL_PORT=15351 SMTP_PORT=12555 MILTER=18951
+start_rbldnsd $RBL_PORT
+start_dynmilter pbl $MILTER --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --bypass-recipient help@example.org
+
+PF=$WORK/postfix
+mkdir -p "$WORK/autoreply" "$PF/mail"
+# The reply goes back into the same Postfix over SMTP, to the To: of the reply (as "sendmail -t"
+# would: Postfix's own sendmail refuses a non-default -C for an unprivileged user unless the
+# system's main.cf allows it, and this machine's may not exist).
+cat >"$WORK/autoreply/sendmail-t" <<SH
+#!/bin/bash
+msg=\$(mktemp)
+cat >"\$msg"
+to=\$(sed -n '/^\$/q; s/^To: *//p' "\$msg" | head -1)
+swaks --server 127.0.0.1:$SMTP_PORT --from '' --to "\$to" --data "\$msg" --timeout 20 >/dev/null 2>&1
+rc=\$?
+rm -f "\$msg"
+exit \$rc
+SH
+chmod 755 "$WORK/autoreply/sendmail-t"
+chown nobody:nogroup "$WORK/autoreply" "$PF/mail"
+POSTFIX_MAIN_EXTRA="virtual_mailbox_domains = client.example
+virtual_mailbox_base = $PF/mail
+virtual_mailbox_maps = inline:{ sender@client.example=sender/, list@client.example=list/, other@client.example=other/ }
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+transport_maps = inline:{ help@example.org=autoreply: }"
+# shellcheck source=postfix-instance.sh
+source "$TESTROOT/integration/postfix-instance.sh"
+postfix_instance "$PF" \
+  "$SMTP_PORT inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER" \
+  "virtual unix - n n - - virtual" \
+  "autoreply unix - n n - - pipe flags=Rq user=nobody argv=$BIN/dynmilter-autoreply --sender \${sender} --recipient \${recipient} --state $WORK/autoreply/state --received-by mx.test.example --dns-server 127.0.0.1:$RBL_PORT --dnsbl pbl.test=127.0.0.[10..11]*3 --dns-timeout 1s --sendmail $WORK/autoreply/sendmail-t"
+
+mail_to_help() {  # FROM [SWAKS ARGS...]: a whole message from the listed client to the bypass address
+  local from=$1
+  shift
+  swaks --server "127.0.0.1:$SMTP_PORT" --xclient "ADDR=203.0.113.7 NAME=dsl-203-0-113-7.pool.example" \
+    --from "$from" --to help@example.org --header "Subject: let me in" --timeout 20 "$@" 2>&1 || true
+}
+replies() { find "$PF/mail/$1/new" -type f 2>/dev/null | wc -l; }
+wait_for() {  # MAILBOX COUNT: until it holds COUNT replies (at most 20 s)
+  for _ in $(seq 200); do [ "$(replies "$1")" -ge "$2" ] && return 0; sleep 0.1; done
+  return 1
+}
+settle() {  # until Postfix has nothing in its queue (the pipe ran and what it sent was delivered)
+  for _ in $(seq 200); do
+    [ -z "$(find "$PF/spool/active" "$PF/spool/incoming" "$PF/spool/maildrop" -type f 2>/dev/null)" ] && return 0
+    sleep 0.1
+  done
+}
+
+say "mail to the bypass address from a listed client is accepted, and answered once"
+out=$(mail_to_help sender@client.example)
+check "the listed client reaches the bypass address" "$out" '<- +250 2\.0\.0 Ok: queued'
+wait_for sender 1 || true
+settle
+check "exactly one reply in the sender's mailbox" "$(replies sender)" '^1$'
+reply=$(cat "$PF"/mail/sender/new/* 2>/dev/null)
+check "the reply is from the bypass address" "$reply" '^From: help@example\.org$'
+check "RFC 3834: Auto-Submitted: auto-replied" "$reply" '^Auto-Submitted: auto-replied$'
+check "it answers the message (In-Reply-To)" "$reply" '^In-Reply-To: <'
+check "it names the address the client connected from" "$reply" 'Your server connected from 203\.0\.113\.7\.'
+check "it carries the readiness report, with the listing" "$reply" 'not-listed +listed in pbl\.test \("ISP-maintained dynamic range"\)'
+check "it tells how to smarthost" "$reply" 'relayhost = \[smtp\.your-isp\.example\]:587'
+check "Postfix logged the pipe's note" "$(cat "$WORK/postfix.log")" 'replied to <sender@client\.example> about 203\.0\.113\.7'
+
+say "a second message within the interval gets no reply"
+mail_to_help sender@client.example >/dev/null
+settle
+sleep 1
+check "still one reply" "$(replies sender)" '^1$'
+check "the pipe said why" "$(cat "$WORK/postfix.log")" 'no reply to <sender@client\.example>: already answered within 1d'
+
+say "a bounce (null sender) or list mail gets no reply"
+mail_to_help '<>' >/dev/null
+mail_to_help list@client.example --header "List-Id: <news.client.example>" >/dev/null
+mail_to_help other@client.example --header "Auto-Submitted: auto-generated" >/dev/null
+settle
+sleep 1
+check "no reply to list mail" "$(replies list)" '^0$'
+check "no reply to automatic mail" "$(replies other)" '^0$'
+log=$(cat "$WORK/postfix.log")
+check "the null sender was not answered" "$log" 'no reply to <MAILER-DAEMON>: the null sender'
+check "list mail was not answered" "$log" 'no reply to <list@client\.example>: list mail \(List-Id\)'
+check "the messages themselves were delivered (pipe exit 0)" "$(grep -c 'relay=autoreply, .*status=sent' <<<"$log")" '^5$'
+
+check_alive pbl
+finish
