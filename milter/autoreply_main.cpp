@@ -185,9 +185,10 @@ int run(const config::Invocation& inv) {
 }  // namespace
 
 constexpr const char* kUsage =
-    "Usage: dynmilter-autoreply [OPTIONS] --sender ADDRESS --recipient ADDRESS --state FILE < message\n"
+    "Usage: dynmilter-autoreply [OPTIONS] --sender ADDRESS --recipient ADDRESS --state FILE [RECIPIENT...] < message\n"
     "Answers mail to a bypass address once per sender and interval: why their mail was refused, how to\n"
     "smarthost, and the readiness report for the address they sent from (RFC 3834 rules apply).\n"
+    "RECIPIENT...: the envelope recipients, ignored (Sendmail needs $u in a mailer's arguments).\n"
     "Exit status: 0 the message was read (replied to or not), 75 (temporary failure: the MTA retries) a setup error.\n";
 
 int main(int argc, char** argv) {

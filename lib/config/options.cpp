@@ -425,7 +425,7 @@ Invocation parse_invocation(int argc, const char* const* argv, unsigned scope, c
   auto desc = file_options(scope, inv.config, defaults);
   add_cli_only(desc, inv, scope);
   po::positional_options_description pos;
-  if ((scope & (kCheck | kReplay)) && !(scope & kAutoreply)) pos.add("positional", -1);
+  if (scope & (kCheck | kReplay | kAutoreply)) pos.add("positional", -1);
 
   po::variables_map vm;
   try {

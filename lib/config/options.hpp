@@ -36,7 +36,8 @@ struct Invocation {
   bool sample_config = false;
   bool classify = false;  // dynmilter-check --classify
   std::string config_path;              // empty: no config file
-  std::vector<std::string> positional;  // dynmilter-check: ADDRESS [NAME]; dynmilter-replay: LOGFILE...
+  std::vector<std::string> positional;  // dynmilter-check: ADDRESS [NAME]; dynmilter-replay: LOGFILE...;
+                                        // dynmilter-autoreply: the recipients (Sendmail's $u), unused
   // dynmilter-check --sender DOMAIN [--sender-ip IP]: the readiness check of a sending server.
   // dynmilter-autoreply --sender ADDRESS: the envelope sender of the message it answers.
   std::string sender;

@@ -62,7 +62,8 @@ void add_cli_only(po::options_description& desc, Invocation& inv, unsigned scope
     desc.add_options()("sender", po::value(&inv.sender), "")("recipient", po::value(&inv.recipient), "")(
         "state", po::value(&inv.state_file), "")("sendmail", po::value(&inv.sendmail_command), "")(
         "received-by", po::value(&inv.received_by)->composing(), "")("template", po::value(&inv.template_file), "")(
-        "reply-interval", po::value(&inv.reply_interval), "")("dry-run", po::bool_switch(&inv.dry_run), "");
+        "reply-interval", po::value(&inv.reply_interval), "")("dry-run", po::bool_switch(&inv.dry_run), "")(
+        "positional", po::value(&inv.positional)->composing(), "");
   } else if (scope & kReplay) {
     desc.add_options()("positional", po::value(&inv.positional)->composing(), "")(
         "json", po::bool_switch(&inv.json), "")("csv", po::bool_switch(&inv.csv), "")(

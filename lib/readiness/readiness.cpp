@@ -192,7 +192,10 @@ std::vector<Finding> judge_server(const config::Config& config, const ServerAnsw
   return out;
 }
 
-Finding judge_lists(const std::vector<policy::ListResult>& lists) {
+Finding judge_lists(const policy::Verdict& v) {
+  if (v.basis != policy::Basis::Scored)  // exempt or allowed: this configuration asks no list about it
+    return make("not-listed", Result::Unknown, "no list asked: " + v.note + " (this configuration accepts it)");
+  const auto& lists = v.lists;
   std::string listed, unknown;
   for (const auto& l : lists) {
     if (l.outcome.listing == dnsbl::Listing::Listed)
@@ -303,7 +306,7 @@ Report check(const config::Config& config, dns::Querier& querier, const std::str
     for (std::size_t k = 0, j = 0; k < v.lists.size(); ++k)
       if (v.lists[k].outcome.listing == dnsbl::Listing::Listed && v.lists[k].txt.empty())
         if (const auto& t = texts[j++]; !t.records.empty()) v.lists[k].txt = t.records.front().value.substr(0, 200);
-    s.findings.push_back(judge_lists(v.lists));
+    s.findings.push_back(judge_lists(v));
     if (v.action == policy::Action::Reject) s.verdict = "reject";
     if (v.action == policy::Action::Tempfail) s.verdict = "defer";
     if (v.reply) s.reply = fmt::format("{} {} {}", v.reply->code, v.reply->xcode, v.reply->text);

@@ -130,6 +130,18 @@ TEST_CASE("each rule fails in turn, with what to change", "[readiness][component
     CHECK(rule(r, "not-listed").detail == "listed in pbl.test (\"https://check.pbl.test/query/ip/192.0.2.10\")");
     CHECK(r.verdict == "reject");
   }
+  SECTION("an exempt server: no list is asked, and the report says so instead of passing it") {
+    test::FakeDnsServer s;
+    good_zone(s);
+    s.script("10.2.0.192.pbl.test", RrType::A, Script::records({"127.0.0.10"}));
+    auto c = config_for(s);
+    c.exempt_networks = {*net::Cidr::parse("192.0.2.0/24")};
+    dns::Transport t({{*dns::ServerAddress::parse(s.address())}});
+    const auto r = readiness::check(c, t, "good.example", std::nullopt, nullptr);
+    CHECK(rule(r, "not-listed").result == Result::Unknown);
+    CHECK(rule(r, "not-listed").detail == "no list asked: client in an exempt network (this configuration accepts it)");
+    CHECK(r.verdict == "accept");
+  }
   SECTION("no MX: the domain stands in; a null MX; a domain that does not exist") {
     test::FakeDnsServer s;
     s.script("nomx.example", RrType::MX, Script::of(Script::Kind::NoData));

@@ -9,7 +9,8 @@
 # reads its SASL settings only from /etc/sasl2/Sendmail.conf, which the test writes and removes
 # (and leaves alone, skipping AUTH, if one is already there).
 source "$(dirname "$0")/../lib.sh" "$@"
-SM_ROOT=${SENDMAIL_ROOT:-/opt/dynmilter-test/sendmail}
+# shellcheck source=sendmail-instance.sh
+source "$TESTROOT/integration/sendmail-instance.sh"
 require swaks rbldnsd drill m4 unshare saslpasswd2
 [ "$(id -u)" -eq 0 ] || skip "Sendmail needs root to start"
 [ -x "$SM_ROOT/usr/libexec/sendmail/sendmail" ] || skip "no Sendmail unpacked in $SM_ROOT (run scripts/setup-sendmail)"
@@ -32,55 +33,10 @@ if [ ! -e "$SASL_CONF" ]; then
   AUTH=yes
 fi
 
-# Sendmail resolves client addresses; keep it off the network: hosts file only, no DNS.
+# Sendmail resolves client addresses through its hosts file only (no DNS); its syslog lines go
+# to $WORK/maillog (a replay input below).
 SM=$WORK/sendmail
-mkdir -p "$SM/mqueue" "$SM/clientmqueue"
-chmod 700 "$SM/mqueue"
-: >"$SM/local-host-names"
-printf 'hosts files\naliases files\n' >"$SM/service.switch"
-cat >"$SM/test.mc" <<MC
-divert(-1)
-divert(0)dnl
-OSTYPE(\`linux')dnl
-define(\`confDOMAIN_NAME', \`mx.test.example')dnl
-define(\`QUEUE_DIR', \`$SM/mqueue')dnl
-define(\`MSP_QUEUE_DIR', \`$SM/clientmqueue')dnl
-define(\`confPID_FILE', \`$SM/sendmail.pid')dnl
-define(\`STATUS_FILE', \`$SM/sendmail.st')dnl
-define(\`ALIAS_FILE', \`')dnl
-define(\`confCW_FILE', \`$SM/local-host-names')dnl
-define(\`confSERVICE_SWITCH_FILE', \`$SM/service.switch')dnl
-define(\`confDONT_PROBE_INTERFACES', \`True')dnl
-define(\`confBIND_OPTS', \`-DNSRCH -DEFNAMES')dnl
-define(\`confTO_IDENT', \`0')dnl
-define(\`confLOG_LEVEL', \`14')dnl
-FEATURE(\`nocanonify')dnl
-FEATURE(\`accept_unresolvable_domains')dnl
-FEATURE(\`promiscuous_relay')dnl
-define(\`confAUTH_MECHANISMS', \`PLAIN LOGIN')dnl
-TRUST_AUTH_MECH(\`PLAIN LOGIN')dnl
-DAEMON_OPTIONS(\`Port=$SMTP_PORT, Addr=127.0.0.1, Name=MTA')dnl
-INPUT_MAIL_FILTER(\`dyn', \`S=inet:$MILTER@127.0.0.1, F=T, T=C:10s;S:10s;R:10s;E:30s')dnl
-MAILER(\`smtp')dnl
-MC
-CF=$SM_ROOT/usr/share/sendmail/cf
-m4 -D_CF_DIR_="$CF/" "$CF/m4/cf.m4" "$SM/test.mc" >"$SM/test.cf"
-
-# Sendmail logs only through syslog(3), to /dev/log: a sink collects it in $WORK/maillog (a
-# replay input below). Sendmail runs in its own mount namespace, where /dev is a tmpfs holding
-# the few devices it opens and a /dev/log that is the sink's socket; and in its own UTS namespace
-# with a dotted host name: else Sendmail waits 60 s at start.
-"$BIN/syslog_sink" "$WORK/syslog.sock" "$WORK/maillog" &
-PIDS+=($!)
-for _ in $(seq 50); do [ -S "$WORK/syslog.sock" ] && break; sleep 0.1; done
-mkdir -p "$WORK/hostdev"
-unshare -u -m sh -c "mount --rbind /dev $WORK/hostdev && mount -t tmpfs tmpfs /dev &&
-  for d in null zero random urandom; do touch /dev/\$d && mount --bind $WORK/hostdev/\$d /dev/\$d || exit 1; done &&
-  touch /dev/log && mount --bind $WORK/syslog.sock /dev/log &&
-  hostname mx.test.example && exec $SM_ROOT/usr/libexec/sendmail/sendmail -C $SM/test.cf -bD -O LogLevel=14 -O DeliveryMode=q" \
-  >"$WORK/sendmail.log" 2>&1 &
-PIDS+=($!)
-wait_tcp $SMTP_PORT 100 || { cat "$WORK/sendmail.log"; exit 1; }
+sendmail_instance "$SM" $SMTP_PORT $MILTER
 
 smtp() {  # SOURCE_ADDR RCPT[,RCPT...] [SWAKS ARGS...]
   local from=$1 to=$2
