@@ -152,9 +152,11 @@ void Transport::set_servers(std::vector<ServerAddress> servers) {
 }
 
 void Transport::async_query(const Question& question, Deadline deadline, Callback done) {
+  bool first = false;  // the queue was empty: the I/O thread needs waking (else a wake is pending)
   {
     std::lock_guard lock(impl_->mutex);
     if (!impl_->stopping) {
+      first = impl_->incoming.empty();
       impl_->incoming.push_back(Submission{Question{canonical_name(question.name), question.type}, deadline, std::move(done)});
       done = nullptr;
     }
@@ -163,8 +165,12 @@ void Transport::async_query(const Question& question, Deadline deadline, Callbac
     done(Answer::failure(Status::NetworkError, "resolver stopped"));
     return;
   }
-  const std::uint64_t one = 1;
-  [[maybe_unused]] auto n = ::write(impl_->wake_fd, &one, sizeof one);
+  // One write per batch of questions, not one per question: the I/O thread reads the eventfd
+  // before it takes the queue, so whatever joins a non-empty queue is taken with it.
+  if (first) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(impl_->wake_fd, &one, sizeof one);
+  }
 }
 
 Transport::Stats Transport::stats() const {

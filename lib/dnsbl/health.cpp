@@ -39,29 +39,32 @@ std::vector<std::string> HealthBoard::track(const std::vector<std::string>& zone
   std::vector<std::string> added;
   HealthMap next;
   for (const auto& z : zones) {
-    if (auto it = zones_.find(z); it != zones_.end()) {
+    if (auto it = zones_->find(z); it != zones_->end()) {
       next.insert(*it);
     } else if (next.emplace(z, ZoneHealth{}).second) {
       added.push_back(z);
     }
   }
-  zones_ = std::move(next);
+  zones_ = std::make_shared<const HealthMap>(std::move(next));
   return added;
 }
 
 bool HealthBoard::update(const std::string& zone, const ZoneHealth& health) {
   std::lock_guard lock(mutex_);
-  auto it = zones_.find(zone);
-  if (it == zones_.end()) return false;
+  const auto it = zones_->find(zone);
+  if (it == zones_->end()) return false;
+  if (it->second == health) return false;
   const bool changed = it->second.state != health.state;
-  it->second = health;
+  auto next = std::make_shared<HealthMap>(*zones_);
+  (*next)[zone] = health;
+  zones_ = std::move(next);
   return changed;
 }
 
 Health HealthBoard::state(const std::string& zone) const {
   std::lock_guard lock(mutex_);
-  const auto it = zones_.find(zone);
-  return it == zones_.end() ? Health::Unprobed : it->second.state;
+  const auto it = zones_->find(zone);
+  return it == zones_->end() ? Health::Unprobed : it->second.state;
 }
 
 bool HealthBoard::update_resolver(const dns::ResolverVerdict& verdict) {
@@ -76,7 +79,7 @@ dns::ResolverVerdict HealthBoard::resolver() const {
   return resolver_;
 }
 
-HealthMap HealthBoard::snapshot() const {
+std::shared_ptr<const HealthMap> HealthBoard::snapshot() const {
   std::lock_guard lock(mutex_);
   return zones_;
 }
@@ -89,7 +92,13 @@ void HealthBoard::note_lookup(dns::Status status) const {
   std::function<void()> hook;
   {
     std::lock_guard lock(mutex_);
-    if (window_.record(status)) hook = on_suspect_;
+    // At most one early probe per kSuspectPause: while the window stays failed (a wave of
+    // clients without PTR records looks the same), every lookup would otherwise start one.
+    const auto now = std::chrono::steady_clock::now();
+    if (window_.record(status) && now - last_suspect_ >= kSuspectPause) {
+      last_suspect_ = now;
+      hook = on_suspect_;
+    }
   }
   if (hook) hook();
 }

@@ -7,8 +7,10 @@
 #include "dns/sanity.hpp"
 #include "dns/types.hpp"
 
+#include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -45,7 +47,9 @@ class HealthBoard {
   // Returns true when the zone's state changed. A zone the board does not track is ignored
   // (a probe that ends after a reload removed its list).
   bool update(const std::string& zone, const ZoneHealth& health);
-  HealthMap snapshot() const;
+  // The current map, shared: a reader holds it as long as it likes; a writer replaces it
+  // (copy on write, only when a probe or a reload changes something), so readers never copy it.
+  std::shared_ptr<const HealthMap> snapshot() const;
   Health state(const std::string& zone) const;  // Unprobed for a zone it does not track
 
   // Returns true when the resolver's state changed.
@@ -53,15 +57,18 @@ class HealthBoard {
   dns::ResolverVerdict resolver() const;
 
   // The outcome of one of the daemon's own name lookups (PTR, forward confirmation). When nearly
-  // all recent ones failed, `on_suspect` (set by the prober) is called to probe the resolver now.
+  // all recent ones failed, `on_suspect` (set by the prober) is called to probe the resolver now:
+  // at most once every 10 seconds.
   void note_lookup(dns::Status status) const;
   void set_on_suspect(std::function<void()> hook);
 
  private:
   mutable std::mutex mutex_;
-  HealthMap zones_;
+  std::shared_ptr<const HealthMap> zones_ = std::make_shared<const HealthMap>();
   dns::ResolverVerdict resolver_;
   mutable dns::FailureWindow window_;  // bookkeeping of what readers saw, under mutex_
+  static constexpr std::chrono::seconds kSuspectPause{10};
+  mutable std::chrono::steady_clock::time_point last_suspect_{};
   std::function<void()> on_suspect_;
 };
 

@@ -92,7 +92,7 @@ HealthMap Prober::probe(const std::vector<ZoneSpec>& zones, bool with_resolver, 
       }
     }
   }
-  return board_.snapshot();
+  return *board_.snapshot();
 }
 
 void Prober::reconfigure(std::vector<ZoneSpec> zones) {
@@ -114,7 +114,7 @@ bool Prober::first_failure(const std::string& zone) {
 
 bool Prober::needs_retry() const {
   if (check_resolver_ && !board_.resolver().sane) return true;
-  for (const auto& [zone, h] : board_.snapshot())
+  for (const auto& [zone, h] : *board_.snapshot())
     if (h.state == Health::Unprobed) return true;
   return false;
 }

@@ -339,9 +339,18 @@ bool is_role_recipient(std::string_view recipient) {
 }
 
 std::string new_incident_id() {
+  // 31 characters that cannot be mistaken for one another; each from one random byte below 248
+  // (8 x 31, so every character is equally likely). One arc4random_buf call per id, not one per
+  // character: glibc 2.36 makes a getrandom system call for each.
   static constexpr char kAlphabet[] = "23456789abcdefghjkmnpqrstuvwxyz";
+  constexpr unsigned kSize = sizeof kAlphabet - 1, kLimit = 256 / kSize * kSize;
   std::string id;
-  for (int i = 0; i < 10; ++i) id += kAlphabet[::arc4random_uniform(sizeof kAlphabet - 1)];
+  unsigned char bytes[32];
+  while (id.size() < 10) {
+    ::arc4random_buf(bytes, sizeof bytes);
+    for (const unsigned char b : bytes)
+      if (b < kLimit && id.size() < 10) id += kAlphabet[b % kSize];
+  }
   return id;
 }
 

@@ -79,7 +79,9 @@ const Verdict& Transaction::verdict() {
     if (helo_batch_) helo_answers = helo_batch_->wait_until(deadline_);
     if (ptr_batch_) use_own_ptr(ptr_batch_->wait_until(source_deadline_).at(0));
     if (health_ && !health_->resolver().sane) distrust_names(helo_answers);
-    verdict_ = decide(*config_, facts_, answers, health_ ? health_->snapshot() : dnsbl::HealthMap{}, helo_answers, &planned_);
+    static const dnsbl::HealthMap kNone;
+    const auto health = health_ ? health_->snapshot() : nullptr;
+    verdict_ = decide(*config_, facts_, answers, health ? *health : kNone, helo_answers, &planned_);
     decided_at_ = dns::Clock::now();
     waited_ = decided_at_ - asked;
   }

@@ -98,21 +98,31 @@ TEST_CASE("the failure window trips at 95 % of a full window", "[hardening][reso
   CHECK(w.record(dns::Status::ServFail));      // the two successes have left the window
 }
 
+TEST_CASE("a run of failed lookups asks for one early resolver probe, not one per lookup", "[hardening][health]") {
+  dnsbl::HealthBoard board;
+  int asked = 0;
+  board.set_on_suspect([&] { ++asked; });
+  for (int i = 0; i < 63; ++i) board.note_lookup(dns::Status::NxDomain);
+  CHECK(asked == 0);  // the window (64 lookups) is not full yet
+  for (int i = 0; i < 1000; ++i) board.note_lookup(dns::Status::NxDomain);  // a wave of clients without PTR
+  CHECK(asked == 1);  // the next one no sooner than 10 s later
+}
+
 TEST_CASE("lists count only once probed healthy; the board follows reloads", "[hardening][health]") {
   dnsbl::HealthBoard board;
   CHECK(board.track({"a.test", "b.test"}) == std::vector<std::string>{"a.test", "b.test"});
-  CHECK(board.snapshot().at("a.test").state == dnsbl::Health::Unprobed);
+  CHECK(board.snapshot()->at("a.test").state == dnsbl::Health::Unprobed);
   board.update("a.test", {dnsbl::Health::Healthy, ""});
   CHECK(board.track({"a.test", "c.test"}) == std::vector<std::string>{"c.test"});  // b.test removed
-  CHECK(board.snapshot().count("b.test") == 0);
-  CHECK(board.snapshot().at("a.test").state == dnsbl::Health::Healthy);  // kept its verdict
+  CHECK(board.snapshot()->count("b.test") == 0);
+  CHECK(board.snapshot()->at("a.test").state == dnsbl::Health::Healthy);  // kept its verdict
   CHECK_FALSE(board.update("b.test", {dnsbl::Health::Healthy, ""}));       // a late probe of a removed list
 
   auto c = config::default_config();
   c.dnsbls = {*dnsbl::ZoneSpec::parse("a.test*3", nullptr), *dnsbl::ZoneSpec::parse("c.test*3", nullptr)};
   const policy::ClientFacts facts{net::IpAddress::parse("203.0.113.7"), "h.example.net", {rdns::RdnsStatus::Ok, "h.example.net"}};
   const std::vector<dns::Answer> both{answer(dns::Status::Ok, {"127.0.0.2"}), answer(dns::Status::Ok, {"127.0.0.2"})};
-  auto v = policy::decide(c, facts, both, board.snapshot());
+  auto v = policy::decide(c, facts, both, *board.snapshot());
   CHECK(v.score == 3);  // a.test only: c.test is new and not yet probed
   CHECK(v.lists[1].outcome.listing == dnsbl::Listing::Unknown);
   CHECK(v.lists[1].outcome.reason.find("not yet probed") != std::string::npos);

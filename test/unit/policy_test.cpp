@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 
 using namespace dyn;
 
@@ -418,6 +419,24 @@ TEST_CASE("multi-line reply templates become multi-line replies, each line valid
   v = policy::decide(c, evil, {listed("127.0.0.2")});
   REQUIRE(v.reply);
   CHECK(v.reply->lines().size() == 1);
+}
+
+TEST_CASE("incident references use 31 unambiguous characters, each as likely as the others", "[policy]") {
+  const std::string alphabet = "23456789abcdefghjkmnpqrstuvwxyz";
+  std::map<char, int> count;
+  constexpr int kIds = 31'000;  // 310,000 characters: about 10,000 of each, a standard deviation of ~100
+  for (int i = 0; i < kIds; ++i) {
+    const auto id = policy::new_incident_id();
+    REQUIRE(id.size() == 10);
+    for (const char ch : id) ++count[ch];
+  }
+  CHECK(count.size() == alphabet.size());
+  for (const auto& [ch, n] : count) {
+    INFO("character '" << ch << "' came " << n << " times");
+    CHECK(alphabet.find(ch) != std::string::npos);
+    CHECK(n > 9'000);  // 10 standard deviations either side: a biased mapping (such as b % 31 on
+    CHECK(n < 11'000);  // every byte, which favours 8 characters by 1/8) fails this
+  }
 }
 
 TEST_CASE("an incident reference ties the reply to the log line", "[policy]") {
