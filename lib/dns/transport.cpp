@@ -8,8 +8,11 @@
 
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,9 +23,11 @@
 #include <list>
 #include <mutex>
 #include <optional>
+#include <queue>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 
 namespace dyn::dns {
 
@@ -36,6 +41,7 @@ struct Attempt {
   int fd = -1;
   std::uint16_t id = 0;
   std::size_t server = 0;
+  unsigned slot = 0;  // its epoll token's low bits (see token())
 };
 
 // The TCP retry of a truncated reply: connect, write the length-prefixed query, read the reply.
@@ -50,6 +56,7 @@ struct TcpAttempt {
 };
 
 struct Lookup {
+  std::uint64_t id = 0;  // the key in Impl::active, and the high bits of its sockets' epoll tokens
   Question question;
   Deadline deadline;
   Querier::Callback done;
@@ -58,6 +65,23 @@ struct Lookup {
   std::size_t next_server = 0;
   Clock::time_point next_try{};
   bool finished = false;
+  unsigned attempts_made = 0;
+  std::uint64_t timer_generation = 0;        // only the newest timer entry of a lookup counts
+  Clock::time_point timer_at = Clock::time_point::min();
+};
+
+// Each socket is registered in epoll with a token naming its lookup and which socket it is: UDP
+// attempts take slots 0-6 in turn (at most kMaxOpenAttempts are open, so no two open ones share
+// a slot), the TCP retry slot 7. An event for a socket closed meanwhile finds no lookup or no
+// attempt with its slot, and is ignored.
+constexpr unsigned kTcpSlot = 7;
+std::uint64_t token(std::uint64_t lookup, unsigned slot) { return lookup << 3 | slot; }
+
+struct Timer {
+  Clock::time_point at;
+  std::uint64_t lookup;
+  std::uint64_t generation;
+  bool operator>(const Timer& o) const { return at > o.at; }
 };
 
 struct Submission {
@@ -113,12 +137,23 @@ struct Transport::Impl {
   std::optional<std::vector<ServerAddress>> new_servers;  // taken over by the I/O thread
   bool stopping = false;
 
-  std::list<Lookup> active;  // I/O thread only
+  // I/O thread only: the lookups in flight by id, their timers (deadline or next retry, the
+  // earliest first; stale entries are skipped when they come up), and the epoll set.
+  std::unordered_map<std::uint64_t, Lookup> active;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
+  std::uint64_t last_id = 0;
+  std::vector<std::uint64_t> finished_ids;  // to leave `active` before the next epoll_wait
+  int epoll_fd = -1;
   util::RateLimit local_trouble{std::chrono::minutes(1)};  // EMFILE and the like, warned once a minute
 
   std::atomic<std::uint64_t> sent{0}, answered{0}, ignored{0}, timed_out{0}, tcp{0};
 
   void run();
+  void start(Submission s, Clock::time_point now);
+  void on_timer(const Timer& t, Clock::time_point now);
+  void on_event(const epoll_event& e, Clock::time_point now);
+  void reschedule(Lookup& lookup);
+  void watch(int fd, std::uint64_t lookup, unsigned slot, std::uint32_t events, int op = EPOLL_CTL_ADD);
   void start_attempt(Lookup& lookup, Clock::time_point now);
   void read_replies(Lookup& lookup, std::list<Attempt>::iterator attempt, Clock::time_point now);
   void start_tcp(Lookup& lookup, std::size_t server);
@@ -131,6 +166,16 @@ Transport::Transport(TransportOptions options) : impl_(std::make_unique<Impl>(st
   if (impl_->options.servers.empty()) throw std::invalid_argument("no DNS server to ask");
   impl_->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (impl_->wake_fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  impl_->epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (impl_->epoll_fd < 0) {
+    const int err = errno;
+    ::close(impl_->wake_fd);
+    throw std::system_error(err, std::generic_category(), "epoll_create1");
+  }
+  epoll_event wake{};
+  wake.events = EPOLLIN;
+  wake.data.u64 = 0;  // token 0: the wake-up (lookup ids start at 1)
+  ::epoll_ctl(impl_->epoll_fd, EPOLL_CTL_ADD, impl_->wake_fd, &wake);
   impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
@@ -142,6 +187,7 @@ Transport::~Transport() {
   const std::uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(impl_->wake_fd, &one, sizeof one);
   impl_->thread.join();
+  ::close(impl_->epoll_fd);
   ::close(impl_->wake_fd);
 }
 
@@ -178,6 +224,13 @@ Transport::Stats Transport::stats() const {
                impl_->tcp.load()};
 }
 
+std::chrono::nanoseconds Transport::io_cpu() const {
+  clockid_t clock;
+  timespec ts{};
+  if (::pthread_getcpuclockid(impl_->thread.native_handle(), &clock) != 0 || ::clock_gettime(clock, &ts) != 0) return {};
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
 void Transport::Impl::close_sockets(Lookup& lookup) {
   for (auto& a : lookup.attempts) ::close(a.fd);
   lookup.attempts.clear();
@@ -188,6 +241,7 @@ void Transport::Impl::close_sockets(Lookup& lookup) {
 void Transport::Impl::finish(Lookup& lookup, Answer answer) {
   if (lookup.finished) return;
   lookup.finished = true;
+  finished_ids.push_back(lookup.id);
   close_sockets(lookup);
   try {
     lookup.done(std::move(answer));
@@ -225,7 +279,9 @@ void Transport::Impl::start_attempt(Lookup& lookup, Clock::time_point now) {
     return;
   }
   ++sent;
-  lookup.attempts.push_back(Attempt{fd, id, index});
+  const unsigned slot = lookup.attempts_made++ % kTcpSlot;
+  watch(fd, lookup.id, slot, EPOLLIN);
+  lookup.attempts.push_back(Attempt{fd, id, index, slot});
   if (lookup.attempts.size() > kMaxOpenAttempts) {
     ::close(lookup.attempts.front().fd);
     lookup.attempts.pop_front();
@@ -246,6 +302,7 @@ void Transport::Impl::start_tcp(Lookup& lookup, std::size_t server) {
     finish(lookup, Answer::failure(Status::Malformed, std::string("reply truncated; TCP connect failed: ") + std::strerror(errno)));
     return;
   }
+  watch(t.fd, lookup.id, kTcpSlot, EPOLLOUT);
   lookup.tcp = std::move(t);
 }
 
@@ -263,7 +320,10 @@ void Transport::Impl::advance_tcp(Lookup& lookup, short revents) {
     const ssize_t n = ::send(t.fd, t.out.data() + t.written, t.out.size() - t.written, MSG_NOSIGNAL);
     if (n < 0) return errno == EAGAIN ? void() : fail(std::string("write failed: ") + std::strerror(errno));
     t.written += static_cast<std::size_t>(n);
-    if (t.written == t.out.size()) t.phase = TcpAttempt::Phase::Reading;
+    if (t.written == t.out.size()) {
+      t.phase = TcpAttempt::Phase::Reading;
+      watch(t.fd, lookup.id, kTcpSlot, EPOLLIN, EPOLL_CTL_MOD);
+    }
     return;
   }
   if (!(revents & (POLLIN | POLLHUP | POLLERR))) return;
@@ -313,14 +373,67 @@ void Transport::Impl::read_replies(Lookup& lookup, std::list<Attempt>::iterator 
   }
 }
 
+void Transport::Impl::watch(int fd, std::uint64_t lookup, unsigned slot, std::uint32_t events, int op) {
+  epoll_event e{};
+  e.events = events;
+  e.data.u64 = token(lookup, slot);
+  if (::epoll_ctl(epoll_fd, op, fd, &e) != 0) log::error("dns: epoll_ctl failed: {}", std::strerror(errno));
+}
+
+// A timer entry for the lookup's next moment (its deadline, or its next retry if sooner), when
+// that moment changed; the entries it replaces are skipped when they come up.
+void Transport::Impl::reschedule(Lookup& lookup) {
+  if (lookup.finished) return;
+  const auto at = std::min(lookup.deadline, lookup.next_try);
+  if (at == lookup.timer_at) return;
+  lookup.timer_at = at;
+  timers.push(Timer{at, lookup.id, ++lookup.timer_generation});
+}
+
+void Transport::Impl::start(Submission s, Clock::time_point now) {
+  const std::uint64_t id = ++last_id;
+  Lookup& l = active.try_emplace(id).first->second;
+  l.id = id;
+  l.question = std::move(s.question);
+  l.deadline = s.deadline;
+  l.done = std::move(s.done);
+  start_attempt(l, now);
+  reschedule(l);
+}
+
+void Transport::Impl::on_timer(const Timer& t, Clock::time_point now) {
+  const auto it = active.find(t.lookup);
+  if (it == active.end() || it->second.timer_generation != t.generation) return;  // stale
+  Lookup& l = it->second;
+  l.timer_at = Clock::time_point::min();
+  if (now >= l.deadline) {
+    ++timed_out;
+    finish(l, Answer::failure(Status::Timeout, "no answer from any DNS server before the deadline"));
+    return;
+  }
+  if (now >= l.next_try) start_attempt(l, now);
+  reschedule(l);
+}
+
+void Transport::Impl::on_event(const epoll_event& e, Clock::time_point now) {
+  const auto it = active.find(e.data.u64 >> 3);
+  if (it == active.end() || it->second.finished) return;
+  Lookup& l = it->second;
+  const unsigned slot = e.data.u64 & 7;
+  if (slot == kTcpSlot) {
+    if (l.tcp) advance_tcp(l, static_cast<short>(e.events));  // EPOLLIN/OUT/ERR/HUP have poll's values
+  } else if (!l.tcp) {  // a TCP retry closed the UDP attempts
+    const auto a = std::find_if(l.attempts.begin(), l.attempts.end(), [&](const Attempt& x) { return x.slot == slot; });
+    if (a != l.attempts.end()) read_replies(l, a, now);
+  }
+  reschedule(l);
+}
+
 void Transport::Impl::run() {
-  // What each pollfd belongs to: a UDP attempt, or (attempt unset) the lookup's TCP socket.
-  struct Owner {
-    Lookup* lookup;
-    std::optional<std::list<Attempt>::iterator> attempt;
-  };
-  std::vector<pollfd> fds;
-  std::vector<Owner> owners;
+  // Work per wake-up is proportional to what happened (sockets ready, timers due), never to
+  // the number of lookups in flight: epoll reports only ready sockets, the heap only due timers.
+  constexpr int kBatch = 256;
+  epoll_event events[kBatch];
   for (;;) {
     std::vector<Submission> fresh;
     {
@@ -333,70 +446,39 @@ void Transport::Impl::run() {
       }
     }
     auto now = Clock::now();
-    for (auto& s : fresh) {
-      active.push_back(Lookup{std::move(s.question), s.deadline, std::move(s.done), {}, std::nullopt, 0, {}, false});
-      start_attempt(active.back(), now);
-    }
-
-    // Deadlines and retries.
-    Clock::time_point wake = Clock::time_point::max();
-    for (auto& l : active) {
-      if (l.finished) continue;
-      if (now >= l.deadline) {
-        ++timed_out;
-        finish(l, Answer::failure(Status::Timeout, "no answer from any DNS server before the deadline"));
-        continue;
-      }
-      if (now >= l.next_try) start_attempt(l, now);
-      if (!l.finished) wake = std::min({wake, l.deadline, l.next_try});
-    }
-    active.remove_if([](const Lookup& l) { return l.finished; });
-
-    fds.assign(1, pollfd{wake_fd, POLLIN, 0});
-    owners.assign(1, Owner{nullptr, std::nullopt});
-    for (auto& l : active) {
-      for (auto it = l.attempts.begin(); it != l.attempts.end(); ++it) {
-        fds.push_back(pollfd{it->fd, POLLIN, 0});
-        owners.push_back(Owner{&l, it});
-      }
-      if (l.tcp) {
-        const short events = l.tcp->phase == TcpAttempt::Phase::Reading ? POLLIN : POLLOUT;
-        fds.push_back(pollfd{l.tcp->fd, events, 0});
-        owners.push_back(Owner{&l, std::nullopt});
-      }
+    for (auto& s : fresh) start(std::move(s), now);
+    while (!timers.empty() && timers.top().at <= now) {
+      const Timer t = timers.top();
+      timers.pop();
+      on_timer(t, now);
     }
     int timeout_ms = -1;
-    if (wake != Clock::time_point::max()) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
+    if (!timers.empty()) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(timers.top().at - now).count();
       timeout_ms = static_cast<int>(std::clamp<long long>(left, 0, 60'000));
     }
-    const int ready = ::poll(fds.data(), fds.size(), timeout_ms);
+    // Finished lookups leave the table between batches, so no event of this batch outlives its lookup.
+    for (const auto id : finished_ids) active.erase(id);
+    finished_ids.clear();
+    const int ready = ::epoll_wait(epoll_fd, events, kBatch, timeout_ms);
     if (ready < 0 && errno != EINTR) {
-      log::error("dns: poll failed: {}", std::strerror(errno));
+      log::error("dns: epoll_wait failed: {}", std::strerror(errno));
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
       continue;
     }
     now = Clock::now();
-    if (fds[0].revents & POLLIN) {
-      std::uint64_t value;
-      [[maybe_unused]] auto n = ::read(wake_fd, &value, sizeof value);
-    }
-    for (std::size_t i = 1; i < fds.size(); ++i) {
-      if (fds[i].revents == 0) continue;
-      Lookup& l = *owners[i].lookup;
-      if (l.finished) continue;
-      if (owners[i].attempt) {
-        // A TCP retry started for this lookup closed its UDP attempts: their iterators are gone.
-        if (!l.tcp) read_replies(l, *owners[i].attempt, now);
-      } else if (l.tcp) {
-        advance_tcp(l, fds[i].revents);
+    for (int i = 0; i < ready; ++i) {
+      if (events[i].data.u64 == 0) {
+        std::uint64_t value;
+        [[maybe_unused]] auto n = ::read(wake_fd, &value, sizeof value);
+        continue;
       }
+      on_event(events[i], now);
     }
-    active.remove_if([](const Lookup& l) { return l.finished; });
   }
 
   // Stopping: every lookup still pending gets its one callback.
-  for (auto& l : active) finish(l, Answer::failure(Status::NetworkError, "resolver stopped"));
+  for (auto& [id, l] : active) finish(l, Answer::failure(Status::NetworkError, "resolver stopped"));
   active.clear();
   std::vector<Submission> rest;
   {
