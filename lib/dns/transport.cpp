@@ -177,6 +177,7 @@ Transport::Transport(TransportOptions options) : impl_(std::make_unique<Impl>(st
   wake.data.u64 = 0;  // token 0: the wake-up (lookup ids start at 1)
   ::epoll_ctl(impl_->epoll_fd, EPOLL_CTL_ADD, impl_->wake_fd, &wake);
   impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+  ::pthread_setname_np(impl_->thread.native_handle(), "dyn-dns");  // as top -H and /proc show it
 }
 
 Transport::~Transport() {

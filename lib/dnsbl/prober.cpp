@@ -3,6 +3,8 @@
 #include "dns/batch.hpp"
 #include "util/log.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <random>
 
@@ -129,6 +131,7 @@ void Prober::probe_soon() {
 
 void Prober::start(std::chrono::milliseconds interval) {
   thread_ = std::thread([this, interval] {
+    ::pthread_setname_np(::pthread_self(), "dyn-probe");
     std::unique_lock lock(mutex_);
     while (!stopping_) {
       soon_ = false;
