@@ -156,7 +156,9 @@ std::vector<std::uint8_t> FakeDnsServer::respond(const std::uint8_t* data, std::
     if (over_tcp) ++tcp_total_;
     ++counts_[{name, type}];
     auto it = scripts_.find({name, type});
-    s = it != scripts_.end() ? it->second : fallback_;
+    std::optional<Script> made;
+    if (it == scripts_.end() && synth_) made = synth_(name, type);
+    s = it != scripts_.end() ? it->second : made ? *made : fallback_;
   }
   if (over_tcp && s.kind == Script::Kind::Truncated) s.kind = Script::Kind::Records;
   *delay = over_tcp ? std::chrono::milliseconds(0) : s.delay;

@@ -9,8 +9,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +56,12 @@ class FakeDnsServer {
     std::lock_guard lock(mutex_);
     fallback_ = std::move(s);
   }
+  // Names not scripted are first offered to `synth` (when set): an answer made from the name
+  // itself, for benchmarks whose questions are too many to script one by one.
+  void set_synth(std::function<std::optional<Script>(const std::string& name, dns::RrType type)> synth) {
+    std::lock_guard lock(mutex_);
+    synth_ = std::move(synth);
+  }
   std::size_t queries(const std::string& name, dns::RrType type = dns::RrType::A) const;
   std::size_t total_queries() const;
   std::size_t tcp_queries() const;
@@ -75,6 +83,7 @@ class FakeDnsServer {
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, dns::RrType>, Script> scripts_;
   Script fallback_ = Script::of(Script::Kind::NxDomain);
+  std::function<std::optional<Script>(const std::string&, dns::RrType)> synth_;
   std::map<std::pair<std::string, dns::RrType>, std::size_t> counts_;
   std::size_t total_ = 0;
   std::thread thread_;

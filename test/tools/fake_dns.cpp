@@ -2,11 +2,17 @@
 // real Postfix: every question gets the same fault.
 //   fake_dns PORT_FILE KIND [DELAY_MS]
 //   fake_dns PORT_FILE zone FILE
+//   fake_dns PORT_FILE synth DELAY_MS
 // KIND: nxdomain, nodata, servfail, refused, drop, truncated (TC set, and TCP refused),
 // wrong-id, wrong-question, garbage, wrong-source, address (answers 198.51.100.1 for everything).
 // zone: answers from FILE, lines "NAME TYPE TTL aa|- RDATA" (aa: the AA bit; RDATA in presentation
 // form; several lines for one name and type make one answer; RDATA "NODATA" for an empty one);
 // everything else is NXDOMAIN.
+// synth: answers made from the question, each after DELAY_MS (for bench/cold_burst.sh): every
+// IPv4 address has a PTR h-A-B-C-D.pool.bench, whose A is the address; a DNSBL query under any
+// zone ending in .bench lists 198.18.0.0/15 (bench/soak_client's dynamic clients; 127.0.0.10) and
+// the test point 127.0.0.2, not 127.0.0.1; the root has an NS. Everything else is NXDOMAIN.
+// On SIGTERM or SIGINT it prints how many questions it answered, then exits.
 // Writes its UDP port to PORT_FILE, then serves until killed.
 #include "fake_dns_server.hpp"
 
@@ -20,6 +26,48 @@
 #include <unistd.h>
 
 using dyn::test::Script;
+using dyn::dns::RrType;
+
+namespace {
+
+// The four numeric labels in front of `suffix` (reversed, as in-addr.arpa and DNSBL names have
+// them), as the address's octets in order; false when there are not exactly four.
+bool octets_before(const std::string& name, const std::string& suffix, int out[4]) {
+  if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) return false;
+  int n[4];
+  char tail;
+  const std::string head = name.substr(0, name.size() - suffix.size());
+  if (std::sscanf(head.c_str(), "%d.%d.%d.%d%c", &n[0], &n[1], &n[2], &n[3], &tail) != 5 || tail != '.') return false;
+  for (int i = 0; i < 4; ++i) {
+    if (n[i] < 0 || n[i] > 255) return false;
+    out[i] = n[3 - i];
+  }
+  return true;
+}
+
+std::optional<Script> synthesize(const std::string& name, RrType type, std::chrono::milliseconds delay) {
+  int ip[4];
+  auto nx = Script::of(Script::Kind::NxDomain).after(delay);
+  if (name.empty() || name == ".") return type == RrType::NS ? Script::records({"a.root-servers.net."}, 86400).after(delay) : nx;
+  if (octets_before(name + ".", "in-addr.arpa.", ip))
+    return type == RrType::PTR
+               ? Script::records({"h-" + std::to_string(ip[0]) + "-" + std::to_string(ip[1]) + "-" + std::to_string(ip[2]) + "-" +
+                                      std::to_string(ip[3]) + ".pool.bench."}, 3600).after(delay)
+               : nx;
+  if (int a, b, c, d; std::sscanf(name.c_str(), "h-%d-%d-%d-%d.pool.bench", &a, &b, &c, &d) == 4)
+    return type == RrType::A ? Script::records({std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c) + "." +
+                                                std::to_string(d)}, 3600).after(delay)
+                             : nx;
+  const auto dot = name.find('.', name.find('.', name.find('.', name.find('.') + 1) + 1) + 1);
+  if (type == RrType::A && dot != std::string::npos && name.size() > 6 && name.compare(name.size() - 6, 6, ".bench") == 0 &&
+      octets_before(name + ".", name.substr(dot + 1) + ".", ip)) {
+    const bool test_point = ip[0] == 127 && ip[1] == 0 && ip[2] == 0 && ip[3] == 2;
+    if (test_point || (ip[0] == 198 && (ip[1] == 18 || ip[1] == 19))) return Script::records({"127.0.0.10"}, 3600).after(delay);
+  }
+  return nx;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) {
@@ -57,13 +105,18 @@ int main(int argc, char** argv) {
     }
     for (const auto& [key, s] : zone) server.script(key.first, key.second, s);
   }
-  const auto it = kinds.find(std::string(argv[2]) == "zone" ? "nxdomain" : argv[2]);
+  if (std::string(argv[2]) == "synth") {
+    const std::chrono::milliseconds delay(argc > 3 ? std::atoi(argv[3]) : 0);
+    server.set_synth([delay](const std::string& name, RrType type) { return synthesize(name, type, delay); });
+  }
+  const std::string mode = argv[2];
+  const auto it = kinds.find(mode == "zone" || mode == "synth" ? "nxdomain" : mode);
   if (it == kinds.end()) {
     std::fprintf(stderr, "fake_dns: unknown kind %s\n", argv[2]);
     return 2;
   }
   Script s = it->second;
-  if (argc > 3 && std::string(argv[2]) != "zone") s = s.after(std::chrono::milliseconds(std::atoi(argv[3])));
+  if (argc > 3 && mode != "zone" && mode != "synth") s = s.after(std::chrono::milliseconds(std::atoi(argv[3])));
   server.set_fallback(s);
   if (std::string(argv[2]) == "truncated") server.enable_tcp(false);
   std::ofstream(argv[1]) << server.port() << "\n";
@@ -74,5 +127,6 @@ int main(int argc, char** argv) {
   sigprocmask(SIG_BLOCK, &set, nullptr);
   int sig = 0;
   sigwait(&set, &sig);
+  std::fprintf(stderr, "fake_dns: answered %zu questions\n", server.total_queries());
   return 0;
 }

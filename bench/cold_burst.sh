@@ -1,0 +1,65 @@
+#!/bin/bash
+# Cold burst (issue 14, item 1): a wave of new clients, none of whose answers is cached. For each
+# rate, bench/soak_client starts RATE new client addresses per second for SECONDS (whole milter
+# sessions on a unix socket, up to 400 at once); every answer comes from test/tools/fake_dns in
+# its synth mode after DELAY_MS (each address has a PTR; six lists, the dynamic clients listed).
+# Prints per rate: the RCPT wait p50/p99/max beside the injected delay (the peer: no milter
+# that asks DNS can answer sooner than one delay), sessions over 2x the delay (the target: none),
+# verdicts with a lookup that did not finish by the deadline, queries per client, the CPU of
+# dynmilter's DNS thread (dyn-dns) per client, and the responder's CPU (near 100 % of a core, the
+# responder is the bottleneck, not dynmilter).
+#   bash bench/cold_burst.sh BUILD_BIN_DIR [DELAY_MS] [SECONDS] [RATE...]
+# Defaults: 50 ms, 10 s, rates 100 200 400. Results: docs/benchmarks.md.
+source "$(dirname "$0")/../test/lib.sh" "$1"
+[ -x "$BIN/soak_client" ] && [ -x "$BIN/fake_dns" ] || skip "soak_client or fake_dns is not built (-DBUILD_TESTING=ON)"
+DELAY=${2:-50} PER=${3:-10}
+shift 3 2>/dev/null || shift $#
+RATES=("$@")
+[ ${#RATES[@]} -gt 0 ] || RATES=(100 200 400)
+METRICS=19493 BUDGET=$((2 * DELAY))
+
+dns_ticks() {  # PID: user + system clock ticks of its thread named dyn-dns
+  local t
+  for t in /proc/"$1"/task/*; do
+    [ "$(cat "$t/comm" 2>/dev/null)" = dyn-dns ] && { awk '{print $14 + $15}' "$t/stat"; return; }
+  done
+  echo 0
+}
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # PID: user + system ticks, all threads
+upstream() { scrape $METRICS | awk '$1 == "dynmilter_dns_upstream_queries_total" {print $2}'; }
+
+echo "cold burst: $PER s per rate, every answer after $DELAY ms, 6 lists; $(nproc) cores, $(date -u +%F)"
+printf '%6s %8s %26s %12s %10s %12s %22s %16s\n' rate sessions "RCPT wait p50/p99/max ms" "over ${BUDGET} ms" unfinished \
+  "queries/client" "dyn-dns CPU us/client" "responder CPU"
+first=0
+for rate in "${RATES[@]}"; do
+  "$BIN/fake_dns" "$WORK/dns.port" synth "$DELAY" 2>"$WORK/fake_dns.$rate.log" &
+  DNS=$!
+  PIDS+=($DNS)
+  for _ in $(seq 50); do [ -s "$WORK/dns.port" ] && break; sleep 0.1; done
+  lists=()
+  for i in 0 1 2 3 4 5; do lists+=(--dnsbl "list$i.bench=127.0.0.[10..11]*3"); done
+  "$BIN/dynmilter" --foreground --socket "unix:$WORK/dyn.sock" --dns-server "127.0.0.1:$(cat "$WORK/dns.port")" \
+    "${lists[@]}" --dns-timeout 2s --metrics "127.0.0.1:$METRICS" --log-level info >"$WORK/dyn.$rate.log" 2>&1 &
+  D=$!
+  PIDS+=($D)
+  for _ in $(seq 100); do [ -S "$WORK/dyn.sock" ] && break; sleep 0.1; done
+  sleep 1  # the lists' probes
+  sessions=$((rate * PER))
+  t0=$(dns_ticks $D) q0=$(upstream) r0=$(proc_ticks $DNS) s0=$(date +%s.%N)
+  out=$("$BIN/soak_client" "unix:$WORK/dyn.sock" "$first" "$sessions" 400 "$BUDGET" "$PER" 2>&1) || true
+  t1=$(dns_ticks $D) q1=$(upstream) r1=$(proc_ticks $DNS) s1=$(date +%s.%N)
+  first=$((first + sessions))
+  wait_line=$(sed -n 's/^RCPT wait ms: p50 \([0-9.]*\) p99 \([0-9.]*\) max \([0-9.]*\); over the [0-9]* ms budget: \([0-9]*\)$/\1 \2 \3 \4/p' <<<"$out")
+  read -r p50 p99 max over <<<"$wait_line"
+  unfinished=$(grep -c 'unknown(' "$WORK/dyn.$rate.log" || true)
+  printf '%6s %8s %26s %12s %10s %12s %22s %16s\n' "$rate/s" "$sessions" "$p50 / $p99 / $max" "$over" "$unfinished" \
+    "$(awk -v a="$q0" -v b="$q1" -v n="$sessions" 'BEGIN { printf "%.1f", (b - a) / n }')" \
+    "$(awk -v a="$t0" -v b="$t1" -v n="$sessions" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / hz * 1e6 / n }')" \
+    "$(awk -v a="$r0" -v b="$r1" -v t0="$s0" -v t1="$s1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f%% of a core", (b - a) / hz / (t1 - t0) * 100 }')"
+  grep -q '^sessions .* failed 0 ' <<<"$out" || echo "   soak_client: $(head -2 <<<"$out" | tr '\n' ' ')"
+  kill "$D" "$DNS" 2>/dev/null
+  wait "$D" "$DNS" 2>/dev/null || true
+  rm -f "$WORK/dns.port" "$WORK/dyn.sock"
+done
+echo "peer: the injected delay, $DELAY ms (one round of lookups); target: RCPT p99 <= $BUDGET ms, no lookup unfinished"
