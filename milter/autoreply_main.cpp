@@ -192,19 +192,7 @@ constexpr const char* kUsage =
     "Exit status: 0 the message was read (replied to or not), 75 (temporary failure: the MTA retries) a setup error.\n";
 
 int main(int argc, char** argv) {
-  config::Invocation inv;
-  constexpr unsigned scope = config::kCheck | config::kAutoreply;
-  try {
-    inv = config::parse_invocation(argc, argv, scope);
-  } catch (const config::Error& e) {
-    say(e.what());
-    return 75;
-  }
-  if (config::print_requested_info(inv, scope, kUsage, "dynmilter-autoreply", std::cout)) return 0;
-  try {
-    return run(inv);
-  } catch (const std::exception& e) {
-    say(e.what());
-    return 0;
-  }
+  // A setup error is temporary for the MTA (75: it retries); a failure while answering loses
+  // nothing (0: the message itself is delivered to the bypass mailbox anyway).
+  return config::tool_main(argc, argv, {"dynmilter-autoreply", config::kCheck | config::kAutoreply, kUsage, 75, 0}, run);
 }

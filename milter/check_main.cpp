@@ -150,18 +150,5 @@ constexpr const char* kUsage =
     "Exit status: 0 pass, 1 would reject or defer (--sender: a rule did not pass), 2 error.\n";
 
 int main(int argc, char** argv) {
-  config::Invocation inv;
-  try {
-    inv = config::parse_invocation(argc, argv, config::kCheck);
-  } catch (const config::Error& e) {
-    std::fprintf(stderr, "dynmilter-check: %s\n", e.what());
-    return 2;
-  }
-  if (config::print_requested_info(inv, config::kCheck, kUsage, "dynmilter-check", std::cout)) return 0;
-  try {
-    return check(inv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "dynmilter-check: %s\n", e.what());
-    return 2;
-  }
+  return config::tool_main(argc, argv, {"dynmilter-check", config::kCheck, kUsage, 2, 2}, check);
 }

@@ -218,19 +218,5 @@ constexpr const char* kUsage =
     "Exit status: 0 done, 2 error (a file that could not be read, a bad option).\n";
 
 int main(int argc, char** argv) {
-  config::Invocation inv;
-  constexpr unsigned scope = config::kCheck | config::kReplay;
-  try {
-    inv = config::parse_invocation(argc, argv, scope);
-  } catch (const config::Error& e) {
-    std::fprintf(stderr, "dynmilter-replay: %s\n", e.what());
-    return 2;
-  }
-  if (config::print_requested_info(inv, scope, kUsage, "dynmilter-replay", std::cout)) return 0;
-  try {
-    return run(inv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "dynmilter-replay: %s\n", e.what());
-    return 2;
-  }
+  return config::tool_main(argc, argv, {"dynmilter-replay", config::kCheck | config::kReplay, kUsage, 2, 2}, run);
 }

@@ -6,6 +6,7 @@
 #include "config/config.hpp"
 #include "config/value_checks.hpp"
 
+#include <functional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -69,6 +70,18 @@ std::string help_text(unsigned scope);
 // true when one was asked for (the program then exits 0).
 bool print_requested_info(const Invocation& inv, unsigned scope, std::string_view usage, std::string_view program,
                           std::ostream& out);
+// The main() of dynmilter-check, -replay and -autoreply: parses the invocation (a bad one: its
+// error on standard error as "PROGRAM: ...", exit `setup_error`), answers --help and the like,
+// else runs `run` (an exception it throws: reported the same way, exit `failure`).
+struct Tool {
+  std::string_view program;
+  unsigned scope;
+  std::string_view usage;
+  int setup_error;
+  int failure;
+};
+int tool_main(int argc, char** argv, const Tool& tool, const std::function<int(const Invocation&)>& run);
+
 // The effective configuration in config-file syntax (what --print-config prints).
 std::string format_config(const Config& config, unsigned scope);
 // A commented config file with every option at its default (packaging/dynmilter.conf).

@@ -2,6 +2,8 @@
 // the tools' own (dynmilter-check, dynmilter-replay, dynmilter-autoreply).
 #include "config/tool_options.hpp"
 
+#include <iostream>
+
 namespace dyn::config {
 
 namespace po = boost::program_options;
@@ -73,6 +75,24 @@ void add_cli_only(po::options_description& desc, Invocation& inv, unsigned scope
     desc.add_options()("classify", po::bool_switch(&inv.classify), "");
     desc.add_options()("sender", po::value(&inv.sender), "")("sender-ip", po::value(&inv.sender_ip), "")(
         "json", po::bool_switch(&inv.json), "");
+  }
+}
+
+int tool_main(int argc, char** argv, const Tool& tool, const std::function<int(const Invocation&)>& run) {
+  auto say = [&](const char* what) { std::cerr << tool.program << ": " << what << "\n"; };
+  Invocation inv;
+  try {
+    inv = parse_invocation(argc, argv, tool.scope);
+  } catch (const Error& e) {
+    say(e.what());
+    return tool.setup_error;
+  }
+  if (print_requested_info(inv, tool.scope, tool.usage, tool.program, std::cout)) return 0;
+  try {
+    return run(inv);
+  } catch (const std::exception& e) {
+    say(e.what());
+    return tool.failure;
   }
 }
 

@@ -12,7 +12,7 @@
 // IPv4 address has a PTR h-A-B-C-D.pool.bench, whose A is the address; a DNSBL query under any
 // zone ending in .bench lists 198.18.0.0/15 (bench/soak_client's dynamic clients; 127.0.0.10) and
 // the test point 127.0.0.2, not 127.0.0.1; the root has an NS. Everything else is NXDOMAIN.
-// On SIGTERM or SIGINT it prints how many questions it answered, then exits.
+// On SIGTERM or SIGINT it prints how many questions it answered (synth mode), then exits.
 // Writes its UDP port to PORT_FILE, then serves until killed.
 #include "fake_dns_server.hpp"
 
@@ -127,6 +127,6 @@ int main(int argc, char** argv) {
   sigprocmask(SIG_BLOCK, &set, nullptr);
   int sig = 0;
   sigwait(&set, &sig);
-  std::fprintf(stderr, "fake_dns: answered %zu questions\n", server.total_queries());
+  if (mode == "synth") std::fprintf(stderr, "fake_dns: answered %zu questions\n", server.total_queries());
   return 0;
 }
