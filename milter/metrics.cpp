@@ -67,7 +67,8 @@ class LiveState final : public pm::Collectable {
     pm::MetricFamily healthy{"dynmilter_dnsbl_healthy",
                              "1 when the list passed its last RFC 5782 probe, 0 when broken, -1 before the first",
                              pm::MetricType::Gauge, {}};
-    for (const auto& [zone, h] : *health->snapshot()) {
+    const auto zones = health->snapshot();  // held: a range-for would drop the temporary at once
+    for (const auto& [zone, h] : *zones) {
       pm::ClientMetric m;
       m.label = {{"list", dnsbl::safe_zone(zone)}};  // never an access key
       m.gauge.value = h.state == dnsbl::Health::Healthy ? 1 : h.state == dnsbl::Health::Broken ? 0 : -1;

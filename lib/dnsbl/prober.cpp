@@ -116,7 +116,8 @@ bool Prober::first_failure(const std::string& zone) {
 
 bool Prober::needs_retry() const {
   if (check_resolver_ && !board_.resolver().sane) return true;
-  for (const auto& [zone, h] : *board_.snapshot())
+  const auto health = board_.snapshot();  // held: a range-for would drop the temporary at once
+  for (const auto& [zone, h] : *health)
     if (h.state == Health::Unprobed) return true;
   return false;
 }
