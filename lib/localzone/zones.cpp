@@ -1,0 +1,269 @@
+#include "localzone/zones.hpp"
+
+#include "net/ip_address.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace dyn::localzone {
+
+namespace {
+
+bool name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+}
+
+// The address a name's labels spell in reverse: "4.3.2.1" (1.2.3.4) or 32 nibbles; nullopt else.
+std::optional<net::IpAddress> address_of(std::string_view labels) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  for (;;) {
+    const auto dot = labels.find('.', start);
+    parts.push_back(labels.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (parts.size() == 4) {
+    std::uint8_t b[4];
+    for (int i = 0; i < 4; ++i) {
+      const auto p = parts[static_cast<std::size_t>(3 - i)];
+      if (p.empty() || p.size() > 3) return std::nullopt;
+      unsigned v = 0;
+      for (char c : p) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + static_cast<unsigned>(c - '0');
+      }
+      if (v > 255) return std::nullopt;
+      b[i] = static_cast<std::uint8_t>(v);
+    }
+    return net::IpAddress::v4(b[0], b[1], b[2], b[3]);
+  }
+  if (parts.size() == 32) {
+    std::array<std::uint8_t, 16> bytes{};
+    for (std::size_t i = 0; i < 32; ++i) {
+      const auto p = parts[31 - i];
+      if (p.size() != 1) return std::nullopt;
+      const char c = p[0];
+      const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (v < 0) return std::nullopt;
+      bytes[i / 2] = static_cast<std::uint8_t>(bytes[i / 2] | (i % 2 ? v : v << 4));
+    }
+    return net::IpAddress::v6(bytes);
+  }
+  return std::nullopt;
+}
+
+FileStamp stamp_of(const std::string& path, const struct stat& st) {
+  FileStamp s;
+  s.path = path;
+  s.device = st.st_dev;
+  s.inode = st.st_ino;
+  s.size = st.st_size;
+  s.mtime = st.st_mtim;
+  return s;
+}
+
+}  // namespace
+
+bool FileStamp::operator==(const FileStamp& o) const {
+  return path == o.path && device == o.device && inode == o.inode && size == o.size &&
+         mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
+}
+
+std::optional<Spec> Spec::parse(std::string_view text, std::string* why) {
+  auto fail = [&](const char* what) -> std::optional<Spec> {
+    if (why) *why = what;
+    return std::nullopt;
+  };
+  const auto c1 = text.find(':');
+  const auto c2 = c1 == std::string_view::npos ? c1 : text.find(':', c1 + 1);
+  if (c2 == std::string_view::npos) return fail("want ZONE:TYPE:FILE[,FILE...], e.g. zen.spamhaus.org:ip4set:/var/lib/rbldnsd/sbl");
+  Spec s;
+  std::string zone(text.substr(0, c1));
+  while (!zone.empty() && zone.back() == '.') zone.pop_back();
+  for (auto& c : zone) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (zone.empty() || zone.size() > 253 || zone.front() == '.' || zone.find("..") != std::string::npos ||
+      !std::all_of(zone.begin(), zone.end(), name_char))
+    return fail("the zone is not a DNS name");
+  s.zone = zone;
+  const auto kind = parse_kind(text.substr(c1 + 1, c2 - c1 - 1));
+  if (!kind) return fail("TYPE must be ip4set, ip4tset, ip4trie, ip6trie or ip6tset");
+  s.kind = *kind;
+  std::string_view files = text.substr(c2 + 1);
+  for (;;) {
+    const auto comma = files.find(',');
+    const auto f = files.substr(0, comma);
+    if (f.empty()) return fail("an empty file name");
+    s.files.emplace_back(f);
+    if (comma == std::string_view::npos) break;
+    files.remove_prefix(comma + 1);
+  }
+  return s;
+}
+
+std::string Spec::to_string() const {
+  std::string out = zone + ":" + std::string(localzone::to_string(kind)) + ":";
+  for (std::size_t i = 0; i < files.size(); ++i) out += (i ? "," : "") + files[i];
+  return out;
+}
+
+FileText read_stable(const std::string& path, FileStamp* stamp) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    struct stat before {}, after {};
+    if (::stat(path.c_str(), &before) != 0)
+      throw LoadError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
+    if (!S_ISREG(before.st_mode)) throw LoadError(fmt::format("{}: not a regular file", path));
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw LoadError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+    std::string text;
+    text.resize(static_cast<std::size_t>(before.st_size));
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (in.peek() != std::char_traits<char>::eof()) continue;  // it grew while read
+    if (::stat(path.c_str(), &after) != 0) continue;
+    const auto s1 = stamp_of(path, before), s2 = stamp_of(path, after);
+    if (!(s1 == s2) || text.size() != static_cast<std::size_t>(before.st_size)) continue;  // changed while read
+    if (stamp) *stamp = s1;
+    return FileText{path, std::move(text)};
+  }
+  throw LoadError(fmt::format("{}: kept changing while it was read (3 tries); the old data stays", path));
+}
+
+std::shared_ptr<const ZoneSet> ZoneSet::load(const std::vector<Spec>& specs, const ZoneSet* previous,
+                                             std::vector<std::string>* warnings) {
+  auto set = std::make_shared<ZoneSet>();
+  set->specs_ = specs;
+  for (const auto& spec : specs) {
+    if (previous)  // the same spec, and its files as they were: share the data
+      if (auto it = std::find_if(previous->loaded_.begin(), previous->loaded_.end(),
+                                 [&](const Loaded& l) {
+                                   if (!(l.spec == spec)) return false;
+                                   for (const auto& s : l.stamps) {
+                                     struct stat st {};
+                                     if (::stat(s.path.c_str(), &st) != 0 || !(stamp_of(s.path, st) == s)) return false;
+                                   }
+                                   return true;
+                                 });
+          it != previous->loaded_.end()) {
+        set->loaded_.push_back(*it);
+        continue;
+      }
+    Loaded l;
+    l.spec = spec;
+    std::vector<FileText> texts;
+    for (const auto& path : spec.files) {
+      FileStamp stamp;
+      texts.push_back(read_stable(path, &stamp));
+      l.stamps.push_back(std::move(stamp));
+    }
+    l.data = Dataset::parse(spec.kind, texts, warnings);
+    set->loaded_.push_back(std::move(l));
+  }
+  return set;
+}
+
+bool ZoneSet::changed_on_disk() const {
+  for (const auto& l : loaded_)
+    for (const auto& s : l.stamps) {
+      struct stat st {};
+      if (::stat(s.path.c_str(), &st) != 0 || !(stamp_of(s.path, st) == s)) return true;
+    }
+  return false;
+}
+
+bool ZoneSet::covers(std::string_view name) const {
+  for (const auto& l : loaded_) {
+    const auto& z = l.spec.zone;
+    if (name == z || (name.size() > z.size() && name.compare(name.size() - z.size(), z.size(), z) == 0 &&
+                      name[name.size() - z.size() - 1] == '.'))
+      return true;
+  }
+  return false;
+}
+
+std::optional<dns::Answer> ZoneSet::answer(const dns::Question& question) const {
+  const std::string& name = question.name;
+  std::string_view zone;  // the longest local zone holding the name
+  for (const auto& l : loaded_) {
+    const auto& z = l.spec.zone;
+    if (z.size() <= zone.size()) continue;
+    if (name == z || (name.size() > z.size() && name.compare(name.size() - z.size(), z.size(), z) == 0 &&
+                      name[name.size() - z.size() - 1] == '.'))
+      zone = z;
+  }
+  if (zone.empty()) return std::nullopt;
+  dns::Answer a;
+  a.authoritative = true;
+  a.status = dns::Status::NxDomain;
+  a.origin = fmt::format("local zone {}", zone);
+  std::uint32_t negative = UINT32_MAX;
+  for (const auto& l : loaded_)
+    if (l.spec.zone == zone) negative = std::min(negative, l.data->negative_ttl());
+  a.negative_ttl = negative;
+  if (name.size() == zone.size()) {  // the apex exists, with nothing we answer
+    a.status = dns::Status::NoData;
+    return a;
+  }
+  const auto ip = address_of(std::string_view(name).substr(0, name.size() - zone.size() - 1));
+  if (!ip) return a;
+  std::string from;
+  for (const auto& l : loaded_) {
+    if (l.spec.zone != zone) continue;
+    const auto ids = l.data->lookup(*ip);
+    if (ids.empty()) continue;
+    a.status = dns::Status::Ok;
+    from += (from.empty() ? "" : ", ") + std::string(localzone::to_string(l.spec.kind)) + ":" + l.spec.files.front() +
+            (l.spec.files.size() > 1 ? ",..." : "");
+    for (const auto id : ids) {
+      const Value& v = l.data->value(id);
+      dns::Record r;
+      r.ttl = l.data->ttl();
+      if (question.type == dns::RrType::A) {
+        r.type = dns::RrType::A;
+        r.value = fmt::format("{}.{}.{}.{}", v.a >> 24, (v.a >> 16) & 255, (v.a >> 8) & 255, v.a & 255);
+      } else if (question.type == dns::RrType::TXT) {
+        auto text = l.data->txt(v, *ip);
+        if (!text) continue;
+        r.type = dns::RrType::TXT;
+        r.value = std::move(*text);
+      } else {
+        continue;
+      }
+      if (std::none_of(a.records.begin(), a.records.end(), [&](const dns::Record& x) { return x.value == r.value; }))
+        a.records.push_back(std::move(r));
+    }
+  }
+  if (a.status == dns::Status::Ok) {
+    a.origin += " (" + from + ")";
+    if (a.records.empty()) a.status = dns::Status::NoData;
+  }
+  return a;
+}
+
+std::shared_ptr<const ZoneSet> LocalZones::current() const {
+  std::lock_guard lock(mutex_);
+  return current_;
+}
+
+void LocalZones::replace(std::shared_ptr<const ZoneSet> next) {
+  std::lock_guard lock(mutex_);
+  current_.swap(next);
+  // the old set (in `next`) is released here or by the last lookup still holding it
+}
+
+void LocalQuerier::async_query(const dns::Question& question, dns::Deadline deadline, Callback done) {
+  if (const auto set = zones_.current(); set && !set->empty())
+    if (auto a = set->answer(dns::Question{dns::canonical_name(question.name), question.type})) {
+      done(std::move(*a));
+      return;
+    }
+  upstream_.async_query(question, deadline, std::move(done));
+}
+
+}  // namespace dyn::localzone

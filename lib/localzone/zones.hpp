@@ -1,0 +1,97 @@
+// Local zones (--local-zone ZONE:TYPE:FILE[,FILE...]): DNSBL zones answered in-process from
+// rbldnsd-format data files, e.g. a Spamhaus data feed taken by rsync. A --dnsbl list whose zone
+// is local is asked exactly as before; its questions are answered from memory instead of by a
+// DNS server, in rbldnsd's manner: several datasets of one zone answer together (zen = sbl + xbl
+// + pbl), a listed address gets their A records (and TXT texts), others NXDOMAIN.
+#pragma once
+
+#include "dns/querier.hpp"
+#include "localzone/dataset.hpp"
+
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dyn::localzone {
+
+// One --local-zone value.
+struct Spec {
+  std::string zone;  // canonical
+  Kind kind = Kind::Ip4Set;
+  std::vector<std::string> files;
+  static std::optional<Spec> parse(std::string_view text, std::string* why);
+  std::string to_string() const;
+  bool operator==(const Spec&) const = default;
+};
+
+// What a file was when read: a change in any of these means "read it again".
+struct FileStamp {
+  std::string path;
+  dev_t device = 0;
+  ino_t inode = 0;
+  off_t size = 0;
+  std::timespec mtime{};
+  bool operator==(const FileStamp& o) const;
+};
+
+// One generation of local data: every zone with its datasets. Immutable; shared by lookups.
+class ZoneSet {
+ public:
+  struct Loaded {
+    Spec spec;
+    std::vector<FileStamp> stamps;
+    std::shared_ptr<const Dataset> data;
+  };
+
+  // Loads every spec's files. Data whose files are unchanged since `previous` loaded them is
+  // shared, not read again. Throws LoadError ("file:line: ...") for a file that cannot be used;
+  // `warnings` gets the lines ignored as rbldnsd ignores them.
+  static std::shared_ptr<const ZoneSet> load(const std::vector<Spec>& specs, const ZoneSet* previous,
+                                             std::vector<std::string>* warnings);
+
+  // The answer for a question inside a local zone; nullopt when its name is in none.
+  std::optional<dns::Answer> answer(const dns::Question& question) const;
+  // True when the name is at or under a local zone (answered here, whatever the answer).
+  bool covers(std::string_view name) const;
+
+  // A file of some dataset no longer matches its stamp (changed, replaced or gone).
+  bool changed_on_disk() const;
+  const std::vector<Loaded>& datasets() const { return loaded_; }
+  const std::vector<Spec>& specs() const { return specs_; }
+  bool empty() const { return loaded_.empty(); }
+
+ private:
+  std::vector<Spec> specs_;
+  std::vector<Loaded> loaded_;
+};
+
+// The current ZoneSet, replaced whole (a reload, a changed file) while lookups go on.
+class LocalZones {
+ public:
+  std::shared_ptr<const ZoneSet> current() const;
+  void replace(std::shared_ptr<const ZoneSet> next);
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const ZoneSet> current_;
+};
+
+// A Querier that answers local zones' questions at once and hands every other one on.
+class LocalQuerier : public dns::Querier {
+ public:
+  LocalQuerier(const LocalZones& zones, dns::Querier& upstream) : zones_(zones), upstream_(upstream) {}
+  void async_query(const dns::Question& question, dns::Deadline deadline, Callback done) override;
+
+ private:
+  const LocalZones& zones_;
+  dns::Querier& upstream_;
+};
+
+// Reads a file whole, making sure it did not change while it was read; its stamp goes to `stamp`.
+FileText read_stable(const std::string& path, FileStamp* stamp);
+
+}  // namespace dyn::localzone

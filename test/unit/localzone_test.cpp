@@ -1,0 +1,327 @@
+// Local zones: the key index, the interval flattening, rbldnsd's file syntax and its answers.
+// The expected answers below are what rbldnsd 1.0~20210120 (Debian 12) gave for the same lines;
+// test/integration/localzone_diff.sh compares the two on generated data as well.
+#include "localzone/flatten.hpp"
+#include "localzone/sorted_keys.hpp"
+#include "localzone/zones.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+using namespace dyn;
+using namespace dyn::localzone;
+
+namespace {
+
+std::shared_ptr<const Dataset> load(Kind kind, const std::string& text, std::vector<std::string>* warnings = nullptr) {
+  return Dataset::parse(kind, {FileText{"test.zone", text}}, warnings);
+}
+
+net::IpAddress ip(const char* text) { return *net::IpAddress::parse(text); }
+
+// The A values for an address, as dotted quads, sorted (rbldnsd's order is its memory's).
+std::vector<std::string> a_of(const Dataset& d, const char* address) {
+  std::vector<std::string> out;
+  for (auto id : d.lookup(ip(address))) {
+    const auto a = d.value(id).a;
+    out.push_back(std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." + std::to_string((a >> 8) & 255) +
+                  "." + std::to_string(a & 255));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string txt_of(const Dataset& d, const char* address) {
+  const auto ids = d.lookup(ip(address));
+  if (ids.empty()) return "(not listed)";
+  return d.txt(d.value(ids[0]), ip(address)).value_or("(no txt)");
+}
+
+using V = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("SortedKeys finds the last key <= x like a binary search, in small and large sets", "[localzone]") {
+  std::mt19937 rng(7);
+  for (std::size_t n : {0u, 1u, 1000u, 70000u, 300000u}) {
+    for (bool clumped : {false, true}) {
+      std::set<std::uint32_t> ref;
+      while (ref.size() < n) {
+        std::uint32_t k = rng();
+        if (clumped) k = 0x0a000000u | (rng() % 4 == 0 ? rng() & 0xffffff : (rng() & 0x3ff));  // dense spots
+        ref.insert(k);
+      }
+      const std::vector<std::uint32_t> keys(ref.begin(), ref.end());
+      const SortedKeys sk(keys);
+      REQUIRE(sk.size() == n);
+      std::vector<std::uint32_t> probes = {0, 1, 0xffffffffu, 0x0a000000u, 0x0a0003ffu, 0x0a000400u};
+      for (int i = 0; i < 20000; ++i) probes.push_back(clumped && i % 2 ? 0x0a000000u | (rng() & 0x7ff) : rng());
+      for (auto k : keys) {
+        if (probes.size() > 60000) break;
+        probes.push_back(k);
+        probes.push_back(k - 1);
+        probes.push_back(k + 1);
+      }
+      for (auto x : probes) {
+        const auto it = std::upper_bound(keys.begin(), keys.end(), x);
+        const std::size_t want = it == keys.begin() ? SortedKeys::npos : static_cast<std::size_t>(it - keys.begin() - 1);
+        INFO("n " << n << " clumped " << clumped << " x " << x);
+        REQUIRE(sk.floor(x) == want);
+        REQUIRE(sk.contains(x) == ref.count(x));
+      }
+      for (std::size_t i = 0; i < keys.size(); i += 997) CHECK(sk.at(i) == keys[i]);
+    }
+  }
+}
+
+TEST_CASE("flatten gives every point the innermost block's group", "[localzone]") {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<Span<std::uint64_t>> spans;  // prefixes of a 12-bit space, some nested
+    for (int i = 0; i < 12; ++i) {
+      const int bits = 2 + static_cast<int>(rng() % 11);
+      const std::uint64_t size = std::uint64_t{1} << (12 - bits);
+      const std::uint64_t first = (rng() % 4096) & ~(size - 1);
+      spans.push_back({first, first + size - 1, static_cast<std::uint32_t>(rng() % 4)});
+    }
+    // The loader drops a second block at the same place; so does this reference.
+    std::vector<Span<std::uint64_t>> unique;
+    for (const auto& s : spans)
+      if (std::none_of(unique.begin(), unique.end(), [&](const auto& u) { return u.first == s.first && u.last == s.last; }))
+        unique.push_back(s);
+    std::vector<std::uint32_t> want(4096, 0);  // each point: the group of the smallest block covering it
+    for (std::uint64_t p = 0; p < 4096; ++p) {
+      std::uint64_t best = UINT64_MAX;
+      for (const auto& s : unique)
+        if (s.first <= p && p <= s.last && s.last - s.first < best) {
+          best = s.last - s.first;
+          want[p] = s.group;
+        }
+    }
+    std::vector<std::uint64_t> starts;
+    std::vector<std::uint32_t> groups;
+    flatten<std::uint64_t>(unique, 4095, starts, groups);
+    REQUIRE(std::is_sorted(starts.begin(), starts.end()));
+    for (std::size_t i = 1; i < groups.size(); ++i) REQUIRE(groups[i] != groups[i - 1]);  // merged
+    for (std::uint64_t p = 0; p < 4096; ++p) {
+      const auto it = std::upper_bound(starts.begin(), starts.end(), p);
+      const std::uint32_t got = it == starts.begin() ? 0 : groups[static_cast<std::size_t>(it - starts.begin() - 1)];
+      INFO("round " << round << " point " << p);
+      REQUIRE(got == want[p]);
+    }
+  }
+}
+
+TEST_CASE("ip4set: values, defaults and TXT templates as rbldnsd answers them", "[localzone]") {
+  const auto d = load(Kind::Ip4Set,
+                      ":127.0.0.2:IP address $ is listed\n"
+                      "; a comment\n# another\n"
+                      "127.0.0.4\n"
+                      "127.0.0.5 :5\n"
+                      "127.0.0.6 :6:\n"
+                      "127.0.0.7 IP address $ running an open relay\n"
+                      "127.0.0.8 :8:text with # hash and $1 and $$ and $9\n"
+                      "127.0.0.9 :9:#starts with hash\n"
+                      "127.0.0.10 # trailing comment\n"
+                      "127.0.0.11 :1.2:weird\n"
+                      "127.0.0.12 =eq text $\n"
+                      "127.0.0.13 dollar-eq $= end\n"
+                      "$1 See http://x/bl\n");
+  CHECK(a_of(*d, "127.0.0.4") == V{"127.0.0.2"});
+  CHECK(txt_of(*d, "127.0.0.4") == "IP address 127.0.0.4 is listed");
+  CHECK(a_of(*d, "127.0.0.5") == V{"127.0.0.5"});
+  CHECK(txt_of(*d, "127.0.0.5") == "IP address 127.0.0.5 is listed");  // ":A" keeps the scope's TXT
+  CHECK(a_of(*d, "127.0.0.6") == V{"127.0.0.6"});
+  CHECK(txt_of(*d, "127.0.0.6") == "(no txt)");  // ":A:" has none
+  CHECK(txt_of(*d, "127.0.0.7") == "IP address 127.0.0.7 running an open relay");
+  CHECK(txt_of(*d, "127.0.0.8") == "text with # hash and See http://x/bl and $ and $9");  // $1 defined later
+  CHECK(txt_of(*d, "127.0.0.9") == "#starts with hash");
+  CHECK(txt_of(*d, "127.0.0.10") == "IP address 127.0.0.10 is listed");
+  CHECK(a_of(*d, "127.0.0.11") == V{"1.0.0.2"});  // inet_aton's reading of 1.2
+  CHECK(txt_of(*d, "127.0.0.12") == "eq text 127.0.0.12");
+  CHECK(txt_of(*d, "127.0.0.13") == "dollar-eq dollar-eq $= end end");
+  CHECK(a_of(*d, "127.0.0.3").empty());
+}
+
+TEST_CASE("ip4set: the most specific octet level decides; an exclusion there wins; values add up", "[localzone]") {
+  const auto d = load(Kind::Ip4Set,
+                      "10.1.0.0/25 :3:A\n10.1.0.0/26 :4:B\n10.1.0.7 :5:C\n!10.1.0.9\n"
+                      "10.2/16\n!10.2.3/24\n10.2.3.4 :7:\n"
+                      "10.3.0.0/24 :2:one\n10.3.0.0/24 :3:two\n!10.3.0.0/24\n"
+                      "10.5.0.1-255 :4:\n10.6-10.7 :5:\n11/8 :7:\n");
+  CHECK(a_of(*d, "10.1.0.1") == V{"127.0.0.3", "127.0.0.4"});  // /25 and /26 are both single addresses
+  CHECK(a_of(*d, "10.1.0.70") == V{"127.0.0.3"});
+  CHECK(a_of(*d, "10.1.0.7") == V{"127.0.0.3", "127.0.0.4", "127.0.0.5"});
+  CHECK(a_of(*d, "10.1.0.9").empty());
+  CHECK(a_of(*d, "10.2.9.9") == V{"127.0.0.2"});
+  CHECK(a_of(*d, "10.2.3.9").empty());
+  CHECK(a_of(*d, "10.2.3.4") == V{"127.0.0.7"});
+  CHECK(a_of(*d, "10.3.0.1").empty());
+  CHECK(a_of(*d, "10.5.0.0").empty());
+  CHECK(a_of(*d, "10.5.0.255") == V{"127.0.0.4"});
+  CHECK(a_of(*d, "10.7.255.255") == V{"127.0.0.5"});
+  CHECK(a_of(*d, "11.2.3.4") == V{"127.0.0.7"});
+  CHECK(a_of(*d, "12.0.0.0").empty());
+  CHECK(a_of(*d, "255.255.255.255").empty());
+  CHECK(a_of(*d, "2001:db8::1").empty());  // the other family
+}
+
+TEST_CASE("ip4trie and ip6trie: the longest prefix decides; exclusions; the first of two equal prefixes", "[localzone]") {
+  std::vector<std::string> warnings;
+  const auto t4 = load(Kind::Ip4Trie, ":2:trie $\n10.0.0.0/8 :3:eight\n10.1.0.0/16\n!10.1.2.0/24\n10.1.2.128/25 :5:\n"
+                       "10.9.0.0/16 :6:\n10.9.0.0/16 :7:\n0/0 :8:\n!127/8\n", &warnings);
+  CHECK(a_of(*t4, "10.1.1.10") == V{"127.0.0.2"});
+  CHECK(txt_of(*t4, "10.1.1.10") == "trie 10.1.1.10");
+  CHECK(a_of(*t4, "10.2.1.10") == V{"127.0.0.3"});
+  CHECK(a_of(*t4, "10.1.2.1").empty());
+  CHECK(a_of(*t4, "10.1.2.200") == V{"127.0.0.5"});
+  CHECK(a_of(*t4, "10.9.1.1") == V{"127.0.0.6"});
+  CHECK(a_of(*t4, "0.0.0.0") == V{"127.0.0.8"});
+  CHECK(a_of(*t4, "255.255.255.255") == V{"127.0.0.8"});
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0] == "test.zone:7: ignored: a second entry for the same prefix (the first, line 6, holds)");
+
+  const auto t6 = load(Kind::Ip6Trie, ":127.0.1.2: Listed, see http://example.com/lookup?$\n2001:21ab:c000/36\n"
+                       "2001:21ab:def7:4242 :127.0.1.3: This one smells funny\n2605:6001:42::/52\n::1\n"
+                       "!2605:6001:42::bead\n2001:db8::/32 :5:\n2001:db8:0:1::/64 :6:x $ y\n::/0 :9:\n");
+  CHECK(txt_of(*t6, "2001:21ab:c000::5") == "Listed, see http://example.com/lookup?2001:21ab:c000::5");
+  CHECK(a_of(*t6, "2001:21ab:def7:4242::1") == V{"127.0.1.3"});
+  CHECK(txt_of(*t6, "2001:21ab:def7:4242::1") == "This one smells funny");
+  CHECK(a_of(*t6, "2605:6001:42::bead").empty());  // the exclusion is the longest prefix, not ::/0
+  CHECK(a_of(*t6, "::1") == V{"127.0.1.2"});
+  CHECK(txt_of(*t6, "2001:db8::7") == "(no txt)");
+  CHECK(txt_of(*t6, "2001:db8:0:1::9") == "x 2001:db8:0:1::9 y");
+  CHECK(a_of(*t6, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff") == V{"127.0.0.9"});
+  CHECK(a_of(*t6, "192.0.2.1").empty());
+}
+
+TEST_CASE("ip4tset and ip6tset: one value for all, the first default line, ip6tset exclusions", "[localzone]") {
+  const auto t4 = load(Kind::Ip4TSet, ":3:v4 $\n:4:ignored\n192.0.2.1\n192.0.2.1\n198.51.100.7 whatever\n");
+  CHECK(a_of(*t4, "192.0.2.1") == V{"127.0.0.3"});
+  CHECK(txt_of(*t4, "198.51.100.7") == "v4 198.51.100.7");
+  CHECK(a_of(*t4, "192.0.2.2").empty());
+  CHECK(t4->entries() == 3);
+  const auto t6 = load(Kind::Ip6TSet, ":3:v6 $ listed\n2001:20fe:23:41ed\nabac:adab:ad00:42f\n!abac:adab:ad00:42f::2\n");
+  CHECK(txt_of(*t6, "2001:20fe:23:41ed::1") == "v6 2001:20fe:23:41ed::1 listed");
+  CHECK(a_of(*t6, "abac:adab:ad00:42f::2").empty());
+  CHECK(a_of(*t6, "abac:adab:ad00:42f::3") == V{"127.0.0.3"});
+  CHECK(a_of(*t6, "abac:adab:ad00:430::3").empty());
+}
+
+TEST_CASE("the $= base template", "[localzone]") {
+  const auto d = load(Kind::Ip4Set, "$= See http://www.example.com/bl?$= ($) for details\n127.0.0.2 r123\n127.0.0.3\n"
+                      "127.0.0.4 =See other blocklists for details about $\n1.2.3.4 :4:\n");
+  CHECK(txt_of(*d, "127.0.0.2") == "See http://www.example.com/bl?r123 (127.0.0.2) for details");
+  CHECK(txt_of(*d, "127.0.0.3") == "See http://www.example.com/bl?127.0.0.3 (127.0.0.3) for details");
+  CHECK(txt_of(*d, "127.0.0.4") == "See other blocklists for details about 127.0.0.4");
+  CHECK(txt_of(*d, "1.2.3.4") == "See http://www.example.com/bl?1.2.3.4 (1.2.3.4) for details");
+}
+
+TEST_CASE("bad data files: the first bad line named file:line, nothing half-loaded", "[localzone]") {
+  struct Case {
+    Kind kind;
+    std::string text;
+    const char* error;
+  };
+  const Case cases[] = {
+      {Kind::Ip4Set, "192.0.2.0/24\n10.1.2.3/24\n", "test.zone:2: invalid range: the address has bits set past the prefix length"},
+      {Kind::Ip4Set, "12\n", "test.zone:1: invalid address range"},
+      {Kind::Ip4Set, "1.2.3.4/33\n", "test.zone:1: invalid address range"},
+      {Kind::Ip4Set, "10.8.1-10.9\n", "test.zone:1: invalid address range"},
+      {Kind::Ip4Set, "1.2.3.4 :0:zero\n", "test.zone:1: invalid A value (want :N for 127.0.0.N, or :a.b.c.d)"},
+      {Kind::Ip4Set, "1.2.3.4 :9 junk\n", "test.zone:1: unrecognized value (want :A:TXT, :A or a TXT text)"},
+      {Kind::Ip4Set, "$TTL soon\n", "test.zone:1: invalid $TTL (want a time such as 3600, 35m or 1h)"},
+      {Kind::Ip4TSet, "10.0.0.0/8\n", "test.zone:1: invalid address (ip4tset wants a whole IPv4 address per line)"},
+      {Kind::Ip4TSet, "!10.0.0.1\n", "test.zone:1: ip4tset has no exclusions (use ip4set)"},
+      {Kind::Ip6TSet, "2001:db8::/64\n", "test.zone:1: invalid IPv6 address"},
+      {Kind::Ip6TSet, "2001:db8::1\n", "test.zone:1: an ip6tset entry is a /64 written as four groups, e.g. 2001:db8:1:2"},
+      {Kind::Ip6Trie, "2001:db8::1/200\n", "test.zone:1: invalid IPv6 address or prefix"},
+      {Kind::Ip6Trie, "2001:db8::1::2\n", "test.zone:1: invalid IPv6 address or prefix"},
+      {Kind::Ip6Trie, "2001:db8::1/64\n", "test.zone:1: invalid range: the address has bits set past the prefix length"},
+      {Kind::Ip4Trie, "127.0.0.0/8\n", "test.zone: the data lists 127.0.0.1, which no list may list (RFC 5782): refused, "
+                                       "as a list that answers 'listed' for everything would be"},
+      {Kind::Ip4Set, std::string("1.2.3.4\n1.2.3.5\0\n", 17), "test.zone:2: a NUL byte in the line (not a text file?)"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    try {
+      load(c.kind, c.text);
+      FAIL("accepted");
+    } catch (const LoadError& e) {
+      CHECK(std::string(e.what()) == c.error);
+    }
+  }
+  std::vector<std::string> warnings;
+  const auto d = load(Kind::Ip4Set, "$MAXRANGE4 /24\n10.0.0.0/16\n10.1.1.0/24\n$WHAT ever\n", &warnings);
+  CHECK(a_of(*d, "10.0.5.5").empty());
+  CHECK(a_of(*d, "10.1.1.1") == V{"127.0.0.2"});
+  CHECK(warnings == V{"test.zone:2: ignored: range of 65536 addresses is larger than $MAXRANGE4 256",
+                      "test.zone:4: ignored: unknown or unsupported special entry $WHAT"});
+}
+
+TEST_CASE("a zone answers A, TXT, NXDOMAIN and NODATA, its datasets together", "[localzone]") {
+  char dir[] = "/tmp/dynlzXXXXXX";
+  REQUIRE(::mkdtemp(dir));
+  const std::string sbl = std::string(dir) + "/sbl", pbl = std::string(dir) + "/pbl";
+  {
+    std::ofstream(sbl) << "$TTL 600\n:2:SBL listing $\n192.0.2.0/24\n";
+    std::ofstream(pbl) << ":10:PBL $\n192.0.2.7\n198.51.100.1\n";
+  }
+  auto spec1 = Spec::parse("zen.local:ip4set:" + sbl, nullptr);
+  auto spec2 = Spec::parse("ZEN.local.:ip4tset:" + pbl, nullptr);
+  REQUIRE(spec1);
+  REQUIRE(spec2);
+  CHECK(spec2->to_string() == "zen.local:ip4tset:" + pbl);
+  const auto set = ZoneSet::load({*spec1, *spec2}, nullptr, nullptr);
+  auto ask = [&](const char* name, dns::RrType type) { return set->answer(dns::Question{name, type}); };
+  auto both = ask("7.2.0.192.zen.local", dns::RrType::A);
+  REQUIRE(both);
+  CHECK(both->status == dns::Status::Ok);
+  REQUIRE(both->records.size() == 2);
+  CHECK(both->records[0].value == "127.0.0.2");
+  CHECK(both->records[0].ttl == 600);
+  CHECK(both->records[1].value == "127.0.0.10");
+  CHECK(both->records[1].ttl == Dataset::kDefaultTtl);
+  CHECK(both->origin.find("local zone zen.local (ip4set:") == 0);
+  auto txt = ask("1.100.51.198.zen.local", dns::RrType::TXT);
+  REQUIRE(txt);
+  REQUIRE(txt->records.size() == 1);
+  CHECK(txt->records[0].value == "PBL 198.51.100.1");
+  CHECK(ask("1.1.51.198.zen.local", dns::RrType::A)->status == dns::Status::NxDomain);
+  CHECK(ask("zen.local", dns::RrType::A)->status == dns::Status::NoData);
+  CHECK(ask("junk.zen.local", dns::RrType::A)->status == dns::Status::NxDomain);
+  CHECK(ask("7.2.0.192.zen.local", dns::RrType::MX)->status == dns::Status::NoData);
+  CHECK_FALSE(ask("7.2.0.192.zen.spamhaus.org", dns::RrType::A));
+  CHECK_FALSE(ask("xzen.local", dns::RrType::A));
+  // Unchanged files are shared by the next generation; a changed one is read again.
+  const auto again = ZoneSet::load({*spec1, *spec2}, set.get(), nullptr);
+  CHECK(again->datasets()[0].data == set->datasets()[0].data);
+  CHECK_FALSE(set->changed_on_disk());
+  std::ofstream(pbl) << "203.0.113.9\n";
+  CHECK(set->changed_on_disk());
+  const auto third = ZoneSet::load({*spec1, *spec2}, again.get(), nullptr);
+  CHECK(third->datasets()[0].data == set->datasets()[0].data);
+  CHECK(third->datasets()[1].data != set->datasets()[1].data);
+  CHECK(third->answer({"9.113.0.203.zen.local", dns::RrType::A})->status == dns::Status::Ok);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("--local-zone values", "[localzone]") {
+  std::string why;
+  CHECK_FALSE(Spec::parse("zen.local:ip4set", &why));
+  CHECK(why == "want ZONE:TYPE:FILE[,FILE...], e.g. zen.spamhaus.org:ip4set:/var/lib/rbldnsd/sbl");
+  CHECK_FALSE(Spec::parse("zen.local:dnset:/x", &why));
+  CHECK(why == "TYPE must be ip4set, ip4tset, ip4trie, ip6trie or ip6tset");
+  CHECK_FALSE(Spec::parse("zen..local:ip4set:/x", &why));
+  CHECK(why == "the zone is not a DNS name");
+  CHECK_FALSE(Spec::parse("zen.local:ip4set:/x,,/y", &why));
+  const auto s = Spec::parse("zen.local:ip4set:/a:b,/c", &why);
+  REQUIRE(s);
+  CHECK(s->files == V{"/a:b", "/c"});
+}
