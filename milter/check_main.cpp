@@ -4,6 +4,7 @@
 #include "config/options.hpp"
 #include "dns/transport.hpp"
 #include "dnsbl/prober.hpp"
+#include "localzone/keeper.hpp"
 #include "policy/transaction.hpp"
 #include "rdns/classify.hpp"
 #include "readiness/readiness.hpp"
@@ -28,6 +29,7 @@ std::string describe(const policy::ListResult& l, const dnsbl::ZoneSpec& spec, c
   std::string out = fmt::format("  {:<28} weight {:>3}  {:<40} {:<16} {}", l.zone, l.weight, l.query, answer,
                                 dnsbl::to_string(l.outcome.listing));
   if (!l.outcome.reason.empty()) out += "  (" + l.outcome.reason + ")";
+  if (!l.origin.empty()) out += fmt::format("\n  {:<28} answered by: {}", "", l.origin);
   if (auto h = health.find(spec.zone); h != health.end()) {
     out += fmt::format("\n  {:<28} health: {}", "", dnsbl::to_string(h->second.state));
     if (!h->second.reason.empty()) out += " (" + h->second.reason + ")";
@@ -86,7 +88,15 @@ int sender(const config::Invocation& inv) {
   }
   const auto& config = inv.config;
   log::set_max_level(config.log_level == log::Level::Debug ? log::Level::Debug : log::Level::Warning);
-  dns::Transport transport(dns::TransportOptions{config.dns_servers, std::chrono::milliseconds(1000)});
+  dns::Transport dns(dns::TransportOptions{config.dns_servers, std::chrono::milliseconds(1000)});
+  localzone::Keeper local;
+  try {
+    local.install(local.prepare(config.local_zones));
+  } catch (const localzone::LoadError& e) {
+    std::fprintf(stderr, "dynmilter-check: local zone data: %s\n", e.what());
+    return 2;
+  }
+  localzone::LocalQuerier transport(local.zones(), dns);
   dnsbl::HealthBoard board;
   dnsbl::Prober(transport, board, config.dnsbls, config.dns_timeout.value).probe_once();
   const auto report = readiness::check(config, transport, inv.sender, ip, &board);
@@ -114,7 +124,15 @@ int check(const config::Invocation& inv) {
   // The report below says everything; keep only warnings (a broken list) unless asked for debug.
   log::set_max_level(std::min(config->log_level, log::Level::Warning) == log::Level::Debug ? log::Level::Debug
                                                                                             : log::Level::Warning);
-  dns::Transport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
+  dns::Transport dns(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
+  localzone::Keeper local;  // --local-zone data answers as in the daemon, and says so
+  try {
+    local.install(local.prepare(config->local_zones));
+  } catch (const localzone::LoadError& e) {
+    std::fprintf(stderr, "dynmilter-check: local zone data: %s\n", e.what());
+    return 2;
+  }
+  localzone::LocalQuerier transport(local.zones(), dns);
   // Probe the lists first, as the daemon does at start, so a broken list shows as such.
   dnsbl::HealthBoard board;
   const auto health = dnsbl::Prober(transport, board, config->dnsbls, config->dns_timeout.value).probe_once();

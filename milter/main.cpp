@@ -7,6 +7,7 @@
 #include "dns/resolver.hpp"
 #include "dns/transport.hpp"
 #include "dnsbl/prober.hpp"
+#include "localzone/keeper.hpp"
 #include "util/log.hpp"
 
 #include <libmilter/mfapi.h>
@@ -92,6 +93,7 @@ void hide_keys(const config::Config& c) {
 struct DnsLayer {
   dns::Transport& transport;
   dns::CachingResolver& resolver;
+  localzone::Keeper& local;
 };
 
 void reconfigure_dns(DnsLayer dns, const config::Config& was, const config::Config& now) {
@@ -114,16 +116,22 @@ void reload_loop(int argc, char** argv, std::shared_ptr<const config::Config> ru
   sigemptyset(&usr1);
   sigaddset(&usr1, SIGUSR1);
   const timespec tick{0, 200'000'000};
+  int ticks = 0;
   while (!stop.load()) {
-    if (sigtimedwait(&usr1, nullptr, &tick) != SIGUSR1) continue;
+    if (sigtimedwait(&usr1, nullptr, &tick) != SIGUSR1) {
+      if (++ticks % 50 == 0) dns.local.check_files();  // every 10 s: local zone files that changed
+      continue;
+    }
     try {
       auto next = config::parse_invocation(argc, argv, config::kDaemon);
       auto fresh = std::make_shared<const config::Config>(std::move(next.config));
+      auto local = dns.local.prepare(fresh->local_zones);  // a bad file fails the reload here
       for (const auto& name : needs_restart(*running, *fresh))
         log::warning("reload: {} changed; it takes effect at the next restart", name);
       log::set_max_level(fresh->log_level);
       hide_keys(*fresh);
       reconfigure_dns(dns, *running, *fresh);
+      dns.local.install(std::move(local));  // before the probes: a new local list is probed from its data
       prober.reconfigure(fresh->dnsbls);  // a new list counts only once its probe finds it healthy
       // New servers: every list and the resolver itself are judged again through them.
       if (running->dns_servers != fresh->dns_servers) prober.probe_once();
@@ -219,10 +227,19 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
     log::warning("the milter packet guard is not in effect (libmilter's mi_rd_cmd is not interposed): a malformed "
                  "macro packet could crash the daemon; keep the socket reachable by the MTA only");
 
+  // Local zones answer in front of both the resolver (clients' lookups) and the transport (probes).
+  localzone::Keeper local;
+  try {
+    local.install(local.prepare(config->local_zones));
+  } catch (const localzone::LoadError& e) {
+    throw milter::StartError(1, std::string("local zone data: ") + e.what());
+  }
   dns::Transport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
   dns::CachingResolver resolver(transport, cache_options(*config), config->dns_timeout.value);
+  localzone::LocalQuerier probe_querier(local.zones(), transport);
+  localzone::LocalQuerier querier(local.zones(), resolver);
   dnsbl::HealthBoard health;
-  dnsbl::Prober prober(transport, health, config->dnsbls, config->dns_timeout.value, config->resolver_check);
+  dnsbl::Prober prober(probe_querier, health, config->dnsbls, config->dns_timeout.value, config->resolver_check);
   prober.probe_once();  // lists count only once probed healthy: know them before the first client
   prober.start(config->dnsbl_probe_interval.value);
   util::RateLimit list_warnings(std::chrono::minutes(5));
@@ -230,9 +247,9 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
     metrics->watch(resolver, health);
     metrics->lists(config->dnsbls);
   }
-  milter::set_daemon_state(milter::DaemonState{config, &resolver, &health, {metrics.get(), &list_warnings}});
+  milter::set_daemon_state(milter::DaemonState{config, &querier, &health, {metrics.get(), &list_warnings}});
   std::atomic<bool> stop_reload{false};
-  std::thread reloader(reload_loop, argc, argv, config, std::ref(prober), DnsLayer{transport, resolver}, metrics.get(),
+  std::thread reloader(reload_loop, argc, argv, config, std::ref(prober), DnsLayer{transport, resolver, local}, metrics.get(),
                        std::ref(stop_reload));
 
   log::notice("dynmilter {} starting: {}", DYNMILTER_VERSION, summary(*config));

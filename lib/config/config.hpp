@@ -4,6 +4,7 @@
 
 #include "dns/server_address.hpp"
 #include "dnsbl/zone_spec.hpp"
+#include "localzone/zones.hpp"
 #include "net/cidr.hpp"
 #include "policy/smtp_reply.hpp"
 #include "rdns/classify.hpp"
@@ -75,6 +76,7 @@ struct Config {
 
   // Policy
   std::vector<dnsbl::ZoneSpec> dnsbls;
+  std::vector<localzone::Spec> local_zones;  // --dnsbl zones answered from rbldnsd-format files
   util::Duration dnsbl_timeout{std::chrono::milliseconds(0)};  // 0: each list may use all of dns_timeout
   util::Duration dnsbl_probe_interval{std::chrono::seconds(300)};
   std::vector<rdns::WeightSetting> rdns_weights;

@@ -130,6 +130,10 @@ const std::vector<OptionDef>& table() {
             "until it recovers"),
       field("dnsbl", "ZONE[=FILTER][*WEIGHT]", &Config::dnsbls, kBoth,
             "DNSBL to ask, in postscreen_dnsbl_sites syntax, e.g. zen.spamhaus.org=127.0.0.[10..11]*3 (repeatable)"),
+      field("local-zone", "ZONE:TYPE:FILE[,FILE...]", &Config::local_zones, kBoth,
+            "answer a --dnsbl zone in-process from rbldnsd data files instead of asking DNS (repeatable; several "
+            "datasets of one zone answer together): TYPE is ip4set, ip4tset, ip4trie, ip6trie or ip6tset, e.g. "
+            "zen.spamhaus.org:ip4tset:/var/lib/rbldnsd/xbl; files are read again when they change"),
       field("dnsbl-timeout", "DURATION", &Config::dnsbl_timeout, kBoth,
             "stop waiting for any one list after this long, so one slow list cannot hold up the verdict "
             "(0: each list may use all of --dns-timeout)"),
@@ -358,6 +362,14 @@ void check_consistency(const Config& c, const Locations& where) {
                             where("tempfail-code"), c.tempfail_code.to_string()));
 }
 
+// Each --local-zone must be the zone of a --dnsbl list: a local zone nobody asks is a typo.
+void check_local_zones(const Config& c, const Locations& where) {
+  for (const auto& l : c.local_zones)
+    if (std::none_of(c.dnsbls.begin(), c.dnsbls.end(), [&](const dnsbl::ZoneSpec& z) { return dns::canonical_name(z.zone) == l.zone; }))
+      throw Error(fmt::format("{}local-zone {} is the zone of no --dnsbl list (it would answer nothing that is asked)",
+                              where("local-zone", show(l)), l.zone));
+}
+
 // Each --action-for must name something this configuration has.
 // A zone with an access key in its name is kept under its safe name, as the policy shows it.
 void check_action_keys(Config& c, const Locations& where) {
@@ -467,6 +479,7 @@ Invocation parse_invocation(int argc, const char* const* argv, unsigned scope, c
     throw Error(e.what());
   }
   check_action_keys(inv.config, locations);
+  check_local_zones(inv.config, locations);
   if (inv.config.dns_servers.empty()) inv.config.dns_servers = dns::read_resolv_conf();
   if (inv.config.dns_servers.empty()) inv.config.dns_servers = {*dns::ServerAddress::parse("127.0.0.1")};
   return inv;

@@ -37,6 +37,10 @@ void dnsbl::validate(boost::any& out, const std::vector<std::string>& values, Zo
   out = *v;
 }
 
+void localzone::validate(boost::any& out, const std::vector<std::string>& values, Spec*, int) {
+  validate_with(out, values, &Spec::parse);
+}
+
 void net::validate(boost::any& out, const std::vector<std::string>& values, Cidr*, int) {
   validate_with(out, values, &Cidr::parse);
 }
@@ -127,6 +131,7 @@ std::string ActionFor::to_string() const { return key + "=" + std::string(config
 
 std::string show(PolicyAction v) { return std::string(to_string(v)); }
 std::string show(const ActionFor& v) { return v.to_string(); }
+std::string show(const localzone::Spec& v) { return v.to_string(); }
 std::string show(const policy::ReplyCode& v) { return v.to_string(); }
 
 std::string show(const rdns::WeightSetting& v) { return v.to_string(); }

@@ -12,6 +12,7 @@
 #include <vector>
 
 namespace dyn::dnsbl { void validate(boost::any& out, const std::vector<std::string>& values, ZoneSpec*, int); }
+namespace dyn::localzone { void validate(boost::any& out, const std::vector<std::string>& values, Spec*, int); }
 namespace dyn::net { void validate(boost::any& out, const std::vector<std::string>& values, Cidr*, int); }
 namespace dyn::dns { void validate(boost::any& out, const std::vector<std::string>& values, ServerAddress*, int); }
 namespace dyn::util { void validate(boost::any& out, const std::vector<std::string>& values, Duration*, int); }
@@ -31,6 +32,7 @@ std::string show(int v);
 std::string show(const util::Duration& v);
 std::string show(const dnsbl::ZoneSpec& v);
 std::string show(const net::Cidr& v);
+std::string show(const localzone::Spec& v);
 std::string show(const dns::ServerAddress& v);
 std::string show(const policy::ReplyTemplate& v);
 std::string show(log::Level v);

@@ -30,6 +30,7 @@ struct ListResult {
   dns::Status status = dns::Status::Timeout;  // how the lookup ended, for dynmilter-check
   dnsbl::Outcome outcome;
   std::string txt;  // the list's TXT text for a listing (asked only when the reply shows {txt})
+  std::string origin;  // "" from DNS; else where the answer came from ("local zone ...")
 };
 
 }  // namespace dyn::policy
