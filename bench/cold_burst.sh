@@ -8,7 +8,9 @@
 # verdicts with a lookup that did not finish by the deadline, queries per client, the CPU of
 # dynmilter's DNS thread (dyn-dns) per client, and the responder's CPU (near 100 % of a core, the
 # responder is the bottleneck, not dynmilter).
-#   bash bench/cold_burst.sh BUILD_BIN_DIR [DELAY_MS] [SECONDS] [RATE...]
+# With LOCAL=1, the six lists are local zones (--local-zone, one ip4set file with the same data:
+# 198.18.0.0/15 and the test point): only the client's own names are asked of the responder.
+#   [LOCAL=1] bash bench/cold_burst.sh BUILD_BIN_DIR [DELAY_MS] [SECONDS] [RATE...]
 # Defaults: 50 ms, 10 s, rates 100 200 400. Results: docs/benchmarks.md.
 source "$(dirname "$0")/../test/lib.sh" "$1"
 [ -x "$BIN/soak_client" ] && [ -x "$BIN/fake_dns" ] || skip "soak_client or fake_dns is not built (-DBUILD_TESTING=ON)"
@@ -28,7 +30,7 @@ dns_ticks() {  # PID: user + system clock ticks of its thread named dyn-dns
 proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # PID: user + system ticks, all threads
 upstream() { scrape $METRICS | awk '$1 == "dynmilter_dns_upstream_queries_total" {print $2}'; }
 
-echo "cold burst: $PER s per rate, every answer after $DELAY ms, 6 lists; $(nproc) cores, $(date -u +%F)"
+echo "cold burst: $PER s per rate, every answer after $DELAY ms, 6 lists${LOCAL:+ (local zones)}; $(nproc) cores, $(date -u +%F)"
 printf '%6s %8s %26s %12s %10s %12s %22s %16s\n' rate sessions "RCPT wait p50/p99/max ms" "over ${BUDGET} ms" unfinished \
   "queries/client" "dyn-dns CPU us/client" "responder CPU"
 first=0
@@ -38,7 +40,11 @@ for rate in "${RATES[@]}"; do
   PIDS+=($DNS)
   for _ in $(seq 50); do [ -s "$WORK/dns.port" ] && break; sleep 0.1; done
   lists=()
-  for i in 0 1 2 3 4 5; do lists+=(--dnsbl "list$i.bench=127.0.0.[10..11]*3"); done
+  printf ':10:\n198.18.0.0/15\n127.0.0.2\n' >"$WORK/lists.ip4set"
+  for i in 0 1 2 3 4 5; do
+    lists+=(--dnsbl "list$i.bench=127.0.0.[10..11]*3")
+    if [ -n "${LOCAL:-}" ]; then lists+=(--local-zone "list$i.bench:ip4set:$WORK/lists.ip4set"); fi
+  done
   "$BIN/dynmilter" --foreground --socket "unix:$WORK/dyn.sock" --dns-server "127.0.0.1:$(cat "$WORK/dns.port")" \
     "${lists[@]}" --dns-timeout 2s --metrics "127.0.0.1:$METRICS" --log-level info >"$WORK/dyn.$rate.log" 2>&1 &
   D=$!

@@ -9,6 +9,7 @@
 #include "config/options.hpp"
 #include "dns/transport.hpp"
 #include "dnsbl/prober.hpp"
+#include "localzone/keeper.hpp"
 #include "readiness/readiness.hpp"
 #include "util/log.hpp"
 
@@ -163,7 +164,9 @@ int run(const config::Invocation& inv) {
   const std::string domain = inv.sender.substr(inv.sender.rfind('@') + 1);
   const auto& config = inv.config;
   log::set_max_level(log::Level::Error);
-  dns::Transport transport(dns::TransportOptions{config.dns_servers, std::chrono::milliseconds(1000)});
+  dns::Transport dns(dns::TransportOptions{config.dns_servers, std::chrono::milliseconds(1000)});
+  localzone::ToolZones local(config.local_zones, dns);  // --local-zone data answers as in the daemon
+  auto& transport = local.querier();
   dnsbl::HealthBoard board;
   dnsbl::Prober(transport, board, config.dnsbls, config.dns_timeout.value).probe_once();
   const auto report = readiness::check(config, transport, domain, ip, &board);

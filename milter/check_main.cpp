@@ -89,14 +89,8 @@ int sender(const config::Invocation& inv) {
   const auto& config = inv.config;
   log::set_max_level(config.log_level == log::Level::Debug ? log::Level::Debug : log::Level::Warning);
   dns::Transport dns(dns::TransportOptions{config.dns_servers, std::chrono::milliseconds(1000)});
-  localzone::Keeper local;
-  try {
-    local.install(local.prepare(config.local_zones));
-  } catch (const localzone::LoadError& e) {
-    std::fprintf(stderr, "dynmilter-check: local zone data: %s\n", e.what());
-    return 2;
-  }
-  localzone::LocalQuerier transport(local.zones(), dns);
+  localzone::ToolZones local(config.local_zones, dns);  // --local-zone data answers as in the daemon, and says so
+  auto& transport = local.querier();
   dnsbl::HealthBoard board;
   dnsbl::Prober(transport, board, config.dnsbls, config.dns_timeout.value).probe_once();
   const auto report = readiness::check(config, transport, inv.sender, ip, &board);
@@ -125,14 +119,8 @@ int check(const config::Invocation& inv) {
   log::set_max_level(std::min(config->log_level, log::Level::Warning) == log::Level::Debug ? log::Level::Debug
                                                                                             : log::Level::Warning);
   dns::Transport dns(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
-  localzone::Keeper local;  // --local-zone data answers as in the daemon, and says so
-  try {
-    local.install(local.prepare(config->local_zones));
-  } catch (const localzone::LoadError& e) {
-    std::fprintf(stderr, "dynmilter-check: local zone data: %s\n", e.what());
-    return 2;
-  }
-  localzone::LocalQuerier transport(local.zones(), dns);
+  localzone::ToolZones local(config->local_zones, dns);  // --local-zone data answers as in the daemon, and says so
+  auto& transport = local.querier();
   // Probe the lists first, as the daemon does at start, so a broken list shows as such.
   dnsbl::HealthBoard board;
   const auto health = dnsbl::Prober(transport, board, config->dnsbls, config->dns_timeout.value).probe_once();

@@ -245,6 +245,7 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
   util::RateLimit list_warnings(std::chrono::minutes(5));
   if (metrics) {
     metrics->watch(resolver, health);
+    metrics->watch(local);
     metrics->lists(config->dnsbls);
   }
   milter::set_daemon_state(milter::DaemonState{config, &querier, &health, {metrics.get(), &list_warnings}});

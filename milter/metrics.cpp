@@ -78,6 +78,22 @@ class LiveState final : public pm::Collectable {
     gauge("dynmilter_resolver_sane",
           "1 while the resolver answers its sanity probes sanely; 0 while reverse-DNS and HELO evidence is ignored",
           health->resolver().sane ? 1 : 0);
+    if (const localzone::Keeper* local = local_.load()) {
+      pm::MetricFamily entries{"dynmilter_local_zone_entries",
+                               "entries of each --local-zone dataset as loaded (0 when none is configured)",
+                               pm::MetricType::Gauge, {}};
+      if (const auto set = local->zones().current())
+        for (const auto& l : set->datasets()) {
+          pm::ClientMetric m;
+          m.label = {{"zone", dnsbl::safe_zone(l.spec.zone)}, {"dataset", l.spec.to_string().substr(l.spec.zone.size() + 1)}};
+          m.gauge.value = double(l.data->entries());
+          entries.metric.push_back(std::move(m));
+        }
+      out.push_back(std::move(entries));
+      counter("dynmilter_local_zone_failed_loads_total",
+              "changed --local-zone files that could not be used (the old data kept; the log says file:line)",
+              double(local->failed_loads()));
+    }
     counter("dynmilter_malformed_macro_packets_total",
             "milter macro packets with an unpaired or unterminated string, cut to their pairs or refused",
             double(malformed_macro_packets()));
@@ -87,6 +103,9 @@ class LiveState final : public pm::Collectable {
  private:
   std::atomic<const dns::CachingResolver*> resolver_{nullptr};
   std::atomic<const dnsbl::HealthBoard*> health_{nullptr};
+
+ public:
+  std::atomic<const localzone::Keeper*> local_{nullptr};
 };
 
 }  // namespace
@@ -164,6 +183,8 @@ Metrics::~Metrics() = default;
 void Metrics::watch(const dns::CachingResolver& resolver, const dnsbl::HealthBoard& health) {
   impl_->live->watch(resolver, health);
 }
+
+void Metrics::watch(const localzone::Keeper& local) { impl_->live->local_.store(&local); }
 
 void Metrics::lists(const std::vector<dnsbl::ZoneSpec>& lists) {
   for (const auto& l : lists) {

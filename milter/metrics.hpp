@@ -6,6 +6,7 @@
 #include "dns/resolver.hpp"
 #include "dnsbl/health.hpp"
 #include "dnsbl/zone_spec.hpp"
+#include "localzone/keeper.hpp"
 #include "policy/policy.hpp"
 
 #include <memory>
@@ -23,6 +24,7 @@ class Metrics {
 
   // From now on scrapes also read these (which must outlive this object).
   void watch(const dns::CachingResolver& resolver, const dnsbl::HealthBoard& health);
+  void watch(const localzone::Keeper& local);
 
   // The configured lists' counters start at 0 (so that rate() and dashboards see them before the
   // first hit); called at start and after each reload.

@@ -6,6 +6,7 @@
 #include "config/options.hpp"
 #include "dns/transport.hpp"
 #include "dnsbl/prober.hpp"
+#include "localzone/keeper.hpp"
 #include "policy/transaction.hpp"
 #include "replay/report.hpp"
 #include "util/log.hpp"
@@ -144,7 +145,9 @@ void judge_by_name(const config::Config& config, const replay::Clients& clients,
 template <class Use>
 void judge_with_dns(const std::shared_ptr<const config::Config>& config, const replay::Clients& clients,
                     Use use) {
-  dns::Transport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
+  dns::Transport dns(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
+  localzone::ToolZones local(config->local_zones, dns);  // --local-zone data answers as in the daemon
+  auto& transport = local.querier();
   dnsbl::HealthBoard board;
   dnsbl::Prober(transport, board, config->dnsbls, config->dns_timeout.value).probe_once();
   constexpr std::size_t kInFlight = 64;

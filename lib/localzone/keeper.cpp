@@ -63,6 +63,7 @@ bool Keeper::check_files() {
   } catch (const LoadError& e) {
     log::warning("local zone data changed but cannot be used, keeping the old data: {}", e.what());
     failed_files_ = state;
+    ++failed_loads_;
     return false;
   }
 }

@@ -6,6 +6,8 @@
 
 #include "localzone/zones.hpp"
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,10 +25,27 @@ class Keeper {
   bool check_files();
 
   const LocalZones& zones() const { return zones_; }
+  // Changed files that could not be used (their old data kept), since start.
+  std::uint64_t failed_loads() const { return failed_loads_.load(); }
 
  private:
   LocalZones zones_;
+  std::atomic<std::uint64_t> failed_loads_{0};
   std::string failed_files_;  // the files' state when they last failed to load: not read again until it changes
+};
+
+// For the tools (dynmilter-check, -replay, -autoreply): the configuration's local zones loaded
+// once, answering in front of `upstream` as in the daemon. Throws LoadError.
+class ToolZones {
+ public:
+  ToolZones(const std::vector<Spec>& specs, dns::Querier& upstream) : querier_(keeper_.zones(), upstream) {
+    keeper_.install(keeper_.prepare(specs));
+  }
+  dns::Querier& querier() { return querier_; }
+
+ private:
+  Keeper keeper_;
+  LocalQuerier querier_;
 };
 
 }  // namespace dyn::localzone

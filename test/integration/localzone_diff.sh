@@ -32,8 +32,9 @@ data=$WORK/pbl.local
 printf ':127.0.0.10:local PBL lists $\n203.0.113.0/24\n' >"$data"
 chmod 644 "$data"
 conf=$WORK/local.conf
-printf 'dnsbl = pbl.local=127.0.0.[10..11]*3\nlocal-zone = pbl.local:ip4set:%s\ndns-server = 127.0.0.1:9\ndns-timeout = 2s\nreply-text = {reason}: {txt}\n' \
-  "$data" >"$conf"
+METRICS=19461
+printf 'dnsbl = pbl.local=127.0.0.[10..11]*3\nlocal-zone = pbl.local:ip4set:%s\ndns-server = 127.0.0.1:9\ndns-timeout = 2s\nreply-text = {reason}: {txt}\nmetrics = 127.0.0.1:%s\n' \
+  "$data" $METRICS >"$conf"
 start_dynmilter local $MILTER -c "$conf"
 source "$TESTROOT/integration/postfix-instance.sh"
 postfix_instance "$WORK/postfix" "$SMTP_PORT inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER"
@@ -57,6 +58,9 @@ printf '198.51.100.0/24\n10.1.2.3/8\n' >"$data.new" && mv "$data.new" "$data"
 wait_log 'cannot be used, keeping the old data: .*pbl\.local:2: invalid range' && r=logged || r=silent
 check "the bad line is logged with file:line" "$r" '^logged$'
 check "the old data still answers" "$(rcpt 203.0.113.7)" '^ *550 '
+m=$(scrape $METRICS)
+check "metrics: the failed load is counted" "$m" 'dynmilter_local_zone_failed_loads_total 1'
+check "metrics: the dataset's entries" "$m" 'dynmilter_local_zone_entries\{zone="pbl\.local",dataset="ip4set:[^"]*pbl\.local"\} 1'
 say "a good new file takes over"
 printf ':10:now this one\n198.51.100.0/24\n' >"$data.new" && chmod 644 "$data.new" && mv "$data.new" "$data"
 for _ in $(seq 150); do [ "$(grep -c 'pbl\.local loaded' "$WORK/local.log")" -ge 2 ] && break; sleep 0.1; done
