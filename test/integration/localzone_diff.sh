@@ -45,7 +45,7 @@ rcpt() {
 check "a listed client is refused, with the zone's TXT text" "$(rcpt 203.0.113.7)" \
   '^ *550 5\.7\.1 .*listed in pbl\.local.*: local PBL lists 203\.0\.113\.7'
 check "an unlisted client passes" "$(rcpt 198.51.100.7)" '^ *250 '
-out=$("$BIN/dynmilter-check" -c "$conf" 203.0.113.7 2>&1 || true)
+out=$("$BIN/dynmilter-check" -c "$conf" 203.0.113.7 2>&1 | tr '\n' ' ' || true)
 check "dynmilter-check says where the answer came from" "$out" \
   'pbl\.local .*127\.0\.0\.10 +listed.*answered by: local zone pbl\.local \(ip4set:[^)]*pbl\.local\)'
 log=$(cat "$WORK/local.log")
