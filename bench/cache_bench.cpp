@@ -23,13 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-long rss_bytes() {
-  std::ifstream in("/proc/self/statm");
-  long pages = 0, resident = 0;
-  in >> pages >> resident;
-  return resident * 4096;
-}
-
 // DNSBL-shaped questions and answers: a reversed IPv4 address under a list zone, one A record.
 // The name is built in place, as a caller builds it from the client address.
 void question(int i, Question& q) {
@@ -90,12 +83,12 @@ template <class C>
 Result measure(C& cache, int entries) {
   Result r;
   Question q;
-  const long before = rss_bytes();
+  const long before = bench::rss_bytes();
   for (int i = 0; i < entries; ++i) {
     question(i, q);
     cache.put(q, answer(i));
   }
-  r.bytes_per_entry = static_cast<double>(rss_bytes() - before) / entries;
+  r.bytes_per_entry = static_cast<double>(bench::rss_bytes() - before) / entries;
   std::vector<int> all(entries);
   std::iota(all.begin(), all.end(), 0);
   std::vector<int> hot(all);

@@ -37,13 +37,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-long rss_bytes() {
-  std::ifstream in("/proc/self/statm");
-  long pages = 0, resident = 0;
-  in >> pages >> resident;
-  return resident * 4096;
-}
-
 long rss_of(const char* pid) {
   std::ifstream in(fmt::format("/proc/{}/status", pid));
   for (std::string line; std::getline(in, line);)
@@ -96,12 +89,12 @@ int main(int argc, char** argv) {
   if (const char* only = std::getenv("WRITE_ONLY"); only && *only) return 0;
 
   // 1 and 2: load, memory.
-  const long rss0 = rss_bytes();
+  const long rss0 = bench::rss_bytes();
   const auto spec = *localzone::Spec::parse(fmt::format("bench.zone:ip4tset:{}", path), nullptr);
   const auto t0 = Clock::now();
   const auto set = localzone::ZoneSet::load({spec}, nullptr, nullptr);
   const double load_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  const long rss1 = rss_bytes();
+  const long rss1 = bench::rss_bytes();
   const auto& data = *set->datasets().front().data;
   fmt::print("1. load (read, parse, sort, index): {:.2f} s (target <= 3 s for 10 million)\n", load_s);
   fmt::print("2. memory: {:.2f} bytes per entry counted by the structure, {:.2f} by RSS growth (target <= 4.5);"

@@ -2,9 +2,18 @@
 #pragma once
 
 #include <algorithm>
+#include <fstream>
 #include <vector>
 
 namespace bench {
+
+// This process's resident memory, in bytes.
+inline long rss_bytes() {
+  std::ifstream in("/proc/self/statm");
+  long pages = 0, resident = 0;
+  in >> pages >> resident;
+  return resident * 4096;
+}
 
 inline double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;

@@ -70,6 +70,9 @@ class Builder {
   }
 
   std::shared_ptr<const Dataset> run(const std::vector<FileText>& files) {
+    std::size_t bytes = 0;  // room for about one entry per 12 bytes of text: no regrowth on big files
+    for (const auto& f : files) bytes += f.text.size();
+    if (d_->kind_ == Kind::Ip4TSet) tset4_.reserve(bytes / 12);
     for (const auto& f : files) read_file(f);
     finish();
     return std::move(d_);
@@ -353,24 +356,32 @@ class Builder {
     build4(spans);
   }
 
-  void finish_trie4() {
-    // The same prefix twice: the first line holds (rbldnsd warns and keeps it).
-    std::vector<std::size_t> order(entries4_.size());
+  // Trie entries in address order, the enclosing prefix first, as spans. The same prefix twice:
+  // the first line holds (rbldnsd warns and keeps it).
+  template <class K, class E>
+  std::vector<Span<K>> trie_spans(const std::vector<E>& entries, std::uint8_t E::*bits) {
+    std::vector<std::size_t> order(entries.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return entries4_[a].first != entries4_[b].first ? entries4_[a].first < entries4_[b].first
-                                                      : entries4_[a].level < entries4_[b].level;
+      return entries[a].first != entries[b].first ? entries[a].first < entries[b].first
+                                                  : entries[a].*bits < entries[b].*bits;
     });
-    std::vector<Span<std::uint64_t>> spans;
+    std::vector<Span<K>> spans;
     for (std::size_t k = 0; k < order.size(); ++k) {
-      const auto& e = entries4_[order[k]];
-      if (k > 0 && e.first == entries4_[order[k - 1]].first && e.level == entries4_[order[k - 1]].level) {
+      const auto& e = entries[order[k]];
+      const auto& before = entries[order[k > 0 ? k - 1 : 0]];
+      if (k > 0 && e.first == before.first && e.*bits == before.*bits) {
         line_ = lines4_[order[k]];
         warn(fmt::format("ignored: a second entry for the same prefix (the first, line {}, holds)", lines4_[order[k - 1]]));
         continue;
       }
-      spans.push_back({e.first, e.last, e.value == 0 ? 0 : group_of({e.value - 1})});
+      spans.push_back({K(e.first), K(e.last), e.value == 0 ? 0 : group_of({e.value - 1})});
     }
+    return spans;
+  }
+
+  void finish_trie4() {
+    auto spans = trie_spans<std::uint64_t>(entries4_, &Entry4::level);
     entries4_ = {};
     build4(spans);
   }
@@ -383,22 +394,7 @@ class Builder {
   }
 
   void finish_trie6() {
-    std::vector<std::size_t> order(entries6_.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return entries6_[a].first != entries6_[b].first ? entries6_[a].first < entries6_[b].first
-                                                      : entries6_[a].bits < entries6_[b].bits;
-    });
-    std::vector<Span<U128>> spans;
-    for (std::size_t k = 0; k < order.size(); ++k) {
-      const auto& e = entries6_[order[k]];
-      if (k > 0 && e.first == entries6_[order[k - 1]].first && e.bits == entries6_[order[k - 1]].bits) {
-        line_ = lines4_[order[k]];
-        warn(fmt::format("ignored: a second entry for the same prefix (the first, line {}, holds)", lines4_[order[k - 1]]));
-        continue;
-      }
-      spans.push_back({e.first, e.last, e.value == 0 ? 0 : group_of({e.value - 1})});
-    }
+    auto spans = trie_spans<U128>(entries6_, &Entry6::bits);
     flatten<U128>(spans, ~U128{0}, d_->starts6_, d_->group_of_);
   }
 
