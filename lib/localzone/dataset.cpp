@@ -170,6 +170,29 @@ class Builder {
       return;
     }
     if (word_is("NS")) return;  // only for serving the zone to others
+    if (word_is("TIMESTAMP")) {
+      const std::string_view r = rest(9);
+      const auto blank = r.find_first_of(" \t");
+      const std::string_view stamp_text = r.substr(0, blank);
+      const std::string_view expiry_text = blank == std::string_view::npos ? std::string_view() : trim(r.substr(blank));
+      bool given = false;
+      const auto stamp = parse_stamp(stamp_text, &given);
+      if (given && !stamp) fail("invalid $TIMESTAMP (want yyyy:mm:dd[:hh[:mi[:ss]]] [expiry or +time])");
+      if (stamp && *stamp > std::time(nullptr)) fail("the data's $TIMESTAMP is in the future: refused, as rbldnsd refuses it");
+      if (expiry_text.empty()) return;
+      std::optional<std::time_t> expires;
+      if (expiry_text[0] == '+') {
+        const auto rel = parse_time(expiry_text.substr(1));
+        if (!rel || !stamp) fail("invalid $TIMESTAMP expiry (+time needs a timestamp before it)");
+        expires = *stamp + *rel;
+      } else {
+        bool expiry_given = false;
+        expires = parse_stamp(expiry_text, &expiry_given);
+        if (expiry_given && !expires) fail("invalid $TIMESTAMP expiry");
+      }
+      if (expires && (!d_->expires_ || *expires < *d_->expires_)) d_->expires_ = expires;
+      return;
+    }
     if (word_is("MAXRANGE4")) {
       std::string_view r = rest(9);
       std::uint64_t size = 0;

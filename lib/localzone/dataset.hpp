@@ -16,6 +16,7 @@
 #include "net/ip_address.hpp"
 
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <span>
@@ -64,6 +65,10 @@ class Dataset {
   // The TXT text of `v` for `ip` ($ substitutions, the $= base template), or nullopt: no TXT.
   std::optional<std::string> txt(const Value& v, const net::IpAddress& ip) const;
 
+  // $TIMESTAMP's expiry: past it, the data is not used (its zone answers SERVFAIL: unknown).
+  bool expired(std::time_t now) const { return expires_ && now > *expires_; }
+  std::optional<std::time_t> expires() const { return expires_; }
+
   std::uint32_t ttl() const { return ttl_; }
   std::uint32_t negative_ttl() const { return negative_ttl_; }
   std::size_t entries() const { return entries_; }  // listed entries and exclusions, as loaded
@@ -81,6 +86,7 @@ class Dataset {
   std::string subst_[10];
   bool has_subst_[10] = {};
   std::optional<std::string> base_;  // $= template
+  std::optional<std::time_t> expires_;
 
   std::unique_ptr<SortedKeys> keys4_;          // ip4tset: addresses; ip4set/ip4trie: interval starts
   std::vector<std::uint32_t> group_of_;         // per interval: its group (0: not listed)

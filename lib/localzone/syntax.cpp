@@ -222,6 +222,31 @@ std::optional<Value> parse_value(std::string_view text, const Value& fallback, s
   return v;
 }
 
+std::optional<std::time_t> parse_stamp(std::string_view text, bool* given) {
+  *given = !(text == "0" || text == "-");
+  if (!*given) return std::nullopt;
+  std::string digits;
+  for (char c : text) {
+    if (digit(c))
+      digits += c;
+    else if (c != ':' && c != '-')
+      return std::nullopt;
+  }
+  if (digits.size() < 8 || digits.size() > 14 || digits.size() % 2) return std::nullopt;
+  auto field = [&](std::size_t at, std::size_t n) { return std::stoi(digits.substr(at, n)); };
+  std::tm tm{};
+  tm.tm_year = field(0, 4) - 1900;
+  tm.tm_mon = field(4, 2) - 1;
+  tm.tm_mday = field(6, 2);
+  tm.tm_hour = digits.size() >= 10 ? field(8, 2) : 0;
+  tm.tm_min = digits.size() >= 12 ? field(10, 2) : 0;
+  tm.tm_sec = digits.size() >= 14 ? field(12, 2) : 0;
+  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 59)
+    return std::nullopt;
+  return ::timegm(&tm);
+}
+
 std::optional<std::uint32_t> parse_time(std::string_view text) {
   std::string_view t = text;
   const auto n = number(t, 0xffffffffu);

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,10 @@ struct Value {
 };
 // The value after an entry; `fallback` is the scope's default. nullopt, with `why`, when invalid.
 std::optional<Value> parse_value(std::string_view text, const Value& fallback, std::string* why);
+
+// A $TIMESTAMP stamp: yyyy[:mm[:dd[:hh[:mi[:ss]]]]] in UTC, the delimiters (':' or '-') optional;
+// 0 or '-' for "not given" (nullopt with *given = false).
+std::optional<std::time_t> parse_stamp(std::string_view text, bool* given);
 
 // A time in rbldnsd's units: a number with an optional s, m, h, d or w suffix.
 std::optional<std::uint32_t> parse_time(std::string_view text);

@@ -210,6 +210,12 @@ std::optional<dns::Answer> ZoneSet::answer(const dns::Question& question) const 
     a.status = dns::Status::NoData;
     return a;
   }
+  for (const auto& l : loaded_)
+    if (l.spec.zone == zone && l.data->expired(std::time(nullptr))) {  // a stale feed is not evidence
+      a.status = dns::Status::ServFail;
+      a.detail = fmt::format("{} data expired ($TIMESTAMP)", localzone::to_string(l.spec.kind));
+      return a;
+    }
   const auto ip = address_of(std::string_view(name).substr(0, name.size() - zone.size() - 1));
   if (!ip) return a;
   std::string from;

@@ -312,6 +312,37 @@ TEST_CASE("a zone answers A, TXT, NXDOMAIN and NODATA, its datasets together", "
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("$TIMESTAMP: stale data answers SERVFAIL, future data is refused", "[localzone]") {
+  bool given = false;
+  CHECK(parse_stamp("2024:01:02", &given) == std::optional<std::time_t>(1704153600));
+  CHECK(parse_stamp("2024-01-02-03-04-05", &given) == std::optional<std::time_t>(1704153600 + 3 * 3600 + 4 * 60 + 5));
+  CHECK_FALSE(parse_stamp("-", &given));
+  CHECK_FALSE(given);
+  CHECK_FALSE(parse_stamp("2024:13:01", &given));
+  CHECK(given);
+  const auto fresh = load(Kind::Ip4TSet, "$TIMESTAMP 2020:01:01 +1000w\n192.0.2.1\n");
+  CHECK_FALSE(fresh->expired(std::time(nullptr)));
+  const auto stale = load(Kind::Ip4TSet, "$TIMESTAMP 2020:01:01 2020:02:01\n192.0.2.1\n");
+  CHECK(stale->expired(std::time(nullptr)));
+  CHECK(stale->expires() == std::optional<std::time_t>(1580515200));
+  try {
+    load(Kind::Ip4TSet, "$TIMESTAMP 2999:01:01\n192.0.2.1\n");
+    FAIL("accepted");
+  } catch (const LoadError& e) {
+    CHECK(std::string(e.what()) == "test.zone:1: the data's $TIMESTAMP is in the future: refused, as rbldnsd refuses it");
+  }
+  char dir[] = "/tmp/dynlzXXXXXX";
+  REQUIRE(::mkdtemp(dir));
+  const std::string path = std::string(dir) + "/old";
+  std::ofstream(path) << "$TIMESTAMP 2020:01:01 +1d\n192.0.2.1\n";
+  const auto set = ZoneSet::load({*Spec::parse("old.local:ip4tset:" + path, nullptr)}, nullptr, nullptr);
+  const auto a = set->answer({"1.2.0.192.old.local", dns::RrType::A});
+  REQUIRE(a);
+  CHECK(a->status == dns::Status::ServFail);
+  CHECK(a->detail == "ip4tset data expired ($TIMESTAMP)");
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("--local-zone values", "[localzone]") {
   std::string why;
   CHECK_FALSE(Spec::parse("zen.local:ip4set", &why));
