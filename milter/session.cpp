@@ -13,7 +13,8 @@ Session::Session(std::shared_ptr<const config::Config> config, policy::ClientFac
 
 // The verdict line, the metrics, and a rate-limited warning for each list that failed.
 void Session::report(const policy::Verdict& v) {
-  log::info("{}", policy::log_line(transaction_.facts(), v, transaction_.elapsed_ms(), transaction_.waited_ms()));
+  if (log::enabled(log::Level::Info))  // the line is built only to be logged
+    log::info("{}", policy::log_line(transaction_.facts(), v, transaction_.elapsed_ms(), transaction_.waited_ms()));
   if (observers_.metrics) observers_.metrics->verdict(v, transaction_.elapsed_ms());
   if (!observers_.list_warnings) return;
   for (const auto& l : v.lists) {

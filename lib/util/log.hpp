@@ -24,14 +24,24 @@ void stderr_sink(Level level, std::string_view line);
 // Replaces the previous set (a reload's configuration brings its own keys).
 void set_secrets(std::vector<std::string> secrets);
 
+// Each formats its line only when its level is logged (the arguments are still evaluated: guard
+// costly ones with enabled()).
 template <class... A>
-void error(fmt::format_string<A...> f, A&&... a) { write(Level::Error, fmt::format(f, std::forward<A>(a)...)); }
+void error(fmt::format_string<A...> f, A&&... a) {
+  if (enabled(Level::Error)) write(Level::Error, fmt::format(f, std::forward<A>(a)...));
+}
 template <class... A>
-void warning(fmt::format_string<A...> f, A&&... a) { write(Level::Warning, fmt::format(f, std::forward<A>(a)...)); }
+void warning(fmt::format_string<A...> f, A&&... a) {
+  if (enabled(Level::Warning)) write(Level::Warning, fmt::format(f, std::forward<A>(a)...));
+}
 template <class... A>
-void notice(fmt::format_string<A...> f, A&&... a) { write(Level::Notice, fmt::format(f, std::forward<A>(a)...)); }
+void notice(fmt::format_string<A...> f, A&&... a) {
+  if (enabled(Level::Notice)) write(Level::Notice, fmt::format(f, std::forward<A>(a)...));
+}
 template <class... A>
-void info(fmt::format_string<A...> f, A&&... a) { write(Level::Info, fmt::format(f, std::forward<A>(a)...)); }
+void info(fmt::format_string<A...> f, A&&... a) {
+  if (enabled(Level::Info)) write(Level::Info, fmt::format(f, std::forward<A>(a)...));
+}
 template <class... A>
 void debug(fmt::format_string<A...> f, A&&... a) {
   if (enabled(Level::Debug)) write(Level::Debug, fmt::format(f, std::forward<A>(a)...));
