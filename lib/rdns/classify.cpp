@@ -48,7 +48,7 @@ std::vector<Signal> name_signals(std::string_view name, const std::optional<net:
 
 namespace {
 struct Known {
-  const char* name;
+  std::string_view name;  // a view, so that a comparison looks at the length first
   int NameWeights::*member;
 };
 constexpr Known kKnown[] = {{"ip-in-name", &NameWeights::ip_in_name},
@@ -103,15 +103,18 @@ std::string WeightSetting::to_string() const { return signal + "=" + std::to_str
 std::vector<WeightSetting> default_weight_settings() {
   const NameWeights d;
   std::vector<WeightSetting> out;
-  for (const auto& k : kKnown) out.push_back(WeightSetting{k.name, d.*(k.member)});
+  for (const auto& k : kKnown) out.push_back(WeightSetting{std::string(k.name), d.*(k.member)});
   return out;
 }
 
 NameWeights weights_from(const std::vector<WeightSetting>& settings) {
   NameWeights w;
-  for (const auto& s : settings)
+  for (const auto& s : settings)  // every session asks this several times: keep it cheap
     for (const auto& k : kKnown)
-      if (s.signal == k.name) w.*(k.member) = s.weight;
+      if (s.signal == k.name) {
+        w.*(k.member) = s.weight;
+        break;
+      }
   return w;
 }
 
