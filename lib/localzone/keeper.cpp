@@ -1,5 +1,6 @@
 #include "localzone/keeper.hpp"
 
+#include "dnsbl/zone_spec.hpp"
 #include "util/log.hpp"
 
 #include <algorithm>
@@ -17,7 +18,7 @@ void report(const ZoneSet& set, const ZoneSet* before, double seconds) {
     const bool shared = before && std::any_of(before->datasets().begin(), before->datasets().end(),
                                               [&](const ZoneSet::Loaded& b) { return b.data == l.data; });
     if (shared) continue;
-    log::notice("local zone {}: {} loaded: {} entries, {:.1f} MB in memory ({:.2f} s for this load)", l.spec.zone,
+    log::notice("local zone {}: {} loaded: {} entries, {:.1f} MB in memory ({:.2f} s for this load)", dnsbl::safe_zone(l.spec.zone),
                 l.spec.to_string().substr(l.spec.zone.size() + 1), l.data->entries(),
                 static_cast<double>(l.data->memory_bytes()) / 1e6, seconds);
   }
