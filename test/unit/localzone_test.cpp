@@ -2,6 +2,7 @@
 // The expected answers below are what rbldnsd 1.0~20210120 (Debian 12) gave for the same lines;
 // test/integration/localzone_diff.sh compares the two on generated data as well.
 #include "localzone/flatten.hpp"
+#include "localzone/keeper.hpp"
 #include "localzone/sorted_keys.hpp"
 #include "localzone/zones.hpp"
 
@@ -340,6 +341,47 @@ TEST_CASE("$TIMESTAMP: stale data answers SERVFAIL, future data is refused", "[l
   REQUIRE(a);
   CHECK(a->status == dns::Status::ServFail);
   CHECK(a->detail == "ip4tset data expired ($TIMESTAMP)");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Keeper: a changed file is read again; a bad one keeps the old data, once per change", "[localzone]") {
+  char dir[] = "/tmp/dynlzXXXXXX";
+  REQUIRE(::mkdtemp(dir));
+  const std::string path = std::string(dir) + "/data";
+  std::ofstream(path) << "192.0.2.1\n";
+  Keeper keeper;
+  keeper.install(keeper.prepare({*Spec::parse("k.local:ip4tset:" + path, nullptr)}));
+  struct NoUpstream : dns::Querier {  // nothing here may leave the local zone
+    void async_query(const dns::Question&, dns::Deadline, Callback done) override {
+      done(dns::Answer::failure(dns::Status::NetworkError, "asked upstream"));
+    }
+  } upstream;
+  LocalQuerier querier(keeper.zones(), upstream);
+  auto status = [&](const char* name) {
+    dns::Status got = dns::Status::Timeout;
+    querier.async_query({name, dns::RrType::A}, dns::Clock::now(), [&](dns::Answer a) { got = a.status; });
+    return got;
+  };
+  CHECK(status("1.2.0.192.k.local") == dns::Status::Ok);
+  CHECK_FALSE(keeper.check_files());  // nothing changed
+  auto rewrite = [&](const char* text) {  // a new file in place of the old, as rsync does
+    std::ofstream(path + ".new") << text;
+    std::filesystem::rename(path + ".new", path);
+  };
+  rewrite("192.0.2.1\n192.0.2.300\n");
+  CHECK_FALSE(keeper.check_files());
+  CHECK(keeper.failed_loads() == 1);
+  CHECK_FALSE(keeper.check_files());  // the same bad file: not read, not counted again
+  CHECK(keeper.failed_loads() == 1);
+  CHECK(status("1.2.0.192.k.local") == dns::Status::Ok);  // the old data answers
+  rewrite("192.0.2.2\n");
+  CHECK(keeper.check_files());
+  CHECK(status("1.2.0.192.k.local") == dns::Status::NxDomain);
+  CHECK(status("2.2.0.192.k.local") == dns::Status::Ok);
+  std::filesystem::remove(path);  // a vanished file keeps the data too
+  CHECK_FALSE(keeper.check_files());
+  CHECK(keeper.failed_loads() == 2);
+  CHECK(status("2.2.0.192.k.local") == dns::Status::Ok);
   std::filesystem::remove_all(dir);
 }
 
