@@ -385,7 +385,7 @@ TEST_CASE("Keeper: a changed file is read again; a bad one keeps the old data, o
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("--local-zone values", "[localzone]") {
+TEST_CASE("local zone specs: the values of --local-zone", "[localzone]") {
   std::string why;
   CHECK_FALSE(Spec::parse("zen.local:ip4set", &why));
   CHECK(why == "want ZONE:TYPE:FILE[,FILE...], e.g. zen.spamhaus.org:ip4set:/var/lib/rbldnsd/sbl");
