@@ -107,6 +107,7 @@ class Builder {
     file_ = f.name;
     line_ = 0;
     scope_ = Value{};  // a default line holds to the end of its file
+    scope_id_.reset();
     std::string_view all = f.text;
     while (!all.empty()) {
       const auto nl = all.find('\n');
@@ -212,11 +213,17 @@ class Builder {
     warn("ignored: unknown or unsupported special entry $" + std::string(s.substr(0, s.find_first_of(" \t"))));
   }
 
-  Value value_after(std::string_view rest) {
+  // The value id of what follows an entry: most entries have none, and take the scope's.
+  std::uint32_t value_after(std::string_view rest) {
+    rest = trim(rest);
+    if (rest.empty() || is_comment(rest[0])) {
+      if (!scope_id_) scope_id_ = intern(scope_);
+      return *scope_id_;
+    }
     std::string why;
     auto v = parse_value(rest, scope_, &why);
     if (!v) fail(why);
-    return *v;
+    return intern(*v);
   }
 
   void default_line(std::string_view line) {
@@ -228,6 +235,7 @@ class Builder {
       return;
     }
     scope_ = *v;
+    scope_id_.reset();
   }
 
   void entry(std::string_view line) {
@@ -255,10 +263,10 @@ class Builder {
                            std::uint64_t{r->last} - r->first + 1, maxrange4_));
           return;
         }
-        const std::uint32_t value = excluded ? 0 : intern(value_after(line)) + 1;
+        const std::uint32_t value = excluded ? 0 : value_after(line) + 1;
         if (set) return add_set_range(r->first, r->last, value);
         entries4_.push_back({r->first, r->last, value, static_cast<std::uint8_t>(r->bits)});
-        lines4_.push_back(line_);
+        lines_.push_back(line_);
         return;
       }
       case Kind::Ip6Trie: {
@@ -266,9 +274,9 @@ class Builder {
         if (!p) fail("invalid IPv6 address or prefix");
         if (p->host_bits) fail("invalid range: the address has bits set past the prefix length");
         const U128 first = key6(p->bytes);
-        const std::uint32_t value = excluded ? 0 : intern(value_after(line)) + 1;
+        const std::uint32_t value = excluded ? 0 : value_after(line) + 1;
         entries6_.push_back({first, first | ~mask6(p->bits), value, static_cast<std::uint8_t>(p->bits)});
-        lines4_.push_back(line_);
+        lines_.push_back(line_);
         return;
       }
       case Kind::Ip6TSet: {
@@ -394,8 +402,8 @@ class Builder {
       const auto& e = entries[order[k]];
       const auto& before = entries[order[k > 0 ? k - 1 : 0]];
       if (k > 0 && e.first == before.first && e.*bits == before.*bits) {
-        line_ = lines4_[order[k]];
-        warn(fmt::format("ignored: a second entry for the same prefix (the first, line {}, holds)", lines4_[order[k - 1]]));
+        line_ = lines_[order[k]];
+        warn(fmt::format("ignored: a second entry for the same prefix (the first, line {}, holds)", lines_[order[k - 1]]));
         continue;
       }
       spans.push_back({K(e.first), K(e.last), e.value == 0 ? 0 : group_of({e.value - 1})});
@@ -426,6 +434,7 @@ class Builder {
   std::string file_;
   std::size_t line_ = 0;
   Value scope_;
+  std::optional<std::uint32_t> scope_id_;  // scope_'s value id, once interned
   std::optional<Value> tset_default_;
   bool ttl_set_ = false;
   bool soa_seen_ = false;
@@ -437,7 +446,7 @@ class Builder {
   std::vector<std::uint32_t> tset4_;
   std::vector<Entry4> entries4_;
   std::vector<Entry6> entries6_;
-  std::vector<std::size_t> lines4_;  // trie entries' line numbers, for the duplicate warning
+  std::vector<std::size_t> lines_;  // trie entries' line numbers (both families), for the duplicate warning
   std::vector<std::uint64_t> nets6_;
   std::vector<U128> excluded6_;
 };

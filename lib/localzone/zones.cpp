@@ -69,6 +69,15 @@ FileStamp stamp_of(const std::string& path, const struct stat& st) {
   return s;
 }
 
+// Every file of the dataset is still as it was read.
+bool unchanged(const ZoneSet::Loaded& l) {
+  for (const auto& s : l.stamps) {
+    struct stat st {};
+    if (::stat(s.path.c_str(), &st) != 0 || !(stamp_of(s.path, st) == s)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool FileStamp::operator==(const FileStamp& o) const {
@@ -142,14 +151,7 @@ std::shared_ptr<const ZoneSet> ZoneSet::load(const std::vector<Spec>& specs, con
   for (const auto& spec : specs) {
     if (previous)  // the same spec, and its files as they were: share the data
       if (auto it = std::find_if(previous->loaded_.begin(), previous->loaded_.end(),
-                                 [&](const Loaded& l) {
-                                   if (!(l.spec == spec)) return false;
-                                   for (const auto& s : l.stamps) {
-                                     struct stat st {};
-                                     if (::stat(s.path.c_str(), &st) != 0 || !(stamp_of(s.path, st) == s)) return false;
-                                   }
-                                   return true;
-                                 });
+                                 [&](const Loaded& l) { return l.spec == spec && unchanged(l); });
           it != previous->loaded_.end()) {
         set->loaded_.push_back(*it);
         continue;
@@ -169,12 +171,7 @@ std::shared_ptr<const ZoneSet> ZoneSet::load(const std::vector<Spec>& specs, con
 }
 
 bool ZoneSet::changed_on_disk() const {
-  for (const auto& l : loaded_)
-    for (const auto& s : l.stamps) {
-      struct stat st {};
-      if (::stat(s.path.c_str(), &st) != 0 || !(stamp_of(s.path, st) == s)) return true;
-    }
-  return false;
+  return !std::all_of(loaded_.begin(), loaded_.end(), unchanged);
 }
 
 bool ZoneSet::covers(std::string_view name) const {
