@@ -32,6 +32,11 @@ std::string_view to_string(Status status) {
   return "?";
 }
 
+bool at_or_under(std::string_view name, std::string_view zone) {
+  return name == zone || (name.size() > zone.size() && name.substr(name.size() - zone.size()) == zone &&
+                          name[name.size() - zone.size() - 1] == '.');
+}
+
 std::string canonical_name(std::string_view name) {
   std::string out(name);
   while (!out.empty() && out.back() == '.') out.pop_back();

@@ -17,6 +17,8 @@ std::string_view to_string(RrType type);
 
 // Lower case, no trailing dot: the one spelling used for keys and comparisons.
 std::string canonical_name(std::string_view name);
+// Both canonical: `name` is `zone` itself or a name under it ("a.b.example" under "example").
+bool at_or_under(std::string_view name, std::string_view zone);
 
 struct Question {
   std::string name;  // canonical

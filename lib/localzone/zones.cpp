@@ -174,25 +174,12 @@ bool ZoneSet::changed_on_disk() const {
   return !std::all_of(loaded_.begin(), loaded_.end(), unchanged);
 }
 
-bool ZoneSet::covers(std::string_view name) const {
-  for (const auto& l : loaded_) {
-    const auto& z = l.spec.zone;
-    if (name == z || (name.size() > z.size() && name.compare(name.size() - z.size(), z.size(), z) == 0 &&
-                      name[name.size() - z.size() - 1] == '.'))
-      return true;
-  }
-  return false;
-}
-
 std::optional<dns::Answer> ZoneSet::answer(const dns::Question& question) const {
   const std::string& name = question.name;
   std::string_view zone;  // the longest local zone holding the name
   for (const auto& l : loaded_) {
     const auto& z = l.spec.zone;
-    if (z.size() <= zone.size()) continue;
-    if (name == z || (name.size() > z.size() && name.compare(name.size() - z.size(), z.size(), z) == 0 &&
-                      name[name.size() - z.size() - 1] == '.'))
-      zone = z;
+    if (z.size() > zone.size() && dns::at_or_under(name, z)) zone = z;
   }
   if (zone.empty()) return std::nullopt;
   dns::Answer a;

@@ -55,8 +55,6 @@ class ZoneSet {
 
   // The answer for a question inside a local zone; nullopt when its name is in none.
   std::optional<dns::Answer> answer(const dns::Question& question) const;
-  // True when the name is at or under a local zone (answered here, whatever the answer).
-  bool covers(std::string_view name) const;
 
   // A file of some dataset no longer matches its stamp (changed, replaced or gone).
   bool changed_on_disk() const;

@@ -32,8 +32,7 @@ std::string allowed_hostname(const config::Config& config, const ClientFacts& fa
   if (facts.rdns.status != rdns::RdnsStatus::Ok || !config.allowlist) return {};
   const std::string name = dns::canonical_name(facts.rdns.name);
   for (const auto& d : config.allowlist->domains)
-    if (name == d || (name.size() > d.size() && name.compare(name.size() - d.size(), d.size(), d) == 0 &&
-                      name[name.size() - d.size() - 1] == '.'))
+    if (dns::at_or_under(name, d))
       return "under allowed domain " + d;
   for (const auto& p : config.allowlist->patterns)
     if (p.pattern.match(name) == rules::MatchResult::Match)
