@@ -5,9 +5,12 @@
 # milter sessions (negotiate, CONNECT with macros, HELO, MAIL, RCPT, QUIT) on a unix socket, one
 # at a time, from SESSIONS/4 distinct clients (3 in 5 with a verified server name, 2 in 5 listed
 # and without a name): a first pass fills dynmilter's cache, the measured passes repeat them.
+# Both milters run side by side and are measured in alternating passes, ROUNDS rounds (default 6)
+# of at least one pass each, so that a slow minute of this VM falls on both alike.
 # Prints, per milter: CPU per session (user+system of the milter process over the measured passes,
-# from /proc), and system calls per session (strace -c -f over one more pass), and the ratio.
-#   bash bench/warm_path.sh BUILD_BIN_DIR [SESSIONS]
+# from /proc), and system calls per session (strace -c -f over one more pass); the ratio over all
+# rounds and the median of the per-round ratios.
+#   [ROUNDS=6] bash bench/warm_path.sh BUILD_BIN_DIR [SESSIONS]
 # Needs rbldnsd, drill and strace. Results: docs/benchmarks.md.
 source "$(dirname "$0")/../test/lib.sh" "$1"
 require rbldnsd drill strace
@@ -32,43 +35,63 @@ for _ in $(seq 50); do drill -p $RBL_PORT @127.0.0.1 2.0.0.127.pbl.test A 2>/dev
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
 HZ=$(getconf CLK_TCK)
+ROUNDS=${ROUNDS:-6}
 
-measure() {  # NAME PID SOCKET: passes over the clients, then one under strace
-  local name=$1 pid=$2 sock=$3 before after passes=$((SESSIONS / CLIENTS))
-  "$BIN/soak_client" "$sock" 0 "$CLIENTS" 1 60000 >/dev/null || true  # warms the cache
-  before=$(ticks "$pid")
-  for _ in $(seq "$passes"); do "$BIN/soak_client" "$sock" 0 "$CLIENTS" 1 60000 >"$WORK/$name.pass" || true; done
-  after=$(ticks "$pid")
-  strace -c -f -p "$pid" -o "$WORK/$name.strace" &
-  local tracer=$!
-  sleep 0.5
-  "$BIN/soak_client" "$sock" 0 "$CLIENTS" 1 60000 >/dev/null || true
-  kill -INT "$tracer"
-  wait "$tracer" 2>/dev/null || true
-  local calls
-  calls=$(awk '$NF == "total" {print $(NF-2)}' "$WORK/$name.strace")
-  CPU_US[$name]=$(awk -v t=$((after - before)) -v hz="$HZ" -v n="$SESSIONS" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
-  CALLS[$name]=$(awk -v c="$calls" -v n="$CLIENTS" 'BEGIN { printf "%.1f", c / n }')
-  printf '%-26s CPU %7s us/session   system calls %6s/session   (%s)\n' "$name" "${CPU_US[$name]}" "${CALLS[$name]}" \
-    "$(sed -n 's/^RCPT wait ms: //p' "$WORK/$name.pass")"
-}
-declare -A CPU_US CALLS
-
-echo "warm path: $SESSIONS sessions over $CLIENTS clients, one at a time, unix socket ($(nproc) cores, $(date -u +%F))"
 "$BIN/null_milter" "unix:$WORK/null.sock" >"$WORK/null.log" 2>&1 &
 NULL=$!
 PIDS+=($NULL)
-for _ in $(seq 100); do [ -S "$WORK/null.sock" ] && break; sleep 0.1; done
-measure "null milter (peer)" $NULL "unix:$WORK/null.sock"
-
 "$BIN/dynmilter" --foreground --socket "unix:$WORK/dyn.sock" --dns-server 127.0.0.1:$RBL_PORT \
   --dnsbl 'pbl.test=127.0.0.[10..11]*3' --log-level warning >"$WORK/dynmilter.log" 2>&1 &
 DYN=$!
 PIDS+=($DYN)
-for _ in $(seq 100); do [ -S "$WORK/dyn.sock" ] && break; sleep 0.1; done
-measure "dynmilter" $DYN "unix:$WORK/dyn.sock"
+for _ in $(seq 100); do [ -S "$WORK/null.sock" ] && [ -S "$WORK/dyn.sock" ] && break; sleep 0.1; done
 
-awk -v a="${CPU_US[dynmilter]}" -v b="${CPU_US[null milter (peer)]}" -v c="${CALLS[dynmilter]}" -v d="${CALLS[null milter (peer)]}" \
-  'BEGIN { printf "dynmilter / null milter: CPU %.2fx (target <= 1.1x), system calls %.2fx\n", a / b, c / d }'
+declare -A PID=([null]=$NULL [dyn]=$DYN) SOCK=([null]="unix:$WORK/null.sock" [dyn]="unix:$WORK/dyn.sock") TICKS=([null]=0 [dyn]=0)
+pass() {  # WHICH: one pass over the clients; adds the milter's CPU ticks to TICKS[WHICH]
+  local before after
+  before=$(ticks "${PID[$1]}")
+  "$BIN/soak_client" "${SOCK[$1]}" 0 "$CLIENTS" 1 60000 >"$WORK/$1.pass" || true
+  after=$(ticks "${PID[$1]}")
+  TICKS[$1]=$((TICKS[$1] + after - before))
+  LAST=$((after - before))
+}
+
+per_round=$((SESSIONS / CLIENTS / ROUNDS > 0 ? SESSIONS / CLIENTS / ROUNDS : 1))
+echo "warm path: $((CLIENTS * per_round * ROUNDS)) measured sessions per milter over $CLIENTS clients, one at a time, unix socket ($(nproc) cores, $(date -u +%F))"
+echo "the two milters run side by side and are measured in alternating passes ($ROUNDS rounds), so that a slow"
+echo "minute of the machine falls on both"
+pass null; pass dyn  # the first pass fills dynmilter's cache
+TICKS=([null]=0 [dyn]=0)
+RATIOS=()
+for r in $(seq "$ROUNDS"); do
+  n0=${TICKS[null]} d0=${TICKS[dyn]}
+  for _ in $(seq "$per_round"); do
+    if [ $((r % 2)) -eq 1 ]; then pass null; pass dyn; else pass dyn; pass null; fi
+  done
+  RATIOS+=("$(awk -v d=$((TICKS[dyn] - d0)) -v n=$((TICKS[null] - n0)) 'BEGIN { printf "%.3f", n ? d / n : 0 }')")
+done
+sessions_measured=$((CLIENTS * per_round * ROUNDS))
+if [ -n "${THREADS:-}" ]; then  # where dynmilter's CPU goes, by thread (ticks since start), and context switches
+  for t in /proc/$DYN/task/*; do echo "  thread $(cat "$t/comm"): $(awk '{print $14 + $15}' "$t/stat") ticks, $(awk '/ctxt/ {printf "%s ", $2}' "$t/status")switches"; done | sort -t: -k2 -rn | head -12
+  for t in /proc/$NULL/task/*; do echo "  null thread $(cat "$t/comm"): $(awk '{print $14 + $15}' "$t/stat") ticks"; done | head -5
+fi
+
+declare -A CALLS
+for which in null dyn; do
+  strace -c -f -p "${PID[$which]}" -o "$WORK/$which.strace" &
+  tracer=$!
+  sleep 0.5
+  "$BIN/soak_client" "${SOCK[$which]}" 0 "$CLIENTS" 1 60000 >/dev/null || true
+  kill -INT "$tracer"
+  wait "$tracer" 2>/dev/null || true
+  CALLS[$which]=$(awk -v n="$CLIENTS" '$NF == "total" { printf "%.1f", $(NF-2) / n }' "$WORK/$which.strace")
+done
+cpu() { awk -v t="${TICKS[$1]}" -v hz="$HZ" -v n="$sessions_measured" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }'; }
+printf '%-20s CPU %7s us/session   system calls %6s/session   (RCPT wait ms: %s)\n' "null milter (peer)" "$(cpu null)" "${CALLS[null]}" "$(sed -n 's/^RCPT wait ms: //p' "$WORK/null.pass")"
+printf '%-20s CPU %7s us/session   system calls %6s/session   (RCPT wait ms: %s)\n' "dynmilter" "$(cpu dyn)" "${CALLS[dyn]}" "$(sed -n 's/^RCPT wait ms: //p' "$WORK/dyn.pass")"
+echo "per-round ratios: ${RATIOS[*]}"
+printf '%s\n' "${RATIOS[@]}" | sort -n | awk -v a="$(cpu dyn)" -v b="$(cpu null)" -v c="${CALLS[dyn]}" -v d="${CALLS[null]}" \
+  '{ r[NR] = $1 } END { m = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
+     printf "dynmilter / null milter: CPU %.2fx over all rounds, median round %.2fx (target <= 1.1x), system calls %.2fx\n", a / b, m, c / d }'
 echo "system calls by kind (KEEP_WORK=1 keeps them):"
-for f in "$WORK"/*.strace; do echo "== $(basename "$f" .strace)"; awk 'NR > 2 && $NF != "total" && $4 ~ /^[0-9]+$/ {print "  " $NF, $4}' "$f" | head -8; done
+for f in "$WORK"/dyn.strace "$WORK"/null.strace; do echo "== $(basename "$f" .strace)"; awk 'NR > 2 && $NF != "total" && $4 ~ /^[0-9]+$/ {print "  " $NF, $4}' "$f" | head -8; done
