@@ -2,6 +2,7 @@
 
 #include "dns/wire.hpp"
 #include "util/log.hpp"
+#include "util/random.hpp"
 #include "util/rate_limit.hpp"
 
 #include <fmt/format.h>
@@ -121,7 +122,7 @@ int open_socket(const ServerAddress& server, int type) {
   return fd;
 }
 
-std::uint16_t random_id() { return static_cast<std::uint16_t>(::arc4random_uniform(65536)); }
+std::uint16_t random_id() { return util::random_u16(); }
 
 }  // namespace
 

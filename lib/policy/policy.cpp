@@ -1,6 +1,7 @@
 #include "policy/policy.hpp"
 
 #include "net/reverse.hpp"
+#include "util/random.hpp"
 
 #include <fmt/format.h>
 
@@ -339,14 +340,14 @@ bool is_role_recipient(std::string_view recipient) {
 
 std::string new_incident_id() {
   // 31 characters that cannot be mistaken for one another; each from one random byte below 248
-  // (8 x 31, so every character is equally likely). One arc4random_buf call per id, not one per
-  // character: glibc 2.36 makes a getrandom system call for each.
+  // (8 x 31, so every character is equally likely), from the per-thread buffer of random bytes
+  // (glibc 2.36 makes a getrandom system call per arc4random call).
   static constexpr char kAlphabet[] = "23456789abcdefghjkmnpqrstuvwxyz";
   constexpr unsigned kSize = sizeof kAlphabet - 1, kLimit = 256 / kSize * kSize;
   std::string id;
   unsigned char bytes[32];
   while (id.size() < 10) {
-    ::arc4random_buf(bytes, sizeof bytes);
+    util::random_bytes(bytes, sizeof bytes);
     for (const unsigned char b : bytes)
       if (b < kLimit && id.size() < 10) id += kAlphabet[b % kSize];
   }
