@@ -34,15 +34,29 @@ namespace dyn::dns {
 
 namespace {
 
-constexpr std::size_t kMaxOpenAttempts = 4;  // per lookup; the oldest is closed beyond this
+constexpr std::size_t kMaxOpenAttempts = 4;  // per lookup; the oldest is dropped beyond this
 constexpr auto kSendFailureBackoff = std::chrono::milliseconds(50);
+// Questions sent in one wake-up of the I/O thread (a client's PTR and lists, say) to one server
+// share a UDP socket, up to this many: one socket, connect, epoll registration and close for all
+// of them instead of one each. Each still has its own random query id (never two alike on one
+// socket), and replies are matched by id and question; the source port is random per socket.
+constexpr std::size_t kMaxPerSocket = 16;
 
 // A UDP socket connected to one server; closed when the attempt ends.
 struct Attempt {
-  int fd = -1;
+  std::uint64_t socket = 0;  // its UDP socket's serial (the key in Impl::udp)
   std::uint16_t id = 0;
   std::size_t server = 0;
-  unsigned slot = 0;  // its epoll token's low bits (see token())
+};
+
+// A UDP socket connected to one server, shared by the attempts of one wake-up; closed when the
+// last of them ends. Serials are never reused, so an epoll event for a socket closed meanwhile
+// finds nothing.
+struct UdpSocket {
+  int fd = -1;
+  std::size_t server = 0;
+  std::size_t joined = 0;                                    // attempts sent on it in all
+  std::unordered_map<std::uint16_t, std::uint64_t> waiting;  // query id -> lookup id
 };
 
 // The TCP retry of a truncated reply: connect, write the length-prefixed query, read the reply.
@@ -66,17 +80,14 @@ struct Lookup {
   std::size_t next_server = 0;
   Clock::time_point next_try{};
   bool finished = false;
-  unsigned attempts_made = 0;
   std::uint64_t timer_generation = 0;        // only the newest timer entry of a lookup counts
   Clock::time_point timer_at = Clock::time_point::min();
 };
 
-// Each socket is registered in epoll with a token naming its lookup and which socket it is: UDP
-// attempts take slots 0-6 in turn (at most kMaxOpenAttempts are open, so no two open ones share
-// a slot), the TCP retry slot 7. An event for a socket closed meanwhile finds no lookup or no
-// attempt with its slot, and is ignored.
-constexpr unsigned kTcpSlot = 7;
-std::uint64_t token(std::uint64_t lookup, unsigned slot) { return lookup << 3 | slot; }
+// Each socket is registered in epoll with a token: a UDP socket's serial, or for a TCP retry its
+// lookup's id, shifted left by 3, with the kind in the low bits; token 0 is the wake-up.
+constexpr std::uint64_t kUdpTag = 1, kTcpTag = 7;
+std::uint64_t token(std::uint64_t key, std::uint64_t tag) { return key << 3 | tag; }
 
 struct Timer {
   Clock::time_point at;
@@ -141,26 +152,32 @@ struct Transport::Impl {
   // I/O thread only: the lookups in flight by id, their timers (deadline or next retry, the
   // earliest first; stale entries are skipped when they come up), and the epoll set.
   std::unordered_map<std::uint64_t, Lookup> active;
+  std::unordered_map<std::uint64_t, UdpSocket> udp;  // open UDP sockets by serial
+  std::uint64_t last_socket = 0;
+  std::vector<std::uint64_t> joinable;  // per server: the socket this wake-up's attempts join (0: none yet)
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
   std::uint64_t last_id = 0;
   std::vector<std::uint64_t> finished_ids;  // to leave `active` before the next epoll_wait
   int epoll_fd = -1;
   util::RateLimit local_trouble{std::chrono::minutes(1)};  // EMFILE and the like, warned once a minute
 
-  std::atomic<std::uint64_t> sent{0}, answered{0}, ignored{0}, timed_out{0}, tcp{0};
+  std::atomic<std::uint64_t> sent{0}, answered{0}, ignored{0}, timed_out{0}, tcp{0}, sockets{0};
 
   void run();
   void start(Submission s, Clock::time_point now);
   void on_timer(const Timer& t, Clock::time_point now);
   void on_event(const epoll_event& e, Clock::time_point now);
   void reschedule(Lookup& lookup);
-  void watch(int fd, std::uint64_t lookup, unsigned slot, std::uint32_t events, int op = EPOLL_CTL_ADD);
+  void watch(int fd, std::uint64_t token, std::uint32_t events, int op = EPOLL_CTL_ADD);
   void start_attempt(Lookup& lookup, Clock::time_point now);
-  void read_replies(Lookup& lookup, std::list<Attempt>::iterator attempt, Clock::time_point now);
+  std::uint64_t join_socket(std::size_t server);
+  void release(const Attempt& attempt);
+  void read_replies(std::uint64_t socket, Clock::time_point now);
+  void refused(std::uint64_t socket, Clock::time_point now);
   void start_tcp(Lookup& lookup, std::size_t server);
   void advance_tcp(Lookup& lookup, short revents);
   void finish(Lookup& lookup, Answer answer);
-  static void close_sockets(Lookup& lookup);
+  void close_sockets(Lookup& lookup);
 };
 
 Transport::Transport(TransportOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
@@ -223,7 +240,7 @@ void Transport::async_query(const Question& question, Deadline deadline, Callbac
 
 Transport::Stats Transport::stats() const {
   return Stats{impl_->sent.load(), impl_->answered.load(), impl_->ignored.load(), impl_->timed_out.load(),
-               impl_->tcp.load()};
+               impl_->tcp.load(), impl_->sockets.load()};
 }
 
 std::chrono::nanoseconds Transport::io_cpu() const {
@@ -234,7 +251,7 @@ std::chrono::nanoseconds Transport::io_cpu() const {
 }
 
 void Transport::Impl::close_sockets(Lookup& lookup) {
-  for (auto& a : lookup.attempts) ::close(a.fd);
+  for (const auto& a : lookup.attempts) release(a);
   lookup.attempts.clear();
   if (lookup.tcp) ::close(lookup.tcp->fd);
   lookup.tcp.reset();
@@ -259,16 +276,29 @@ void Transport::Impl::start_attempt(Lookup& lookup, Clock::time_point now) {
   const auto& server = options.servers[index];
   lookup.next_try = now + options.retry_interval;
 
-  const auto id = random_id();
-  const auto packet = wire::encode_query(id, lookup.question);
+  auto packet = wire::encode_query(0, lookup.question);  // the id goes in below
   if (packet.empty()) {
     finish(lookup, Answer::failure(Status::Malformed, "name cannot be encoded as a DNS question"));
     return;
   }
-  const int fd = open_socket(server, SOCK_DGRAM);
-  if (fd < 0 || ::send(fd, packet.data(), packet.size(), 0) != static_cast<ssize_t>(packet.size())) {
+  const std::uint64_t serial = join_socket(index);
+  UdpSocket* socket = serial ? &udp.at(serial) : nullptr;
+  std::uint16_t id = random_id();
+  while (socket && socket->waiting.count(id)) id = random_id();  // never two alike on one socket
+  packet[0] = static_cast<std::uint8_t>(id >> 8);
+  packet[1] = static_cast<std::uint8_t>(id & 0xff);
+  if (!socket || ::send(socket->fd, packet.data(), packet.size(), 0) != static_cast<ssize_t>(packet.size())) {
     const int err = errno;
-    if (fd >= 0) ::close(fd);
+    if (socket) {
+      // A connected socket reports an earlier datagram's ICMP "port unreachable" on the next send:
+      // the attempts already waiting on it learn it here, and this one moves on like them.
+      if (err == ECONNREFUSED) refused(serial, now);
+      if (const auto it = udp.find(serial); it != udp.end() && it->second.waiting.empty()) release(Attempt{serial, id, index});
+      if (err == ECONNREFUSED) {
+        lookup.next_try = lookup.next_server < options.servers.size() ? now : now + kSendFailureBackoff;
+        return;
+      }
+    }
     // Out of descriptors or buffers is the host's trouble, not the server's: say so loudly.
     const bool local = err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
     if (!local) {
@@ -281,17 +311,44 @@ void Transport::Impl::start_attempt(Lookup& lookup, Clock::time_point now) {
     return;
   }
   ++sent;
-  const unsigned slot = lookup.attempts_made++ % kTcpSlot;
-  watch(fd, lookup.id, slot, EPOLLIN);
-  lookup.attempts.push_back(Attempt{fd, id, index, slot});
+  socket->waiting.emplace(id, lookup.id);
+  ++socket->joined;
+  lookup.attempts.push_back(Attempt{serial, id, index});
   if (lookup.attempts.size() > kMaxOpenAttempts) {
-    ::close(lookup.attempts.front().fd);
+    release(lookup.attempts.front());
     lookup.attempts.pop_front();
   }
 }
 
+// The socket this wake-up's attempts to `server` share, opened when there is none yet or it is
+// full; 0 when a socket cannot be opened (errno says why).
+std::uint64_t Transport::Impl::join_socket(std::size_t server) {
+  if (joinable.size() <= server) joinable.resize(server + 1, 0);
+  if (const auto it = udp.find(joinable[server]); it != udp.end() && it->second.joined < kMaxPerSocket) return it->first;
+  const int fd = open_socket(options.servers[server], SOCK_DGRAM);
+  if (fd < 0) return 0;
+  const std::uint64_t serial = ++last_socket;
+  UdpSocket& s = udp[serial];
+  s.fd = fd;
+  s.server = server;
+  ++sockets;
+  watch(fd, token(serial, kUdpTag), EPOLLIN);
+  joinable[server] = serial;
+  return serial;
+}
+
+// The attempt is over: its socket stops waiting for it, and closes when nothing else waits.
+void Transport::Impl::release(const Attempt& attempt) {
+  const auto it = udp.find(attempt.socket);
+  if (it == udp.end()) return;
+  it->second.waiting.erase(attempt.id);
+  if (!it->second.waiting.empty()) return;
+  ::close(it->second.fd);  // also leaves the epoll set
+  udp.erase(it);
+}
+
 void Transport::Impl::start_tcp(Lookup& lookup, std::size_t server) {
-  for (auto& a : lookup.attempts) ::close(a.fd);
+  for (const auto& a : lookup.attempts) release(a);
   lookup.attempts.clear();
   lookup.next_try = Clock::time_point::max();  // no more UDP retries; the deadline still holds
   ++tcp;
@@ -304,7 +361,7 @@ void Transport::Impl::start_tcp(Lookup& lookup, std::size_t server) {
     finish(lookup, Answer::failure(Status::Malformed, std::string("reply truncated; TCP connect failed: ") + std::strerror(errno)));
     return;
   }
-  watch(t.fd, lookup.id, kTcpSlot, EPOLLOUT);
+  watch(t.fd, token(lookup.id, kTcpTag), EPOLLOUT);
   lookup.tcp = std::move(t);
 }
 
@@ -324,7 +381,7 @@ void Transport::Impl::advance_tcp(Lookup& lookup, short revents) {
     t.written += static_cast<std::size_t>(n);
     if (t.written == t.out.size()) {
       t.phase = TcpAttempt::Phase::Reading;
-      watch(t.fd, lookup.id, kTcpSlot, EPOLLIN, EPOLL_CTL_MOD);
+      watch(t.fd, token(lookup.id, kTcpTag), EPOLLIN, EPOLL_CTL_MOD);
     }
     return;
   }
@@ -344,41 +401,66 @@ void Transport::Impl::advance_tcp(Lookup& lookup, short revents) {
   finish(lookup, std::move(reply->answer));
 }
 
-void Transport::Impl::read_replies(Lookup& lookup, std::list<Attempt>::iterator attempt, Clock::time_point now) {
+// Every datagram waiting on a UDP socket, each to the lookup whose query id it carries. A lookup
+// that finishes releases the socket, which then may close: it is looked up again for each read.
+void Transport::Impl::read_replies(std::uint64_t socket, Clock::time_point now) {
   std::uint8_t buf[65536];
   for (;;) {
-    const ssize_t n = ::recv(attempt->fd, buf, sizeof buf, 0);
+    const auto it = udp.find(socket);
+    if (it == udp.end()) return;
+    const ssize_t n = ::recv(it->second.fd, buf, sizeof buf, 0);
     if (n < 0) {
-      if (errno == ECONNREFUSED) {
-        // ICMP port unreachable: nobody serves DNS there. Drop this attempt and, if it was the
-        // newest, move on: at once while some server has not been tried yet, else after a short
-        // pause (so a lookup whose every server is down does not spin until its deadline).
-        const bool newest = std::next(attempt) == lookup.attempts.end();
-        ::close(attempt->fd);
-        lookup.attempts.erase(attempt);
-        if (newest)
-          lookup.next_try = lookup.next_server < options.servers.size() ? now : now + kSendFailureBackoff;
-      }
+      if (errno == ECONNREFUSED) refused(socket, now);
       return;  // EAGAIN or another error: nothing more to read
     }
     std::string why;
     auto reply = wire::decode_reply(buf, static_cast<std::size_t>(n), &why);
-    if (!reply || reply->id != attempt->id || reply->question != lookup.question) {
+    const auto waiting = reply ? it->second.waiting.find(reply->id) : it->second.waiting.end();
+    const auto lookup = waiting != it->second.waiting.end() ? active.find(waiting->second) : active.end();
+    if (lookup == active.end() || lookup->second.finished || reply->question != lookup->second.question) {
       ++ignored;
-      log::debug("dns: ignored a datagram for {}: {}", lookup.question.name,
-                 !reply ? why : reply->id != attempt->id ? "wrong query ID" : "wrong question");
+      log::debug("dns: ignored a datagram from {}: {}", options.servers[it->second.server % options.servers.size()].to_string(),
+                 !reply ? why : lookup == active.end() || lookup->second.finished ? "wrong query ID" : "wrong question");
       continue;
     }
-    if (reply->truncated) return start_tcp(lookup, attempt->server);
+    Lookup& l = lookup->second;
+    if (reply->truncated) {
+      start_tcp(l, it->second.server);
+      reschedule(l);
+      continue;
+    }
     ++answered;
-    return finish(lookup, std::move(reply->answer));
+    finish(l, std::move(reply->answer));
   }
 }
 
-void Transport::Impl::watch(int fd, std::uint64_t lookup, unsigned slot, std::uint32_t events, int op) {
+// ICMP port unreachable on a socket: nobody serves DNS at its server. Every attempt on it is
+// dropped, and each lookup whose newest attempt that was moves on: at once while some server has
+// not been tried yet, else after a short pause (so a lookup whose every server is down does not
+// spin until its deadline).
+void Transport::Impl::refused(std::uint64_t socket, Clock::time_point now) {
+  const auto it = udp.find(socket);
+  if (it == udp.end()) return;
+  std::vector<std::uint64_t> lookups;
+  for (const auto& w : it->second.waiting) lookups.push_back(w.second);
+  for (const auto id : lookups) {
+    const auto l = active.find(id);
+    if (l == active.end() || l->second.finished) continue;
+    auto& attempts = l->second.attempts;
+    const auto a = std::find_if(attempts.begin(), attempts.end(), [&](const Attempt& x) { return x.socket == socket; });
+    if (a == attempts.end()) continue;
+    const bool newest = std::next(a) == attempts.end();
+    release(*a);
+    attempts.erase(a);
+    if (newest) l->second.next_try = l->second.next_server < options.servers.size() ? now : now + kSendFailureBackoff;
+    reschedule(l->second);
+  }
+}
+
+void Transport::Impl::watch(int fd, std::uint64_t token, std::uint32_t events, int op) {
   epoll_event e{};
   e.events = events;
-  e.data.u64 = token(lookup, slot);
+  e.data.u64 = token;
   if (::epoll_ctl(epoll_fd, op, fd, &e) != 0) log::error("dns: epoll_ctl failed: {}", std::strerror(errno));
 }
 
@@ -418,16 +500,11 @@ void Transport::Impl::on_timer(const Timer& t, Clock::time_point now) {
 }
 
 void Transport::Impl::on_event(const epoll_event& e, Clock::time_point now) {
-  const auto it = active.find(e.data.u64 >> 3);
+  if ((e.data.u64 & 7) == kUdpTag) return read_replies(e.data.u64 >> 3, now);
+  const auto it = active.find(e.data.u64 >> 3);  // a TCP retry
   if (it == active.end() || it->second.finished) return;
   Lookup& l = it->second;
-  const unsigned slot = e.data.u64 & 7;
-  if (slot == kTcpSlot) {
-    if (l.tcp) advance_tcp(l, static_cast<short>(e.events));  // EPOLLIN/OUT/ERR/HUP have poll's values
-  } else if (!l.tcp) {  // a TCP retry closed the UDP attempts
-    const auto a = std::find_if(l.attempts.begin(), l.attempts.end(), [&](const Attempt& x) { return x.slot == slot; });
-    if (a != l.attempts.end()) read_replies(l, a, now);
-  }
+  if (l.tcp) advance_tcp(l, static_cast<short>(e.events));  // EPOLLIN/OUT/ERR/HUP have poll's values
   reschedule(l);
 }
 
@@ -448,6 +525,7 @@ void Transport::Impl::run() {
       }
     }
     auto now = Clock::now();
+    std::fill(joinable.begin(), joinable.end(), 0);  // sockets are shared within one wake-up only
     for (auto& s : fresh) start(std::move(s), now);
     while (!timers.empty() && timers.top().at <= now) {
       const Timer t = timers.top();

@@ -164,6 +164,61 @@ TEST_CASE("six lists that each take 100 ms are answered together in about 100 ms
   CHECK(took < 400);  // one after another would take 600 ms
 }
 
+TEST_CASE("questions asked together share a socket, and each still gets only its own answer", "[dns][component]") {
+  test::FakeDnsServer server;
+  std::vector<dns::Question> qs;
+  for (int i = 0; i < 40; ++i) {
+    const std::string name = "2.0.0.127.list" + std::to_string(i) + ".test";
+    server.script(name, dns::RrType::A, test::Script::records({"127.0.0." + std::to_string(i + 1)}).after(20ms));
+    qs.push_back({name, dns::RrType::A});
+  }
+  // Among them, replies that must not be taken by any lookup on the shared socket.
+  server.script("id.test", dns::RrType::A, test::Script{Kind::WrongId, {"127.0.0.99"}});
+  server.script("q.test", dns::RrType::A, test::Script{Kind::WrongQuestion, {"127.0.0.99"}});
+  server.script("junk.test", dns::RrType::A, test::Script::of(Kind::Garbage));
+  server.script("never.test", dns::RrType::A, test::Script::of(Kind::Drop));
+  std::vector<std::string> many;
+  for (int i = 1; i <= 40; ++i) many.push_back("127.0.1." + std::to_string(i));
+  server.script("tc.test", dns::RrType::A, test::Script{Kind::Truncated, many});
+  for (const char* name : {"id.test", "q.test", "junk.test", "never.test", "tc.test"}) qs.push_back({name, dns::RrType::A});
+  dns::Transport t({{server_of(server)}, 5000ms});
+  const auto start = dns::Clock::now();
+  auto answers = dns::Batch::start(t, qs, start + 400ms)->wait_until(start + 2s);
+  REQUIRE(answers.size() == 45);
+  for (int i = 0; i < 40; ++i) {
+    INFO(qs[i].name);
+    REQUIRE(answers[i].status == dns::Status::Ok);
+    REQUIRE(answers[i].records.size() == 1);
+    CHECK(answers[i].records[0].value == "127.0.0." + std::to_string(i + 1));  // its own, not a neighbour's
+  }
+  CHECK(answers[40].status == dns::Status::Timeout);
+  CHECK(answers[41].status == dns::Status::Timeout);
+  CHECK(answers[42].status == dns::Status::Timeout);
+  CHECK(answers[43].status == dns::Status::Timeout);
+  CHECK(answers[44].status == dns::Status::Ok);  // over TCP
+  CHECK(answers[44].records.size() == 40);
+  const auto st = t.stats();
+  CHECK(st.sent == 45);
+  CHECK(st.ignored == 3);
+  CHECK(st.sockets >= 3);       // at most 16 questions per socket
+  CHECK(st.sockets <= st.sent / 2);  // not one per question
+}
+
+TEST_CASE("an unreachable port moves every lookup sharing its socket to the next server", "[dns][component]") {
+  test::FakeDnsServer alive;
+  std::vector<dns::Question> qs;
+  for (int i = 0; i < 6; ++i) {
+    const std::string name = "2.0.0.127.list" + std::to_string(i) + ".test";
+    alive.script(name, dns::RrType::A, test::Script::records({"127.0.0.2"}));
+    qs.push_back({name, dns::RrType::A});
+  }
+  dns::Transport t({{*dns::ServerAddress::parse("127.0.0.1:9"), server_of(alive)}, 1000ms});
+  const auto start = dns::Clock::now();
+  auto answers = dns::Batch::start(t, qs, start + 2s)->wait_until(start + 3s);
+  for (const auto& a : answers) CHECK(a.status == dns::Status::Ok);
+  CHECK(ms_since(start) < 500);  // none waited for the 1 s retry interval
+}
+
 TEST_CASE("a batch returns what it has at its deadline, slow answers become Timeout", "[dns][component]") {
   test::FakeDnsServer server;
   server.script("fast.test", dns::RrType::A, test::Script::records({"127.0.0.2"}));
