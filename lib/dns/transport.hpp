@@ -1,9 +1,10 @@
 // Transport: the network side of the DNS layer. One I/O thread owns every socket and timer;
 // callers hand questions over through a queue and an eventfd. The thread waits in epoll, with
 // the lookups' deadlines and retries in a heap: its work per event does not grow with the
-// number of lookups in flight. Each attempt uses a fresh UDP
-// socket connected to one server (so the kernel picks a random source port and drops datagrams
-// from anyone else) and a random query ID; a reply counts only when ID and question match too.
+// number of lookups in flight. The attempts handed over in one wake-up (up to 16) share a UDP
+// socket connected to one server, so the kernel picks a random source port and drops datagrams
+// from anyone else. Each attempt has its own random query ID, never two alike on one socket, and a
+// reply counts only when its ID and question match.
 #pragma once
 
 #include "dns/querier.hpp"
