@@ -23,13 +23,24 @@ std::shared_ptr<Batch> Batch::start(Querier& querier, std::vector<Question> ques
 }
 
 void Batch::complete(std::size_t index, Answer answer) {
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     if (answers_[index]) return;  // a querier must call once; be robust if one does not
     answers_[index] = std::move(answer);
     --pending_;
+    // A waiter needs waking only when its wait ends or its target moves: when this was the last
+    // answer, or when no unanswered question waits as long as this one did. Otherwise (the
+    // usual case: one deadline for all) it would wake once per answer only to sleep again.
+    wake = pending_ == 0;
+    if (!wake) {
+      Deadline latest = Clock::time_point::min();
+      for (std::size_t i = 0; i < answers_.size(); ++i)
+        if (!answers_[i]) latest = std::max(latest, deadlines_[i]);
+      wake = latest < deadlines_[index];
+    }
   }
-  cv_.notify_all();
+  if (wake) cv_.notify_all();
 }
 
 std::vector<Answer> Batch::wait_until(Deadline deadline) {

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 using namespace dyn;
 using namespace std::chrono_literals;
 using Kind = test::Script::Kind;
@@ -230,6 +232,41 @@ TEST_CASE("a batch returns what it has at its deadline, slow answers become Time
   CHECK(answers[0].status == dns::Status::Ok);
   CHECK(answers[1].status == dns::Status::Timeout);
   CHECK(ms_since(start) < 600);
+}
+
+TEST_CASE("a batch's wait ends at the earlier deadline once the question with the later one is answered",
+          "[dns][component]") {
+  // A querier that keeps no deadlines of its own (as when a lookup is shared with an earlier
+  // asker whose deadline is later): the first question is answered after 50 ms from another
+  // thread, the second not before the end of the test.
+  struct Slow final : dns::Querier {
+    std::vector<Callback> held;
+    std::thread answerer;
+    void async_query(const dns::Question& q, dns::Deadline, Callback done) override {
+      if (q.name == "long.test")
+        answerer = std::thread([done = std::move(done)] {
+          std::this_thread::sleep_for(50ms);
+          done(dns::Answer{dns::Status::NxDomain, {}, 0, ""});
+        });
+      else
+        held.push_back(std::move(done));
+    }
+    ~Slow() override {
+      if (answerer.joinable()) answerer.join();
+      for (auto& h : held) h(dns::Answer::failure(dns::Status::NetworkError, "end of test"));
+    }
+  } q;
+  const auto start = dns::Clock::now();
+  // long.test may take 3 s, short.test 300 ms. Once long.test is answered (50 ms), the wait may
+  // only last until short.test's deadline, not to the 3 s it was aiming for.
+  auto batch = dns::Batch::start(q, {{"long.test", dns::RrType::A}, {"short.test", dns::RrType::A}},
+                                 std::vector<dns::Deadline>{start + 3s, start + 300ms});
+  auto answers = batch->wait_until(start + 5s);
+  const double took = ms_since(start);
+  CHECK(answers[0].status == dns::Status::NxDomain);
+  CHECK(answers[1].status == dns::Status::Timeout);
+  CHECK(took >= 299);
+  CHECK(took < 1000);
 }
 
 TEST_CASE("stopping the transport completes pending lookups", "[dns][component]") {
