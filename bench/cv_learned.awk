@@ -10,26 +10,12 @@
 # Trained by stochastic gradient descent (EPOCHS, L2), each domain's names weighed alike and static
 # names three times a dynamic one; the threshold is set on the training folds (at most SILVER silver
 # and no tier-1 false positive there).
-#   awk -F'\t' -v FOLDS=5 -v MINDOM=2 -f bench/cv_learned.awk joined.tsv
+#   awk -F'\t' -v FOLDS=5 -v MINDOM=2 -f bench/folds.awk -f bench/cv_learned.awk joined.tsv
 BEGIN {
-  if (FOLDS == "") FOLDS = 5
   if (MINDOM == "") MINDOM = 2
   if (EPOCHS == "") EPOCHS = 60
   if (SILVER == "") SILVER = 2  # the target allows 3 in the whole split; the training folds hold 4/5 of it
   if (L2 == "") L2 = 0.001
-  for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i
-  split("co com net org ac gov edu ne or go ad gr lg in ltd plc sch nhs", sl, " ")
-  for (i in sl) second_level[sl[i]] = 1
-}
-function registrable(name,    n, l) {
-  n = split(tolower(name), l, ".")
-  if (n >= 3 && length(l[n]) == 2 && (l[n - 1] in second_level)) return l[n - 2] "." l[n - 1] "." l[n]
-  return n >= 2 ? l[n - 1] "." l[n] : name
-}
-function fold_of(domain,    h, i) {
-  h = 0
-  for (i = 1; i <= length(domain); i++) h = (h * 31 + ord[substr(domain, i, 1)]) % 1000003
-  return h % FOLDS
 }
 function add(i, f) { if (!((i, f) in has)) { has[i, f] = 1; nf[i]++; feat[i, nf[i]] = f } }
 {

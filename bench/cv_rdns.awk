@@ -4,25 +4,9 @@
 # only, at their default weights). Names of one registrable domain always fall in the same fold.
 # For each fold, the weights (each signal 0..4, threshold fixed at THRESHOLD) are tuned on the other
 # folds by coordinate ascent on  TP - 1000 * tier-1 FP - 30 * silver FP,  then scored on the fold.
-#   awk -F'\t' -v FOLDS=5 -v THRESHOLD=3 -f bench/cv_rdns.awk joined.tsv
+#   awk -F'\t' -v FOLDS=5 -v THRESHOLD=3 -f bench/folds.awk -f bench/cv_rdns.awk joined.tsv
 BEGIN {
-  if (FOLDS == "") FOLDS = 5
   if (THRESHOLD == "") THRESHOLD = 3
-  for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i
-  split("co com net org ac gov edu ne or go ad gr lg in ltd plc sch nhs", sl, " ")
-  for (i in sl) second_level[sl[i]] = 1
-}
-
-function registrable(name,    n, l) {
-  n = split(tolower(name), l, ".")
-  if (n >= 3 && length(l[n]) == 2 && (l[n - 1] in second_level)) return l[n - 2] "." l[n - 1] "." l[n]
-  return n >= 2 ? l[n - 1] "." l[n] : name
-}
-
-function fold_of(domain,    h, i) {
-  h = 0
-  for (i = 1; i <= length(domain); i++) h = (h * 31 + ord[substr(domain, i, 1)]) % 1000003
-  return h % FOLDS
 }
 
 {
