@@ -42,7 +42,7 @@ constexpr auto kSendFailureBackoff = std::chrono::milliseconds(50);
 // socket), and replies are matched by id and question; the source port is random per socket.
 constexpr std::size_t kMaxPerSocket = 16;
 
-// A UDP socket connected to one server; closed when the attempt ends.
+// One query sent on a shared UDP socket, waiting there for its reply.
 struct Attempt {
   std::uint64_t socket = 0;  // its UDP socket's serial (the key in Impl::udp)
   std::uint16_t id = 0;
