@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -49,14 +50,44 @@ struct Attempt {
   std::size_t server = 0;
 };
 
+// The attempts waiting on one socket: query id -> lookup id, at most kMaxPerSocket of them, kept
+// in place (no allocation per query).
+class Waiting {
+ public:
+  struct Entry {
+    std::uint16_t id;
+    std::uint64_t lookup;
+  };
+  bool empty() const { return size_ == 0; }
+  const Entry* begin() const { return entries_.data(); }
+  const Entry* end() const { return entries_.data() + size_; }
+  const std::uint64_t* find(std::uint16_t id) const {
+    for (const auto& e : *this)
+      if (e.id == id) return &e.lookup;
+    return nullptr;
+  }
+  void add(std::uint16_t id, std::uint64_t lookup) { entries_[size_++] = Entry{id, lookup}; }  // size_ < kMaxPerSocket
+  void erase(std::uint16_t id) {
+    for (std::size_t i = 0; i < size_; ++i)
+      if (entries_[i].id == id) {
+        entries_[i] = entries_[--size_];
+        return;
+      }
+  }
+
+ private:
+  std::array<Entry, kMaxPerSocket> entries_{};
+  std::size_t size_ = 0;
+};
+
 // A UDP socket connected to one server, shared by the attempts of one wake-up; closed when the
 // last of them ends. Serials are never reused, so an epoll event for a socket closed meanwhile
 // finds nothing.
 struct UdpSocket {
   int fd = -1;
   std::size_t server = 0;
-  std::size_t joined = 0;                                    // attempts sent on it in all
-  std::unordered_map<std::uint16_t, std::uint64_t> waiting;  // query id -> lookup id
+  std::size_t joined = 0;  // attempts sent on it in all (at most kMaxPerSocket)
+  Waiting waiting;
 };
 
 // The TCP retry of a truncated reply: connect, write the length-prefixed query, read the reply.
@@ -284,7 +315,7 @@ void Transport::Impl::start_attempt(Lookup& lookup, Clock::time_point now) {
   const std::uint64_t serial = join_socket(index);
   UdpSocket* socket = serial ? &udp.at(serial) : nullptr;
   std::uint16_t id = random_id();
-  while (socket && socket->waiting.count(id)) id = random_id();  // never two alike on one socket
+  while (socket && socket->waiting.find(id)) id = random_id();  // never two alike on one socket
   packet[0] = static_cast<std::uint8_t>(id >> 8);
   packet[1] = static_cast<std::uint8_t>(id & 0xff);
   if (!socket || ::send(socket->fd, packet.data(), packet.size(), 0) != static_cast<ssize_t>(packet.size())) {
@@ -311,7 +342,7 @@ void Transport::Impl::start_attempt(Lookup& lookup, Clock::time_point now) {
     return;
   }
   ++sent;
-  socket->waiting.emplace(id, lookup.id);
+  socket->waiting.add(id, lookup.id);
   ++socket->joined;
   lookup.attempts.push_back(Attempt{serial, id, index});
   if (lookup.attempts.size() > kMaxOpenAttempts) {
@@ -415,8 +446,8 @@ void Transport::Impl::read_replies(std::uint64_t socket, Clock::time_point now) 
     }
     std::string why;
     auto reply = wire::decode_reply(buf, static_cast<std::size_t>(n), &why);
-    const auto waiting = reply ? it->second.waiting.find(reply->id) : it->second.waiting.end();
-    const auto lookup = waiting != it->second.waiting.end() ? active.find(waiting->second) : active.end();
+    const std::uint64_t* owner = reply ? it->second.waiting.find(reply->id) : nullptr;
+    const auto lookup = owner ? active.find(*owner) : active.end();
     if (lookup == active.end() || lookup->second.finished || reply->question != lookup->second.question) {
       ++ignored;
       log::debug("dns: ignored a datagram from {}: {}", options.servers[it->second.server % options.servers.size()].to_string(),
@@ -442,7 +473,7 @@ void Transport::Impl::refused(std::uint64_t socket, Clock::time_point now) {
   const auto it = udp.find(socket);
   if (it == udp.end()) return;
   std::vector<std::uint64_t> lookups;
-  for (const auto& w : it->second.waiting) lookups.push_back(w.second);
+  for (const auto& w : it->second.waiting) lookups.push_back(w.lookup);
   for (const auto id : lookups) {
     const auto l = active.find(id);
     if (l == active.end() || l->second.finished) continue;
