@@ -88,6 +88,7 @@ struct UdpSocket {
   std::size_t server = 0;
   std::size_t joined = 0;  // attempts sent on it in all (at most kMaxPerSocket)
   Waiting waiting;
+  std::vector<std::vector<std::uint8_t>> outbox;  // queries to send, all at once, before the thread waits
 };
 
 // The TCP retry of a truncated reply: connect, write the length-prefixed query, read the reply.
@@ -186,6 +187,7 @@ struct Transport::Impl {
   std::unordered_map<std::uint64_t, UdpSocket> udp;  // open UDP sockets by serial
   std::uint64_t last_socket = 0;
   std::vector<std::uint64_t> joinable;  // per server: the socket this wake-up's attempts join (0: none yet)
+  std::vector<std::uint64_t> to_flush;  // sockets with queries in their outbox
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
   std::uint64_t last_id = 0;
   std::vector<std::uint64_t> finished_ids;  // to leave `active` before the next epoll_wait
@@ -202,6 +204,9 @@ struct Transport::Impl {
   void watch(int fd, std::uint64_t token, std::uint32_t events, int op = EPOLL_CTL_ADD);
   void start_attempt(Lookup& lookup, Clock::time_point now);
   std::uint64_t join_socket(std::size_t server);
+  void flush(Clock::time_point now);
+  void send_failed(std::uint64_t socket, const std::vector<std::vector<std::uint8_t>>& queries, int err, Clock::time_point now);
+  void send_trouble(int err, std::size_t server);
   void release(const Attempt& attempt);
   void read_replies(std::uint64_t socket, Clock::time_point now);
   void refused(std::uint64_t socket, Clock::time_point now);
@@ -304,7 +309,6 @@ void Transport::Impl::finish(Lookup& lookup, Answer answer) {
 
 void Transport::Impl::start_attempt(Lookup& lookup, Clock::time_point now) {
   const std::size_t index = lookup.next_server++ % options.servers.size();
-  const auto& server = options.servers[index];
   lookup.next_try = now + options.retry_interval;
 
   auto packet = wire::encode_query(0, lookup.question);  // the id goes in below
@@ -313,37 +317,20 @@ void Transport::Impl::start_attempt(Lookup& lookup, Clock::time_point now) {
     return;
   }
   const std::uint64_t serial = join_socket(index);
-  UdpSocket* socket = serial ? &udp.at(serial) : nullptr;
-  std::uint16_t id = random_id();
-  while (socket && socket->waiting.find(id)) id = random_id();  // never two alike on one socket
-  packet[0] = static_cast<std::uint8_t>(id >> 8);
-  packet[1] = static_cast<std::uint8_t>(id & 0xff);
-  if (!socket || ::send(socket->fd, packet.data(), packet.size(), 0) != static_cast<ssize_t>(packet.size())) {
-    const int err = errno;
-    if (socket) {
-      // A connected socket reports an earlier datagram's ICMP "port unreachable" on the next send:
-      // the attempts already waiting on it learn it here, and this one moves on like them.
-      if (err == ECONNREFUSED) refused(serial, now);
-      if (const auto it = udp.find(serial); it != udp.end() && it->second.waiting.empty()) release(Attempt{serial, id, index});
-      if (err == ECONNREFUSED) {
-        lookup.next_try = lookup.next_server < options.servers.size() ? now : now + kSendFailureBackoff;
-        return;
-      }
-    }
-    // Out of descriptors or buffers is the host's trouble, not the server's: say so loudly.
-    const bool local = err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
-    if (!local) {
-      log::debug("dns: cannot send to {}: {}", server.to_string(), std::strerror(err));
-    } else if (const auto held = local_trouble.allow(std::strerror(err), util::RateLimit::Clock::now())) {
-      log::warning("dns: cannot open a socket for a lookup: {}{}; lookups fail until it clears (LimitNOFILE?)",
-                   std::strerror(err), *held ? fmt::format(" ({} more since the last warning)", *held) : std::string());
-    }
+  if (serial == 0) {
+    send_trouble(errno, index);
     lookup.next_try = now + kSendFailureBackoff;
     return;
   }
-  ++sent;
-  socket->waiting.add(id, lookup.id);
-  ++socket->joined;
+  UdpSocket& socket = udp.at(serial);
+  std::uint16_t id = random_id();
+  while (socket.waiting.find(id)) id = random_id();  // never two alike on one socket
+  packet[0] = static_cast<std::uint8_t>(id >> 8);
+  packet[1] = static_cast<std::uint8_t>(id & 0xff);
+  socket.waiting.add(id, lookup.id);
+  ++socket.joined;
+  if (socket.outbox.empty()) to_flush.push_back(serial);
+  socket.outbox.push_back(std::move(packet));  // sent by flush(), with the rest of this wake-up's
   lookup.attempts.push_back(Attempt{serial, id, index});
   if (lookup.attempts.size() > kMaxOpenAttempts) {
     release(lookup.attempts.front());
@@ -366,6 +353,74 @@ std::uint64_t Transport::Impl::join_socket(std::size_t server) {
   watch(fd, token(serial, kUdpTag), EPOLLIN);
   joinable[server] = serial;
   return serial;
+}
+
+// Every query this wake-up queued, one sendmmsg per socket. A socket closed meanwhile (all its
+// lookups ended) takes its queries with it.
+void Transport::Impl::flush(Clock::time_point now) {
+  for (const auto serial : to_flush) {
+    const auto it = udp.find(serial);
+    if (it == udp.end()) continue;
+    const auto out = std::move(it->second.outbox);
+    it->second.outbox.clear();
+    std::size_t done = 0;
+    int err = 0;
+    while (done < out.size()) {
+      std::array<mmsghdr, kMaxPerSocket> msgs{};
+      std::array<iovec, kMaxPerSocket> iov{};
+      const std::size_t n = out.size() - done;
+      for (std::size_t i = 0; i < n; ++i) {
+        iov[i] = iovec{const_cast<std::uint8_t*>(out[done + i].data()), out[done + i].size()};
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+      }
+      const int r = ::sendmmsg(it->second.fd, msgs.data(), static_cast<unsigned>(n), 0);
+      if (r <= 0) {
+        err = r < 0 ? errno : EIO;
+        break;
+      }
+      done += static_cast<std::size_t>(r);
+      sent += static_cast<std::uint64_t>(r);
+    }
+    if (done < out.size()) send_failed(serial, {out.begin() + static_cast<std::ptrdiff_t>(done), out.end()}, err, now);
+  }
+  to_flush.clear();
+}
+
+// Queries that could not be sent on a socket. A connected socket reports an earlier datagram's
+// ICMP "port unreachable" on the next send: then every attempt on it moves on, as when a read
+// reports it. Otherwise each of these attempts is dropped, and its lookup tries again shortly.
+void Transport::Impl::send_failed(std::uint64_t socket, const std::vector<std::vector<std::uint8_t>>& queries, int err,
+                                  Clock::time_point now) {
+  const auto it = udp.find(socket);
+  if (it == udp.end()) return;
+  if (err == ECONNREFUSED) return refused(socket, now);
+  send_trouble(err, it->second.server);
+  for (const auto& q : queries) {
+    const auto id = static_cast<std::uint16_t>(q[0] << 8 | q[1]);
+    const auto s = udp.find(socket);  // released below, it may have closed
+    const std::uint64_t* owner = s != udp.end() ? s->second.waiting.find(id) : nullptr;
+    const auto l = owner ? active.find(*owner) : active.end();
+    if (l == active.end()) continue;
+    auto& attempts = l->second.attempts;
+    const auto a = std::find_if(attempts.begin(), attempts.end(), [&](const Attempt& x) { return x.socket == socket && x.id == id; });
+    if (a == attempts.end()) continue;
+    release(*a);
+    attempts.erase(a);
+    l->second.next_try = now + kSendFailureBackoff;
+    reschedule(l->second);
+  }
+}
+
+void Transport::Impl::send_trouble(int err, std::size_t server) {
+  // Out of descriptors or buffers is the host's trouble, not the server's: say so loudly.
+  const bool local = err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+  if (!local) {
+    log::debug("dns: cannot send to {}: {}", options.servers[server % options.servers.size()].to_string(), std::strerror(err));
+  } else if (const auto held = local_trouble.allow(std::strerror(err), util::RateLimit::Clock::now())) {
+    log::warning("dns: cannot open a socket for a lookup: {}{}; lookups fail until it clears (LimitNOFILE?)",
+                 std::strerror(err), *held ? fmt::format(" ({} more since the last warning)", *held) : std::string());
+  }
 }
 
 // The attempt is over: its socket stops waiting for it, and closes when nothing else waits.
@@ -563,6 +618,7 @@ void Transport::Impl::run() {
       timers.pop();
       on_timer(t, now);
     }
+    flush(now);
     int timeout_ms = -1;
     if (!timers.empty()) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(timers.top().at - now).count();
