@@ -28,7 +28,9 @@ using namespace dyn;
 
 namespace {
 
-constexpr std::size_t kProbes = 3500;
+// Questions in flight at once: rbldnsd is one thread, and a larger burst overflows its socket buffer
+// (the dropped questions wait out the 1 s retry: 400 at a time took 84 s for what 64 take in 1 s).
+constexpr std::size_t kChunk = 64;
 const char* const kKinds[] = {"ip4set", "ip4tset", "ip4trie", "ip6trie", "ip6tset"};
 
 std::string v4(std::uint32_t a) { return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255); }
@@ -195,15 +197,14 @@ int generate(const std::string& dir, unsigned seed) {
   const std::string texts[] = {gen_ip4set(g), gen_ip4tset(g), gen_ip4trie(g), gen_ip6trie(g), gen_ip6tset(g)};
   for (int i = 0; i < 5; ++i) std::ofstream(dir + "/" + kKinds[i]) << texts[i];
   for (std::uint32_t i = 0; i < 300; ++i) g.probes.insert(v4(g.addr4()));
-  // A sample keeps the run short (rbldnsd answers about 1,000 questions a second here).
+  // Every probe is asked (about 15,000 addresses, 80,000 questions: a few seconds against rbldnsd).
   std::vector<std::string> sample(g.probes.begin(), g.probes.end());
   std::shuffle(sample.begin(), sample.end(), g.rng);
-  if (sample.size() > kProbes) sample.resize(kProbes);
   for (const char* edge : {"0.0.0.0", "255.255.255.255", "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::1"})
     sample.push_back(edge);
   std::ofstream p(dir + "/probes");
   for (const auto& a : sample) p << a << "\n";
-  std::printf("wrote 5 data files and %zu probe addresses (of %zu) to %s\n", sample.size(), g.probes.size(), dir.c_str());
+  std::printf("wrote 5 data files and %zu probe addresses to %s\n", sample.size(), dir.c_str());
   return 0;
 }
 
@@ -234,9 +235,9 @@ int compare(const std::string& dir, int port) {
       if (ip.is_v4() != six)
         for (auto type : {dns::RrType::A, dns::RrType::TXT})
           questions.push_back({net::dnsbl_query_name(ip, fmt::format("{}.diff", k)), type});
-    for (std::size_t at = 0; at < questions.size(); at += 400) {
+    for (std::size_t at = 0; at < questions.size(); at += kChunk) {
       const std::vector<dns::Question> part(questions.begin() + static_cast<long>(at),
-                                            questions.begin() + static_cast<long>(std::min(questions.size(), at + 400)));
+                                            questions.begin() + static_cast<long>(std::min(questions.size(), at + kChunk)));
       const auto theirs = dns::Batch::start(transport, part, dns::Clock::now() + std::chrono::seconds(10))
                               ->wait_until(dns::Clock::now() + std::chrono::seconds(10));
       for (std::size_t i = 0; i < part.size(); ++i) {
