@@ -9,9 +9,10 @@
 # dynmilter's DNS thread (dyn-dns) per client, the responder's CPU, dynmilter's CPU per client (all
 # its threads), and how busy the whole machine was (load driver included). Beside each rate, when bench/unbound_burst is built
 # (libunbound-dev installed), a reference row: the same clients' questions through libunbound.
+# With THREADS=1, each rate also shows dynmilter's busiest threads.
 # With LOCAL=1, the six lists are local zones (--local-zone, one ip4set file with the same data:
 # 198.18.0.0/15 and the test point): only the client's own names are asked of the responder.
-#   [LOCAL=1] bash bench/cold_burst.sh BUILD_BIN_DIR [DELAY_MS] [SECONDS] [RATE...]
+#   [LOCAL=1] [THREADS=1] bash bench/cold_burst.sh BUILD_BIN_DIR [DELAY_MS] [SECONDS] [RATE...]
 # Defaults: 50 ms, 10 s, rates 100 200 400. Results: docs/benchmarks.md.
 source "$(dirname "$0")/../test/lib.sh" "$1"
 [ -x "$BIN/soak_client" ] && [ -x "$BIN/fake_dns" ] || skip "soak_client or fake_dns is not built (-DBUILD_TESTING=ON)"
@@ -29,6 +30,7 @@ dns_ticks() {  # PID: user + system clock ticks of its thread named dyn-dns
   echo 0
 }
 proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # PID: user + system ticks, all threads
+faults() { awk '{print $10}' "/proc/$1/stat"; }  # PID: minor page faults, all threads
 idle_ticks() { awk '$1 == "cpu" {print $5 + $6}' /proc/stat; }  # the whole machine's idle + iowait ticks
 busy() {  # IDLE0 IDLE1 T0 T1: how busy the whole machine was, in % of all its cores
   awk -v a="$1" -v b="$2" -v t0="$3" -v t1="$4" -v hz="$(getconf CLK_TCK)" -v n="$(nproc)" \
@@ -82,9 +84,9 @@ for rate in "${RATES[@]}"; do
   for _ in $(seq 100); do [ -S "$WORK/dyn.sock" ] && break; sleep 0.1; done
   sleep 1  # the lists' probes
   sessions=$((rate * PER))
-  t0=$(dns_ticks $D) q0=$(upstream) r0=$(proc_ticks $DNS) m0=$(proc_ticks $D) i0=$(idle_ticks) s0=$(date +%s.%N)
+  t0=$(dns_ticks $D) q0=$(upstream) r0=$(proc_ticks $DNS) m0=$(proc_ticks $D) i0=$(idle_ticks) s0=$(date +%s.%N) f0=$(faults $D)
   out=$("$BIN/soak_client" "unix:$WORK/dyn.sock" "$first" "$sessions" 400 "$BUDGET" "$PER" 2>&1) || true
-  t1=$(dns_ticks $D) q1=$(upstream) r1=$(proc_ticks $DNS) m1=$(proc_ticks $D) i1=$(idle_ticks) s1=$(date +%s.%N)
+  t1=$(dns_ticks $D) q1=$(upstream) r1=$(proc_ticks $DNS) m1=$(proc_ticks $D) i1=$(idle_ticks) s1=$(date +%s.%N) f1=$(faults $D)
   first=$((first + sessions))
   wait_line=$(sed -n 's/^RCPT wait ms: p50 \([0-9.]*\) p99 \([0-9.]*\) max \([0-9.]*\); over the [0-9]* ms budget: \([0-9]*\)$/\1 \2 \3 \4/p' <<<"$out")
   read -r p50 p99 max over <<<"$wait_line"
@@ -96,6 +98,11 @@ for rate in "${RATES[@]}"; do
     "$(awk -v a="$m0" -v b="$m1" -v n="$sessions" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / n }')" \
     "$(busy "$i0" "$i1" "$s0" "$s1")"
   grep -q '^sessions .* failed 0 ' <<<"$out" || echo "   soak_client: $(head -2 <<<"$out" | tr '\n' ' ')"
+  if [ -n "${THREADS:-}" ]; then  # where dynmilter's CPU went, by live thread (ticks since start; ended threads count in the total only)
+    echo "   dynmilter threads: $(for t in /proc/$D/task/*; do echo "$(cat "$t/comm" 2>/dev/null):$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null)"; done |
+      sort -t: -k2 -rn | head -6 | tr '\n' ' ')of $(proc_ticks $D) ticks, $(ls /proc/$D/task | wc -l) threads;"
+    echo "   page faults per client: $(awk -v a="$f0" -v b="$f1" -v n="$sessions" 'BEGIN { printf "%.1f", (b - a) / n }')"
+  fi
   kill "$D" "$DNS" 2>/dev/null
   wait "$D" "$DNS" 2>/dev/null || true
   rm -f "$WORK/dns.port" "$WORK/dyn.sock"

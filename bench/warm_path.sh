@@ -34,6 +34,7 @@ PIDS+=($!)
 for _ in $(seq 50); do drill -p $RBL_PORT @127.0.0.1 2.0.0.127.pbl.test A 2>/dev/null | grep -q 127.0.0 && break; sleep 0.1; done
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
+faults() { awk '{print $10}' "/proc/$1/stat"; }       # minor page faults
 HZ=$(getconf CLK_TCK)
 ROUNDS=${ROUNDS:-6}
 
@@ -46,13 +47,14 @@ DYN=$!
 PIDS+=($DYN)
 for _ in $(seq 100); do [ -S "$WORK/null.sock" ] && [ -S "$WORK/dyn.sock" ] && break; sleep 0.1; done
 
-declare -A PID=([null]=$NULL [dyn]=$DYN) SOCK=([null]="unix:$WORK/null.sock" [dyn]="unix:$WORK/dyn.sock") TICKS=([null]=0 [dyn]=0)
+declare -A PID=([null]=$NULL [dyn]=$DYN) SOCK=([null]="unix:$WORK/null.sock" [dyn]="unix:$WORK/dyn.sock") TICKS=([null]=0 [dyn]=0) FAULTS=([null]=0 [dyn]=0)
 pass() {  # WHICH: one pass over the clients; adds the milter's CPU ticks to TICKS[WHICH]
-  local before after
-  before=$(ticks "${PID[$1]}")
+  local before after f0
+  before=$(ticks "${PID[$1]}") f0=$(faults "${PID[$1]}")
   "$BIN/soak_client" "${SOCK[$1]}" 0 "$CLIENTS" 1 60000 >"$WORK/$1.pass" || true
   after=$(ticks "${PID[$1]}")
   TICKS[$1]=$((TICKS[$1] + after - before))
+  FAULTS[$1]=$((FAULTS[$1] + $(faults "${PID[$1]}") - f0))
   LAST=$((after - before))
 }
 
@@ -61,7 +63,7 @@ echo "warm path: $((CLIENTS * per_round * ROUNDS)) measured sessions per milter 
 echo "the two milters run side by side and are measured in alternating passes ($ROUNDS rounds), so that a slow"
 echo "minute of the machine falls on both"
 pass null; pass dyn  # the first pass fills dynmilter's cache
-TICKS=([null]=0 [dyn]=0)
+TICKS=([null]=0 [dyn]=0) FAULTS=([null]=0 [dyn]=0)
 RATIOS=()
 for r in $(seq "$ROUNDS"); do
   n0=${TICKS[null]} d0=${TICKS[dyn]}
@@ -87,8 +89,9 @@ for which in null dyn; do
   CALLS[$which]=$(awk -v n="$CLIENTS" '$NF == "total" { printf "%.1f", $(NF-2) / n }' "$WORK/$which.strace")
 done
 cpu() { awk -v t="${TICKS[$1]}" -v hz="$HZ" -v n="$sessions_measured" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }'; }
-printf '%-20s CPU %7s us/session   system calls %6s/session   (RCPT wait ms: %s)\n' "null milter (peer)" "$(cpu null)" "${CALLS[null]}" "$(sed -n 's/^RCPT wait ms: //p' "$WORK/null.pass")"
-printf '%-20s CPU %7s us/session   system calls %6s/session   (RCPT wait ms: %s)\n' "dynmilter" "$(cpu dyn)" "${CALLS[dyn]}" "$(sed -n 's/^RCPT wait ms: //p' "$WORK/dyn.pass")"
+pf() { awk -v f="${FAULTS[$1]}" -v n="$sessions_measured" 'BEGIN { printf "%.1f", f / n }'; }
+printf '%-20s CPU %7s us/session   system calls %6s/session   page faults %5s/session   (RCPT wait ms: %s)\n' "null milter (peer)" "$(cpu null)" "${CALLS[null]}" "$(pf null)" "$(sed -n 's/^RCPT wait ms: //p' "$WORK/null.pass")"
+printf '%-20s CPU %7s us/session   system calls %6s/session   page faults %5s/session   (RCPT wait ms: %s)\n' "dynmilter" "$(cpu dyn)" "${CALLS[dyn]}" "$(pf dyn)" "$(sed -n 's/^RCPT wait ms: //p' "$WORK/dyn.pass")"
 echo "per-round ratios: ${RATIOS[*]}"
 printf '%s\n' "${RATIOS[@]}" | sort -n | awk -v a="$(cpu dyn)" -v b="$(cpu null)" -v c="${CALLS[dyn]}" -v d="${CALLS[null]}" \
   '{ r[NR] = $1 } END { m = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+struct sockaddr_in;
+
 namespace dyn::test {
 
 struct Script {
@@ -68,7 +70,9 @@ class FakeDnsServer {
   void enable_tcp(bool on);  // off: TCP connections are refused (closed unanswered)
 
  private:
+  struct Delayed;  // a reply and when to send it
   void run();
+  std::optional<Delayed> delayed_reply(const std::uint8_t* buf, std::size_t n, const sockaddr_in& from);
   std::vector<std::uint8_t> respond(const std::uint8_t* data, std::size_t size, std::chrono::milliseconds* delay,
                                     bool* drop, bool over_tcp);
   void serve_tcp_client(int fd);
