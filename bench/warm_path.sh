@@ -10,7 +10,9 @@
 # Prints, per milter: CPU per session (user+system of the milter process over the measured passes,
 # from /proc), and system calls per session (strace -c -f over one more pass); the ratio over all
 # rounds and the median of the per-round ratios.
-#   [ROUNDS=6] bash bench/warm_path.sh BUILD_BIN_DIR [SESSIONS]
+# With AA=1, a second null milter takes dynmilter's place (an A/A run): the ratios it prints are
+# what the machine's noise alone makes of two identical milters.
+#   [ROUNDS=6] [AA=1] bash bench/warm_path.sh BUILD_BIN_DIR [SESSIONS]
 # Needs rbldnsd, drill and strace. Results: docs/benchmarks.md.
 source "$(dirname "$0")/../test/lib.sh" "$1"
 require rbldnsd drill strace
@@ -41,8 +43,12 @@ ROUNDS=${ROUNDS:-6}
 "$BIN/null_milter" "unix:$WORK/null.sock" >"$WORK/null.log" 2>&1 &
 NULL=$!
 PIDS+=($NULL)
-"$BIN/dynmilter" --foreground --socket "unix:$WORK/dyn.sock" --dns-server 127.0.0.1:$RBL_PORT \
-  --dnsbl 'pbl.test=127.0.0.[10..11]*3' --log-level warning >"$WORK/dynmilter.log" 2>&1 &
+if [ -n "${AA:-}" ]; then  # calibration: a second null milter in dynmilter's place
+  "$BIN/null_milter" "unix:$WORK/dyn.sock" >"$WORK/dynmilter.log" 2>&1 &
+else
+  "$BIN/dynmilter" --foreground --socket "unix:$WORK/dyn.sock" --dns-server 127.0.0.1:$RBL_PORT \
+    --dnsbl 'pbl.test=127.0.0.[10..11]*3' --log-level warning >"$WORK/dynmilter.log" 2>&1 &
+fi
 DYN=$!
 PIDS+=($DYN)
 for _ in $(seq 100); do [ -S "$WORK/null.sock" ] && [ -S "$WORK/dyn.sock" ] && break; sleep 0.1; done
