@@ -1,4 +1,5 @@
 #include "dns/types.hpp"
+#include "util/ascii.hpp"
 
 #include <cctype>
 
@@ -40,7 +41,7 @@ bool at_or_under(std::string_view name, std::string_view zone) {
 std::string canonical_name(std::string_view name) {
   std::string out(name);
   while (!out.empty() && out.back() == '.') out.pop_back();
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  util::ascii_lower_in_place(out);
   return out;
 }
 

@@ -1,4 +1,5 @@
 #include "policy/policy.hpp"
+#include "util/ascii.hpp"
 
 #include "net/reverse.hpp"
 #include "util/random.hpp"
@@ -286,7 +287,7 @@ static std::string normalize_recipient(std::string_view recipient) {
       continue;
     }
     if (quoted && c == '\\' && i + 1 < recipient.size()) c = recipient[++i];
-    r += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r += util::ascii_lower(c);
   }
   if (!r.empty() && r.front() == '@')
     if (const auto colon = r.find(':'); colon != std::string::npos) r.erase(0, colon + 1);

@@ -1,4 +1,5 @@
 #include "rdns/ip_in_name.hpp"
+#include "util/ascii.hpp"
 
 #include <algorithm>
 #include <array>
@@ -12,7 +13,7 @@ namespace {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  util::ascii_lower_in_place(out);
   while (!out.empty() && out.back() == '.') out.pop_back();
   return out;
 }

@@ -1,4 +1,5 @@
 #include "rdns/name_words.hpp"
+#include "util/ascii.hpp"
 
 #include <algorithm>
 #include <array>
@@ -71,7 +72,7 @@ std::vector<std::string> letter_runs(const std::string& s) {
 
 NameWords split_name(std::string_view name_in) {
   std::string name(name_in);
-  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  util::ascii_lower_in_place(name);
   while (!name.empty() && name.back() == '.') name.pop_back();
   std::vector<std::string> labels;
   for (std::size_t start = 0; start <= name.size();) {

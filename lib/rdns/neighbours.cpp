@@ -1,4 +1,5 @@
 #include "rdns/neighbours.hpp"
+#include "util/ascii.hpp"
 
 #include "rdns/classify.hpp"
 #include "rdns/ip_in_name.hpp"
@@ -45,7 +46,7 @@ std::string name_shape(std::string_view name) {
     if (digit && j - i <= 32) {
       out += '#';
     } else {
-      for (std::size_t k = i; k < j; ++k) out += static_cast<char>(std::tolower(static_cast<unsigned char>(name[k])));
+      for (std::size_t k = i; k < j; ++k) out += util::ascii_lower(name[k]);
     }
     i = j;
   }
@@ -63,7 +64,7 @@ namespace {
 bool same_domain(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (util::ascii_lower(a[i]) != util::ascii_lower(b[i])) return false;
   return true;
 }
 }  // namespace

@@ -1,4 +1,5 @@
 #include "rules/literal_index.hpp"
+#include "util/ascii.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -71,7 +72,7 @@ std::string required_literal(std::string_view re, bool extended) {
         flush();
         continue;
       }
-      run += static_cast<char>(std::tolower(static_cast<unsigned char>(e)));
+      run += util::ascii_lower(e);
       if (quantified) flush();
       continue;
     }
@@ -109,7 +110,7 @@ std::string required_literal(std::string_view re, bool extended) {
         flush();
         continue;
       }
-      run += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      run += util::ascii_lower(c);
       if (quantified) flush();
       continue;
     }
@@ -121,7 +122,7 @@ std::string required_literal(std::string_view re, bool extended) {
 }
 
 int LiteralIndex::symbol(unsigned char c) {
-  c = static_cast<unsigned char>(std::tolower(c));
+  c = static_cast<unsigned char>(util::ascii_lower(static_cast<char>(c)));
   if (c >= 'a' && c <= 'z') return c - 'a';
   if (c >= '0' && c <= '9') return 26 + (c - '0');
   if (c == '.') return 36;

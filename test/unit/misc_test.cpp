@@ -1,6 +1,8 @@
 // Small values: durations and DNS server addresses as operators write them; the rate limit; the
 // buffered random bytes.
 #include "dns/server_address.hpp"
+#include "dns/types.hpp"
+#include "util/ascii.hpp"
 #include "util/duration.hpp"
 #include "util/random.hpp"
 #include "util/rate_limit.hpp"
@@ -15,6 +17,20 @@
 
 using namespace dyn;
 using std::chrono::milliseconds;
+
+TEST_CASE("ASCII case folding: A-Z only, every other byte as it is, whatever the locale", "[util]") {
+  std::string all;
+  for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
+  std::string folded = all;
+  util::ascii_lower_in_place(folded);
+  for (int c = 0; c < 256; ++c) {
+    const bool upper = c >= 'A' && c <= 'Z';
+    CHECK(static_cast<unsigned char>(folded[static_cast<std::size_t>(c)]) == (upper ? c + 32 : c));
+  }
+  // Latin-1 capitals (a Latin-1 locale's tolower would fold them) stay as they are.
+  CHECK(util::ascii_lower('\xC4') == '\xC4');
+  CHECK(dns::canonical_name("DSL-203-0-113-7.Pool.ISP.Example.") == "dsl-203-0-113-7.pool.isp.example");
+}
 
 TEST_CASE("durations: seconds by default, ms, m and h suffixes", "[util]") {
   CHECK(util::Duration::parse("5")->value == milliseconds(5000));
