@@ -14,6 +14,7 @@ std::unique_ptr<const Source> make_duhl_source();
 
 std::vector<std::unique_ptr<const Source>> sources(const config::Config& config) {
   std::vector<std::unique_ptr<const Source>> all;
+  all.reserve(config.dnsbls.size() + 7);
   for (const auto& list : config.dnsbls) all.push_back(make_dnsbl_source(list));
   all.push_back(make_rdns_facts_source());
   all.push_back(make_name_source());
@@ -24,6 +25,8 @@ std::vector<std::unique_ptr<const Source>> sources(const config::Config& config)
   all.push_back(make_duhl_source());
   return all;
 }
+
+Prepared prepare(const config::Config& config) { return Prepared{sources(config), rdns::weights_from(config.rdns_weights)}; }
 
 const dns::Answer& Answers::at(Stage stage, std::size_t i) const {
   static const dns::Answer missing = dns::Answer::failure(dns::Status::Timeout, "not asked");

@@ -60,6 +60,15 @@ class Source {
 // the DUHL rules (mx-confirmed, a-ttl-short).
 std::vector<std::unique_ptr<const Source>> sources(const config::Config& config);
 
+// What every stage of one connection's policy reads from the configuration, built once per
+// connection instead of once per stage: the sources and the name-check weights. It refers into
+// `config`, which must outlive it.
+struct Prepared {
+  std::vector<std::unique_ptr<const Source>> sources;
+  rdns::NameWeights weights;
+};
+Prepared prepare(const config::Config& config);
+
 // The name the name checks and the rules judge: the verified or PTR name; the MTA's CONNECT name
 // when it sent no reverse-DNS macros; none (empty) when there is no PTR or its lookup failed.
 std::string judged_name(const ClientFacts& facts);

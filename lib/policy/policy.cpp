@@ -131,12 +131,19 @@ std::span<const dns::Answer> slice(const std::vector<dns::Answer>& all, std::siz
   return std::span<const dns::Answer>(all.data() + from, n);
 }
 
-std::vector<dns::Question> plan_stage(const config::Config& config, const ClientFacts& facts, Stage stage) {
+// `prepared`, or one made here when the caller has none.
+const Prepared& use(const config::Config& config, const Prepared* prepared, std::optional<Prepared>& local) {
+  return prepared ? *prepared : local.emplace(prepare(config));
+}
+
+std::vector<dns::Question> plan_stage(const config::Config& config, const ClientFacts& facts, Stage stage,
+                                      const Prepared* prepared) {
+  std::optional<Prepared> local;
+  const Prepared& p = use(config, prepared, local);
   std::vector<dns::Question> questions;
-  const auto weights = rdns::weights_from(config.rdns_weights);
   const dnsbl::HealthMap none;
-  const Context context{config, facts, none, weights};
-  for (const auto& source : sources(config))
+  const Context context{config, facts, none, p.weights};
+  for (const auto& source : p.sources)
     for (auto& q : source->questions(context, stage)) questions.push_back(std::move(q));
   return questions;
 }
@@ -145,24 +152,26 @@ std::vector<dns::Question> plan_stage(const config::Config& config, const Client
 
 bool checked(const config::Config& config, const ClientFacts& facts) { return facts.ip && !exempt(config, facts); }
 
-std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts) {
+std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts, const Prepared* prepared) {
   if (!checked(config, facts)) return {};
-  return plan_stage(config, facts, Stage::Connect);
+  return plan_stage(config, facts, Stage::Connect, prepared);
 }
 
-std::vector<dns::Question> plan_helo(const config::Config& config, const ClientFacts& facts) {
+std::vector<dns::Question> plan_helo(const config::Config& config, const ClientFacts& facts, const Prepared* prepared) {
   if (!checked(config, facts) || facts.helo.empty()) return {};
-  return plan_stage(config, facts, Stage::Helo);
+  return plan_stage(config, facts, Stage::Helo, prepared);
 }
 
 Evidence gather(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
-                const dnsbl::HealthMap& health, const std::vector<dns::Answer>& helo_answers, const ClientFacts* planned) {
-  const auto weights = rdns::weights_from(config.rdns_weights);
-  const Context context{config, facts, health, weights};
-  const Context asked{config, planned ? *planned : facts, health, weights};  // what the questions were planned with
+                const dnsbl::HealthMap& health, const std::vector<dns::Answer>& helo_answers, const ClientFacts* planned,
+                const Prepared* prepared) {
+  std::optional<Prepared> local;
+  const Prepared& p = use(config, prepared, local);
+  const Context context{config, facts, health, p.weights};
+  const Context asked{config, planned ? *planned : facts, health, p.weights};  // what the questions were planned with
   Evidence all;
   std::size_t connect_at = 0, helo_at = 0;
-  for (const auto& source : sources(config)) {
+  for (const auto& source : p.sources) {
     const Answers mine{slice(answers, connect_at, source->questions(asked, Stage::Connect).size()),
                        slice(helo_answers, helo_at, source->questions(asked, Stage::Helo).size())};
     auto e = source->judge(context, mine);
@@ -174,7 +183,8 @@ Evidence gather(const config::Config& config, const ClientFacts& facts, const st
 }
 
 Verdict decide(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
-               const dnsbl::HealthMap& health, const std::vector<dns::Answer>& helo_answers, const ClientFacts* planned) {
+               const dnsbl::HealthMap& health, const std::vector<dns::Answer>& helo_answers, const ClientFacts* planned,
+               const Prepared* prepared) {
   Verdict v;
   if (!facts.ip) {
     v.basis = Basis::NoAddress;
@@ -194,7 +204,7 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
   }
 
   // Unknown never adds score; what it could have added decides whether --on-dns-error applies.
-  Evidence evidence = gather(config, facts, answers, health, helo_answers, planned);
+  Evidence evidence = gather(config, facts, answers, health, helo_answers, planned, prepared);
   const int could_add = evidence.could_add;
   v.lists = std::move(evidence.lists);
   for (const auto& l : v.lists)

@@ -7,6 +7,7 @@ namespace dyn::policy {
 Transaction::Transaction(std::shared_ptr<const config::Config> config, ClientFacts facts, dns::Querier& querier,
                          const dnsbl::HealthBoard* health)
     : config_(std::move(config)),
+      prepared_(prepare(*config_)),
       facts_(std::move(facts)),
       planned_(facts_),
       started_(dns::Clock::now()),
@@ -19,10 +20,9 @@ Transaction::Transaction(std::shared_ptr<const config::Config> config, ClientFac
     source_deadline_ = std::min(deadline_, started_ + config_->dnsbl_timeout.value);
   if (!checked(*config_, facts_)) return;  // exempt or address-less: nothing to ask, now or at HELO
   checked_ = true;
-  auto questions = plan(*config_, facts_);
+  auto questions = plan(*config_, facts_, &prepared_);
   // Our own PTR lookup: when the MTA told us nothing, or to learn the record's TTL.
-  const auto w = rdns::weights_from(config_->rdns_weights);
-  if (facts_.rdns.status == rdns::RdnsStatus::Unknown || w.ptr_ttl_short != 0)
+  if (facts_.rdns.status == rdns::RdnsStatus::Unknown || prepared_.weights.ptr_ttl_short != 0)
     ptr_batch_ = dns::Batch::start(querier, {dns::Question{net::ptr_name(*facts_.ip), dns::RrType::PTR}}, source_deadline_);
   if (questions.empty()) return;  // no list, and no source that needs to ask
   const std::vector<dns::Deadline> deadlines(questions.size(), source_deadline_);
@@ -56,7 +56,7 @@ void Transaction::helo(std::string_view name, dns::Querier& querier) {
   planned_.helo = facts_.helo;
   helo_batch_.reset();
   if (!checked_) return;
-  auto questions = plan_helo(*config_, planned_);
+  auto questions = plan_helo(*config_, planned_, &prepared_);
   if (!questions.empty()) {
     const auto until = std::min(deadline_, dns::Clock::now() + (source_deadline_ - started_));
     helo_batch_ = dns::Batch::start(querier, std::move(questions), until);
@@ -81,7 +81,7 @@ const Verdict& Transaction::verdict() {
     if (health_ && !health_->resolver().sane) distrust_names(helo_answers);
     static const dnsbl::HealthMap kNone;
     const auto health = health_ ? health_->snapshot() : nullptr;
-    verdict_ = decide(*config_, facts_, answers, health ? *health : kNone, helo_answers, &planned_);
+    verdict_ = decide(*config_, facts_, answers, health ? *health : kNone, helo_answers, &planned_, &prepared_);
     decided_at_ = dns::Clock::now();
     waited_ = decided_at_ - asked;
   }
