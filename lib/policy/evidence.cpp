@@ -26,7 +26,12 @@ std::vector<std::unique_ptr<const Source>> sources(const config::Config& config)
   return all;
 }
 
-Prepared prepare(const config::Config& config) { return Prepared{sources(config), rdns::weights_from(config.rdns_weights)}; }
+Prepared prepare(const config::Config& config) {
+  Prepared p;
+  p.sources = sources(config);
+  p.weights = rdns::weights_from(config.rdns_weights);
+  return p;
+}
 
 const dns::Answer& Answers::at(Stage stage, std::size_t i) const {
   static const dns::Answer missing = dns::Answer::failure(dns::Status::Timeout, "not asked");

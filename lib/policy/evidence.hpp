@@ -17,6 +17,7 @@
 #include "rdns/classify.hpp"
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,9 @@ std::vector<std::unique_ptr<const Source>> sources(const config::Config& config)
 struct Prepared {
   std::vector<std::unique_ptr<const Source>> sources;
   rdns::NameWeights weights;
+  // How many questions each source asked at CONNECT and at HELO, as plan() and plan_helo()
+  // recorded them: gather() cuts the answers by these instead of planning again.
+  std::optional<std::vector<std::size_t>> asked_connect, asked_helo;
 };
 Prepared prepare(const config::Config& config);
 

@@ -137,28 +137,45 @@ const Prepared& use(const config::Config& config, const Prepared* prepared, std:
 }
 
 std::vector<dns::Question> plan_stage(const config::Config& config, const ClientFacts& facts, Stage stage,
-                                      const Prepared* prepared) {
+                                      Prepared* prepared) {
   std::optional<Prepared> local;
   const Prepared& p = use(config, prepared, local);
   std::vector<dns::Question> questions;
+  std::vector<std::size_t> counts;
+  counts.reserve(p.sources.size());
   const dnsbl::HealthMap none;
   const Context context{config, facts, none, p.weights};
-  for (const auto& source : p.sources)
-    for (auto& q : source->questions(context, stage)) questions.push_back(std::move(q));
+  for (const auto& source : p.sources) {
+    auto mine = source->questions(context, stage);
+    counts.push_back(mine.size());
+    for (auto& q : mine) questions.push_back(std::move(q));
+  }
+  if (prepared) (stage == Stage::Connect ? prepared->asked_connect : prepared->asked_helo) = std::move(counts);
   return questions;
+}
+
+// How many answers of `stage` belong to source i: as recorded when they were planned, or as
+// the source plans them again from the facts they were planned with.
+std::size_t asked_count(const Prepared& p, std::size_t i, const Context& asked, Stage stage) {
+  const auto& recorded = stage == Stage::Connect ? p.asked_connect : p.asked_helo;
+  if (recorded && i < recorded->size()) return (*recorded)[i];
+  return p.sources[i]->questions(asked, stage).size();
 }
 
 }  // namespace
 
 bool checked(const config::Config& config, const ClientFacts& facts) { return facts.ip && !exempt(config, facts); }
 
-std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts, const Prepared* prepared) {
+std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts, Prepared* prepared) {
   if (!checked(config, facts)) return {};
   return plan_stage(config, facts, Stage::Connect, prepared);
 }
 
-std::vector<dns::Question> plan_helo(const config::Config& config, const ClientFacts& facts, const Prepared* prepared) {
-  if (!checked(config, facts) || facts.helo.empty()) return {};
+std::vector<dns::Question> plan_helo(const config::Config& config, const ClientFacts& facts, Prepared* prepared) {
+  if (!checked(config, facts) || facts.helo.empty()) {
+    if (prepared) prepared->asked_helo.reset();
+    return {};
+  }
   return plan_stage(config, facts, Stage::Helo, prepared);
 }
 
@@ -171,10 +188,10 @@ Evidence gather(const config::Config& config, const ClientFacts& facts, const st
   const Context asked{config, planned ? *planned : facts, health, p.weights};  // what the questions were planned with
   Evidence all;
   std::size_t connect_at = 0, helo_at = 0;
-  for (const auto& source : p.sources) {
-    const Answers mine{slice(answers, connect_at, source->questions(asked, Stage::Connect).size()),
-                       slice(helo_answers, helo_at, source->questions(asked, Stage::Helo).size())};
-    auto e = source->judge(context, mine);
+  for (std::size_t i = 0; i < p.sources.size(); ++i) {
+    const Answers mine{slice(answers, connect_at, asked_count(p, i, asked, Stage::Connect)),
+                       slice(helo_answers, helo_at, asked_count(p, i, asked, Stage::Helo))};
+    auto e = p.sources[i]->judge(context, mine);
     for (auto& l : e.lists) all.lists.push_back(std::move(l));
     for (auto& s : e.signals) all.signals.push_back(std::move(s));
     all.could_add += e.could_add;

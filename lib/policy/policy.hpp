@@ -70,12 +70,13 @@ bool checked(const config::Config& config, const ClientFacts& facts);
 
 // The questions every evidence source needs at CONNECT (none for an exempt or address-less client).
 // `prepared` (here and below): prepare(config), when the caller keeps one for the connection.
-std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts, const Prepared* prepared = nullptr);
+// plan() and plan_helo() record in it how many questions each source asked.
+std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts, Prepared* prepared = nullptr);
 
 // The questions once HELO is known (facts.helo): the HELO name's A and AAAA, unless it is an
 // address literal, cannot be a host name, or the signal is off.
 std::vector<dns::Question> plan_helo(const config::Config& config, const ClientFacts& facts,
-                                     const Prepared* prepared = nullptr);
+                                     Prepared* prepared = nullptr);
 
 // Every source's evidence (lists, then signals, in source order) from the answers to plan()'s
 // and plan_helo()'s questions, in their order (missing ones count as timeouts). A list that
