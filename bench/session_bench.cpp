@@ -1,0 +1,121 @@
+// session_bench: dynmilter's own work per warm milter session, without libmilter, sockets or the
+// kernel: the Session as milter/callbacks.cpp drives it (CONNECT: the facts from the MTA's
+// macros and an incident id; HELO; MAIL; RCPT: the verdict and its reply; close), every answer
+// from dynmilter's cache, which a first pass fills. The clients are bench/soak_client's: 3 in 5 a
+// verified server (mx1.example.org), 2 in 5 listed in pbl.test and nameless. The configuration
+// is bench/warm_path.sh's (defaults and one list).
+//   session_bench [CLIENTS] [PASSES]     (defaults 5000 and 10)
+// Prints this thread's CPU per session, by stage. It is the instrument for the part of
+// bench/warm_path.sh's gap (dynmilter against a do-nothing milter, measured there in the same run)
+// that is dynmilter's own: the peer figure is warm_path.sh's, not this program's.
+#include "../milter/session.hpp"
+#include "config/options.hpp"
+#include "dns/resolver.hpp"
+#include "localzone/keeper.hpp"
+#include "net/reverse.hpp"
+
+#include <time.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+using namespace dyn;
+
+namespace {
+
+// The upstream: answers at once, as bench/warm_path.sh's rbldnsd does (cacheable, with a
+// negative TTL for "no such name").
+class Upstream final : public dns::Querier {
+ public:
+  void async_query(const dns::Question& q, dns::Deadline, Callback done) override {
+    ++asked;
+    if (q.type == dns::RrType::A && q.name.find(".pbl.test") != std::string::npos &&
+        (q.name.find(".18.198.pbl") != std::string::npos || q.name.find(".19.198.pbl") != std::string::npos)) {
+      done(dns::Answer{dns::Status::Ok, {dns::Record{dns::RrType::A, 3600, "127.0.0.10"}}, 0, "", true, {}});
+      return;
+    }
+    done(dns::Answer{dns::Status::NxDomain, {}, 3600, "", true, {}});
+  }
+  long asked = 0;
+};
+
+// This thread's CPU time (a system call: read once per pass); the stages are timed by the
+// steady clock (no system call), which is the same for a thread that never blocks.
+double thread_cpu_ns() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e9 + static_cast<double>(t.tv_nsec);
+}
+
+struct Stages {
+  double connect = 0, helo = 0, mail_rcpt = 0, close = 0;
+};
+
+void one_session(long i, const std::shared_ptr<const config::Config>& config, dns::Querier& querier,
+                 const dnsbl::HealthBoard& health, Stages& s) {
+  auto now = [] { return static_cast<double>(std::chrono::steady_clock::now().time_since_epoch().count()); };
+  const bool good = i % 5 < 3;
+  auto octets = [](long n) { return std::to_string(n >> 8 & 255) + "." + std::to_string(n & 255); };
+  const std::string ip = good ? "100." + std::to_string(64 + (i >> 16 & 63)) + "." + octets(i)
+                              : "198." + std::to_string(18 + (i >> 16 & 1)) + "." + octets(i);
+  const std::string host = good ? "mx1.example.org" : "unknown";
+  double t0 = now();
+  rdns::RdnsMacros m{host, host, std::nullopt, host};
+  policy::ClientFacts facts{net::IpAddress::parse(ip), host, rdns::from_macros(m)};
+  facts.id = policy::new_incident_id();
+  auto* session = new milter::Session(config, std::move(facts), querier, &health);
+  double t1 = now();
+  s.connect += t1 - t0;
+  session->on_helo(good ? "mx1.example.org" : "pc-7", querier);
+  double t2 = now();
+  s.helo += t2 - t1;
+  session->on_mail(std::nullopt);
+  const policy::Verdict* v = session->verdict_for("<user@example.org>");
+  if (v == nullptr || (v->action == policy::Action::Accept) != good) std::fprintf(stderr, "unexpected verdict for %s\n", ip.c_str());
+  double t3 = now();
+  s.mail_rcpt += t3 - t2;
+  delete session;
+  s.close += now() - t3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const long clients = argc > 1 ? std::stol(argv[1]) : 5000;
+  const int passes = argc > 2 ? std::stoi(argv[2]) : 10;
+  const char* args[] = {"dynmilter", "--dnsbl", "pbl.test=127.0.0.[10..11]*3", "--log-level", "warning"};
+  auto inv = config::parse_invocation(5, args, config::kDaemon);
+  log::set_max_level(inv.config.log_level);
+  const auto config = std::make_shared<const config::Config>(std::move(inv.config));
+  Upstream upstream;
+  dns::CacheOptions cache;  // as milter/main.cpp makes them from the configuration
+  cache.capacity = static_cast<std::size_t>(config->dns_cache_size);
+  cache.min_ttl = std::chrono::duration_cast<std::chrono::seconds>(config->dns_min_ttl.value);
+  cache.max_ttl = std::chrono::duration_cast<std::chrono::seconds>(config->dns_max_ttl.value);
+  dns::CachingResolver resolver(upstream, cache, config->dns_timeout.value);
+  localzone::Keeper no_local_zones;  // the daemon's querier is the local zones in front of the cache
+  localzone::LocalQuerier querier(no_local_zones.zones(), resolver);
+  dnsbl::HealthBoard health;
+  health.track({"pbl.test"});
+  health.update("pbl.test", dnsbl::ZoneHealth{dnsbl::Health::Healthy, ""});
+  Stages fill;
+  for (long i = 0; i < clients; ++i) one_session(i, config, querier, health, fill);
+  const long filled = upstream.asked;
+  Stages s;
+  double cpu = 0;
+  for (int p = 0; p < passes; ++p) {
+    const double c0 = thread_cpu_ns();
+    for (long i = 0; i < clients; ++i) one_session(i, config, querier, health, s);
+    cpu += thread_cpu_ns() - c0;
+  }
+  const double n = static_cast<double>(clients) * passes;
+  std::printf("session_bench: %ld clients, %d warm passes (%.0f sessions); upstream questions: %ld to fill the cache, %ld after\n",
+              clients, passes, n, filled, upstream.asked - filled);
+  std::printf("dynmilter's own CPU per warm session: %.2f us; by stage (steady clock): CONNECT %.2f, HELO %.2f, "
+              "MAIL+RCPT %.2f, close %.2f\n",
+              cpu / n / 1e3, s.connect / n / 1e3, s.helo / n / 1e3, s.mail_rcpt / n / 1e3, s.close / n / 1e3);
+  std::printf("peer: bench/warm_path.sh (dynmilter against a do-nothing libmilter milter, same sessions, same run)\n");
+  return 0;
+}
