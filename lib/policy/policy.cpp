@@ -1,7 +1,7 @@
 #include "policy/policy.hpp"
-#include "util/ascii.hpp"
 
 #include "net/reverse.hpp"
+#include "util/ascii.hpp"
 #include "util/random.hpp"
 
 #include <fmt/format.h>
