@@ -12,14 +12,12 @@
 #include "config/options.hpp"
 #include "dns/resolver.hpp"
 #include "localzone/keeper.hpp"
-#include "net/reverse.hpp"
 
 #include <time.h>
 
 #include <chrono>
 #include <cstdio>
 #include <string>
-#include <vector>
 
 using namespace dyn;
 
@@ -90,11 +88,7 @@ int main(int argc, char** argv) {
   log::set_max_level(inv.config.log_level);
   const auto config = std::make_shared<const config::Config>(std::move(inv.config));
   Upstream upstream;
-  dns::CacheOptions cache;  // as milter/main.cpp makes them from the configuration
-  cache.capacity = static_cast<std::size_t>(config->dns_cache_size);
-  cache.min_ttl = std::chrono::duration_cast<std::chrono::seconds>(config->dns_min_ttl.value);
-  cache.max_ttl = std::chrono::duration_cast<std::chrono::seconds>(config->dns_max_ttl.value);
-  dns::CachingResolver resolver(upstream, cache, config->dns_timeout.value);
+  dns::CachingResolver resolver(upstream, config::cache_options(*config), config->dns_timeout.value);
   localzone::Keeper no_local_zones;  // the daemon's querier is the local zones in front of the cache
   localzone::LocalQuerier querier(no_local_zones.zones(), resolver);
   dnsbl::HealthBoard health;

@@ -55,14 +55,6 @@ std::string summary(const config::Config& c) {
          " dns=[" + servers + "] dns-timeout=" + c.dns_timeout.to_string();
 }
 
-dns::CacheOptions cache_options(const config::Config& c) {
-  dns::CacheOptions o;
-  o.capacity = static_cast<std::size_t>(c.dns_cache_size);
-  o.min_ttl = std::chrono::duration_cast<std::chrono::seconds>(c.dns_min_ttl.value);
-  o.max_ttl = std::chrono::duration_cast<std::chrono::seconds>(c.dns_max_ttl.value);
-  return o;
-}
-
 // What a reload cannot change in a running daemon: the socket, the identity, the probes' rhythm.
 std::vector<std::string> needs_restart(const config::Config& a, const config::Config& b) {
   std::vector<std::string> out;
@@ -104,7 +96,7 @@ void reconfigure_dns(DnsLayer dns, const config::Config& was, const config::Conf
     log::notice("reload: DNS servers now {}", list);
   }
   if (was.dns_cache_size != now.dns_cache_size || was.dns_min_ttl != now.dns_min_ttl || was.dns_max_ttl != now.dns_max_ttl) {
-    dns.resolver.replace_cache(cache_options(now));
+    dns.resolver.replace_cache(config::cache_options(now));
     log::notice("reload: DNS cache settings changed; the cache starts empty");
   }
   if (was.dns_timeout != now.dns_timeout) dns.resolver.set_query_lifetime(now.dns_timeout.value);
@@ -235,7 +227,7 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
     throw milter::StartError(1, std::string("local zone data: ") + e.what());
   }
   dns::Transport transport(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
-  dns::CachingResolver resolver(transport, cache_options(*config), config->dns_timeout.value);
+  dns::CachingResolver resolver(transport, config::cache_options(*config), config->dns_timeout.value);
   localzone::LocalQuerier probe_querier(local.zones(), transport);
   localzone::LocalQuerier querier(local.zones(), resolver);
   dnsbl::HealthBoard health;

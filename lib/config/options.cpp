@@ -567,4 +567,12 @@ std::vector<OptionInfo> options(unsigned scope) {
   return out;
 }
 
+dns::CacheOptions cache_options(const Config& c) {
+  dns::CacheOptions o;
+  o.capacity = static_cast<std::size_t>(c.dns_cache_size);
+  o.min_ttl = std::chrono::duration_cast<std::chrono::seconds>(c.dns_min_ttl.value);
+  o.max_ttl = std::chrono::duration_cast<std::chrono::seconds>(c.dns_max_ttl.value);
+  return o;
+}
+
 }  // namespace dyn::config

@@ -5,6 +5,7 @@
 
 #include "config/config.hpp"
 #include "config/value_checks.hpp"
+#include "dns/cache.hpp"
 
 #include <functional>
 #include <ostream>
@@ -28,6 +29,9 @@ class Error : public std::runtime_error {
 
 // The built-in defaults (what a config with no options means).
 Config default_config();
+
+// The DNS cache's settings from --dns-cache-size, --dns-min-ttl and --dns-max-ttl.
+dns::CacheOptions cache_options(const Config& c);
 
 struct Invocation {
   Config config;

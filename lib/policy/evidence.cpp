@@ -14,7 +14,6 @@ std::unique_ptr<const Source> make_duhl_source();
 
 std::vector<std::unique_ptr<const Source>> sources(const config::Config& config) {
   std::vector<std::unique_ptr<const Source>> all;
-  all.reserve(config.dnsbls.size() + 7);
   for (const auto& list : config.dnsbls) all.push_back(make_dnsbl_source(list));
   all.push_back(make_rdns_facts_source());
   all.push_back(make_name_source());

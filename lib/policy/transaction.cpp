@@ -7,7 +7,6 @@ namespace dyn::policy {
 Transaction::Transaction(std::shared_ptr<const config::Config> config, ClientFacts facts, dns::Querier& querier,
                          const dnsbl::HealthBoard* health)
     : config_(std::move(config)),
-      prepared_(prepare(*config_)),
       facts_(std::move(facts)),
       planned_(facts_),
       started_(dns::Clock::now()),
@@ -20,6 +19,7 @@ Transaction::Transaction(std::shared_ptr<const config::Config> config, ClientFac
     source_deadline_ = std::min(deadline_, started_ + config_->dnsbl_timeout.value);
   if (!checked(*config_, facts_)) return;  // exempt or address-less: nothing to ask, now or at HELO
   checked_ = true;
+  prepared_ = prepare(*config_);
   auto questions = plan(*config_, facts_, &prepared_);
   // Our own PTR lookup: when the MTA told us nothing, or to learn the record's TTL.
   if (facts_.rdns.status == rdns::RdnsStatus::Unknown || prepared_.weights.ptr_ttl_short != 0)
@@ -81,7 +81,8 @@ const Verdict& Transaction::verdict() {
     if (health_ && !health_->resolver().sane) distrust_names(helo_answers);
     static const dnsbl::HealthMap kNone;
     const auto health = health_ ? health_->snapshot() : nullptr;
-    verdict_ = decide(*config_, facts_, answers, health ? *health : kNone, helo_answers, &planned_, &prepared_);
+    verdict_ = decide(*config_, facts_, answers, health ? *health : kNone, helo_answers, &planned_,
+                      checked_ ? &prepared_ : nullptr);
     decided_at_ = dns::Clock::now();
     waited_ = decided_at_ - asked;
   }

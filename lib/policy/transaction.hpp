@@ -36,7 +36,7 @@ class Transaction {
   void distrust_names(std::vector<dns::Answer>& helo_answers);
 
   std::shared_ptr<const config::Config> config_;
-  Prepared prepared_;  // the sources and weights, once for the connection
+  Prepared prepared_;  // the sources and weights, once for the connection (a checked client only)
   ClientFacts facts_;
   ClientFacts planned_;  // the facts the questions were planned with (CONNECT, then HELO)
   dns::Clock::time_point started_;
