@@ -4,7 +4,7 @@
 // from dynmilter's cache, which a first pass fills. The clients are bench/soak_client's: 3 in 5 a
 // verified server (mx1.example.org), 2 in 5 listed in pbl.test and nameless. The configuration
 // is bench/warm_path.sh's (defaults and one list).
-//   session_bench [CLIENTS] [PASSES]     (defaults 5000 and 10)
+//   session_bench [CLIENTS] [PASSES] [EVICT_MB]     (defaults 5000, 10 and 0)
 // Prints this thread's CPU per session, by stage. It is the instrument for the part of
 // bench/warm_path.sh's gap (dynmilter against a do-nothing milter, measured there in the same run)
 // that is dynmilter's own: the peer figure is warm_path.sh's, not this program's.
@@ -15,9 +15,23 @@
 
 #include <time.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <new>
 #include <string>
+
+// Counts this program's C++ allocations (the cache's blobs use malloc and are not counted; a warm
+// pass stores none).
+static std::atomic<long> g_allocations{0};
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace dyn;
 
@@ -51,29 +65,38 @@ struct Stages {
   double connect = 0, helo = 0, mail_rcpt = 0, close = 0;
 };
 
-void one_session(long i, const std::shared_ptr<const config::Config>& config, dns::Querier& querier,
+// With EVICT_MB > 0, each stage starts after a sweep over that much other memory, as the daemon's
+// stages start after libmilter, the kernel and other processes have run: the stage times then show
+// what dynmilter's work costs with its data out of the CPU's caches (the sweeps are not timed).
+std::vector<unsigned char> g_sweep;
+void sweep() {
+  for (std::size_t i = 0; i < g_sweep.size(); i += 64) g_sweep[i] = static_cast<unsigned char>(g_sweep[i] + 1);
+}
+
+void one_session(long i, const std::shared_ptr<const policy::PreparedConfig>& config, dns::Querier& querier,
                  const dnsbl::HealthBoard& health, Stages& s) {
   auto now = [] { return static_cast<double>(std::chrono::steady_clock::now().time_since_epoch().count()); };
+  auto start = [&] { return sweep(), now(); };
   const bool good = i % 5 < 3;
   auto octets = [](long n) { return std::to_string(n >> 8 & 255) + "." + std::to_string(n & 255); };
   const std::string ip = good ? "100." + std::to_string(64 + (i >> 16 & 63)) + "." + octets(i)
                               : "198." + std::to_string(18 + (i >> 16 & 1)) + "." + octets(i);
   const std::string host = good ? "mx1.example.org" : "unknown";
-  double t0 = now();
+  double t0 = start();
   rdns::RdnsMacros m{host, host, std::nullopt, host};
   policy::ClientFacts facts{net::IpAddress::parse(ip), host, rdns::from_macros(m)};
   facts.id = policy::new_incident_id();
   auto* session = new milter::Session(config, std::move(facts), querier, &health);
-  double t1 = now();
-  s.connect += t1 - t0;
+  s.connect += now() - t0;
+  double t1 = start();
   session->on_helo(good ? "mx1.example.org" : "pc-7", querier);
-  double t2 = now();
-  s.helo += t2 - t1;
+  s.helo += now() - t1;
+  double t2 = start();
   session->on_mail(std::nullopt);
   const policy::Verdict* v = session->verdict_for("<user@example.org>");
   if (v == nullptr || (v->action == policy::Action::Accept) != good) std::fprintf(stderr, "unexpected verdict for %s\n", ip.c_str());
-  double t3 = now();
-  s.mail_rcpt += t3 - t2;
+  s.mail_rcpt += now() - t2;
+  double t3 = start();
   delete session;
   s.close += now() - t3;
 }
@@ -83,10 +106,12 @@ void one_session(long i, const std::shared_ptr<const config::Config>& config, dn
 int main(int argc, char** argv) {
   const long clients = argc > 1 ? std::stol(argv[1]) : 5000;
   const int passes = argc > 2 ? std::stoi(argv[2]) : 10;
+  g_sweep.resize(static_cast<std::size_t>(argc > 3 ? std::stol(argv[3]) : 0) << 20);
   const char* args[] = {"dynmilter", "--dnsbl", "pbl.test=127.0.0.[10..11]*3", "--log-level", "warning"};
   auto inv = config::parse_invocation(5, args, config::kDaemon);
   log::set_max_level(inv.config.log_level);
   const auto config = std::make_shared<const config::Config>(std::move(inv.config));
+  const auto policy = std::make_shared<const policy::PreparedConfig>(config);  // as milter/callbacks.cpp keeps it
   Upstream upstream;
   dns::CachingResolver resolver(upstream, config::cache_options(*config), config->dns_timeout.value);
   localzone::Keeper no_local_zones;  // the daemon's querier is the local zones in front of the cache
@@ -95,21 +120,27 @@ int main(int argc, char** argv) {
   health.track({"pbl.test"});
   health.update("pbl.test", dnsbl::ZoneHealth{dnsbl::Health::Healthy, ""});
   Stages fill;
-  for (long i = 0; i < clients; ++i) one_session(i, config, querier, health, fill);
+  for (long i = 0; i < clients; ++i) one_session(i, policy, querier, health, fill);
   const long filled = upstream.asked;
   Stages s;
+  const auto hits0 = resolver.stats().cache_hits;
+  const long allocations0 = g_allocations.load();
   double cpu = 0;
   for (int p = 0; p < passes; ++p) {
     const double c0 = thread_cpu_ns();
-    for (long i = 0; i < clients; ++i) one_session(i, config, querier, health, s);
+    for (long i = 0; i < clients; ++i) one_session(i, policy, querier, health, s);
     cpu += thread_cpu_ns() - c0;
   }
   const double n = static_cast<double>(clients) * passes;
   std::printf("session_bench: %ld clients, %d warm passes (%.0f sessions); upstream questions: %ld to fill the cache, %ld after\n",
               clients, passes, n, filled, upstream.asked - filled);
-  std::printf("dynmilter's own CPU per warm session: %.2f us; by stage (steady clock): CONNECT %.2f, HELO %.2f, "
-              "MAIL+RCPT %.2f, close %.2f\n",
-              cpu / n / 1e3, s.connect / n / 1e3, s.helo / n / 1e3, s.mail_rcpt / n / 1e3, s.close / n / 1e3);
+  const double staged = s.connect + s.helo + s.mail_rcpt + s.close;
+  std::printf("dynmilter's own CPU per warm session: %.2f us%s; by stage (steady clock): CONNECT %.2f, HELO %.2f, "
+              "MAIL+RCPT %.2f, close %.2f; per session: %.2f cache lookups, %.1f allocations\n",
+              (g_sweep.empty() ? cpu : staged) / n / 1e3,
+              g_sweep.empty() ? "" : " (the stages' sum: each starts with the CPU's caches swept)", s.connect / n / 1e3, s.helo / n / 1e3, s.mail_rcpt / n / 1e3, s.close / n / 1e3,
+              static_cast<double>(resolver.stats().cache_hits - hits0) / n,
+              static_cast<double>(g_allocations.load() - allocations0) / n);
   std::printf("peer: bench/warm_path.sh (dynmilter against a do-nothing libmilter milter, same sessions, same run)\n");
   return 0;
 }

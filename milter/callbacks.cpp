@@ -18,8 +18,9 @@ namespace dyn::milter {
 namespace {
 
 DaemonState g_state;
-// The snapshot new connections start with; swapped whole by a reload, never modified.
-std::atomic<std::shared_ptr<const config::Config>> g_config;
+// The snapshot new connections start with, its sources prepared once; swapped whole by a reload,
+// never modified.
+std::atomic<std::shared_ptr<const policy::PreparedConfig>> g_policy;
 
 template <class F>
 sfsistat guarded(const char* stage, F&& body) noexcept {
@@ -55,7 +56,7 @@ sfsistat start_session(SMFICTX* ctx, const char* hostname, const sockaddr* addr)
              m.client_resolve.value_or("(not sent)"));
   policy::ClientFacts facts{net::IpAddress::from_sockaddr(addr), hostname ? hostname : "", rdns::from_macros(m)};
   facts.id = policy::new_incident_id();
-  smfi_setpriv(ctx, new Session(g_config.load(), std::move(facts), *g_state.querier, g_state.health, g_state.observers));
+  smfi_setpriv(ctx, new Session(g_policy.load(), std::move(facts), *g_state.querier, g_state.health, g_state.observers));
   return SMFIS_CONTINUE;
 }
 
@@ -102,7 +103,7 @@ sfsistat check_recipient(SMFICTX* ctx, char** argv) {
 sfsistat negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long, unsigned long* pf0,
                    unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
   // Tagging adds our header and removes the sender's forged ones: only then are headers asked for.
-  const bool tag = policy::may_tag(*g_config.load());
+  const bool tag = policy::may_tag(*g_policy.load()->config);
   *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS);
   if (f0 & SMFIF_SETSYMLIST) {
     *pf0 |= SMFIF_SETSYMLIST;
@@ -152,11 +153,13 @@ sfsistat xx_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
 }  // namespace
 
 void set_daemon_state(DaemonState state) {
-  g_config.store(state.config);
+  g_policy.store(std::make_shared<const policy::PreparedConfig>(state.config));
   g_state = std::move(state);
 }
 
-void replace_config(std::shared_ptr<const config::Config> config) { g_config.store(std::move(config)); }
+void replace_config(std::shared_ptr<const config::Config> config) {
+  g_policy.store(std::make_shared<const policy::PreparedConfig>(std::move(config)));
+}
 
 smfiDesc callback_table() {
   smfiDesc d{};

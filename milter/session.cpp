@@ -5,9 +5,9 @@
 
 namespace dyn::milter {
 
-Session::Session(std::shared_ptr<const config::Config> config, policy::ClientFacts facts, dns::Querier& querier,
+Session::Session(std::shared_ptr<const policy::PreparedConfig> policy, policy::ClientFacts facts, dns::Querier& querier,
                  const dnsbl::HealthBoard* health, Observers observers)
-    : transaction_(std::move(config), std::move(facts), querier, health), observers_(observers) {
+    : transaction_(std::move(policy), std::move(facts), querier, health), observers_(observers) {
   if (observers_.metrics) observers_.metrics->connection();
 }
 

@@ -1,5 +1,6 @@
 // Session: one MTA connection's state, owned through smfi_setpriv. It pins the configuration
-// snapshot it started with and the DNS transaction begun at CONNECT.
+// snapshot it started with (and the sources prepared for it) and the DNS transaction begun at
+// CONNECT.
 #pragma once
 
 #include "policy/transaction.hpp"
@@ -22,7 +23,7 @@ struct Observers {
 
 class Session {
  public:
-  Session(std::shared_ptr<const config::Config> config, policy::ClientFacts facts, dns::Querier& querier,
+  Session(std::shared_ptr<const policy::PreparedConfig> policy, policy::ClientFacts facts, dns::Querier& querier,
           const dnsbl::HealthBoard* health, Observers observers = {});
 
   // MAIL FROM: a new message; `auth_login` is the MTA's {auth_authen} (SASL login) if any.

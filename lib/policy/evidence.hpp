@@ -61,17 +61,27 @@ class Source {
 // the DUHL rules (mx-confirmed, a-ttl-short).
 std::vector<std::unique_ptr<const Source>> sources(const config::Config& config);
 
-// What every stage of one connection's policy reads from the configuration, built once per
-// connection instead of once per stage: the sources and the name-check weights. It refers into
-// `config`, which must outlive it.
+// What every connection's policy reads from the configuration, built once instead of at each
+// stage: the sources and the name-check weights. It refers into `config`, which must outlive it.
 struct Prepared {
   std::vector<std::unique_ptr<const Source>> sources;
   rdns::NameWeights weights;
-  // How many questions each source asked at CONNECT and at HELO, as plan() and plan_helo()
-  // recorded them: gather() cuts the answers by these instead of planning again.
-  std::optional<std::vector<std::size_t>> asked_connect, asked_helo;
 };
 Prepared prepare(const config::Config& config);
+
+// A configuration with its Prepared, shared by every connection that starts under it (built when
+// the configuration is loaded, not per connection).
+struct PreparedConfig {
+  explicit PreparedConfig(std::shared_ptr<const config::Config> c) : config(std::move(c)), prepared(prepare(*config)) {}
+  std::shared_ptr<const config::Config> config;
+  Prepared prepared;  // refers into *config
+};
+
+// How many questions each source asked at CONNECT and at HELO for one connection, as plan() and
+// plan_helo() recorded them: gather() cuts the answers by these instead of planning again.
+struct Asked {
+  std::optional<std::vector<std::size_t>> connect, helo;
+};
 
 // The name the name checks and the rules judge: the verified or PTR name; the MTA's CONNECT name
 // when it sent no reverse-DNS macros; none (empty) when there is no PTR or its lookup failed.

@@ -137,10 +137,11 @@ const Prepared& use(const config::Config& config, const Prepared* prepared, std:
 }
 
 std::vector<dns::Question> plan_stage(const config::Config& config, const ClientFacts& facts, Stage stage,
-                                      Prepared* prepared) {
+                                      const Prepared* prepared, Asked* asked) {
   std::optional<Prepared> local;
   const Prepared& p = use(config, prepared, local);
   std::vector<dns::Question> questions;
+  questions.reserve(p.sources.size() + 4);  // most sources ask one question or none
   std::vector<std::size_t> counts;
   counts.reserve(p.sources.size());
   const dnsbl::HealthMap none;
@@ -150,15 +151,17 @@ std::vector<dns::Question> plan_stage(const config::Config& config, const Client
     counts.push_back(mine.size());
     for (auto& q : mine) questions.push_back(std::move(q));
   }
-  if (prepared) (stage == Stage::Connect ? prepared->asked_connect : prepared->asked_helo) = std::move(counts);
+  if (asked) (stage == Stage::Connect ? asked->connect : asked->helo) = std::move(counts);
   return questions;
 }
 
 // How many answers of `stage` belong to source i: as recorded when they were planned, or as
 // the source plans them again from the facts they were planned with.
-std::size_t asked_count(const Prepared& p, std::size_t i, const Context& asked, Stage stage) {
-  const auto& recorded = stage == Stage::Connect ? p.asked_connect : p.asked_helo;
-  if (recorded && i < recorded->size()) return (*recorded)[i];
+std::size_t asked_count(const Prepared& p, const Asked* counts, std::size_t i, const Context& asked, Stage stage) {
+  if (counts) {
+    const auto& recorded = stage == Stage::Connect ? counts->connect : counts->helo;
+    if (recorded && i < recorded->size()) return (*recorded)[i];
+  }
   return p.sources[i]->questions(asked, stage).size();
 }
 
@@ -166,22 +169,24 @@ std::size_t asked_count(const Prepared& p, std::size_t i, const Context& asked, 
 
 bool checked(const config::Config& config, const ClientFacts& facts) { return facts.ip && !exempt(config, facts); }
 
-std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts, Prepared* prepared) {
+std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts, const Prepared* prepared,
+                                Asked* asked) {
   if (!checked(config, facts)) return {};
-  return plan_stage(config, facts, Stage::Connect, prepared);
+  return plan_stage(config, facts, Stage::Connect, prepared, asked);
 }
 
-std::vector<dns::Question> plan_helo(const config::Config& config, const ClientFacts& facts, Prepared* prepared) {
+std::vector<dns::Question> plan_helo(const config::Config& config, const ClientFacts& facts, const Prepared* prepared,
+                                     Asked* asked) {
   if (!checked(config, facts) || facts.helo.empty()) {
-    if (prepared) prepared->asked_helo.reset();
+    if (asked) asked->helo.reset();
     return {};
   }
-  return plan_stage(config, facts, Stage::Helo, prepared);
+  return plan_stage(config, facts, Stage::Helo, prepared, asked);
 }
 
 Evidence gather(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
                 const dnsbl::HealthMap& health, const std::vector<dns::Answer>& helo_answers, const ClientFacts* planned,
-                const Prepared* prepared) {
+                const Prepared* prepared, const Asked* counts) {
   std::optional<Prepared> local;
   const Prepared& p = use(config, prepared, local);
   const Context context{config, facts, health, p.weights};
@@ -189,8 +194,8 @@ Evidence gather(const config::Config& config, const ClientFacts& facts, const st
   Evidence all;
   std::size_t connect_at = 0, helo_at = 0;
   for (std::size_t i = 0; i < p.sources.size(); ++i) {
-    const Answers mine{slice(answers, connect_at, asked_count(p, i, asked, Stage::Connect)),
-                       slice(helo_answers, helo_at, asked_count(p, i, asked, Stage::Helo))};
+    const Answers mine{slice(answers, connect_at, asked_count(p, counts, i, asked, Stage::Connect)),
+                       slice(helo_answers, helo_at, asked_count(p, counts, i, asked, Stage::Helo))};
     auto e = p.sources[i]->judge(context, mine);
     for (auto& l : e.lists) all.lists.push_back(std::move(l));
     for (auto& s : e.signals) all.signals.push_back(std::move(s));
@@ -201,7 +206,7 @@ Evidence gather(const config::Config& config, const ClientFacts& facts, const st
 
 Verdict decide(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
                const dnsbl::HealthMap& health, const std::vector<dns::Answer>& helo_answers, const ClientFacts* planned,
-               const Prepared* prepared) {
+               const Prepared* prepared, const Asked* asked) {
   Verdict v;
   if (!facts.ip) {
     v.basis = Basis::NoAddress;
@@ -221,7 +226,7 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
   }
 
   // Unknown never adds score; what it could have added decides whether --on-dns-error applies.
-  Evidence evidence = gather(config, facts, answers, health, helo_answers, planned, prepared);
+  Evidence evidence = gather(config, facts, answers, health, helo_answers, planned, prepared, asked);
   const int could_add = evidence.could_add;
   v.lists = std::move(evidence.lists);
   for (const auto& l : v.lists)

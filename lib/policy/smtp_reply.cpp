@@ -125,6 +125,7 @@ std::optional<ReplyTemplate> ReplyTemplate::parse(std::string_view text, std::st
 
 std::string ReplyTemplate::render(const std::map<std::string, std::string>& values, std::size_t max_value) const {
   std::string out;
+  out.reserve(text_.size() + 128);
   for (std::size_t i = 0; i < text_.size(); ++i) {
     if (text_[i] == '\\' && i + 1 < text_.size() && text_[i + 1] == 'n') {
       out += '\n';

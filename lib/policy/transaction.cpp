@@ -6,21 +6,26 @@ namespace dyn::policy {
 
 Transaction::Transaction(std::shared_ptr<const config::Config> config, ClientFacts facts, dns::Querier& querier,
                          const dnsbl::HealthBoard* health)
-    : config_(std::move(config)),
+    : Transaction(std::make_shared<const PreparedConfig>(std::move(config)), std::move(facts), querier, health) {}
+
+Transaction::Transaction(std::shared_ptr<const PreparedConfig> policy, ClientFacts facts, dns::Querier& querier,
+                         const dnsbl::HealthBoard* health)
+    : policy_(std::move(policy)),
+      config_(*policy_->config),
+      prepared_(policy_->prepared),
       facts_(std::move(facts)),
       planned_(facts_),
       started_(dns::Clock::now()),
-      deadline_(started_ + config_->dns_timeout.value),
+      deadline_(started_ + config_.dns_timeout.value),
       health_(health),
       querier_(querier) {
   // Each source (a list, the PTR, the HELO name) gets at most --dnsbl-timeout, inside the deadline.
   source_deadline_ = deadline_;
-  if (config_->dnsbl_timeout.value.count() > 0)
-    source_deadline_ = std::min(deadline_, started_ + config_->dnsbl_timeout.value);
-  if (!checked(*config_, facts_)) return;  // exempt or address-less: nothing to ask, now or at HELO
+  if (config_.dnsbl_timeout.value.count() > 0)
+    source_deadline_ = std::min(deadline_, started_ + config_.dnsbl_timeout.value);
+  if (!checked(config_, facts_)) return;  // exempt or address-less: nothing to ask, now or at HELO
   checked_ = true;
-  prepared_ = prepare(*config_);
-  auto questions = plan(*config_, facts_, &prepared_);
+  auto questions = plan(config_, facts_, &prepared_, &asked_);
   // Our own PTR lookup: when the MTA told us nothing, or to learn the record's TTL.
   if (facts_.rdns.status == rdns::RdnsStatus::Unknown || prepared_.weights.ptr_ttl_short != 0)
     ptr_batch_ = dns::Batch::start(querier, {dns::Question{net::ptr_name(*facts_.ip), dns::RrType::PTR}}, source_deadline_);
@@ -56,7 +61,7 @@ void Transaction::helo(std::string_view name, dns::Querier& querier) {
   planned_.helo = facts_.helo;
   helo_batch_.reset();
   if (!checked_) return;
-  auto questions = plan_helo(*config_, planned_, &prepared_);
+  auto questions = plan_helo(config_, planned_, &prepared_, &asked_);
   if (!questions.empty()) {
     const auto until = std::min(deadline_, dns::Clock::now() + (source_deadline_ - started_));
     helo_batch_ = dns::Batch::start(querier, std::move(questions), until);
@@ -81,8 +86,8 @@ const Verdict& Transaction::verdict() {
     if (health_ && !health_->resolver().sane) distrust_names(helo_answers);
     static const dnsbl::HealthMap kNone;
     const auto health = health_ ? health_->snapshot() : nullptr;
-    verdict_ = decide(*config_, facts_, answers, health ? *health : kNone, helo_answers, &planned_,
-                      checked_ ? &prepared_ : nullptr);
+    verdict_ = decide(config_, facts_, answers, health ? *health : kNone, helo_answers, &planned_, &prepared_,
+                      checked_ ? &asked_ : nullptr);
     decided_at_ = dns::Clock::now();
     waited_ = decided_at_ - asked;
   }

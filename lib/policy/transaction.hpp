@@ -13,7 +13,11 @@ namespace dyn::policy {
 
 class Transaction {
  public:
-  // `health` (may be null) is read when the verdict is decided.
+  // `health` (may be null) is read when the verdict is decided. `policy`: the configuration with
+  // the sources every connection under it shares (the daemon builds one per configuration).
+  Transaction(std::shared_ptr<const PreparedConfig> policy, ClientFacts facts, dns::Querier& querier,
+              const dnsbl::HealthBoard* health = nullptr);
+  // The same, preparing the sources for this one connection (tools and tests).
   Transaction(std::shared_ptr<const config::Config> config, ClientFacts facts, dns::Querier& querier,
               const dnsbl::HealthBoard* health = nullptr);
 
@@ -26,7 +30,7 @@ class Transaction {
   const Verdict& verdict_if_decided() const { return *verdict_; }  // only when decided()
 
   const ClientFacts& facts() const { return facts_; }
-  const config::Config& config() const { return *config_; }
+  const config::Config& config() const { return *policy_->config; }
   double elapsed_ms() const;  // from CONNECT to the decision
   double waited_ms() const;   // how long verdict() blocked: the delay added to the SMTP dialogue
 
@@ -35,8 +39,10 @@ class Transaction {
   void use_own_ptr(const dns::Answer& ptr);
   void distrust_names(std::vector<dns::Answer>& helo_answers);
 
-  std::shared_ptr<const config::Config> config_;
-  Prepared prepared_;  // the sources and weights, once for the connection (a checked client only)
+  std::shared_ptr<const PreparedConfig> policy_;
+  const config::Config& config_;      // *policy_->config
+  const Prepared& prepared_;          // policy_->prepared
+  Asked asked_;                       // how many questions each source asked
   ClientFacts facts_;
   ClientFacts planned_;  // the facts the questions were planned with (CONNECT, then HELO)
   dns::Clock::time_point started_;

@@ -36,7 +36,7 @@ constexpr std::array kServerParts = {"mail", "smtp", "relay", "outbound", "mta",
 // Parts of domain words that name hosting and cloud providers, not access ISPs.
 constexpr std::array kHostingParts = {"usercontent", "hosting", "server", "cloud", "vps", "colo", "datacenter"};
 
-bool short_sld(const std::string& label) {
+bool short_sld(std::string_view label) {
   static constexpr std::array kSlds = {"co", "com", "net", "org", "ne", "or", "ac", "gov", "edu", "gr", "ad", "go"};
   return std::find(kSlds.begin(), kSlds.end(), label) != kSlds.end();
 }
@@ -53,11 +53,13 @@ std::string part_in(const List& parts, const std::string& w) {
   return {};
 }
 
+// The runs of letters in a lower-case name.
 std::vector<std::string> letter_runs(const std::string& s) {
   std::vector<std::string> out;
+  out.reserve(4);
   std::string cur;
   for (char c : s) {
-    if (std::isalpha(static_cast<unsigned char>(c))) {
+    if (c >= 'a' && c <= 'z') {
       cur += c;
     } else if (!cur.empty()) {
       out.push_back(cur);
@@ -68,32 +70,44 @@ std::vector<std::string> letter_runs(const std::string& s) {
   return out;
 }
 
-}  // namespace
+// Where the registrable domain starts in `name` (lower case, no trailing dot), without a
+// public-suffix list: two labels, or three under a two-letter country code with a generic second
+// level ("isp.co.uk", "ttnet.net.tr", "asahi-net.or.jp"); the whole name when it has fewer labels.
+std::size_t domain_start(std::string_view name) {
+  const auto last = name.rfind('.');
+  if (last == std::string_view::npos) return 0;
+  const auto second = last == 0 ? std::string_view::npos : name.rfind('.', last - 1);
+  if (second == std::string_view::npos) return 0;
+  const std::string_view tld = name.substr(last + 1), sld = name.substr(second + 1, last - second - 1);
+  if (tld.size() == 2 && short_sld(sld)) {
+    const auto third = second == 0 ? std::string_view::npos : name.rfind('.', second - 1);
+    return third == std::string_view::npos ? 0 : third + 1;
+  }
+  return second + 1;
+}
 
-NameWords split_name(std::string_view name_in) {
+std::string lower_name(std::string_view name_in) {
   std::string name(name_in);
   util::ascii_lower_in_place(name);
   while (!name.empty() && name.back() == '.') name.pop_back();
-  std::vector<std::string> labels;
-  for (std::size_t start = 0; start <= name.size();) {
-    const auto dot = name.find('.', start);
-    labels.push_back(name.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  // Registrable domain without a public-suffix list: two labels, or three under a two-letter
-  // country code with a generic second level ("isp.co.uk", "ttnet.net.tr", "asahi-net.or.jp").
-  std::size_t keep = 2;
-  if (labels.size() >= 3 && labels.back().size() == 2 && short_sld(labels[labels.size() - 2])) keep = 3;
-  keep = std::min(keep, labels.size());
+  return name;
+}
+
+}  // namespace
+
+NameWords split_name(std::string_view name_in) {
+  const std::string name = lower_name(name_in);
+  const std::size_t at = domain_start(name);
   NameWords w;
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    std::string& part = i + keep < labels.size() ? w.host : w.domain;
-    if (!part.empty()) part += '.';
-    part += labels[i];
-  }
+  w.domain = name.substr(at);
+  if (at > 0) w.host = name.substr(0, at - 1);
   w.words = letter_runs(w.host);
   return w;
+}
+
+std::string registrable_domain(std::string_view name_in) {
+  const std::string name = lower_name(name_in);
+  return name.substr(domain_start(name));
 }
 
 std::string dynamic_word(const NameWords& w) {

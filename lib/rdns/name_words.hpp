@@ -17,6 +17,8 @@ struct NameWords {
 };
 
 NameWords split_name(std::string_view name);
+// split_name(name).domain, without the words.
+std::string registrable_domain(std::string_view name);
 
 // The first word of the host part that names dynamic pools outright (dsl, dhcp, pool, cpe, ...),
 // or one that is common in pool names but also elsewhere (ip, home, user, access, ...); empty if none.

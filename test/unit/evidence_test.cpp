@@ -62,16 +62,17 @@ TEST_CASE("gather hands each source its own answers", "[evidence]") {
 TEST_CASE("a connection's prepared sources: the counts planned are the ones gather cuts by", "[evidence]") {
   const auto c = with_lists({"a.test*2", "b.test*3"});
   auto f = facts(rdns::RdnsStatus::Ok, "mail.example.org");
-  policy::Prepared p = policy::prepare(c);
+  const policy::Prepared p = policy::prepare(c);
+  policy::Asked asked;
   CHECK(p.sources.size() == policy::sources(c).size());
-  CHECK(policy::plan(c, f, &p) == policy::plan(c, f));
-  REQUIRE(p.asked_connect);
-  CHECK(*p.asked_connect == std::vector<std::size_t>{1, 1, 0, 0, 0, 0, 0, 0, 2});
+  CHECK(policy::plan(c, f, &p, &asked) == policy::plan(c, f));
+  REQUIRE(asked.connect);
+  CHECK(*asked.connect == std::vector<std::size_t>{1, 1, 0, 0, 0, 0, 0, 0, 2});
   f.helo = "nowhere.example";
-  CHECK(policy::plan_helo(c, f, &p).size() == 4);
-  REQUIRE(p.asked_helo);
+  CHECK(policy::plan_helo(c, f, &p, &asked).size() == 4);
+  REQUIRE(asked.helo);
   const std::vector<dns::Answer> answers{nx(), a("127.0.0.2"), nx(), nx()}, helo{nx(), nx(), nx(), nx()};
-  const auto with = policy::gather(c, f, answers, {}, helo, nullptr, &p);
+  const auto with = policy::gather(c, f, answers, {}, helo, nullptr, &p, &asked);
   const auto without = policy::gather(c, f, answers, {}, helo);
   CHECK(names(with.signals) == names(without.signals));
   REQUIRE(with.lists.size() == 2);
@@ -79,8 +80,8 @@ TEST_CASE("a connection's prepared sources: the counts planned are the ones gath
   CHECK(with.could_add == without.could_add);
   // A HELO that asks nothing forgets the counts of the one before.
   f.helo = "";
-  CHECK(policy::plan_helo(c, f, &p).empty());
-  CHECK_FALSE(p.asked_helo);
+  CHECK(policy::plan_helo(c, f, &p, &asked).empty());
+  CHECK_FALSE(asked.helo);
 }
 
 TEST_CASE("reverse-DNS facts and name checks: no PTR and forged count, a temporary failure never does",

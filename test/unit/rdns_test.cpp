@@ -65,6 +65,24 @@ TEST_CASE("names split into host part, registrable domain and words", "[rdns]") 
   w = rdns::split_name("c1.cust.isp.co.uk");
   CHECK(w.domain == "isp.co.uk");
   CHECK(w.host == "c1.cust");
+  // Case, trailing dots, and names too short to have a host part.
+  w = rdns::split_name("PC-7.Dyn.ISP.Example..");
+  CHECK(w.host == "pc-7.dyn");
+  CHECK(w.domain == "isp.example");
+  CHECK(w.words == std::vector<std::string>{"pc", "dyn"});
+  for (const char* whole : {"isp.co.uk", "co.uk", "example", "", ".", "isp.example"}) {
+    INFO(whole);
+    w = rdns::split_name(whole);
+    CHECK(w.host.empty());
+    CHECK(w.words.empty());
+    CHECK(w.domain == rdns::registrable_domain(whole));
+  }
+  CHECK(rdns::registrable_domain("isp.co.uk") == "isp.co.uk");
+  CHECK(rdns::registrable_domain("a.b.isp.com.au") == "isp.com.au");
+  CHECK(rdns::registrable_domain("host.isp.de") == "isp.de");           // two letters, not a generic second level
+  CHECK(rdns::registrable_domain("a.co.example") == "co.example");       // the country code must be two letters
+  CHECK(rdns::registrable_domain("Mail.Sender.Example.") == "sender.example");
+  CHECK(rdns::split_name("a..isp.example").host == "a.");                 // an empty label stays in place
 }
 
 TEST_CASE("generic names of pools are dynamic, with reasons", "[rdns]") {

@@ -44,13 +44,13 @@ class DuhlSource final : public Source {
       const auto name = verified_name(c.facts);
       if (name.empty()) return q;
       if (c.weights.a_ttl_short != 0) q.push_back({name, address_type(*c.facts.ip)});
-      const auto domain = rdns::split_name(name).domain;
+      const auto domain = rdns::registrable_domain(name);
       if (c.weights.mx_confirmed != 0 && !domain.empty()) q.push_back({domain, dns::RrType::MX});
       return q;
     }
     const std::string helo = dns::canonical_name(c.facts.helo);
     if (c.weights.mx_confirmed == 0 || !rdns::plausible_host_name(helo) || net::IpAddress::parse(helo)) return q;
-    const auto domain = rdns::split_name(helo).domain;
+    const auto domain = rdns::registrable_domain(helo);
     if (domain.empty()) return q;
     return {{domain, dns::RrType::MX}, {helo, address_type(*c.facts.ip)}};
   }
