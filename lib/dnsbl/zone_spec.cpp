@@ -1,4 +1,5 @@
 #include "dnsbl/zone_spec.hpp"
+#include "util/ascii.hpp"
 
 #include "dns/types.hpp"
 
@@ -155,7 +156,7 @@ std::string safe_zone(std::string_view zone) {
     if (ends_with(rest, suffix)) return std::string(rest.substr(1));
   bool digit = false, alpha = false, other = false;
   for (char c : first) {
-    const char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const char l = util::ascii_lower(c);
     digit = digit || (l >= '0' && l <= '9');
     alpha = alpha || (l >= 'a' && l <= 'z');
     other = other || !((l >= '0' && l <= '9') || (l >= 'a' && l <= 'z'));

@@ -61,7 +61,25 @@ std::optional<IpAddress> IpAddress::from_sockaddr(const sockaddr* sa) {
   return std::nullopt;
 }
 
+void format_ipv4(const std::uint8_t* b, std::string& out) {
+  char text[16];
+  char* p = text;
+  for (int i = 0; i < 4; ++i) {
+    const unsigned v = b[i];
+    if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+    if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+    *p++ = static_cast<char>('0' + v % 10);
+    if (i < 3) *p++ = '.';
+  }
+  out.assign(text, p);
+}
+
 std::string IpAddress::to_string() const {
+  if (is_v4()) {
+    std::string out;
+    format_ipv4(bytes_.data(), out);
+    return out;
+  }
   char buf[INET6_ADDRSTRLEN];
   const int af = is_v4() ? AF_INET : AF_INET6;
   if (inet_ntop(af, bytes_.data(), buf, sizeof buf) == nullptr) return "?";

@@ -15,6 +15,10 @@ namespace dyn::net {
 
 enum class Family { V4, V6 };
 
+// Dotted-quad text of four network-order bytes, without printf (inet_ntop formats IPv4 through
+// vfprintf, several times the cost of this).
+void format_ipv4(const std::uint8_t* bytes, std::string& out);
+
 class IpAddress {
  public:
   // Parses dotted-quad IPv4 or any RFC 4291 text form of IPv6 (brackets are not accepted).

@@ -1,4 +1,5 @@
 #include "rdns/classify.hpp"
+#include "util/ascii.hpp"
 
 #include "rdns/facts.hpp"
 #include "rdns/ip_in_name.hpp"
@@ -12,8 +13,8 @@ bool plausible_host_name(std::string_view name) {
   while (!name.empty() && name.back() == '.') name.remove_suffix(1);
   if (name.empty() || name.size() > 253 || name == "unknown" || name.front() == '[') return false;
   if (name.find('.') == std::string_view::npos) return false;
-  for (unsigned char c : name)
-    if (!(std::isalnum(c) || c == '-' || c == '.' || c == '_')) return false;
+  for (char c : name)
+    if (!(util::ascii_alnum(c) || c == '-' || c == '.' || c == '_')) return false;
   return true;
 }
 

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstdio>
 #include <vector>
 
@@ -35,7 +34,7 @@ std::vector<std::string> runs_of(const std::string& s, Keep keep) {
   return runs;
 }
 
-std::vector<std::string> digit_runs(const std::string& s) { return runs_of(s, [](unsigned char c) { return std::isdigit(c) != 0; }); }
+std::vector<std::string> digit_runs(const std::string& s) { return runs_of(s, [](unsigned char c) { return util::ascii_digit(static_cast<char>(c)); }); }
 
 bool is_octet(const std::string& run, int value) {
   if (run.size() > 3 || run.empty()) return false;
@@ -141,7 +140,7 @@ EmbedMatch find_v6(const std::string& name, const net::IpAddress& ip) {
     std::snprintf(buf, sizeof buf, "%x", (b[2 * g] << 8) | b[2 * g + 1]);
     groups[g] = buf;
   }
-  auto runs = runs_of(name, [](unsigned char c) { return std::isxdigit(c) != 0; });
+  auto runs = runs_of(name, [](unsigned char c) { return util::ascii_xdigit(static_cast<char>(c)); });
   for (auto& run : runs) run.erase(0, std::min(run.find_first_not_of('0'), run.size() - 1));  // "0db8" spells "db8"
   int matched = 0;
   for (std::size_t r = 0, g = 0; r < runs.size() && g < 8; ++r)
@@ -156,7 +155,7 @@ EmbedMatch find_v6(const std::string& name, const net::IpAddress& ip) {
   }
   std::string compact;
   for (char c : name)
-    if (std::isxdigit(static_cast<unsigned char>(c))) compact += c;
+    if (util::ascii_xdigit(c)) compact += c;
   reversed.assign(nibbles.rbegin(), nibbles.rend());
   if (compact.find(nibbles) != std::string::npos) return {Embedding::Full, "IPv6 nibbles"};
   if (compact.find(reversed) != std::string::npos) return {Embedding::Full, "IPv6 nibbles, reversed"};

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace dyn::rdns {
 
@@ -149,15 +148,14 @@ std::string server_word(const NameWords& w) {
 std::string device_id(const NameWords& w) {
   const std::string first = w.host.substr(0, w.host.find('.'));
   std::size_t i = 0;
-  while (i < first.size() && i < 2 && std::isalpha(static_cast<unsigned char>(first[i])) &&
-         !std::isxdigit(static_cast<unsigned char>(first[i])))
+  while (i < first.size() && i < 2 && util::ascii_alpha(first[i]) && !util::ascii_xdigit(first[i]))
     ++i;
   const std::string hex = first.substr(i);
   if (hex.size() < 12 || hex.size() > 16) return {};
   int letters = 0, digits = 0;
-  for (unsigned char c : hex) {
-    if (!std::isxdigit(c)) return {};
-    (std::isdigit(c) ? digits : letters)++;
+  for (char c : hex) {
+    if (!util::ascii_xdigit(c)) return {};
+    (util::ascii_digit(c) ? digits : letters)++;
   }
   return letters > 0 && digits >= 4 ? hex : std::string();
 }
@@ -170,8 +168,8 @@ bool host_has_word_label(const NameWords& w) {
     const std::string label = w.host.substr(start, dot - start);
     bool digit = false, letter = false;
     for (char c : label) {
-      digit = digit || std::isdigit(static_cast<unsigned char>(c));
-      letter = letter || std::isalpha(static_cast<unsigned char>(c));
+      digit = digit || util::ascii_digit(c);
+      letter = letter || util::ascii_alpha(c);
     }
     // Three letters at least: two-letter labels are mostly region or POP codes ("sd", "ap").
     if (letter && !digit && label.size() >= 3) return true;

@@ -34,7 +34,7 @@ std::string name_shape(std::string_view name) {
   std::size_t i = 0;
   while (i < name.size()) {
     const unsigned char c = static_cast<unsigned char>(name[i]);
-    if (!std::isalnum(c)) {
+    if (!util::ascii_alnum(static_cast<char>(c))) {
       out += static_cast<char>(c);
       ++i;
       continue;
@@ -42,7 +42,7 @@ std::string name_shape(std::string_view name) {
     // An alphanumeric run with a digit in it is a number (decimal or hex): one '#'.
     std::size_t j = i;
     bool digit = false;
-    while (j < name.size() && std::isalnum(static_cast<unsigned char>(name[j]))) digit |= std::isdigit(static_cast<unsigned char>(name[j++])) != 0;
+    while (j < name.size() && util::ascii_alnum(name[j])) digit |= util::ascii_digit(name[j++]);
     if (digit && j - i <= 32) {
       out += '#';
     } else {

@@ -27,7 +27,8 @@ class DnsblSource final : public Source {
     Evidence e;
     if (!c.facts.ip) return e;
     const dns::Answer& answer = answers.at(Stage::Connect, 0);
-    ListResult r{list_.safe_name(), net::dnsbl_query_name(*c.facts.ip, list_.safe_name()), list_.weight, answer.status,
+    const std::string shown = list_.safe_name();  // a key in the zone name is never shown
+    ListResult r{shown, net::dnsbl_query_name(*c.facts.ip, shown), list_.weight, answer.status,
                  dnsbl::interpret(list_, answer), {}, answer.origin};
     if (auto h = c.health.find(list_.zone); h != c.health.end() && h->second.state != dnsbl::Health::Healthy) {
       r.outcome.listing = dnsbl::Listing::Unknown;
