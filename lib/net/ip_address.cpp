@@ -81,8 +81,7 @@ std::string IpAddress::to_string() const {
     return out;
   }
   char buf[INET6_ADDRSTRLEN];
-  const int af = is_v4() ? AF_INET : AF_INET6;
-  if (inet_ntop(af, bytes_.data(), buf, sizeof buf) == nullptr) return "?";
+  if (inet_ntop(AF_INET6, bytes_.data(), buf, sizeof buf) == nullptr) return "?";
   return buf;
 }
 
