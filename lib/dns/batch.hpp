@@ -26,6 +26,8 @@ class Batch : public std::enable_shared_from_this<Batch> {
   // keep asking after that (so a late answer still fills a cache). May be called again.
   std::vector<Answer> wait_until(Deadline deadline);
 
+  const std::vector<Question>& questions() const { return questions_; }
+
 
  private:
   explicit Batch(std::vector<Question> questions);

@@ -2,7 +2,15 @@
 
 #include "net/reverse.hpp"
 
+#include <algorithm>
+
 namespace dyn::policy {
+
+namespace {
+std::size_t position(const std::vector<dns::Question>& in, const dns::Question& q) {
+  return static_cast<std::size_t>(std::find(in.begin(), in.end(), q) - in.begin());
+}
+}  // namespace
 
 Transaction::Transaction(std::shared_ptr<const config::Config> config, ClientFacts facts, dns::Querier& querier,
                          const dnsbl::HealthBoard* health)
@@ -60,12 +68,38 @@ void Transaction::helo(std::string_view name, dns::Querier& querier) {
   facts_.helo = std::string(name.substr(0, 255));
   planned_.helo = facts_.helo;
   helo_batch_.reset();
+  helo_from_.clear();
   if (!checked_) return;
-  auto questions = plan_helo(config_, planned_, &prepared_, &asked_);
-  if (!questions.empty()) {
-    const auto until = std::min(deadline_, dns::Clock::now() + (source_deadline_ - started_));
-    helo_batch_ = dns::Batch::start(querier, std::move(questions), until);
+  // A question asked already, at CONNECT or earlier in this list, is not asked again.
+  static const std::vector<dns::Question> kNothing;
+  const auto& at_connect = batch_ ? batch_->questions() : kNothing;
+  std::vector<dns::Question> fresh;
+  for (auto& q : plan_helo(config_, planned_, &prepared_, &asked_)) {
+    if (const std::size_t i = position(at_connect, q); i < at_connect.size()) {
+      helo_from_.push_back({true, i});
+    } else {
+      const std::size_t j = position(fresh, q);
+      helo_from_.push_back({false, j});
+      if (j == fresh.size()) fresh.push_back(std::move(q));
+    }
   }
+  if (!fresh.empty()) {
+    const auto until = std::min(deadline_, dns::Clock::now() + (source_deadline_ - started_));
+    helo_batch_ = dns::Batch::start(querier, std::move(fresh), until);
+  }
+}
+
+// The answers to the planned HELO questions, in their order.
+std::vector<dns::Answer> Transaction::helo_answers(const std::vector<dns::Answer>& connect_answers) {
+  std::vector<dns::Answer> own, all;
+  if (helo_batch_) own = helo_batch_->wait_until(deadline_);
+  all.reserve(helo_from_.size());
+  for (const auto& from : helo_from_) {
+    const auto& set = from.from_connect ? connect_answers : own;
+    all.push_back(from.index < set.size() ? set[from.index]
+                                          : dns::Answer::failure(dns::Status::Timeout, "no answer within the transaction deadline"));
+  }
+  return all;
 }
 
 // The resolver is not believed (it answers NXDOMAIN or an address for everything): what the
@@ -79,14 +113,14 @@ void Transaction::distrust_names(std::vector<dns::Answer>& helo_answers) {
 const Verdict& Transaction::verdict() {
   if (!verdict_) {
     const auto asked = dns::Clock::now();
-    std::vector<dns::Answer> answers, helo_answers;
+    std::vector<dns::Answer> answers;
     if (batch_) answers = batch_->wait_until(deadline_);
-    if (helo_batch_) helo_answers = helo_batch_->wait_until(deadline_);
+    std::vector<dns::Answer> helo = helo_answers(answers);
     if (ptr_batch_) use_own_ptr(ptr_batch_->wait_until(source_deadline_).at(0));
-    if (health_ && !health_->resolver().sane) distrust_names(helo_answers);
+    if (health_ && !health_->resolver().sane) distrust_names(helo);
     static const dnsbl::HealthMap kNone;
     const auto health = health_ ? health_->snapshot() : nullptr;
-    verdict_ = decide(config_, facts_, answers, health ? *health : kNone, helo_answers, &planned_, &prepared_,
+    verdict_ = decide(config_, facts_, answers, health ? *health : kNone, helo, &planned_, &prepared_,
                       checked_ ? &asked_ : nullptr);
     decided_at_ = dns::Clock::now();
     waited_ = decided_at_ - asked;

@@ -38,6 +38,7 @@ class Transaction {
   // Takes the PTR record's TTL, and (when the MTA sent nothing) forward-confirms the PTR name.
   void use_own_ptr(const dns::Answer& ptr);
   void distrust_names(std::vector<dns::Answer>& helo_answers);
+  std::vector<dns::Answer> helo_answers(const std::vector<dns::Answer>& connect_answers);
 
   std::shared_ptr<const PreparedConfig> policy_;
   const config::Config& config_;      // *policy_->config
@@ -51,7 +52,14 @@ class Transaction {
   const dnsbl::HealthBoard* health_;
   bool checked_ = false;  // the client is looked up at all (not exempt, has an address)
   std::shared_ptr<dns::Batch> batch_;
-  std::shared_ptr<dns::Batch> helo_batch_;
+  std::shared_ptr<dns::Batch> helo_batch_;  // the HELO questions not already asked at CONNECT
+  // Where each planned HELO question's answer comes from: the CONNECT batch (a HELO name that is
+  // the verified name asks what the DUHL source asked at CONNECT) or the HELO batch.
+  struct HeloAnswer {
+    bool from_connect;
+    std::size_t index;
+  };
+  std::vector<HeloAnswer> helo_from_;
   std::shared_ptr<dns::Batch> ptr_batch_;  // our own PTR lookup (no macros, or for its TTL)
   dns::Querier& querier_;
   std::optional<Verdict> verdict_;

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 using namespace dyn;
 using namespace std::chrono_literals;
 using Kind = test::Script::Kind;
@@ -195,4 +197,35 @@ TEST_CASE("neighbours: asked only when the name says little, a pool counts, anyt
   CHECK(server.queries("59.113.0.203.in-addr.arpa", dns::RrType::PTR) == 0);
   // Only each client's own PTR (for its TTL), and the DUHL source's A and MX of its name.
   CHECK(server.total_queries() - before == 6);
+}
+
+TEST_CASE("a question HELO shares with CONNECT, or two HELO sources share, is asked once", "[policy][component]") {
+  test::FakeDnsServer server;
+  // The HELO name is the verified name (as for most real servers): the DUHL source asked its
+  // address and its domain's MX at CONNECT; the HELO source and the DUHL source ask them again.
+  // (Names not scripted answer NXDOMAIN.)
+  // Another client says HELO with a name other than its verified one: the HELO and DUHL sources
+  // both want that name's address.
+  server.script("mx.sender2.example", dns::RrType::A, test::Script::records({"192.0.2.26"}));
+  server.script("sender2.example", dns::RrType::MX, test::Script::records({"10 mx.sender2.example."}));
+  dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
+  auto cfg = config_with({}, 99);
+  auto has = [](const policy::Verdict& v, std::string_view name) {
+    return std::any_of(v.signals.begin(), v.signals.end(), [&](const auto& s) { return s.name == name; });
+  };
+
+  policy::Transaction same(cfg, {net::IpAddress::parse("192.0.2.25"), "gone.sender.example", {rdns::RdnsStatus::Ok, "gone.sender.example"}}, t);
+  same.helo("gone.sender.example", t);
+  CHECK(has(same.verdict(), "helo-unresolvable"));  // the answers CONNECT got, where HELO's questions need them
+  CHECK(server.queries("gone.sender.example", dns::RrType::A) == 1);
+  CHECK(server.queries("gone.sender.example", dns::RrType::AAAA) == 1);
+  CHECK(server.queries("sender.example", dns::RrType::MX) == 1);
+
+  policy::Transaction other(cfg, {net::IpAddress::parse("192.0.2.26"), "host.other.example", {rdns::RdnsStatus::Ok, "host.other.example"}}, t);
+  other.helo("mx.sender2.example", t);
+  const auto& v = other.verdict();
+  CHECK(has(v, "mx-confirmed"));  // by the HELO name: an MX of its domain, with the client's address
+  CHECK_FALSE(has(v, "helo-unresolvable"));
+  CHECK(server.queries("mx.sender2.example", dns::RrType::A) == 1);
+  CHECK(server.queries("sender2.example", dns::RrType::MX) == 1);
 }
