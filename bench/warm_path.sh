@@ -12,7 +12,9 @@
 # rounds and the median of the per-round ratios.
 # With AA=1, a second null milter takes dynmilter's place (an A/A run): the ratios it prints are
 # what the machine's noise alone makes of two identical milters.
-#   [ROUNDS=6] [AA=1] bash bench/warm_path.sh BUILD_BIN_DIR [SESSIONS]
+# DYN_ARGS adds dynmilter options: DYN_ARGS='--exempt-network 0.0.0.0/0' makes every client exempt
+# (nothing looked up or decided, no reject), which measures the milter glue alone.
+#   [ROUNDS=6] [AA=1] [DYN_ARGS=...] bash bench/warm_path.sh BUILD_BIN_DIR [SESSIONS]
 # Needs rbldnsd, drill and strace. Results: docs/benchmarks.md.
 source "$(dirname "$0")/../test/lib.sh" "$1"
 require rbldnsd drill strace
@@ -47,7 +49,7 @@ if [ -n "${AA:-}" ]; then  # calibration: a second null milter in dynmilter's pl
   "$BIN/null_milter" "unix:$WORK/dyn.sock" >"$WORK/dynmilter.log" 2>&1 &
 else
   "$BIN/dynmilter" --foreground --socket "unix:$WORK/dyn.sock" --dns-server 127.0.0.1:$RBL_PORT \
-    --dnsbl 'pbl.test=127.0.0.[10..11]*3' --log-level warning >"$WORK/dynmilter.log" 2>&1 &
+    --dnsbl 'pbl.test=127.0.0.[10..11]*3' --log-level warning ${DYN_ARGS:-} >"$WORK/dynmilter.log" 2>&1 &
 fi
 DYN=$!
 PIDS+=($DYN)
