@@ -2,21 +2,25 @@
 
 namespace dyn::dns {
 
-Batch::Batch(std::vector<Question> questions)
+Batch::Batch(Key, std::vector<Question> questions)
     : questions_(std::move(questions)), answers_(questions_.size()), pending_(questions_.size()) {}
 
 std::shared_ptr<Batch> Batch::start(Querier& querier, std::vector<Question> questions, Deadline deadline) {
-  const std::vector<Deadline> deadlines(questions.size(), deadline);
-  return start(querier, std::move(questions), deadlines);
+  std::vector<Deadline> deadlines(questions.size(), deadline);
+  return launch(querier, std::move(questions), std::move(deadlines));
 }
 
 std::shared_ptr<Batch> Batch::start(Querier& querier, std::vector<Question> questions,
                                     const std::vector<Deadline>& deadlines) {
-  std::shared_ptr<Batch> batch(new Batch(std::move(questions)));
-  batch->deadlines_ = deadlines;
+  return launch(querier, std::move(questions), std::vector<Deadline>(deadlines));
+}
+
+std::shared_ptr<Batch> Batch::launch(Querier& querier, std::vector<Question> questions, std::vector<Deadline> deadlines) {
+  auto batch = std::make_shared<Batch>(Key{}, std::move(questions));
+  batch->deadlines_ = std::move(deadlines);
   batch->deadlines_.resize(batch->questions_.size(), Clock::time_point::max());
   for (std::size_t i = 0; i < batch->questions_.size(); ++i) {
-    querier.async_query(batch->questions_[i], deadlines.at(i),
+    querier.async_query(batch->questions_[i], batch->deadlines_[i],
                         [batch, i](Answer answer) { batch->complete(i, std::move(answer)); });
   }
   return batch;

@@ -13,11 +13,14 @@
 namespace dyn::dns {
 
 class Batch : public std::enable_shared_from_this<Batch> {
+  struct Key {};  // only start() makes a Batch (through make_shared: one allocation with its count)
+
  public:
   // Starts every question at once. The querier's callbacks hold the batch alive, so a batch
   // abandoned by its caller (the SMTP client went away) is never touched after being freed.
   static std::shared_ptr<Batch> start(Querier& querier, std::vector<Question> questions, Deadline deadline);
-  // The same with a deadline per question (a per-list timeout inside the connection's budget).
+  // The same with a deadline per question (a per-list timeout inside the connection's budget; a
+  // question beyond the list has none of its own).
   static std::shared_ptr<Batch> start(Querier& querier, std::vector<Question> questions,
                                       const std::vector<Deadline>& deadlines);
 
@@ -28,9 +31,10 @@ class Batch : public std::enable_shared_from_this<Batch> {
 
   const std::vector<Question>& questions() const { return questions_; }
 
+  Batch(Key, std::vector<Question> questions);  // see start()
 
  private:
-  explicit Batch(std::vector<Question> questions);
+  static std::shared_ptr<Batch> launch(Querier& querier, std::vector<Question> questions, std::vector<Deadline> deadlines);
   void complete(std::size_t index, Answer answer);
 
   const std::vector<Question> questions_;

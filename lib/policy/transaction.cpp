@@ -38,8 +38,7 @@ Transaction::Transaction(std::shared_ptr<const PreparedConfig> policy, ClientFac
   if (facts_.rdns.status == rdns::RdnsStatus::Unknown || prepared_.weights.ptr_ttl_short != 0)
     ptr_batch_ = dns::Batch::start(querier, {dns::Question{net::ptr_name(*facts_.ip), dns::RrType::PTR}}, source_deadline_);
   if (questions.empty()) return;  // no list, and no source that needs to ask
-  const std::vector<dns::Deadline> deadlines(questions.size(), source_deadline_);
-  batch_ = dns::Batch::start(querier, std::move(questions), deadlines);
+  batch_ = dns::Batch::start(querier, std::move(questions), source_deadline_);
 }
 
 void Transaction::use_own_ptr(const dns::Answer& ptr) {
