@@ -4,7 +4,7 @@
 // from dynmilter's cache, which a first pass fills. The clients are bench/soak_client's: 3 in 5 a
 // verified server (mx1.example.org), 2 in 5 listed in pbl.test and nameless. The configuration
 // is bench/warm_path.sh's (defaults and one list).
-//   session_bench [CLIENTS] [PASSES] [EVICT_MB]     (defaults 5000, 10 and 0)
+//   session_bench [CLIENTS] [PASSES] [EVICT_MB [DAEMON_OPTION...]]     (defaults 5000, 10 and 0)
 // Prints this thread's CPU per session, by stage. It is the instrument for the part of
 // bench/warm_path.sh's gap (dynmilter against a do-nothing milter, measured there in the same run)
 // that is dynmilter's own: the peer figure is warm_path.sh's, not this program's.
@@ -107,8 +107,9 @@ int main(int argc, char** argv) {
   const long clients = argc > 1 ? std::stol(argv[1]) : 5000;
   const int passes = argc > 2 ? std::stoi(argv[2]) : 10;
   g_sweep.resize(static_cast<std::size_t>(argc > 3 ? std::stol(argv[3]) : 0) << 20);
-  const char* args[] = {"dynmilter", "--dnsbl", "pbl.test=127.0.0.[10..11]*3", "--log-level", "warning"};
-  auto inv = config::parse_invocation(5, args, config::kDaemon);
+  std::vector<const char*> args = {"dynmilter", "--dnsbl", "pbl.test=127.0.0.[10..11]*3", "--log-level", "warning"};
+  for (int i = 4; i < argc; ++i) args.push_back(argv[i]);  // more daemon options, as warm_path.sh's DYN_ARGS
+  auto inv = config::parse_invocation(static_cast<int>(args.size()), args.data(), config::kDaemon);
   log::set_max_level(inv.config.log_level);
   const auto config = std::make_shared<const config::Config>(std::move(inv.config));
   const auto policy = std::make_shared<const policy::PreparedConfig>(config);  // as milter/callbacks.cpp keeps it
