@@ -5,7 +5,10 @@
 // verified server (mx1.example.org), 2 in 5 listed in pbl.test and nameless. The configuration
 // is bench/warm_path.sh's (defaults and one list).
 //   session_bench [CLIENTS] [PASSES] [EVICT_MB [DAEMON_OPTION...]]     (defaults 5000, 10 and 0)
-// Prints this thread's CPU per session, by stage. It is the instrument for the part of
+// EVICT_MB sweeps that much memory before each stage (see sweep()); DAEMON_OPTIONs are added to the
+// configuration (--exempt-network 0.0.0.0/0: the milter glue alone, nothing looked up).
+// Prints this thread's CPU per session, by stage, and cache lookups and allocations per session.
+// It is the instrument for the part of
 // bench/warm_path.sh's gap (dynmilter against a do-nothing milter, measured there in the same run)
 // that is dynmilter's own: the peer figure is warm_path.sh's, not this program's.
 #include "../milter/session.hpp"
