@@ -30,7 +30,7 @@ class Transaction {
   const Verdict& verdict_if_decided() const { return *verdict_; }  // only when decided()
 
   const ClientFacts& facts() const { return facts_; }
-  const config::Config& config() const { return *policy_->config; }
+  const config::Config& config() const { return config_; }
   double elapsed_ms() const;  // from CONNECT to the decision
   double waited_ms() const;   // how long verdict() blocked: the delay added to the SMTP dialogue
 
