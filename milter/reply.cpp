@@ -13,11 +13,11 @@ namespace {
 // the first null pointer: the lines are passed in a fixed array padded with nulls.
 bool set_reply(SMFICTX* ctx, const policy::SmtpReply& reply) {
   std::string code = reply.code, xcode = reply.xcode;
-  const auto lines = reply.lines();
-  if (lines.size() == 1) {
+  if (!reply.multiline()) {
     std::string text = policy::escape_percent(reply.text);
     return smfi_setreply(ctx, code.data(), xcode.data(), text.data()) == MI_SUCCESS;
   }
+  const auto lines = reply.lines();
   static_assert(policy::kMaxReplyLines == 32);
   std::array<std::string, 32> text;
   std::array<char*, 32> p{};

@@ -1,69 +1,58 @@
 #include "dns/batch.hpp"
 
+#include <algorithm>
+
 namespace dyn::dns {
 
-Batch::Batch(Key, std::vector<Question> questions)
-    : questions_(std::move(questions)), answers_(questions_.size()), pending_(questions_.size()) {}
+Batch::Batch(Key, std::vector<Question> questions, Deadline deadline)
+    : questions_(std::move(questions)),
+      deadline_(deadline),
+      answers_(questions_.size()),
+      answered_(questions_.size(), 0),
+      pending_(questions_.size()) {}
 
 std::shared_ptr<Batch> Batch::start(Querier& querier, std::vector<Question> questions, Deadline deadline) {
-  std::vector<Deadline> deadlines(questions.size(), deadline);
-  return launch(querier, std::move(questions), std::move(deadlines));
-}
-
-std::shared_ptr<Batch> Batch::start(Querier& querier, std::vector<Question> questions,
-                                    const std::vector<Deadline>& deadlines) {
-  return launch(querier, std::move(questions), std::vector<Deadline>(deadlines));
-}
-
-std::shared_ptr<Batch> Batch::launch(Querier& querier, std::vector<Question> questions, std::vector<Deadline> deadlines) {
-  auto batch = std::make_shared<Batch>(Key{}, std::move(questions));
-  batch->deadlines_ = std::move(deadlines);
-  batch->deadlines_.resize(batch->questions_.size(), Clock::time_point::max());
-  for (std::size_t i = 0; i < batch->questions_.size(); ++i) {
-    querier.async_query(batch->questions_[i], batch->deadlines_[i],
-                        [batch, i](Answer answer) { batch->complete(i, std::move(answer)); });
+  auto batch = std::make_shared<Batch>(Key{}, std::move(questions), deadline);
+  // The answers known now go in first; no other thread knows the batch yet, so no lock is needed.
+  const std::size_t n = batch->questions_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (auto answer = querier.answer_now(batch->questions_[i])) {
+      batch->answers_[i] = std::move(*answer);
+      batch->answered_[i] = 1;
+      --batch->pending_;
+    }
+  }
+  if (batch->pending_ == 0) return batch;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (batch->answered_[i]) continue;  // read before the asking starts: set only above
+    querier.async_query(batch->questions_[i], deadline, [batch, i](Answer answer) { batch->complete(i, std::move(answer)); });
   }
   return batch;
 }
 
 void Batch::complete(std::size_t index, Answer answer) {
-  bool wake = false;
   {
     std::lock_guard lock(mutex_);
-    if (answers_[index]) return;  // a querier must call once; be robust if one does not
+    // Too late (the answers are final), or a querier that calls twice (it must call once).
+    if (closed_ || answered_[index]) return;
     answers_[index] = std::move(answer);
-    --pending_;
-    // A waiter needs waking only when its wait ends or its target moves: when this was the last
-    // answer, or when no unanswered question waits as long as this one did. Otherwise (the
-    // usual case: one deadline for all) it would wake once per answer only to sleep again.
-    wake = pending_ == 0;
-    if (!wake) {
-      Deadline latest = Clock::time_point::min();
-      for (std::size_t i = 0; i < answers_.size(); ++i)
-        if (!answers_[i]) latest = std::max(latest, deadlines_[i]);
-      wake = latest < deadlines_[index];
-    }
+    answered_[index] = 1;
+    // The waiter (one deadline for all) needs waking only by the last answer.
+    if (--pending_ != 0) return;
   }
-  if (wake) cv_.notify_all();
+  cv_.notify_all();
 }
 
-std::vector<Answer> Batch::wait_until(Deadline deadline) {
+const std::vector<Answer>& Batch::wait_until(Deadline deadline) {
   std::unique_lock lock(mutex_);
-  // Wait while some unanswered question is still within its own deadline (and `deadline`).
-  for (;;) {
-    if (pending_ == 0) break;
-    Deadline latest = Clock::time_point::min();
+  const Deadline target = std::min(deadline, deadline_);
+  while (!closed_ && pending_ != 0 && Clock::now() < target) cv_.wait_until(lock, target);
+  if (!closed_) {
+    closed_ = true;
     for (std::size_t i = 0; i < answers_.size(); ++i)
-      if (!answers_[i]) latest = std::max(latest, deadlines_[i]);
-    const Deadline target = std::min(latest, deadline);
-    if (Clock::now() >= target) break;
-    cv_.wait_until(lock, target);
+      if (!answered_[i]) answers_[i] = Answer::failure(Status::Timeout, "no answer within the transaction deadline");
   }
-  std::vector<Answer> out;
-  out.reserve(answers_.size());
-  for (const auto& a : answers_)
-    out.push_back(a ? *a : Answer::failure(Status::Timeout, "no answer within the transaction deadline"));
-  return out;
+  return answers_;
 }
 
 }  // namespace dyn::dns

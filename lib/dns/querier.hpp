@@ -5,6 +5,7 @@
 #include "dns/types.hpp"
 
 #include <functional>
+#include <optional>
 
 namespace dyn::dns {
 
@@ -17,6 +18,11 @@ class Querier {
   // (or synchronously, e.g. from a cache), with the answer or a failure (Timeout at `deadline`).
   // It must be cheap and must not call back into the querier.
   virtual void async_query(const Question& question, Deadline deadline, Callback done) = 0;
+
+  // The answer when it is known at once (a cached answer, a local zone's), without starting a
+  // lookup; nullopt when the question must be asked. Callers that ask many questions (dns::Batch)
+  // try it first: no callback is made for an answer already known.
+  virtual std::optional<Answer> answer_now(const Question&) { return std::nullopt; }
 };
 
 }  // namespace dyn::dns

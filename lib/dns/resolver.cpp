@@ -41,13 +41,20 @@ CachingResolver::CachingResolver(Querier& upstream, CacheOptions cache_options, 
 
 CachingResolver::~CachingResolver() = default;
 
+std::optional<Answer> CachingResolver::answer_now(const Question& question) {
+  // Questions are usually canonical already (the policy builds them so): no copy then.
+  auto hit = is_canonical(question.name) ? core_->cache()->get(question)
+                                         : core_->cache()->get(Question{canonical_name(question.name), question.type});
+  if (hit) ++core_->hits;
+  return hit;
+}
+
 void CachingResolver::async_query(const Question& question, Deadline, Callback done) {
-  const Question q{canonical_name(question.name), question.type};
-  if (auto hit = core_->cache()->get(q)) {
-    ++core_->hits;
+  if (auto hit = answer_now(question)) {
     done(std::move(*hit));
     return;
   }
+  const Question q{canonical_name(question.name), question.type};
   const std::string key = flight_key(q);
   {
     std::lock_guard lock(core_->mutex);

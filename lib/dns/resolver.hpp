@@ -22,6 +22,7 @@ class CachingResolver final : public Querier {
   ~CachingResolver() override;
 
   void async_query(const Question& question, Deadline deadline, Callback done) override;
+  std::optional<Answer> answer_now(const Question& question) override;  // the cache's answer
 
   struct Stats {
     std::uint64_t cache_hits = 0;

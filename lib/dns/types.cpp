@@ -1,6 +1,7 @@
 #include "dns/types.hpp"
 #include "util/ascii.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace dyn::dns {
@@ -36,6 +37,11 @@ std::string_view to_string(Status status) {
 bool at_or_under(std::string_view name, std::string_view zone) {
   return name == zone || (name.size() > zone.size() && name.substr(name.size() - zone.size()) == zone &&
                           name[name.size() - zone.size() - 1] == '.');
+}
+
+bool is_canonical(std::string_view name) {
+  if (!name.empty() && name.back() == '.') return false;
+  return std::none_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
 std::string canonical_name(std::string_view name) {

@@ -17,6 +17,7 @@ std::string_view to_string(RrType type);
 
 // Lower case, no trailing dot: the one spelling used for keys and comparisons.
 std::string canonical_name(std::string_view name);
+bool is_canonical(std::string_view name);  // canonical_name() would return it unchanged
 // Both canonical: `name` is `zone` itself or a name under it ("a.b.example" under "example").
 bool at_or_under(std::string_view name, std::string_view zone);
 

@@ -247,12 +247,23 @@ void LocalZones::replace(std::shared_ptr<const ZoneSet> next) {
   // the old set (in `next`) is released here or by the last lookup still holding it
 }
 
+std::optional<dns::Answer> LocalQuerier::local_answer(const dns::Question& question) const {
+  const auto set = zones_.current();
+  if (!set || set->empty()) return std::nullopt;
+  if (dns::is_canonical(question.name)) return set->answer(question);
+  return set->answer(dns::Question{dns::canonical_name(question.name), question.type});
+}
+
+std::optional<dns::Answer> LocalQuerier::answer_now(const dns::Question& question) {
+  if (auto a = local_answer(question)) return a;
+  return upstream_.answer_now(question);
+}
+
 void LocalQuerier::async_query(const dns::Question& question, dns::Deadline deadline, Callback done) {
-  if (const auto set = zones_.current(); set && !set->empty())
-    if (auto a = set->answer(dns::Question{dns::canonical_name(question.name), question.type})) {
-      done(std::move(*a));
-      return;
-    }
+  if (auto a = local_answer(question)) {
+    done(std::move(*a));
+    return;
+  }
   upstream_.async_query(question, deadline, std::move(done));
 }
 

@@ -83,8 +83,10 @@ class LocalQuerier : public dns::Querier {
  public:
   LocalQuerier(const LocalZones& zones, dns::Querier& upstream) : zones_(zones), upstream_(upstream) {}
   void async_query(const dns::Question& question, dns::Deadline deadline, Callback done) override;
+  std::optional<dns::Answer> answer_now(const dns::Question& question) override;  // a local zone's, else upstream's
 
  private:
+  std::optional<dns::Answer> local_answer(const dns::Question& question) const;
   const LocalZones& zones_;
   dns::Querier& upstream_;
 };

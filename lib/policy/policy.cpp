@@ -43,7 +43,9 @@ std::string allowed_hostname(const config::Config& config, const ClientFacts& fa
 }
 
 // A line that rendered empty (a "{txt}" line when the list has no text) is left out, not sent blank.
-std::string without_empty_lines(const std::string& text) {
+std::string without_empty_lines(std::string text) {
+  if (text.find('\n') == std::string::npos)  // one line, as usual: kept whole unless blank
+    return text.find_first_not_of(' ') == std::string::npos ? std::string() : std::move(text);
   std::string out;
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -262,16 +264,12 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
     const bool reject = action == config::PolicyAction::Reject;
     v.action = reject ? Action::Reject : Action::Tempfail;
     const auto& code = reject ? config.reject_code : config.tempfail_code;
-    const std::map<std::string, std::string> values{
-        {"reason", reason_text(facts, v)},
-        {"ip", facts.ip->to_string()},
-        {"hostname", facts.hostname.empty() ? "unknown" : facts.hostname},
-        {"list", join_listed(v.lists)},
-        {"score", std::to_string(v.score)},
-        {"bypass", !config.bypass || config.bypass->empty() ? std::string("postmaster") : config.bypass->front()},
-        {"id", facts.id},
-        {"txt", listing_text(v)},
-    };
+    const std::string reason = reason_text(facts, v), ip = facts.ip->to_string(), listed = join_listed(v.lists),
+                      score = std::to_string(v.score), txt = listing_text(v);
+    const std::string_view hostname = facts.hostname.empty() ? std::string_view("unknown") : facts.hostname;
+    const std::string_view bypass = !config.bypass || config.bypass->empty() ? std::string_view("postmaster") : config.bypass->front();
+    const ReplyValue values[] = {{"reason", reason}, {"ip", ip},         {"hostname", hostname}, {"list", listed},
+                                 {"score", score},   {"bypass", bypass}, {"id", facts.id},       {"txt", txt}};
     // Long values (a 255-character host name, many lists) are cut until the reply fits; the
     // template was checked at load to fit with every value at the shortest of these.
     for (const std::size_t max_value : kReplyValueLimits) {
@@ -326,14 +324,21 @@ static std::string normalize_recipient(std::string_view recipient) {
   return r;
 }
 
+// postmaster or abuse, in any domain or none (`r` normalized).
+static bool role_address(std::string_view r) {
+  const auto local = r.substr(0, r.rfind('@'));
+  return local == "postmaster" || local == "abuse";
+}
+
 std::string_view exempt_recipient(const config::Config& config, std::string_view recipient) {
-  if (is_role_recipient(recipient)) return "role";
   const std::string r = normalize_recipient(recipient);
-  const auto at = r.rfind('@');
+  if (role_address(r)) return "role";
   if (!config.bypass) return {};
+  const auto at = r.rfind('@');
+  const std::string_view domain = at == std::string::npos ? std::string_view() : std::string_view(r).substr(at);
   for (const auto& b : *config.bypass) {
     const std::string want = normalize_recipient(b);
-    if (want == r || (want.front() == '@' && at != std::string::npos && r.substr(at) == want)) return "bypass";
+    if (want == r || (want.front() == '@' && !domain.empty() && domain == want)) return "bypass";
   }
   return {};
 }
@@ -364,12 +369,7 @@ std::string tag_header(const ClientFacts& facts, const Verdict& v, int threshold
   return sanitize_reply_text(out, 900);
 }
 
-bool is_role_recipient(std::string_view recipient) {
-  const std::string r = normalize_recipient(recipient);
-  const auto at = r.rfind('@');
-  const std::string local = r.substr(0, at);
-  return local == "postmaster" || local == "abuse";
-}
+bool is_role_recipient(std::string_view recipient) { return role_address(normalize_recipient(recipient)); }
 
 std::string new_incident_id() {
   // 31 characters that cannot be mistaken for one another; each from one random byte below 248

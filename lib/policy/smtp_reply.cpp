@@ -30,14 +30,19 @@ std::optional<SmtpReply> SmtpReply::make(std::string code, std::string xcode, st
     return fail("enhanced status code '" + xcode + "' is not of the form N.NNN.NNN");
   if (xcode[0] != code[0]) return fail("enhanced status code " + xcode + " does not match reply code " + code);
   SmtpReply reply{std::move(code), std::move(xcode), std::move(text)};
-  const auto lines = reply.lines();
-  if (lines.size() > kMaxReplyLines) return fail("reply text has more than " + std::to_string(kMaxReplyLines) + " lines");
-  for (const auto& line : lines) {
+  const std::string_view text_view = reply.text;
+  if (std::count(text_view.begin(), text_view.end(), '\n') + 1 > static_cast<std::ptrdiff_t>(kMaxReplyLines))
+    return fail("reply text has more than " + std::to_string(kMaxReplyLines) + " lines");
+  for (std::string_view rest = text_view;;) {
+    const auto nl = rest.find('\n');
+    const auto line = rest.substr(0, nl);
     if (line.empty()) return fail("empty reply text or an empty line in it");
     if (line.size() > kMaxReplyText)
       return fail("reply line longer than " + std::to_string(kMaxReplyText) + " characters");
     for (unsigned char c : line)
       if (c < 0x20 || c > 0x7e) return fail("reply text has a control or non-ASCII character");
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
   }
   return reply;
 }
@@ -123,29 +128,38 @@ std::optional<ReplyTemplate> ReplyTemplate::parse(std::string_view text, std::st
   return t;
 }
 
-std::string ReplyTemplate::render(const std::map<std::string, std::string>& values, std::size_t max_value) const {
+std::string ReplyTemplate::render(std::span<const ReplyValue> values, std::size_t max_value) const {
   std::string out;
   out.reserve(text_.size() + 128);
-  for (std::size_t i = 0; i < text_.size(); ++i) {
-    if (text_[i] == '\\' && i + 1 < text_.size() && text_[i + 1] == 'n') {
+  const std::string_view text = text_;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == 'n') {
       out += '\n';
       ++i;
       continue;
     }
-    if (text_[i] != '{') {
-      out += text_[i];
+    if (text[i] != '{') {
+      out += text[i];
       continue;
     }
-    const auto close = text_.find('}', i);
-    const auto it = values.find(text_.substr(i + 1, close - i - 1));
+    const auto close = text.find('}', i);
+    const auto name = text.substr(i + 1, close - i - 1);
+    const auto it = std::find_if(values.begin(), values.end(), [&](const ReplyValue& v) { return v.name == name; });
     if (it != values.end()) {
-      std::string v = sanitize_reply_text(it->second, max_value);
-      if (v.size() == max_value && it->second.size() > max_value && max_value > 3) v.replace(max_value - 3, 3, "...");
-      out += v;
+      // Sanitised in place; a value cut short ends in "..." (when there is room for it).
+      const std::size_t at = out.size();
+      for (const unsigned char c : it->value.substr(0, max_value)) out += (c < 0x20 || c > 0x7e) ? '?' : static_cast<char>(c);
+      if (it->value.size() > max_value && max_value > 3) out.replace(at + max_value - 3, 3, "...");
     }
     i = close;
   }
   return out;
+}
+
+std::string ReplyTemplate::render(const std::map<std::string, std::string>& values, std::size_t max_value) const {
+  std::vector<ReplyValue> flat;
+  for (const auto& [name, value] : values) flat.push_back({name, value});
+  return render(flat, max_value);
 }
 
 bool ReplyTemplate::fits(std::size_t max_value, std::string* error) const {

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,7 @@ struct SmtpReply {
   // Validates; nullopt with *error on a mismatch or bad text.
   static std::optional<SmtpReply> make(std::string code, std::string xcode, std::string text, std::string* error);
   std::vector<std::string> lines() const;  // text split at '\n'
+  bool multiline() const { return text.find('\n') != std::string::npos; }
 };
 
 // The maximum number of lines of a reply (libmilter's smfi_setmlreply takes at most 32).
@@ -43,6 +45,12 @@ std::string escape_percent(std::string_view text);
 // control characters, CR/LF and non-ASCII bytes become '?', and the result is bounded.
 std::string sanitize_reply_text(std::string_view text, std::size_t max_length = 200);
 
+// One placeholder's value for ReplyTemplate::render.
+struct ReplyValue {
+  std::string_view name;
+  std::string_view value;
+};
+
 // A reply text with {placeholders}; the two characters \n start a new line of a multi-line reply. Known names are checked when the template is parsed, so an
 // operator's typo is an error at load time, never a broken reply at run time.
 class ReplyTemplate {
@@ -52,6 +60,7 @@ class ReplyTemplate {
 
   // Fills placeholders with sanitised values, each cut to `max_value` characters (ending in
   // "..." when cut); unknown keys in `values` are ignored.
+  std::string render(std::span<const ReplyValue> values, std::size_t max_value = 200) const;
   std::string render(const std::map<std::string, std::string>& values, std::size_t max_value = 200) const;
   // The reply line limits hold even with every placeholder `max_value` characters long.
   bool fits(std::size_t max_value, std::string* error) const;

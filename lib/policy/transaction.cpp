@@ -72,8 +72,10 @@ void Transaction::helo(std::string_view name, dns::Querier& querier) {
   // A question asked already, at CONNECT or earlier in this list, is not asked again.
   static const std::vector<dns::Question> kNothing;
   const auto& at_connect = batch_ ? batch_->questions() : kNothing;
+  auto planned = plan_helo(config_, planned_, &prepared_, &asked_);
+  helo_from_.reserve(planned.size());
   std::vector<dns::Question> fresh;
-  for (auto& q : plan_helo(config_, planned_, &prepared_, &asked_)) {
+  for (auto& q : planned) {
     if (const std::size_t i = position(at_connect, q); i < at_connect.size()) {
       helo_from_.push_back({true, i});
     } else {
@@ -90,8 +92,9 @@ void Transaction::helo(std::string_view name, dns::Querier& querier) {
 
 // The answers to the planned HELO questions, in their order.
 std::vector<dns::Answer> Transaction::helo_answers(const std::vector<dns::Answer>& connect_answers) {
-  std::vector<dns::Answer> own, all;
-  if (helo_batch_) own = helo_batch_->wait_until(deadline_);
+  static const std::vector<dns::Answer> kNoAnswers;
+  const auto& own = helo_batch_ ? helo_batch_->wait_until(deadline_) : kNoAnswers;
+  std::vector<dns::Answer> all;
   all.reserve(helo_from_.size());
   for (const auto& from : helo_from_) {
     const auto& set = from.from_connect ? connect_answers : own;
@@ -112,8 +115,8 @@ void Transaction::distrust_names(std::vector<dns::Answer>& helo_answers) {
 const Verdict& Transaction::verdict() {
   if (!verdict_) {
     const auto asked = dns::Clock::now();
-    std::vector<dns::Answer> answers;
-    if (batch_) answers = batch_->wait_until(deadline_);
+    static const std::vector<dns::Answer> kNoAnswers;
+    const auto& answers = batch_ ? batch_->wait_until(deadline_) : kNoAnswers;
     std::vector<dns::Answer> helo = helo_answers(answers);
     if (ptr_batch_) use_own_ptr(ptr_batch_->wait_until(source_deadline_).at(0));
     if (health_ && !health_->resolver().sane) distrust_names(helo);
