@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
   fmt::print("   peer unordered_map+mutex:  {:.1f} bytes/entry RSS; hit median {:.0f} ns on 10k recently used, {:.0f} ns uniform\n",
              peer.bytes_per_entry, peer.hot_ns, peer.uniform_ns - naming);
   fmt::print("   (uniform figures are net of building each name, {:.0f} ns, timed alone in this run)\n", naming);
-  fmt::print("   this machine: {:.0f} ns per dependent DRAM load (a uniform hit follows 3: index slot, node, entry)\n", dram);
+  fmt::print("   this machine: {:.0f} ns per dependent DRAM load (a uniform hit follows 2: index slot, entry)\n", dram);
   fmt::print("   held {} of {} ({} evicted early: 16 shards fill unevenly); {} misses among timed gets\n", held, entries,
              entries - static_cast<long>(held), ours.misses);
   return 0;

@@ -16,12 +16,21 @@ namespace dyn::dns {
 
 namespace {
 
-constexpr std::uint32_t kNil = 0xffffffffu;
+constexpr std::uint32_t kNoFrame = 0xffffffffu;
 
-// Blob layout: [u8 name_len][name][u16 type][u8 status][u8 count] then per record
-// [u32 ttl][u8 len][value]; A and AAAA values are 4 or 16 network-order bytes, others text.
-// The key is the prefix up to and including the type.
-std::size_t key_size(const std::uint8_t* blob) { return 1u + blob[0] + 2u; }
+// Blob layout: [u32 expires][u32 frame][u8 name_len][name][u16 type][u8 status][u8 count] then per
+// record [u32 ttl][u8 len][value]; A and AAAA values are 4 or 16 network-order bytes, others
+// text. `expires` is in seconds since the cache's epoch; `frame` is the entry's place on the
+// clock (see Shard). The key is name_len, name and type.
+constexpr std::size_t kHeader = 8;
+const std::uint8_t* key_of(const std::uint8_t* blob) { return blob + kHeader; }
+std::size_t key_size(const std::uint8_t* key) { return 1u + key[0] + 2u; }
+std::uint32_t load32(const std::uint8_t* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+void store32(std::uint8_t* p, std::uint32_t v) { std::memcpy(p, &v, 4); }
 
 bool binary_type(RrType t) { return t == RrType::A || t == RrType::AAAA; }
 
@@ -41,17 +50,19 @@ std::uint64_t hash_key(const std::uint8_t* key, std::size_t len) {
 }
 
 // nullptr when the answer cannot be stored compactly (a value over 255 bytes, too many records).
-std::uint8_t* encode_blob(const std::uint8_t* key, std::size_t klen, const Answer& a, RrType type) {
+std::uint8_t* encode_blob(const std::uint8_t* key, std::size_t klen, const Answer& a, RrType type, std::uint32_t expires) {
   if (a.records.size() > 255) return nullptr;
-  std::size_t size = klen + 2;
+  std::size_t size = kHeader + klen + 2;
   for (const auto& r : a.records) {
     if (r.value.size() > 255) return nullptr;
     size += 5 + (binary_type(type) ? (type == RrType::A ? 4 : 16) : r.value.size());
   }
   auto* blob = static_cast<std::uint8_t*>(std::malloc(size));
   if (!blob) return nullptr;
-  std::memcpy(blob, key, klen);
-  std::uint8_t* p = blob + klen;
+  store32(blob, expires);
+  store32(blob + 4, kNoFrame);
+  std::memcpy(blob + kHeader, key, klen);
+  std::uint8_t* p = blob + kHeader + klen;
   *p++ = static_cast<std::uint8_t>(a.status);
   *p++ = static_cast<std::uint8_t>(a.records.size());
   for (const auto& r : a.records) {
@@ -76,9 +87,10 @@ std::uint8_t* encode_blob(const std::uint8_t* key, std::size_t klen, const Answe
 }
 
 Answer decode_blob(const std::uint8_t* blob) {
-  const std::size_t klen = key_size(blob);
-  const auto type = static_cast<RrType>((blob[klen - 2] << 8) | blob[klen - 1]);
-  const std::uint8_t* p = blob + klen;
+  const std::uint8_t* key = key_of(blob);
+  const std::size_t klen = key_size(key);
+  const auto type = static_cast<RrType>((key[klen - 2] << 8) | key[klen - 1]);
+  const std::uint8_t* p = key + klen;
   Answer a;
   a.status = static_cast<Status>(*p++);
   const std::size_t count = *p++;
@@ -106,9 +118,9 @@ Answer decode_blob(const std::uint8_t* blob) {
   return a;
 }
 
-// Zeroed memory for the index and the node array: mmap'd (pages become resident only when
-// touched) and, where the kernel allows, backed by huge pages, so a hit on a big cache does not
-// also pay a TLB miss per pointer it follows.
+// Zeroed memory for the index and the clock: mmap'd (pages become resident only when touched)
+// and, where the kernel allows, backed by huge pages, so a hit on a big cache does not also pay
+// a TLB miss per pointer it follows.
 void* huge_alloc(std::size_t bytes) {
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
@@ -128,78 +140,73 @@ Clock::time_point Cache::coarse_now() {
   return Clock::time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
 }
 
-// One shard: an open-addressing index (linear probing, half full at most, slots hold node
-// index + 1, 0 = empty) over a node array threaded on an LRU list. Guarded by `mutex`.
+// One shard: an open-addressing index (linear probing, half full at most) whose slots hold the
+// entry's blob pointer, with bit 0 set when the entry was used since the clock hand last passed
+// it (0 = empty slot); and the clock: `capacity` frames, each an entry's blob or empty.
+// Eviction is CLOCK (second chance), an approximation of least-recently-used that a hit pays for
+// with one bit in the slot it has read anyway, instead of relinking a list through two other
+// entries: at capacity the hand moves over the frames, clearing the bit of each used entry, and
+// evicts the first entry not used since its last pass; the new entry takes that frame.
+// Guarded by `mutex`.
 struct Cache::Shard {
-  struct Node {
-    std::uint8_t* blob = nullptr;
-    std::uint32_t expires = 0;  // seconds since the cache epoch
-    std::uint32_t prev = kNil, next = kNil;
-  };
+  static constexpr std::uintptr_t kUsed = 1;  // blobs from malloc are at least 2-aligned
 
   explicit Shard(std::size_t cap) : capacity(std::max<std::size_t>(cap, 1)) {
     std::size_t slots = 16;
     while (slots < capacity * 2) slots <<= 1;
     mask = slots - 1;
-    table_bytes = slots * sizeof(std::uint32_t);
-    table = static_cast<std::uint32_t*>(huge_alloc(table_bytes));
-    nodes = static_cast<Node*>(huge_alloc(capacity * sizeof(Node)));
+    table_bytes = slots * sizeof(std::uintptr_t);
+    table = static_cast<std::uintptr_t*>(huge_alloc(table_bytes));
+    frames = static_cast<std::uint8_t**>(huge_alloc(capacity * sizeof(std::uint8_t*)));
   }
   ~Shard() {
-    for (std::size_t i = 0; i < used_nodes; ++i) std::free(nodes[i].blob);
+    for (std::size_t i = 0; i < used_frames; ++i) std::free(frames[i]);
     ::munmap(table, table_bytes);
-    ::munmap(nodes, capacity * sizeof(Node));
+    ::munmap(frames, capacity * sizeof(std::uint8_t*));
   }
+
+  static std::uint8_t* blob_of(std::uintptr_t slot) { return reinterpret_cast<std::uint8_t*>(slot & ~kUsed); }
 
   std::mutex mutex;
   std::size_t capacity;
   std::size_t mask = 0;
-  std::uint32_t* table = nullptr;
+  std::uintptr_t* table = nullptr;
   std::size_t table_bytes = 0;
-  Node* nodes = nullptr;      // capacity entries, zeroed; the first used_nodes have been used
-  std::size_t used_nodes = 0;
-  std::vector<std::uint32_t> free_nodes;
-  std::uint32_t head = kNil, tail = kNil;  // most and least recently used
+  std::uint8_t** frames = nullptr;  // capacity frames, zeroed; the first used_frames have been used
+  std::size_t used_frames = 0;
+  std::vector<std::uint32_t> free_frames;  // emptied frames below used_frames
+  std::size_t hand = 0;
   std::size_t count = 0;
   Stats stats;
-
-  void unlink(std::uint32_t i) {
-    Node& n = nodes[i];
-    (n.prev == kNil ? head : nodes[n.prev].next) = n.next;
-    (n.next == kNil ? tail : nodes[n.next].prev) = n.prev;
-    n.prev = n.next = kNil;
-  }
-  void push_front(std::uint32_t i) {
-    Node& n = nodes[i];
-    n.prev = kNil;
-    n.next = head;
-    if (head != kNil) nodes[head].prev = i;
-    head = i;
-    if (tail == kNil) tail = i;
-  }
 
   // The slot holding this key, or the empty slot where it would go.
   std::size_t find_slot(const std::uint8_t* key, std::size_t klen, std::uint64_t hash) const {
     for (std::size_t s = hash & mask;; s = (s + 1) & mask) {
-      const std::uint32_t v = table[s];
+      const std::uintptr_t v = table[s];
       if (v == 0) return s;
-      const std::uint8_t* blob = nodes[v - 1].blob;
-      if (key_size(blob) == klen && std::memcmp(blob, key, klen) == 0) return s;
+      const std::uint8_t* other = key_of(blob_of(v));
+      if (key_size(other) == klen && std::memcmp(other, key, klen) == 0) return s;
     }
   }
+  std::size_t slot_of(const std::uint8_t* blob) const {
+    const std::uint8_t* key = key_of(blob);
+    const std::size_t klen = key_size(key);
+    return find_slot(key, klen, hash_key(key, klen));
+  }
 
-  // Removes the entry in slot s (backward-shift deletion keeps probe chains intact).
+  // Removes the entry in slot s and frees its blob and frame (backward-shift deletion keeps
+  // probe chains intact).
   void erase_slot(std::size_t s) {
-    const std::uint32_t i = table[s] - 1;
-    unlink(i);
-    std::free(nodes[i].blob);
-    nodes[i].blob = nullptr;
-    free_nodes.push_back(i);
+    std::uint8_t* blob = blob_of(table[s]);
+    const std::uint32_t frame = load32(blob + 4);
+    frames[frame] = nullptr;
+    free_frames.push_back(frame);
+    std::free(blob);
     --count;
     table[s] = 0;
     for (std::size_t j = (s + 1) & mask; table[j] != 0; j = (j + 1) & mask) {
-      const std::uint8_t* blob = nodes[table[j] - 1].blob;
-      const std::size_t ideal = hash_key(blob, key_size(blob)) & mask;
+      const std::uint8_t* key = key_of(blob_of(table[j]));
+      const std::size_t ideal = hash_key(key, key_size(key)) & mask;
       // Move j back to s unless its ideal slot lies cyclically in (s, j].
       const bool stays = s <= j ? (s < ideal && ideal <= j) : (s < ideal || ideal <= j);
       if (!stays) {
@@ -210,10 +217,30 @@ struct Cache::Shard {
     }
   }
 
-  void erase_node(std::uint32_t i) {
-    const std::uint8_t* blob = nodes[i].blob;
-    const std::size_t klen = key_size(blob);
-    erase_slot(find_slot(blob, klen, hash_key(blob, klen)));
+  // At capacity: moves the hand to the first entry not used since its last pass and evicts it.
+  void evict_one() {
+    for (;;) {
+      const std::size_t f = hand;
+      hand = hand + 1 == used_frames ? 0 : hand + 1;
+      if (frames[f] == nullptr) continue;
+      const std::size_t s = slot_of(frames[f]);
+      if (table[s] & kUsed) {
+        table[s] &= ~kUsed;  // a second chance
+        continue;
+      }
+      erase_slot(s);
+      return;
+    }
+  }
+
+  // A frame for a new entry: an emptied one, else the next never used.
+  std::uint32_t take_frame() {
+    if (!free_frames.empty()) {
+      const std::uint32_t f = free_frames.back();
+      free_frames.pop_back();
+      return f;
+    }
+    return static_cast<std::uint32_t>(used_frames++);
   }
 };
 
@@ -260,65 +287,51 @@ std::optional<Answer> Cache::get(const Question& q) {
     ++sh.stats.misses;
     return std::nullopt;
   }
-  const std::uint32_t i = sh.table[s] - 1;
-  if (sh.nodes[i].expires <= now_s) {
+  const std::uint8_t* blob = Shard::blob_of(sh.table[s]);
+  if (load32(blob) <= now_s) {
     sh.erase_slot(s);
     ++sh.stats.expired;
     ++sh.stats.misses;
     return std::nullopt;
   }
   ++sh.stats.hits;
-  if (sh.head != i) {
-    sh.unlink(i);
-    sh.push_front(i);
-  }
-  return decode_blob(sh.nodes[i].blob);
+  sh.table[s] |= Shard::kUsed;
+  return decode_blob(blob);
 }
 
 void Cache::put(const Question& q, const Answer& a) {
   std::uint8_t key[260];
   const std::size_t klen = encode_key(q, key);
   if (klen == 0) return;
-  std::uint8_t* blob = encode_blob(key, klen, a, q.type);
+  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now_() - epoch_).count();
+  const auto expires = static_cast<std::uint32_t>(std::min<long long>(now_s + lifetime(a).count(), UINT32_MAX));
+  std::uint8_t* blob = encode_blob(key, klen, a, q.type, expires);
   const std::uint64_t hash = hash_key(key, klen);
   Shard& sh = *shards_[(hash >> 56) & (shards_.size() - 1)];
+  std::lock_guard lock(sh.mutex);
+  std::size_t s = sh.find_slot(key, klen, hash);
   if (!blob) {  // not storable: an older answer for this question must not outlive it
-    std::lock_guard lock(sh.mutex);
-    const std::size_t s = sh.find_slot(key, klen, hash);
     if (sh.table[s] != 0) sh.erase_slot(s);
     return;
   }
-  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now_() - epoch_).count();
-  const auto expires = static_cast<std::uint32_t>(std::min<long long>(now_s + lifetime(a).count(), UINT32_MAX));
-
-  std::lock_guard lock(sh.mutex);
-  std::size_t s = sh.find_slot(key, klen, hash);
-  if (sh.table[s] != 0) {  // replace in place
-    const std::uint32_t i = sh.table[s] - 1;
-    std::free(sh.nodes[i].blob);
-    sh.nodes[i].blob = blob;
-    sh.nodes[i].expires = expires;
-    sh.unlink(i);
-    sh.push_front(i);
+  if (sh.table[s] != 0) {  // replace in place: same frame, counted as used
+    std::uint8_t* old = Shard::blob_of(sh.table[s]);
+    const std::uint32_t frame = load32(old + 4);
+    store32(blob + 4, frame);
+    sh.frames[frame] = blob;
+    std::free(old);
+    sh.table[s] = reinterpret_cast<std::uintptr_t>(blob) | Shard::kUsed;
     return;
   }
   if (sh.count >= sh.capacity) {
-    sh.erase_node(sh.tail);
+    sh.evict_one();
     ++sh.stats.evictions;
     s = sh.find_slot(key, klen, hash);  // the shift may have moved the free slot
   }
-  std::uint32_t i;
-  if (!sh.free_nodes.empty()) {
-    i = sh.free_nodes.back();
-    sh.free_nodes.pop_back();
-  } else {
-    i = static_cast<std::uint32_t>(sh.used_nodes++);
-    sh.nodes[i] = Shard::Node{};
-  }
-  sh.nodes[i].blob = blob;
-  sh.nodes[i].expires = expires;
-  sh.push_front(i);
-  sh.table[s] = i + 1;
+  const std::uint32_t frame = sh.take_frame();
+  store32(blob + 4, frame);
+  sh.frames[frame] = blob;
+  sh.table[s] = reinterpret_cast<std::uintptr_t>(blob);
   ++sh.count;
   ++sh.stats.insertions;
 }

@@ -1,11 +1,12 @@
 // Cache: DNS answers keyed by (name, type), kept for their TTL (negative answers for the SOA
 // minimum, RFC 2308), clamped to [min_ttl, max_ttl]; failures for error_ttl only. Bounded, with
-// least-recently-used eviction, sharded so that milter threads rarely wait on one another.
-// Thread-safe. The clock is injected so tests move time without sleeping.
+// second-chance (CLOCK) eviction, close to least-recently-used but without relinking a list on
+// every hit; sharded so that milter threads rarely wait on one another. Thread-safe. The clock is
+// injected so tests move time without sleeping.
 //
-// Memory: one exact-size blob per entry (name, type, status and records, A/AAAA in binary),
-// a 24-byte node and a 4-byte slot in a half-full index: about 80 bytes for a DNSBL answer
-// (bench/cache_bench measures it at 1 million entries).
+// Memory: one exact-size blob per entry (expiry, name, type, status and records, A/AAAA in
+// binary), an 8-byte frame on the clock and an 8-byte slot in a half-full index
+// (bench/cache_bench measures it at 1 million entries). A hit reads the index slot and the blob.
 #pragma once
 
 #include "dns/types.hpp"

@@ -115,38 +115,63 @@ TEST_CASE("a replaced entry takes the new answer and lifetime", "[cache]") {
   CHECK(c.stats().size == 1);
 }
 
-TEST_CASE("randomized operations agree with a simple LRU model", "[cache]") {
-  // Small capacity and many names collide in the index, exercising backward-shift deletion.
+TEST_CASE("randomized operations agree with a simple second-chance (CLOCK) model", "[cache]") {
+  // Small capacity and many names collide in the index, exercising backward-shift deletion. The
+  // model: 40 frames filled in order; a hit or a replacement marks an entry used; at capacity the
+  // hand clears used marks until it finds an unused entry, whose frame the new entry takes.
   FakeClock clock;
   CacheOptions o;
   o.capacity = 40;
   o.shards = 1;
   Cache c(o, clock.fn());
-  std::map<std::string, std::pair<std::string, std::uint64_t>> model;  // name -> (value, last use)
+  struct Entry {
+    std::string value;
+    bool used = false;
+    std::size_t frame = 0;
+  };
+  std::map<std::string, Entry> model;
+  std::vector<std::string> frames;  // the name in each frame
+  std::size_t hand = 0;
   std::mt19937 rng(12345);
-  std::uint64_t tick = 0;
+  long evictions = 0;
   for (int step = 0; step < 20000; ++step) {
     const std::string name = "n" + std::to_string(rng() % 120) + ".test";
-    ++tick;
     if (rng() % 2) {
       const std::string value = "127.0.0." + std::to_string(rng() % 250 + 1);
       c.put(qa(name), a_answer({value}, 300));
-      if (!model.count(name) && model.size() == 40) {
-        auto lru = std::min_element(model.begin(), model.end(),
-                                    [](auto& x, auto& y) { return x.second.second < y.second.second; });
-        model.erase(lru);
+      if (auto it = model.find(name); it != model.end()) {
+        it->second.value = value;
+        it->second.used = true;
+        continue;
       }
-      model[name] = {value, tick};
+      std::size_t frame = frames.size();
+      if (model.size() == 40) {
+        for (;; hand = (hand + 1) % frames.size()) {
+          Entry& e = model.at(frames[hand]);
+          if (!e.used) break;
+          e.used = false;
+        }
+        frame = hand;
+        hand = (hand + 1) % frames.size();
+        model.erase(frames[frame]);
+        ++evictions;
+      } else {
+        frames.emplace_back();
+      }
+      frames[frame] = name;
+      model[name] = Entry{value, false, frame};
     } else {
       auto got = c.get(qa(name));
       auto it = model.find(name);
       REQUIRE(got.has_value() == (it != model.end()));
       if (got) {
-        REQUIRE(got->records.at(0).value == it->second.first);
-        it->second.second = tick;
+        REQUIRE(got->records.at(0).value == it->second.value);
+        it->second.used = true;
       }
     }
   }
+  CHECK(evictions > 1000);
+  CHECK(c.stats().evictions == static_cast<std::uint64_t>(evictions));
   CHECK(c.stats().size == model.size());
 }
 
