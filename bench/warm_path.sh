@@ -12,9 +12,12 @@
 # rounds and the median of the per-round ratios.
 # With AA=1, a second null milter takes dynmilter's place (an A/A run): the ratios it prints are
 # what the machine's noise alone makes of two identical milters.
+# BASE=DIR also runs the dynmilter of another build (DIR/dynmilter, e.g. an older commit's) in the
+# same rounds, after the other two: an A/B of two builds that the VM's drift cannot tell apart
+# by the minute it ran in.
 # DYN_ARGS adds dynmilter options: DYN_ARGS='--exempt-network 0.0.0.0/0' makes every client exempt
 # (nothing looked up or decided, no reject), which measures the milter glue alone.
-#   [ROUNDS=6] [AA=1] [DYN_ARGS=...] bash bench/warm_path.sh BUILD_BIN_DIR [SESSIONS]
+#   [ROUNDS=6] [AA=1] [BASE=DIR] [DYN_ARGS=...] bash bench/warm_path.sh BUILD_BIN_DIR [SESSIONS]
 # Needs rbldnsd, drill and strace. Results: docs/benchmarks.md.
 source "$(dirname "$0")/../test/lib.sh" "$1"
 require rbldnsd drill strace
@@ -53,9 +56,18 @@ else
 fi
 DYN=$!
 PIDS+=($DYN)
-for _ in $(seq 100); do [ -S "$WORK/null.sock" ] && [ -S "$WORK/dyn.sock" ] && break; sleep 0.1; done
-
 declare -A PID=([null]=$NULL [dyn]=$DYN) SOCK=([null]="unix:$WORK/null.sock" [dyn]="unix:$WORK/dyn.sock") TICKS=([null]=0 [dyn]=0) FAULTS=([null]=0 [dyn]=0)
+MILTERS=(null dyn)
+if [ -n "${BASE:-}" ]; then
+  "$BASE/dynmilter" --foreground --socket "unix:$WORK/base.sock" --dns-server 127.0.0.1:$RBL_PORT \
+    --dnsbl 'pbl.test=127.0.0.[10..11]*3' --log-level warning ${DYN_ARGS:-} >"$WORK/base.log" 2>&1 &
+  PID[base]=$!
+  PIDS+=($!)
+  SOCK[base]="unix:$WORK/base.sock" TICKS[base]=0 FAULTS[base]=0
+  MILTERS+=(base)
+fi
+for _ in $(seq 100); do [ -S "$WORK/null.sock" ] && [ -S "$WORK/dyn.sock" ] && { [ -z "${BASE:-}" ] || [ -S "$WORK/base.sock" ]; } && break; sleep 0.1; done
+
 pass() {  # WHICH: one pass over the clients; adds the milter's CPU ticks to TICKS[WHICH]
   local before after f0
   before=$(ticks "${PID[$1]}") f0=$(faults "${PID[$1]}")
@@ -70,15 +82,18 @@ per_round=$((SESSIONS / CLIENTS / ROUNDS > 0 ? SESSIONS / CLIENTS / ROUNDS : 1))
 echo "warm path: $((CLIENTS * per_round * ROUNDS)) measured sessions per milter over $CLIENTS clients, one at a time, unix socket ($(nproc) cores, $(date -u +%F))"
 echo "the two milters run side by side and are measured in alternating passes ($ROUNDS rounds), so that a slow"
 echo "minute of the machine falls on both"
-pass null; pass dyn  # the first pass fills dynmilter's cache
-TICKS=([null]=0 [dyn]=0) FAULTS=([null]=0 [dyn]=0)
-RATIOS=()
+for m in "${MILTERS[@]}"; do pass "$m"; done  # the first pass fills dynmilter's cache
+for m in "${MILTERS[@]}"; do TICKS[$m]=0 FAULTS[$m]=0; done
+RATIOS=() BASE_RATIOS=()
 for r in $(seq "$ROUNDS"); do
-  n0=${TICKS[null]} d0=${TICKS[dyn]}
+  n0=${TICKS[null]} d0=${TICKS[dyn]} b0=${TICKS[base]:-0}
   for _ in $(seq "$per_round"); do
-    if [ $((r % 2)) -eq 1 ]; then pass null; pass dyn; else pass dyn; pass null; fi
+    if [ -n "${BASE:-}" ]; then
+      if [ $((r % 2)) -eq 1 ]; then pass null; pass dyn; pass base; else pass base; pass dyn; pass null; fi
+    elif [ $((r % 2)) -eq 1 ]; then pass null; pass dyn; else pass dyn; pass null; fi
   done
   RATIOS+=("$(awk -v d=$((TICKS[dyn] - d0)) -v n=$((TICKS[null] - n0)) 'BEGIN { printf "%.3f", n ? d / n : 0 }')")
+  [ -z "${BASE:-}" ] || BASE_RATIOS+=("$(awk -v d=$((TICKS[base] - b0)) -v n=$((TICKS[null] - n0)) 'BEGIN { printf "%.3f", n ? d / n : 0 }')")
 done
 sessions_measured=$((CLIENTS * per_round * ROUNDS))
 if [ -n "${THREADS:-}" ]; then  # where dynmilter's CPU goes, by thread (ticks since start), and context switches
@@ -104,5 +119,12 @@ echo "per-round ratios: ${RATIOS[*]}"
 printf '%s\n' "${RATIOS[@]}" | sort -n | awk -v a="$(cpu dyn)" -v b="$(cpu null)" -v c="${CALLS[dyn]}" -v d="${CALLS[null]}" \
   '{ r[NR] = $1 } END { m = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
      printf "dynmilter / null milter: CPU %.2fx over all rounds, median round %.2fx (target <= 1.1x), system calls %.2fx\n", a / b, m, c / d }'
+if [ -n "${BASE:-}" ]; then
+  printf '%-20s CPU %7s us/session   page faults %5s/session\n' "dynmilter of BASE" "$(cpu base)" "$(pf base)"
+  echo "per-round ratios, BASE: ${BASE_RATIOS[*]}"
+  printf '%s\n' "${BASE_RATIOS[@]}" | sort -n | awk -v a="$(cpu base)" -v b="$(cpu null)" -v d="$(cpu dyn)" \
+    '{ r[NR] = $1 } END { m = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
+       printf "BASE dynmilter / null milter: CPU %.2fx over all rounds, median round %.2fx; this build / BASE: %.3fx\n", a / b, m, d / a }'
+fi
 echo "system calls by kind (KEEP_WORK=1 keeps them):"
 for f in "$WORK"/dyn.strace "$WORK"/null.strace; do echo "== $(basename "$f" .strace)"; awk 'NR > 2 && $NF != "total" && $4 ~ /^[0-9]+$/ {print "  " $NF, $4}' "$f" | head -8; done

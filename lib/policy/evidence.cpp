@@ -38,15 +38,16 @@ const dns::Answer& Answers::at(Stage stage, std::size_t i) const {
   return i < set.size() ? set[i] : missing;
 }
 
-std::string judged_name(const ClientFacts& facts) {
+const std::string& judged_name(const ClientFacts& facts) {
+  static const std::string kNone;
   switch (facts.rdns.status) {
     case rdns::RdnsStatus::Ok:
     case rdns::RdnsStatus::Forged: return facts.rdns.name;
     case rdns::RdnsStatus::Unknown: return facts.hostname;
     case rdns::RdnsStatus::NoPtr:
-    case rdns::RdnsStatus::TempFail: return {};
+    case rdns::RdnsStatus::TempFail: return kNone;
   }
-  return {};
+  return kNone;
 }
 
 }  // namespace dyn::policy

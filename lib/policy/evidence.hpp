@@ -52,8 +52,10 @@ class Source {
  public:
   virtual ~Source() = default;
   virtual std::string_view name() const = 0;
-  virtual std::vector<dns::Question> questions(const Context&, Stage) const { return {}; }
-  virtual Evidence judge(const Context& context, const Answers& answers) const = 0;
+  // Both steps append to what they are given (the transaction's one list of questions, the
+  // verdict's evidence), so that a connection's sources share one allocation for each.
+  virtual void questions(const Context&, Stage, std::vector<dns::Question>&) const {}
+  virtual void judge(const Context& context, const Answers& answers, Evidence& out) const = 0;
 };
 
 // Every source for this configuration, in the order their evidence is shown: the lists (one
@@ -85,6 +87,6 @@ struct Asked {
 
 // The name the name checks and the rules judge: the verified or PTR name; the MTA's CONNECT name
 // when it sent no reverse-DNS macros; none (empty) when there is no PTR or its lookup failed.
-std::string judged_name(const ClientFacts& facts);
+const std::string& judged_name(const ClientFacts& facts);  // a reference into `facts`, or to ""
 
 }  // namespace dyn::policy

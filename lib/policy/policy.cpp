@@ -149,9 +149,9 @@ std::vector<dns::Question> plan_stage(const config::Config& config, const Client
   const dnsbl::HealthMap none;
   const Context context{config, facts, none, p.weights};
   for (const auto& source : p.sources) {
-    auto mine = source->questions(context, stage);
-    counts.push_back(mine.size());
-    for (auto& q : mine) questions.push_back(std::move(q));
+    const std::size_t before = questions.size();
+    source->questions(context, stage, questions);
+    counts.push_back(questions.size() - before);
   }
   if (asked) (stage == Stage::Connect ? asked->connect : asked->helo) = std::move(counts);
   return questions;
@@ -164,7 +164,9 @@ std::size_t asked_count(const Prepared& p, const Asked* counts, std::size_t i, c
     const auto& recorded = stage == Stage::Connect ? counts->connect : counts->helo;
     if (recorded && i < recorded->size()) return (*recorded)[i];
   }
-  return p.sources[i]->questions(asked, stage).size();
+  std::vector<dns::Question> again;
+  p.sources[i]->questions(asked, stage, again);
+  return again.size();
 }
 
 }  // namespace
@@ -194,14 +196,13 @@ Evidence gather(const config::Config& config, const ClientFacts& facts, const st
   const Context context{config, facts, health, p.weights};
   const Context asked{config, planned ? *planned : facts, health, p.weights};  // what the questions were planned with
   Evidence all;
+  all.lists.reserve(config.dnsbls.size());
+  all.signals.reserve(8);  // more than a client usually gets
   std::size_t connect_at = 0, helo_at = 0;
   for (std::size_t i = 0; i < p.sources.size(); ++i) {
     const Answers mine{slice(answers, connect_at, asked_count(p, counts, i, asked, Stage::Connect)),
                        slice(helo_answers, helo_at, asked_count(p, counts, i, asked, Stage::Helo))};
-    auto e = p.sources[i]->judge(context, mine);
-    for (auto& l : e.lists) all.lists.push_back(std::move(l));
-    for (auto& s : e.signals) all.signals.push_back(std::move(s));
-    all.could_add += e.could_add;
+    p.sources[i]->judge(context, mine, all);
   }
   return all;
 }

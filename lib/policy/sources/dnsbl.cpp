@@ -15,17 +15,17 @@ class DnsblSource final : public Source {
   explicit DnsblSource(const dnsbl::ZoneSpec& list) : list_(list) {}
   std::string_view name() const override { return "dnsbl"; }
 
-  std::vector<dns::Question> questions(const Context& c, Stage stage) const override {
-    if (stage != Stage::Connect || !c.facts.ip) return {};
-    const std::string name = net::dnsbl_query_name(*c.facts.ip, list_.zone);
+  void questions(const Context& c, Stage stage, std::vector<dns::Question>& out) const override {
+    if (stage != Stage::Connect || !c.facts.ip) return;
+    std::string name = net::dnsbl_query_name(*c.facts.ip, list_.zone);
     // The list's own words for the sender (often where to look the listing up), in parallel.
-    if (wants_txt(c.config)) return {dns::Question{name, dns::RrType::A}, dns::Question{name, dns::RrType::TXT}};
-    return {dns::Question{name, dns::RrType::A}};
+    if (!wants_txt(c.config)) return out.push_back(dns::Question{std::move(name), dns::RrType::A});
+    out.push_back(dns::Question{name, dns::RrType::A});
+    out.push_back(dns::Question{std::move(name), dns::RrType::TXT});
   }
 
-  Evidence judge(const Context& c, const Answers& answers) const override {
-    Evidence e;
-    if (!c.facts.ip) return e;
+  void judge(const Context& c, const Answers& answers, Evidence& e) const override {
+    if (!c.facts.ip) return;
     const dns::Answer& answer = answers.at(Stage::Connect, 0);
     const std::string shown = list_.safe_name();  // a key in the zone name is never shown
     ListResult r{shown, net::dnsbl_query_name(*c.facts.ip, shown), list_.weight, answer.status,
@@ -37,12 +37,11 @@ class DnsblSource final : public Source {
                              ? "list marked broken (" + h->second.reason + ")"
                              : std::string("list not yet probed: it counts once a probe finds it healthy");
     }
-    if (r.outcome.listing == dnsbl::Listing::Unknown && r.outcome.transient && list_.weight > 0) e.could_add = list_.weight;
+    if (r.outcome.listing == dnsbl::Listing::Unknown && r.outcome.transient && list_.weight > 0) e.could_add += list_.weight;
     if (const auto& t = answers.at(Stage::Connect, 1); r.outcome.listing == dnsbl::Listing::Listed &&
                                                         t.status == dns::Status::Ok && !t.records.empty())
       r.txt = t.records.front().value;
     e.lists.push_back(std::move(r));
-    return e;
   }
 
  private:

@@ -37,29 +37,35 @@ class DuhlSource final : public Source {
  public:
   std::string_view name() const override { return "duhl"; }
 
-  std::vector<dns::Question> questions(const Context& c, Stage stage) const override {
-    std::vector<dns::Question> q;
-    if (!c.facts.ip) return q;
+  void questions(const Context& c, Stage stage, std::vector<dns::Question>& q) const override {
+    if (!c.facts.ip) return;
     if (stage == Stage::Connect) {
       const auto name = verified_name(c.facts);
-      if (name.empty()) return q;
+      if (name.empty()) return;
       if (c.weights.a_ttl_short != 0) q.push_back({name, address_type(*c.facts.ip)});
-      const auto domain = rdns::registrable_domain(name);
-      if (c.weights.mx_confirmed != 0 && !domain.empty()) q.push_back({domain, dns::RrType::MX});
-      return q;
+      auto domain = rdns::registrable_domain(name);
+      if (c.weights.mx_confirmed != 0 && !domain.empty()) q.push_back({std::move(domain), dns::RrType::MX});
+      return;
     }
-    const std::string helo = dns::canonical_name(c.facts.helo);
-    if (c.weights.mx_confirmed == 0 || !rdns::plausible_host_name(helo) || net::IpAddress::parse(helo)) return q;
-    const auto domain = rdns::registrable_domain(helo);
-    if (domain.empty()) return q;
-    return {{domain, dns::RrType::MX}, {helo, address_type(*c.facts.ip)}};
+    std::string helo = dns::canonical_name(c.facts.helo);
+    if (c.weights.mx_confirmed == 0 || !rdns::plausible_host_name(helo) || net::IpAddress::parse(helo)) return;
+    auto domain = rdns::registrable_domain(helo);
+    if (domain.empty()) return;
+    q.push_back({std::move(domain), dns::RrType::MX});
+    q.push_back({std::move(helo), address_type(*c.facts.ip)});
+  }
+  // This source's own questions alone.
+  std::vector<dns::Question> own_questions(const Context& c, Stage stage) const {
+    std::vector<dns::Question> q;
+    questions(c, stage, q);
+    return q;
   }
 
-  Evidence judge(const Context& c, const Answers& answers) const override {
-    Evidence e;
-    if (!c.facts.ip) return e;
+  void judge(const Context& c, const Answers& answers, Evidence& e) const override {
+    if (!c.facts.ip) return;
+    const std::size_t first = e.signals.size();  // where this source's own signals start
     const auto& ip = *c.facts.ip;
-    const auto asked = questions(c, Stage::Connect);
+    const auto asked = own_questions(c, Stage::Connect);
     // What was asked at CONNECT, as planned then: judged only when it is what the facts ask now.
     if (!asked.empty() && answers.connect.size() == asked.size()) {
       const auto name = verified_name(c.facts);
@@ -79,14 +85,14 @@ class DuhlSource final : public Source {
         }
       }
     }
-    const bool confirmed = std::any_of(e.signals.begin(), e.signals.end(), [](const auto& s) { return s.name == "mx-confirmed"; });
-    const auto helo_asked = questions(c, Stage::Helo);
+    const bool confirmed =
+        std::any_of(e.signals.begin() + static_cast<std::ptrdiff_t>(first), e.signals.end(), [](const auto& s) { return s.name == "mx-confirmed"; });
+    const auto helo_asked = own_questions(c, Stage::Helo);
     if (!confirmed && helo_asked.size() == 2 && answers.helo.size() == 2 && has_value(answers.helo[0], helo_asked[1].name) &&
         holds(answers.helo[1], ip))
       e.signals.push_back(rdns::Signal{"mx-confirmed", c.weights.mx_confirmed,
                                        "the HELO name " + sanitize_reply_text(helo_asked[1].name, 100) +
                                            " is an MX host of " + helo_asked[0].name + " and has the client's address"});
-    return e;
   }
 };
 

@@ -20,29 +20,28 @@ class HeloSource final : public Source {
  public:
   std::string_view name() const override { return "helo"; }
 
-  std::vector<dns::Question> questions(const Context& c, Stage stage) const override {
+  void questions(const Context& c, Stage stage, std::vector<dns::Question>& out) const override {
     const std::string& helo = c.facts.helo;
-    if (stage != Stage::Helo || helo_is_address(helo) || !rdns::plausible_host_name(helo)) return {};
-    if (c.weights.helo_unresolvable == 0) return {};
-    const std::string name = dns::canonical_name(helo);
-    return {dns::Question{name, dns::RrType::A}, dns::Question{name, dns::RrType::AAAA}};
+    if (stage != Stage::Helo || helo_is_address(helo) || !rdns::plausible_host_name(helo)) return;
+    if (c.weights.helo_unresolvable == 0) return;
+    std::string name = dns::canonical_name(helo);
+    out.push_back(dns::Question{name, dns::RrType::A});
+    out.push_back(dns::Question{std::move(name), dns::RrType::AAAA});
   }
 
-  Evidence judge(const Context& c, const Answers& answers) const override {
-    Evidence e;
+  void judge(const Context& c, const Answers& answers, Evidence& e) const override {
     const std::string& helo = c.facts.helo;
-    if (helo.empty()) return e;
+    if (helo.empty()) return;
     if (helo_is_address(helo)) {
       e.signals.push_back(rdns::Signal{"helo-ip", c.weights.helo_ip,
                                        "HELO gives an address (" + sanitize_reply_text(helo, 100) + "), not a name"});
-      return e;
+      return;
     }
-    if (answers.helo.size() != 2) return e;  // not asked (or no longer believed)
+    if (answers.helo.size() != 2) return;  // not asked (or no longer believed)
     auto none = [](const dns::Answer& a) { return a.status == dns::Status::NxDomain || a.status == dns::Status::NoData; };
     if (none(answers.helo[0]) && none(answers.helo[1]))
       e.signals.push_back(rdns::Signal{"helo-unresolvable", c.weights.helo_unresolvable,
                                        "the HELO name " + sanitize_reply_text(helo, 100) + " has no address record"});
-    return e;
   }
 };
 

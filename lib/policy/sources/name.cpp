@@ -9,11 +9,10 @@ namespace {
 class NameSource final : public Source {
  public:
   std::string_view name() const override { return "name"; }
-  Evidence judge(const Context& c, const Answers&) const override {
-    Evidence e;
-    const std::string judged = judged_name(c.facts);
-    if (!judged.empty()) e.signals = rdns::name_signals(judged, c.facts.ip, c.weights);
-    return e;
+  void judge(const Context& c, const Answers&, Evidence& e) const override {
+    const std::string& judged = judged_name(c.facts);
+    if (judged.empty()) return;
+    for (auto& s : rdns::name_signals(judged, c.facts.ip, c.weights)) e.signals.push_back(std::move(s));
   }
 };
 

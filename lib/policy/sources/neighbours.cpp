@@ -35,17 +35,17 @@ class NeighboursSource final : public Source {
  public:
   std::string_view name() const override { return "neighbours"; }
 
-  std::vector<dns::Question> questions(const Context& c, Stage stage) const override {
+  void questions(const Context& c, Stage stage, std::vector<dns::Question>& out) const override {
     std::string name;
-    if (stage != Stage::Connect || need(c, &name) == Need::No) return {};
+    if (stage != Stage::Connect || need(c, &name) == Need::No) return;
     const auto n = rdns::neighbours(*c.facts.ip);
-    return {dns::Question{net::ptr_name(n[0]), dns::RrType::PTR}, dns::Question{net::ptr_name(n[1]), dns::RrType::PTR}};
+    out.push_back(dns::Question{net::ptr_name(n[0]), dns::RrType::PTR});
+    out.push_back(dns::Question{net::ptr_name(n[1]), dns::RrType::PTR});
   }
 
-  Evidence judge(const Context& c, const Answers& answers) const override {
-    Evidence e;
+  void judge(const Context& c, const Answers& answers, Evidence& e) const override {
     std::string client;
-    if (answers.connect.size() != 2 || need(c, &client) != Need::Yes) return e;
+    if (answers.connect.size() != 2 || need(c, &client) != Need::Yes) return;
     const auto ips = rdns::neighbours(*c.facts.ip);
     std::array<rdns::Neighbour, 2> n{rdns::Neighbour{ips[0], {}}, rdns::Neighbour{ips[1], {}}};
     for (int i = 0; i < 2; ++i) {
@@ -54,7 +54,7 @@ class NeighboursSource final : public Source {
       else if (a.status != dns::Status::NxDomain && a.status != dns::Status::NoData) {
         e.signals.push_back(rdns::Signal{"neighbours-pooled", 0,  // a failure says nothing; shown all the same
                                          "neighbour " + ips[i].to_string() + " not known: " + std::string(dns::to_string(a.status))});
-        return e;
+        return;
       }
     }
     std::string why;
@@ -63,7 +63,6 @@ class NeighboursSource final : public Source {
                                        "the neighbours are named like a pool: " + sanitize_reply_text(*pool, 300)});
     else
       e.signals.push_back(rdns::Signal{"neighbours-pooled", 0, "neighbours asked: " + sanitize_reply_text(why, 300)});
-    return e;
   }
 };
 

@@ -9,14 +9,12 @@ namespace {
 class PtrTtlSource final : public Source {
  public:
   std::string_view name() const override { return "ptr-ttl"; }
-  Evidence judge(const Context& c, const Answers&) const override {
-    Evidence e;
+  void judge(const Context& c, const Answers&, Evidence& e) const override {
     const auto min_ttl = std::chrono::duration_cast<std::chrono::seconds>(c.config.ptr_ttl_min.value).count();
     if (c.facts.ptr_ttl && *c.facts.ptr_ttl < min_ttl)
       e.signals.push_back(rdns::Signal{"ptr-ttl-short", c.weights.ptr_ttl_short,
                                        "the PTR record's TTL is " + std::to_string(*c.facts.ptr_ttl) + " s, under " +
                                            std::to_string(min_ttl) + " s"});
-    return e;
   }
 };
 

@@ -10,15 +10,13 @@ namespace {
 class RdnsFactsSource final : public Source {
  public:
   std::string_view name() const override { return "rdns"; }
-  Evidence judge(const Context& c, const Answers&) const override {
-    Evidence e;
+  void judge(const Context& c, const Answers&, Evidence& e) const override {
     const auto& f = c.facts.rdns;
     if (f.status == rdns::RdnsStatus::NoPtr)
       e.signals.push_back(rdns::Signal{"no-ptr", c.weights.no_ptr, "the address has no reverse DNS name"});
     if (f.status == rdns::RdnsStatus::Forged)
       e.signals.push_back(rdns::Signal{"forged", c.weights.forged,
                                        "the reverse DNS name " + f.name + " does not resolve back to the address"});
-    return e;
   }
 };
 

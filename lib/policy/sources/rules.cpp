@@ -9,15 +9,13 @@ namespace {
 class RulesSource final : public Source {
  public:
   std::string_view name() const override { return "rules"; }
-  Evidence judge(const Context& c, const Answers&) const override {
-    Evidence e;
+  void judge(const Context& c, const Answers&, Evidence& e) const override {
     const auto& rules = c.config.rules;
-    if (!rules || rules->empty()) return e;
-    const std::string judged = judged_name(c.facts);
-    if (!rdns::plausible_host_name(judged)) return e;
+    if (!rules || rules->empty()) return;
+    const std::string& judged = judged_name(c.facts);
+    if (!rdns::plausible_host_name(judged)) return;
     for (const auto& hit : rules->evaluate(judged, c.facts.ip))
       e.signals.push_back(rdns::Signal{"rule:" + hit.rule, hit.weight, hit.reason + " (" + hit.where + ")"});
-    return e;
   }
 };
 
