@@ -8,7 +8,7 @@ Batch::Batch(Key, std::vector<Question> questions, Deadline deadline)
     : questions_(std::move(questions)),
       deadline_(deadline),
       answers_(questions_.size()),
-      answered_(questions_.size(), 0),
+      answered_more_(questions_.size() > kInline ? questions_.size() - kInline : 0, 0),
       pending_(questions_.size()) {}
 
 std::shared_ptr<Batch> Batch::start(Querier& querier, std::vector<Question> questions, Deadline deadline) {
@@ -18,13 +18,13 @@ std::shared_ptr<Batch> Batch::start(Querier& querier, std::vector<Question> ques
   for (std::size_t i = 0; i < n; ++i) {
     if (auto answer = querier.answer_now(batch->questions_[i])) {
       batch->answers_[i] = std::move(*answer);
-      batch->answered_[i] = 1;
+      batch->answered(i) = 1;
       --batch->pending_;
     }
   }
   if (batch->pending_ == 0) return batch;
   for (std::size_t i = 0; i < n; ++i) {
-    if (batch->answered_[i]) continue;  // read before the asking starts: set only above
+    if (batch->answered(i)) continue;  // read before the asking starts: set only above
     querier.async_query(batch->questions_[i], deadline, [batch, i](Answer answer) { batch->complete(i, std::move(answer)); });
   }
   return batch;
@@ -34,9 +34,9 @@ void Batch::complete(std::size_t index, Answer answer) {
   {
     std::lock_guard lock(mutex_);
     // Too late (the answers are final), or a querier that calls twice (it must call once).
-    if (closed_ || answered_[index]) return;
+    if (closed_ || answered(index)) return;
     answers_[index] = std::move(answer);
-    answered_[index] = 1;
+    answered(index) = 1;
     // The waiter (one deadline for all) needs waking only by the last answer.
     if (--pending_ != 0) return;
   }
@@ -50,7 +50,7 @@ const std::vector<Answer>& Batch::wait_until(Deadline deadline) {
   if (!closed_) {
     closed_ = true;
     for (std::size_t i = 0; i < answers_.size(); ++i)
-      if (!answered_[i]) answers_[i] = Answer::failure(Status::Timeout, "no answer within the transaction deadline");
+      if (!answered(i)) answers_[i] = Answer::failure(Status::Timeout, "no answer within the transaction deadline");
   }
   return answers_;
 }

@@ -34,9 +34,12 @@ Transaction::Transaction(std::shared_ptr<const PreparedConfig> policy, ClientFac
   if (!checked(config_, facts_)) return;  // exempt or address-less: nothing to ask, now or at HELO
   checked_ = true;
   auto questions = plan(config_, facts_, &prepared_, &asked_);
-  // Our own PTR lookup: when the MTA told us nothing, or to learn the record's TTL.
-  if (facts_.rdns.status == rdns::RdnsStatus::Unknown || prepared_.weights.ptr_ttl_short != 0)
-    ptr_batch_ = dns::Batch::start(querier, {dns::Question{net::ptr_name(*facts_.ip), dns::RrType::PTR}}, source_deadline_);
+  // Our own PTR lookup: when the MTA told us nothing, or to learn the record's TTL. It goes last
+  // in the same batch; the sources' shares of the answers (asked_) end before it.
+  if (facts_.rdns.status == rdns::RdnsStatus::Unknown || prepared_.weights.ptr_ttl_short != 0) {
+    own_ptr_at_ = questions.size();
+    questions.push_back(dns::Question{net::ptr_name(*facts_.ip), dns::RrType::PTR});
+  }
   if (questions.empty()) return;  // no list, and no source that needs to ask
   batch_ = dns::Batch::start(querier, std::move(questions), source_deadline_);
 }
@@ -118,7 +121,7 @@ const Verdict& Transaction::verdict() {
     static const std::vector<dns::Answer> kNoAnswers;
     const auto& answers = batch_ ? batch_->wait_until(deadline_) : kNoAnswers;
     std::vector<dns::Answer> helo = helo_answers(answers);
-    if (ptr_batch_) use_own_ptr(ptr_batch_->wait_until(source_deadline_).at(0));
+    if (own_ptr_at_) use_own_ptr(answers.at(*own_ptr_at_));
     if (health_ && !health_->resolver().sane) distrust_names(helo);
     static const dnsbl::HealthMap kNone;
     const auto health = health_ ? health_->snapshot() : nullptr;

@@ -60,7 +60,7 @@ class Transaction {
     std::size_t index;
   };
   std::vector<HeloAnswer> helo_from_;
-  std::shared_ptr<dns::Batch> ptr_batch_;  // our own PTR lookup (no macros, or for its TTL)
+  std::optional<std::size_t> own_ptr_at_;  // where batch_ asks our own PTR lookup (no macros, or for its TTL)
   dns::Querier& querier_;
   std::optional<Verdict> verdict_;
   dns::Clock::time_point decided_at_{};
