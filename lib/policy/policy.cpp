@@ -96,24 +96,30 @@ config::PolicyAction action_of(const config::Config& config, std::string_view ke
   return config.action;
 }
 
+// Calls fn(key, weight) for each piece of evidence that counted against the client, in
+// evidence_hits()'s order: listed lists, then signals of positive weight.
+template <class F>
+void for_each_hit(const Verdict& v, F&& fn) {
+  for (const auto& l : v.lists)
+    if (l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0) fn(l.zone, l.weight);
+  for (const auto& s : v.signals)
+    if (s.weight > 0) fn(s.name, s.weight);
+}
+
 }  // namespace
 
 // With per-list and per-rule actions, the verdict is the strongest action A such that the
 // contributions allowed to reach A (their action at least as strong), with every negative
 // weight, still reach the threshold. Without any, every contribution has the global action.
 config::PolicyAction strongest_action(const config::Config& config, const Verdict& v) {
-  struct Part {
-    int weight;
-    config::PolicyAction action;
-  };
-  std::vector<Part> parts;
-  for (const auto& l : v.lists)
-    if (l.outcome.listing == dnsbl::Listing::Listed) parts.push_back({l.weight, action_of(config, l.zone)});
-  for (const auto& s : v.signals) parts.push_back({s.weight, action_of(config, s.name)});
   for (auto a : {config::PolicyAction::Reject, config::PolicyAction::Tempfail, config::PolicyAction::Tag}) {
     int score = 0;
-    for (const auto& p : parts)
-      if (p.weight < 0 || severity(p.action) >= severity(a)) score += p.weight;
+    auto add = [&](int weight, std::string_view key) {
+      if (weight < 0 || severity(action_of(config, key)) >= severity(a)) score += weight;
+    };
+    for (const auto& l : v.lists)
+      if (l.outcome.listing == dnsbl::Listing::Listed) add(l.weight, l.zone);
+    for (const auto& s : v.signals) add(s.weight, s.name);
     if (score >= config.threshold) return a;
   }
   return config::PolicyAction::Log;
@@ -244,8 +250,9 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
   // What decided: each piece of evidence without which the score would have stayed under the
   // threshold (counted also in a dry run, so that an operator sees what enforcing would do).
   if (v.score >= config.threshold)
-    for (const auto& key : evidence_hits(v))
-      if (v.score - key.second < config.threshold) v.decisive.push_back(key.first);
+    for_each_hit(v, [&](const std::string& key, int weight) {
+      if (v.score - weight < config.threshold) v.decisive.push_back(key);
+    });
 
   if (v.score >= config.threshold) {
     v.reached = true;
@@ -390,10 +397,7 @@ std::string new_incident_id() {
 
 std::vector<std::pair<std::string, int>> evidence_hits(const Verdict& v) {
   std::vector<std::pair<std::string, int>> out;
-  for (const auto& l : v.lists)
-    if (l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0) out.emplace_back(l.zone, l.weight);
-  for (const auto& s : v.signals)
-    if (s.weight > 0) out.emplace_back(s.name, s.weight);
+  for_each_hit(v, [&](const std::string& key, int weight) { out.emplace_back(key, weight); });
   return out;
 }
 
