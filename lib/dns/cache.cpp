@@ -118,16 +118,35 @@ Answer decode_blob(const std::uint8_t* blob) {
   return a;
 }
 
-// Zeroed memory for the index and the clock: mmap'd (pages become resident only when touched)
-// and, where the kernel allows, backed by huge pages, so a hit on a big cache does not also pay
-// a TLB miss per pointer it follows.
-void* huge_alloc(std::size_t bytes) {
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+// Zeroed memory for every shard's index and clock, in one mapping: pages become resident only
+// when touched, and the mapping is aligned to and padded to whole 2 MB pages and asked for huge
+// pages (MADV_HUGEPAGE; this system's THP setting is "madvise"), so that a hit does not also pay
+// a TLB miss (a nested page walk on a VM) for the index slot it reads.
+constexpr std::size_t kHugePage = std::size_t(2) << 20;
+
+struct Arena {
+  void* base = nullptr;
+  std::size_t bytes = 0;
+};
+
+Arena huge_alloc(std::size_t wanted) {
+  if (wanted < kHugePage / 2) {  // a small cache (tests, tools): plain pages, no 2 MB to zero
+    void* p = ::mmap(nullptr, wanted, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    return Arena{p, wanted};
+  }
+  const std::size_t bytes = (wanted + kHugePage - 1) / kHugePage * kHugePage;
+  void* p = ::mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
+  const auto start = reinterpret_cast<std::uintptr_t>(p);
+  const std::uintptr_t aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
+  if (aligned > start) ::munmap(p, aligned - start);
+  if (const std::size_t tail = start + bytes + kHugePage - (aligned + bytes); tail > 0)
+    ::munmap(reinterpret_cast<void*>(aligned + bytes), tail);
 #ifdef MADV_HUGEPAGE
-  if (bytes >= (std::size_t(2) << 20)) ::madvise(p, bytes, MADV_HUGEPAGE);
+  ::madvise(reinterpret_cast<void*>(aligned), bytes, MADV_HUGEPAGE);
 #endif
-  return p;
+  return Arena{reinterpret_cast<void*>(aligned), bytes};
 }
 
 }  // namespace
@@ -151,18 +170,24 @@ Clock::time_point Cache::coarse_now() {
 struct Cache::Shard {
   static constexpr std::uintptr_t kUsed = 1;  // blobs from malloc are at least 2-aligned
 
-  explicit Shard(std::size_t cap) : capacity(std::max<std::size_t>(cap, 1)) {
+  // The index's and the clock's size in bytes for a shard of this capacity.
+  static std::size_t slots_for(std::size_t cap) {
     std::size_t slots = 16;
-    while (slots < capacity * 2) slots <<= 1;
-    mask = slots - 1;
-    table_bytes = slots * sizeof(std::uintptr_t);
-    table = static_cast<std::uintptr_t*>(huge_alloc(table_bytes));
-    frames = static_cast<std::uint8_t**>(huge_alloc(capacity * sizeof(std::uint8_t*)));
+    while (slots < std::max<std::size_t>(cap, 1) * 2) slots <<= 1;
+    return slots;
+  }
+  static std::size_t bytes_for(std::size_t cap) {
+    return (slots_for(cap) + std::max<std::size_t>(cap, 1)) * sizeof(std::uintptr_t);
+  }
+
+  // `memory`: bytes_for(cap) zeroed bytes, which the cache owns.
+  Shard(std::size_t cap, void* memory) : capacity(std::max<std::size_t>(cap, 1)) {
+    mask = slots_for(cap) - 1;
+    table = static_cast<std::uintptr_t*>(memory);
+    frames = reinterpret_cast<std::uint8_t**>(table + mask + 1);
   }
   ~Shard() {
     for (std::size_t i = 0; i < used_frames; ++i) std::free(frames[i]);
-    ::munmap(table, table_bytes);
-    ::munmap(frames, capacity * sizeof(std::uint8_t*));
   }
 
   static std::uint8_t* blob_of(std::uintptr_t slot) { return reinterpret_cast<std::uint8_t*>(slot & ~kUsed); }
@@ -171,7 +196,6 @@ struct Cache::Shard {
   std::size_t capacity;
   std::size_t mask = 0;
   std::uintptr_t* table = nullptr;
-  std::size_t table_bytes = 0;
   std::uint8_t** frames = nullptr;  // capacity frames, zeroed; the first used_frames have been used
   std::size_t used_frames = 0;
   std::vector<std::uint32_t> free_frames;  // emptied frames below used_frames
@@ -248,10 +272,18 @@ Cache::Cache(CacheOptions options, Now now) : options_(options), now_(std::move(
   std::size_t n = 1;
   while (n < options_.shards) n <<= 1;
   const std::size_t per_shard = (options_.capacity + n - 1) / n;
-  for (std::size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(per_shard));
+  const std::size_t each = Shard::bytes_for(per_shard);  // a multiple of 8: the next shard's index stays aligned
+  const Arena arena = huge_alloc(each * n);
+  arena_ = arena.base;
+  arena_bytes_ = arena.bytes;
+  for (std::size_t i = 0; i < n; ++i)
+    shards_.push_back(std::make_unique<Shard>(per_shard, static_cast<std::uint8_t*>(arena_) + i * each));
 }
 
-Cache::~Cache() = default;
+Cache::~Cache() {
+  shards_.clear();  // their blobs first, then the memory of their indexes
+  ::munmap(arena_, arena_bytes_);
+}
 
 std::chrono::seconds Cache::lifetime(const Answer& a) const {
   using std::chrono::seconds;

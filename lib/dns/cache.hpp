@@ -59,6 +59,8 @@ class Cache {
   Now now_;
   Clock::time_point epoch_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  void* arena_ = nullptr;  // every shard's index and clock (see huge_alloc in cache.cpp)
+  std::size_t arena_bytes_ = 0;
 };
 
 }  // namespace dyn::dns
