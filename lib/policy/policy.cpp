@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
 
 namespace dyn::policy {
 
@@ -150,14 +151,13 @@ std::vector<dns::Question> plan_stage(const config::Config& config, const Client
   const Prepared& p = use(config, prepared, local);
   std::vector<dns::Question> questions;
   questions.reserve(p.sources.size() + 4);  // most sources ask one question or none
-  std::vector<std::size_t> counts;
-  counts.reserve(p.sources.size());
+  Asked::Counts counts;
   const dnsbl::HealthMap none;
   const Context context{config, facts, none, p.weights};
   for (const auto& source : p.sources) {
     const std::size_t before = questions.size();
     source->questions(context, stage, questions);
-    counts.push_back(questions.size() - before);
+    counts.push_back(static_cast<std::uint32_t>(questions.size() - before));
   }
   if (asked) (stage == Stage::Connect ? asked->connect : asked->helo) = std::move(counts);
   return questions;
@@ -313,9 +313,10 @@ std::string reason_text(const ClientFacts& facts, const Verdict& v) {
 }
 
 // "<User@Example.ORG>" -> "user@example.org". A quoted local part is read as RFC 5321 reads it
-// ("post\master"@x is postmaster@x), and a source route (<@relay:user@x>) is dropped.
-static std::string normalize_recipient(std::string_view recipient) {
-  std::string r;
+// ("post\master"@x is postmaster@x), and a source route (<@relay:user@x>) is dropped. Written to
+// `out`, which has room for recipient.size() characters (never more are written); returns the length.
+static std::size_t normalize_recipient(std::string_view recipient, char* out) {
+  std::size_t n = 0;
   bool quoted = false;
   for (std::size_t i = 0; i < recipient.size(); ++i) {
     char c = recipient[i];
@@ -325,10 +326,19 @@ static std::string normalize_recipient(std::string_view recipient) {
       continue;
     }
     if (quoted && c == '\\' && i + 1 < recipient.size()) c = recipient[++i];
-    r += util::ascii_lower(c);
+    out[n++] = util::ascii_lower(c);
   }
-  if (!r.empty() && r.front() == '@')
-    if (const auto colon = r.find(':'); colon != std::string::npos) r.erase(0, colon + 1);
+  if (n > 0 && out[0] == '@')
+    if (const auto colon = std::string_view(out, n).find(':'); colon != std::string_view::npos) {
+      std::memmove(out, out + colon + 1, n - colon - 1);
+      n -= colon + 1;
+    }
+  return n;
+}
+
+static std::string normalize_recipient(std::string_view recipient) {
+  std::string r(recipient.size(), '\0');
+  r.resize(normalize_recipient(recipient, r.data()));
   return r;
 }
 
@@ -339,11 +349,14 @@ static bool role_address(std::string_view r) {
 }
 
 std::string_view exempt_recipient(const config::Config& config, std::string_view recipient) {
-  const std::string r = normalize_recipient(recipient);
+  char small[256];  // an address of usual length is normalized here, without an allocation
+  std::string large;
+  char* buffer = recipient.size() <= sizeof small ? small : (large.resize(recipient.size()), large.data());
+  const std::string_view r(buffer, normalize_recipient(recipient, buffer));
   if (role_address(r)) return "role";
   if (!config.bypass) return {};
   const auto at = r.rfind('@');
-  const std::string_view domain = at == std::string::npos ? std::string_view() : std::string_view(r).substr(at);
+  const std::string_view domain = at == std::string_view::npos ? std::string_view() : r.substr(at);
   for (const auto& b : *config.bypass) {
     const std::string want = normalize_recipient(b);
     if (want == r || (want.front() == '@' && !domain.empty() && domain == want)) return "bypass";

@@ -12,6 +12,8 @@
 #include "rdns/facts.hpp"
 #include "rdns/name_words.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 
 namespace dyn::policy {
@@ -37,29 +39,7 @@ class DuhlSource final : public Source {
  public:
   std::string_view name() const override { return "duhl"; }
 
-  void questions(const Context& c, Stage stage, std::vector<dns::Question>& q) const override {
-    if (!c.facts.ip) return;
-    if (stage == Stage::Connect) {
-      const auto name = verified_name(c.facts);
-      if (name.empty()) return;
-      if (c.weights.a_ttl_short != 0) q.push_back({name, address_type(*c.facts.ip)});
-      auto domain = rdns::registrable_domain(name);
-      if (c.weights.mx_confirmed != 0 && !domain.empty()) q.push_back({std::move(domain), dns::RrType::MX});
-      return;
-    }
-    std::string helo = dns::canonical_name(c.facts.helo);
-    if (c.weights.mx_confirmed == 0 || !rdns::plausible_host_name(helo) || net::IpAddress::parse(helo)) return;
-    auto domain = rdns::registrable_domain(helo);
-    if (domain.empty()) return;
-    q.push_back({std::move(domain), dns::RrType::MX});
-    q.push_back({std::move(helo), address_type(*c.facts.ip)});
-  }
-  // This source's own questions alone.
-  std::vector<dns::Question> own_questions(const Context& c, Stage stage) const {
-    std::vector<dns::Question> q;
-    questions(c, stage, q);
-    return q;
-  }
+  void questions(const Context& c, Stage stage, std::vector<dns::Question>& out) const override { plan(c, stage, out); }
 
   void judge(const Context& c, const Answers& answers, Evidence& e) const override {
     if (!c.facts.ip) return;
@@ -93,6 +73,33 @@ class DuhlSource final : public Source {
       e.signals.push_back(rdns::Signal{"mx-confirmed", c.weights.mx_confirmed,
                                        "the HELO name " + sanitize_reply_text(helo_asked[1].name, 100) +
                                            " is an MX host of " + helo_asked[0].name + " and has the client's address"});
+  }
+
+ private:
+  // This source's own questions alone (judge() pairs the answers with them), without allocating.
+  boost::container::small_vector<dns::Question, 2> own_questions(const Context& c, Stage stage) const {
+    boost::container::small_vector<dns::Question, 2> q;
+    plan(c, stage, q);
+    return q;
+  }
+
+  template <class Questions>
+  static void plan(const Context& c, Stage stage, Questions& q) {
+    if (!c.facts.ip) return;
+    if (stage == Stage::Connect) {
+      const auto name = verified_name(c.facts);
+      if (name.empty()) return;
+      if (c.weights.a_ttl_short != 0) q.push_back({name, address_type(*c.facts.ip)});
+      auto domain = rdns::registrable_domain(name);
+      if (c.weights.mx_confirmed != 0 && !domain.empty()) q.push_back({std::move(domain), dns::RrType::MX});
+      return;
+    }
+    std::string helo = dns::canonical_name(c.facts.helo);
+    if (c.weights.mx_confirmed == 0 || !rdns::plausible_host_name(helo) || net::IpAddress::parse(helo)) return;
+    auto domain = rdns::registrable_domain(helo);
+    if (domain.empty()) return;
+    q.push_back({std::move(domain), dns::RrType::MX});
+    q.push_back({std::move(helo), address_type(*c.facts.ip)});
   }
 };
 
