@@ -119,7 +119,7 @@ const std::vector<OptionDef>& table() {
             "one deadline for all lookups of an SMTP connection, counted from CONNECT (keep it well below "
             "the MTA's milter timeouts: Sendmail's default is 10s)"),
       field("dns-cache-size", "N", &Config::dns_cache_size, kDaemon,
-            "DNS answers kept in memory (least recently used evicted first; about 80 bytes each)"),
+            "DNS answers kept in memory (those unused longest evicted first; about 90 bytes each)"),
       field("dns-min-ttl", "DURATION", &Config::dns_min_ttl, kDaemon,
             "keep answers at least this long, whatever their TTL (as postscreen_dnsbl_min_ttl)"),
       field("dns-max-ttl", "DURATION", &Config::dns_max_ttl, kDaemon,

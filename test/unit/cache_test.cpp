@@ -86,7 +86,7 @@ TEST_CASE("entries expire with the injected clock", "[cache]") {
   CHECK(c.stats().size == 0);
 }
 
-TEST_CASE("least recently used entries are evicted at capacity", "[cache]") {
+TEST_CASE("at capacity, an entry used since it was stored outlives one that was not", "[cache]") {
   FakeClock clock;
   CacheOptions o;
   o.capacity = 3;
