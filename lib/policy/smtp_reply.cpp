@@ -9,6 +9,11 @@ namespace {
 // "550-5.7.1 " and the CRLF.
 constexpr std::size_t kMaxReplyText = 500;
 
+// Appends at most `max_length` characters of `text`, each control, CR/LF or non-ASCII byte as '?'.
+void append_sanitized(std::string& out, std::string_view text, std::size_t max_length) {
+  for (const unsigned char c : text.substr(0, max_length)) out += (c < 0x20 || c > 0x7e) ? '?' : static_cast<char>(c);
+}
+
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -82,10 +87,7 @@ std::string escape_percent(std::string_view text) {
 std::string sanitize_reply_text(std::string_view text, std::size_t max_length) {
   std::string out;
   out.reserve(std::min(text.size(), max_length));
-  for (unsigned char c : text) {
-    if (out.size() >= max_length) break;
-    out += (c < 0x20 || c > 0x7e) ? '?' : static_cast<char>(c);
-  }
+  append_sanitized(out, text, max_length);
   return out;
 }
 
@@ -146,9 +148,9 @@ std::string ReplyTemplate::render(std::span<const ReplyValue> values, std::size_
     const auto name = text.substr(i + 1, close - i - 1);
     const auto it = std::find_if(values.begin(), values.end(), [&](const ReplyValue& v) { return v.name == name; });
     if (it != values.end()) {
-      // Sanitised in place; a value cut short ends in "..." (when there is room for it).
+      // A value cut short ends in "..." (when there is room for it).
       const std::size_t at = out.size();
-      for (const unsigned char c : it->value.substr(0, max_value)) out += (c < 0x20 || c > 0x7e) ? '?' : static_cast<char>(c);
+      append_sanitized(out, it->value, max_value);
       if (it->value.size() > max_value && max_value > 3) out.replace(at + max_value - 3, 3, "...");
     }
     i = close;

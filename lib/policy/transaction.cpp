@@ -7,6 +7,8 @@
 namespace dyn::policy {
 
 namespace {
+const std::vector<dns::Answer> kNoAnswers;  // for a stage that asked nothing
+
 std::size_t position(const std::vector<dns::Question>& in, const dns::Question& q) {
   return static_cast<std::size_t>(std::find(in.begin(), in.end(), q) - in.begin());
 }
@@ -95,7 +97,6 @@ void Transaction::helo(std::string_view name, dns::Querier& querier) {
 
 // The answers to the planned HELO questions, in their order.
 std::vector<dns::Answer> Transaction::helo_answers(const std::vector<dns::Answer>& connect_answers) {
-  static const std::vector<dns::Answer> kNoAnswers;
   const auto& own = helo_batch_ ? helo_batch_->wait_until(deadline_) : kNoAnswers;
   std::vector<dns::Answer> all;
   all.reserve(helo_from_.size());
@@ -118,7 +119,6 @@ void Transaction::distrust_names(std::vector<dns::Answer>& helo_answers) {
 const Verdict& Transaction::verdict() {
   if (!verdict_) {
     const auto asked = dns::Clock::now();
-    static const std::vector<dns::Answer> kNoAnswers;
     const auto& answers = batch_ ? batch_->wait_until(deadline_) : kNoAnswers;
     std::vector<dns::Answer> helo = helo_answers(answers);
     if (own_ptr_at_) use_own_ptr(answers.at(*own_ptr_at_));
