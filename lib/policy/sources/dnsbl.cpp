@@ -19,9 +19,9 @@ class DnsblSource final : public Source {
     if (stage != Stage::Connect || !c.facts.ip) return;
     std::string name = net::dnsbl_query_name(*c.facts.ip, list_.zone);
     // The list's own words for the sender (often where to look the listing up), in parallel.
-    if (!wants_txt(c.config)) return out.push_back(dns::Question{std::move(name), dns::RrType::A});
-    out.push_back(dns::Question{name, dns::RrType::A});
-    out.push_back(dns::Question{std::move(name), dns::RrType::TXT});
+    const bool txt = wants_txt(c.config);
+    out.push_back(dns::Question{txt ? name : std::move(name), dns::RrType::A});
+    if (txt) out.push_back(dns::Question{std::move(name), dns::RrType::TXT});
   }
 
   void judge(const Context& c, const Answers& answers, Evidence& e) const override {

@@ -77,7 +77,7 @@ class DuhlSource final : public Source {
 
  private:
   // This source's own questions alone (judge() pairs the answers with them), without allocating.
-  boost::container::small_vector<dns::Question, 2> own_questions(const Context& c, Stage stage) const {
+  static boost::container::small_vector<dns::Question, 2> own_questions(const Context& c, Stage stage) {
     boost::container::small_vector<dns::Question, 2> q;
     plan(c, stage, q);
     return q;
