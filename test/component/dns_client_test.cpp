@@ -236,7 +236,7 @@ TEST_CASE("a batch returns what it has at its deadline, slow answers become Time
   CHECK(ms_since(start) < 600);
 }
 
-TEST_CASE("a batch takes the answers known now without asking; its answers are final once its wait ends",
+TEST_CASE("a batch takes the answers known now without asking, and its answers are final once its wait ends",
           "[dns][component]") {
   // A querier that knows one answer at once (as a cache does) and holds the other question's
   // callback until the test answers it, late.

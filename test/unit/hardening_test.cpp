@@ -108,7 +108,7 @@ TEST_CASE("a run of failed lookups asks for one early resolver probe, not one pe
   CHECK(asked == 1);  // the next one no sooner than 10 s later
 }
 
-TEST_CASE("lists count only once probed healthy; the board follows reloads", "[hardening][health]") {
+TEST_CASE("lists count only once probed healthy, the board follows reloads", "[hardening][health]") {
   dnsbl::HealthBoard board;
   CHECK(board.track({"a.test", "b.test"}) == std::vector<std::string>{"a.test", "b.test"});
   CHECK(board.snapshot()->at("a.test").state == dnsbl::Health::Unprobed);

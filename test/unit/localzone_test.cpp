@@ -150,7 +150,7 @@ TEST_CASE("ip4set: values, defaults and TXT templates as rbldnsd answers them", 
   CHECK(a_of(*d, "127.0.0.3").empty());
 }
 
-TEST_CASE("ip4set: the most specific octet level decides; an exclusion there wins; values add up", "[localzone]") {
+TEST_CASE("ip4set: the most specific octet level decides, an exclusion there wins, values add up", "[localzone]") {
   const auto d = load(Kind::Ip4Set,
                       "10.1.0.0/25 :3:A\n10.1.0.0/26 :4:B\n10.1.0.7 :5:C\n!10.1.0.9\n"
                       "10.2/16\n!10.2.3/24\n10.2.3.4 :7:\n"
@@ -173,7 +173,7 @@ TEST_CASE("ip4set: the most specific octet level decides; an exclusion there win
   CHECK(a_of(*d, "2001:db8::1").empty());  // the other family
 }
 
-TEST_CASE("ip4trie and ip6trie: the longest prefix decides; exclusions; the first of two equal prefixes", "[localzone]") {
+TEST_CASE("ip4trie and ip6trie: the longest prefix decides, exclusions, the first of two equal prefixes", "[localzone]") {
   std::vector<std::string> warnings;
   const auto t4 = load(Kind::Ip4Trie, ":2:trie $\n10.0.0.0/8 :3:eight\n10.1.0.0/16\n!10.1.2.0/24\n10.1.2.128/25 :5:\n"
                        "10.9.0.0/16 :6:\n10.9.0.0/16 :7:\n0/0 :8:\n!127/8\n", &warnings);
@@ -344,7 +344,7 @@ TEST_CASE("$TIMESTAMP: stale data answers SERVFAIL, future data is refused", "[l
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("Keeper: a changed file is read again; a bad one keeps the old data, once per change", "[localzone]") {
+TEST_CASE("Keeper: a changed file is read again, a bad one keeps the old data, once per change", "[localzone]") {
   char dir[] = "/tmp/dynlzXXXXXX";
   REQUIRE(::mkdtemp(dir));
   const std::string path = std::string(dir) + "/data";

@@ -352,7 +352,7 @@ TEST_CASE("per-list and per-rule actions: a contribution never brings a client p
   CHECK(v.reply->code == "450");
 }
 
-TEST_CASE("action-for settings and rule actions are checked at load; reply codes must match their actions", "[config]") {
+TEST_CASE("action-for settings and rule actions are checked at load, reply codes must match their actions", "[config]") {
   const std::string rules = "/tmp/dynmilter-action-rules", conf = "/tmp/dynmilter-action-conf";
   std::ofstream(rules) << "[trial]\npattern = /^trial-/\nweight = 3\nreason = on trial\naction = log\nmatch = trial-1.example\n";
   auto run = [](std::vector<const char*> argv) {

@@ -61,7 +61,7 @@ TEST_CASE("Postfix: clients, their reverse DNS, logins, refusals and deliveries"
   CHECK(log.counts().malformed == 1);
 }
 
-TEST_CASE("Postfix: XCLIENT changes the session's client; the same client twice is one", "[replay]") {
+TEST_CASE("Postfix: XCLIENT changes the session's client, the same client twice is one", "[replay]") {
   const auto log = read({
       "Dec 01 06:30:58 mx postfix/smtpd[20]: connect from localhost[127.0.0.1]",
       "Dec 01 06:30:58 mx postfix/smtpd[20]: NOQUEUE: milter-reject: RCPT from dsl-203-0-113-7.pool.example[203.0.113.7]: 550 5.7.1 no",

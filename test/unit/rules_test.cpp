@@ -37,7 +37,7 @@ std::string load_error(const std::string& text, bool table = false) {
 }
 }  // namespace
 
-TEST_CASE("a rule file loads; examples are checked; hits carry file:line", "[rules]") {
+TEST_CASE("a rule file loads, examples are checked, hits carry file:line", "[rules]") {
   TempFile f(
       "# an ISP's pools\n"
       "[example-isp-dsl]\n"
@@ -173,7 +173,7 @@ TEST_CASE("a catastrophic pattern fails its match instead of hanging", "[rules]"
   CHECK(p->match("aaaa") == rules::MatchResult::Match);
 }
 
-TEST_CASE("rule hits become verdict signals with file:line; no PTR gives rules nothing to judge", "[rules]") {
+TEST_CASE("rule hits become verdict signals with file:line, no PTR gives rules nothing to judge", "[rules]") {
   TempFile f("[pool]\npattern = /\\.pool\\.isp\\.example$/\nweight = 3\nreason = pool of Example ISP\n");
   auto c = config::default_config();
   c.dnsbls.clear();
