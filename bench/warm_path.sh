@@ -13,8 +13,8 @@
 # With AA=1, a second null milter takes dynmilter's place (an A/A run): the ratios it prints are
 # what the machine's noise alone makes of two identical milters.
 # BASE=DIR also runs the dynmilter of another build (DIR/dynmilter, e.g. an older commit's) in the
-# same rounds, after the other two: an A/B of two builds that the VM's drift cannot tell apart
-# by the minute it ran in.
+# same rounds (null, this, BASE in odd rounds; BASE, this, null in even ones): an A/B of two builds
+# that the VM's drift cannot favour by the minute each ran in.
 # DYN_ARGS adds dynmilter options: DYN_ARGS='--exempt-network 0.0.0.0/0' makes every client exempt
 # (nothing looked up or decided, no reject), which measures the milter glue alone.
 #   [ROUNDS=6] [AA=1] [BASE=DIR] [DYN_ARGS=...] bash bench/warm_path.sh BUILD_BIN_DIR [SESSIONS]
@@ -80,8 +80,8 @@ pass() {  # WHICH: one pass over the clients; adds the milter's CPU ticks to TIC
 
 per_round=$((SESSIONS / CLIENTS / ROUNDS > 0 ? SESSIONS / CLIENTS / ROUNDS : 1))
 echo "warm path: $((CLIENTS * per_round * ROUNDS)) measured sessions per milter over $CLIENTS clients, one at a time, unix socket ($(nproc) cores, $(date -u +%F))"
-echo "the two milters run side by side and are measured in alternating passes ($ROUNDS rounds), so that a slow"
-echo "minute of the machine falls on both"
+echo "the ${#MILTERS[@]} milters run side by side and are measured in alternating passes ($ROUNDS rounds), so that a slow"
+echo "minute of the machine falls on each"
 for m in "${MILTERS[@]}"; do pass "$m"; done  # the first pass fills dynmilter's cache
 for m in "${MILTERS[@]}"; do TICKS[$m]=0 FAULTS[$m]=0; done
 RATIOS=() BASE_RATIOS=()

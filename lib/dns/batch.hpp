@@ -12,7 +12,7 @@
 
 namespace dyn::dns {
 
-class Batch : public std::enable_shared_from_this<Batch> {
+class Batch {
   struct Key {};  // only start() makes a Batch (through make_shared: one allocation with its count)
 
  public:
@@ -35,18 +35,19 @@ class Batch : public std::enable_shared_from_this<Batch> {
  private:
   void complete(std::size_t index, Answer answer);
 
+  // Whether question i has its answer (kept inline for the first kInline questions).
+  std::uint8_t& answered(std::size_t i) { return i < kInline ? answered_inline_[i] : answered_more_[i - kInline]; }
+  static constexpr std::size_t kInline = 16;
+
   const std::vector<Question> questions_;
   const Deadline deadline_;
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::uint8_t& answered(std::size_t i) { return i < kInline ? answered_inline_[i] : answered_more_[i - kInline]; }
-
-  static constexpr std::size_t kInline = 16;  // questions whose flags need no allocation of their own
   std::vector<Answer> answers_;                 // guarded by mutex_ until closed_
-  std::uint8_t answered_inline_[kInline] = {};  // guarded by mutex_: per question, the first kInline
-  std::vector<std::uint8_t> answered_more_;     // guarded by mutex_: the others
-  std::size_t pending_;                  // guarded by mutex_: questions not answered yet
-  bool closed_ = false;                  // guarded by mutex_: the answers are final
+  std::uint8_t answered_inline_[kInline] = {};  // guarded by mutex_
+  std::vector<std::uint8_t> answered_more_;     // guarded by mutex_
+  std::size_t pending_;                         // guarded by mutex_: questions not answered yet
+  bool closed_ = false;                         // guarded by mutex_: the answers are final
 };
 
 }  // namespace dyn::dns
