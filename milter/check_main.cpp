@@ -5,6 +5,7 @@
 #include "dns/transport.hpp"
 #include "dnsbl/prober.hpp"
 #include "localzone/keeper.hpp"
+#include "net/reverse.hpp"
 #include "policy/transaction.hpp"
 #include "rdns/classify.hpp"
 #include "readiness/readiness.hpp"
@@ -20,13 +21,15 @@ namespace {
 
 using namespace dyn;
 
-std::string describe(const policy::ListResult& l, const dnsbl::ZoneSpec& spec, const dnsbl::HealthMap& health) {
+// One list's line: what was asked (under the shown name: an access key is never printed) and said.
+std::string describe(const policy::ListResult& l, const net::IpAddress& ip, const dnsbl::ZoneSpec& spec,
+                     const dnsbl::HealthMap& health) {
   std::string answer(dns::to_string(l.status));
   if (!l.outcome.codes.empty()) {
     answer.clear();
     for (const auto& c : l.outcome.codes) answer += (answer.empty() ? "" : ",") + c.to_string();
   }
-  std::string out = fmt::format("  {:<28} weight {:>3}  {:<40} {:<16} {}", l.zone, l.weight, l.query, answer,
+  std::string out = fmt::format("  {:<28} weight {:>3}  {:<40} {:<16} {}", l.zone, l.weight, net::dnsbl_query_name(ip, l.zone), answer,
                                 dnsbl::to_string(l.outcome.listing));
   if (!l.outcome.reason.empty()) out += "  (" + l.outcome.reason + ")";
   if (!l.origin.empty()) out += fmt::format("\n  {:<28} answered by: {}", "", l.origin);
@@ -135,7 +138,7 @@ int check(const config::Invocation& inv) {
                            inv.positional.size() > 1 ? " (" + inv.positional[1] + ")" : "");
   std::cout << fmt::format("dns:       {} (deadline {})\n", servers, config->dns_timeout.to_string());
   if (!v.lists.empty()) std::cout << "lists:\n";
-  for (std::size_t i = 0; i < v.lists.size(); ++i) std::cout << describe(v.lists[i], config->dnsbls[i], health) << "\n";
+  for (std::size_t i = 0; i < v.lists.size(); ++i) std::cout << describe(v.lists[i], *ip, config->dnsbls[i], health) << "\n";
   for (const auto& s : v.signals)
     std::cout << fmt::format("rdns:      {} ({:+d}): {}\n", s.name, s.weight, s.reason);
   std::cout << fmt::format("score:     {} (threshold {})\n", v.score, config->threshold);

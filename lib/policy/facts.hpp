@@ -24,8 +24,7 @@ struct ClientFacts {
 };
 
 struct ListResult {
-  std::string zone;  // the name shown in logs and replies
-  std::string query;
+  std::string zone;  // the name shown in logs and replies (an access key left out: dnsbl::safe_zone)
   int weight = 0;
   dns::Status status = dns::Status::Timeout;  // how the lookup ended, for dynmilter-check
   dnsbl::Outcome outcome;

@@ -298,13 +298,17 @@ Report check(const config::Config& config, dns::Querier& querier, const std::str
                     {ptr_addresses[2 * i], ptr_addresses[2 * i + 1]}};
     Server s{servers[i].first, servers[i].second, judge_server(config, a), "accept", ""};
     auto v = txns[i]->verdict();
-    // Each listing's own text (for the Spamhaus PBL: its lookup and removal page).
+    // Each listing's own text (for the Spamhaus PBL: its lookup and removal page), asked under the
+    // list's real zone (with its access key, if any; the verdict's lists follow config.dnsbls).
+    const auto wants_text = [&](std::size_t k) {
+      return k < config.dnsbls.size() && v.lists[k].outcome.listing == dnsbl::Listing::Listed && v.lists[k].txt.empty();
+    };
     std::vector<dns::Question> txt;
-    for (const auto& l : v.lists)
-      if (l.outcome.listing == dnsbl::Listing::Listed && l.txt.empty()) txt.push_back({l.query, RrType::TXT});
+    for (std::size_t k = 0; k < v.lists.size(); ++k)
+      if (wants_text(k)) txt.push_back({net::dnsbl_query_name(servers[i].second, config.dnsbls[k].zone), RrType::TXT});
     const auto texts = stage(txt);
     for (std::size_t k = 0, j = 0; k < v.lists.size(); ++k)
-      if (v.lists[k].outcome.listing == dnsbl::Listing::Listed && v.lists[k].txt.empty())
+      if (wants_text(k))
         if (const auto& t = texts[j++]; !t.records.empty()) v.lists[k].txt = t.records.front().value.substr(0, 200);
     s.findings.push_back(judge_lists(v));
     if (v.action == policy::Action::Reject) s.verdict = "reject";

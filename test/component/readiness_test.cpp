@@ -130,6 +130,20 @@ TEST_CASE("each rule fails in turn, with what to change", "[readiness][component
     CHECK(rule(r, "not-listed").detail == "listed in pbl.test (\"https://check.pbl.test/query/ip/192.0.2.10\")");
     CHECK(r.verdict == "reject");
   }
+  SECTION("listed in a list with an access key: its text is asked under the keyed zone, the key never shown") {
+    test::FakeDnsServer s;
+    good_zone(s);
+    const std::string keyed = "k3y0123456789abcdef.zen.dq.spamhaus.net";
+    s.script("10.2.0.192." + keyed, RrType::A, Script::records({"127.0.0.10"}));
+    s.script("10.2.0.192." + keyed, RrType::TXT, Script::records({"\"https://check.spamhaus.example/192.0.2.10\""}));
+    auto c = config_for(s);
+    c.dnsbls = {*dnsbl::ZoneSpec::parse(keyed + "=127.0.0.[10..11]*3", nullptr)};
+    dns::Transport t({{*dns::ServerAddress::parse(s.address())}});
+    const auto r = readiness::check(c, t, "good.example", std::nullopt, nullptr);
+    CHECK(rule(r, "not-listed").result == Result::Fail);
+    CHECK(rule(r, "not-listed").detail == "listed in zen.dq.spamhaus.net (\"https://check.spamhaus.example/192.0.2.10\")");
+    CHECK(r.servers[0].reply.find("k3y0123456789abcdef") == std::string::npos);
+  }
   SECTION("an exempt server: no list is asked, and the report says so instead of passing it") {
     test::FakeDnsServer s;
     good_zone(s);

@@ -66,6 +66,10 @@ TEST_CASE("DNSBL query names: reversed octets and 32 reversed nibbles", "[net]")
         "b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ugly.example.com");
   CHECK(dnsbl_query_name(*IpAddress::parse("::ffff:127.0.0.2"), "bl.test") == "2.0.0.127.bl.test");
   CHECK(ptr_name(*IpAddress::parse("203.0.113.7")) == "7.113.0.203.in-addr.arpa");
+  // Octets of one, two and three digits, with zeros inside and at the ends.
+  CHECK(reversed_label(*IpAddress::parse("100.5.10.255")) == "255.10.5.100");
+  CHECK(reversed_label(*IpAddress::parse("0.0.0.0")) == "0.0.0.0");
+  CHECK(ptr_name(*IpAddress::parse("201.90.109.9")) == "9.109.90.201.in-addr.arpa");
   CHECK(ptr_name(*IpAddress::parse("2001:db8::1")) ==
         "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
 }

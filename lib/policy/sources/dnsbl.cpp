@@ -27,9 +27,8 @@ class DnsblSource final : public Source {
   void judge(const Context& c, const Answers& answers, Evidence& e) const override {
     if (!c.facts.ip) return;
     const dns::Answer& answer = answers.at(Stage::Connect, 0);
-    const std::string shown = list_.safe_name();  // a key in the zone name is never shown
-    ListResult r{shown, net::dnsbl_query_name(*c.facts.ip, shown), list_.weight, answer.status,
-                 dnsbl::interpret(list_, answer), {}, answer.origin};
+    // A key in the zone name is never shown.
+    ListResult r{list_.safe_name(), list_.weight, answer.status, dnsbl::interpret(list_, answer), {}, answer.origin};
     if (auto h = c.health.find(list_.zone); h != c.health.end() && h->second.state != dnsbl::Health::Healthy) {
       r.outcome.listing = dnsbl::Listing::Unknown;
       r.outcome.transient = false;
