@@ -18,33 +18,52 @@ bool plausible_host_name(std::string_view name) {
   return true;
 }
 
-std::vector<Signal> name_signals(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w) {
-  std::vector<Signal> out;
-  if (!plausible_host_name(name)) return out;
+namespace {
+
+// Each of the name's signals in turn: emit(name, weight, why), `why` a callable that builds the
+// explanation, so that a caller that only sums the weights builds no text. Returns false when a
+// server word cancels the other checks (it is emitted first, with weight 0).
+template <class Emit>
+bool each_name_signal(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w, Emit&& emit) {
+  if (!plausible_host_name(name)) return true;
   const NameWords words = split_name(name);
   if (const auto server = server_word(words); !server.empty()) {
-    out.push_back(Signal{"server-word", 0, "'" + server + "' in the host part: checks of generic names do not apply"});
-    return out;
+    emit("server-word", 0, [&] { return "'" + server + "' in the host part: checks of generic names do not apply"; });
+    return false;
   }
   if (ip) {
     const auto m = find_ip_in_name(name, *ip);
     if (m.level == Embedding::Full && host_has_word_label(words))
-      out.push_back(Signal{"ip-in-name", w.ip_in_name, "the address is in the name (" + m.spelling + ")"});
+      emit("ip-in-name", w.ip_in_name, [&] { return "the address is in the name (" + m.spelling + ")"; });
     else if (m.level == Embedding::Full)
-      out.push_back(Signal{"ip-in-name-bare", w.ip_in_name_bare,
-                           "the name is the address (" + m.spelling + ") under a domain, as hosting providers also write"});
+      emit("ip-in-name-bare", w.ip_in_name_bare,
+           [&] { return "the name is the address (" + m.spelling + ") under a domain, as hosting providers also write"; });
     else if (m.level == Embedding::Partial)
-      out.push_back(Signal{"ip-in-name-partial", w.ip_in_name_partial, "part of the address is in the name (" + m.spelling + ")"});
+      emit("ip-in-name-partial", w.ip_in_name_partial, [&] { return "part of the address is in the name (" + m.spelling + ")"; });
   }
   if (const auto id = device_id(words); !id.empty())
-    out.push_back(Signal{"device-id", w.device_id, "a device's hardware address or serial in the name (" + id + ")"});
+    emit("device-id", w.device_id, [&] { return "a device's hardware address or serial in the name (" + id + ")"; });
   if (const auto dyn = dynamic_word(words); !dyn.empty())
-    out.push_back(Signal{"dynamic-word", w.dynamic_word, "pool word '" + dyn + "' in the host part"});
+    emit("dynamic-word", w.dynamic_word, [&] { return "pool word '" + dyn + "' in the host part"; });
   else if (const auto gen = generic_word(words); !gen.empty())
-    out.push_back(Signal{"generic-word", w.generic_word, "generic word '" + gen + "' in the host part"});
+    emit("generic-word", w.generic_word, [&] { return "generic word '" + gen + "' in the host part"; });
   else if (const auto dom = dynamic_word_in_domain(words); !dom.empty() && !words.host.empty())
-    out.push_back(Signal{"dynamic-domain", w.dynamic_domain, "access-ISP word '" + dom + "' in the domain"});
+    emit("dynamic-domain", w.dynamic_domain, [&] { return "access-ISP word '" + dom + "' in the domain"; });
+  return true;
+}
+
+}  // namespace
+
+std::vector<Signal> name_signals(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w) {
+  std::vector<Signal> out;
+  each_name_signal(name, ip, w, [&](const char* id, int weight, auto why) { out.push_back(Signal{id, weight, why()}); });
   return out;
+}
+
+std::optional<int> name_score(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w) {
+  int score = 0;
+  if (!each_name_signal(name, ip, w, [&](const char*, int weight, auto) { score += weight; })) return std::nullopt;
+  return score;
 }
 
 namespace {

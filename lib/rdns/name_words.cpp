@@ -53,9 +53,8 @@ std::string part_in(const List& parts, const std::string& w) {
 }
 
 // The runs of letters in a lower-case name.
-std::vector<std::string> letter_runs(const std::string& s) {
-  std::vector<std::string> out;
-  out.reserve(4);
+boost::container::small_vector<std::string, 6> letter_runs(const std::string& s) {
+  boost::container::small_vector<std::string, 6> out;
   std::string cur;
   for (char c : s) {
     if (c >= 'a' && c <= 'z') {

@@ -4,16 +4,18 @@
 // ISP describes the line; the domain may still say what kind of ISP it is ("skybroadband").
 #pragma once
 
+#include <boost/container/small_vector.hpp>
+
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace dyn::rdns {
 
 struct NameWords {
   std::string host;    // labels left of the registrable domain, e.g. "dsl-203-0-113-7.pool"
   std::string domain;  // e.g. "isp.example", "isp.co.uk"
-  std::vector<std::string> words;  // letter runs of the host part, lower case
+  // Letter runs of the host part, lower case (inline: a host part rarely has more than six).
+  boost::container::small_vector<std::string, 6> words;
 };
 
 NameWords split_name(std::string_view name);

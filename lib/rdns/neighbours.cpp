@@ -84,8 +84,7 @@ std::optional<std::string> pool_around(std::string_view client_name, const std::
       return no("neighbour " + x.name + " is not under " + std::string(domain));
     if (find_ip_in_name(x.name, x.ip).level != Embedding::Full)
       return no("neighbour " + x.name + " does not carry its own address");
-    for (const auto& s : name_signals(x.name, x.ip, defaults))
-      if (s.name == "server-word") return no("neighbour " + x.name + " is named like a server");
+    if (!name_score(x.name, x.ip, defaults)) return no("neighbour " + x.name + " is named like a server");
   }
   if (name_shape(n[0].name) != name_shape(n[1].name)) return no("the neighbours are named differently");
   return n[0].ip.to_string() + " is " + n[0].name + " and " + n[1].ip.to_string() + " is " + n[1].name;

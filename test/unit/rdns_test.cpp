@@ -61,7 +61,7 @@ TEST_CASE("names split into host part, registrable domain and words", "[rdns]") 
   auto w = rdns::split_name("dsl-203-0-113-7.pool.isp.example");
   CHECK(w.host == "dsl-203-0-113-7.pool");
   CHECK(w.domain == "isp.example");
-  CHECK(w.words == std::vector<std::string>{"dsl", "pool"});
+  CHECK(std::vector<std::string>(w.words.begin(), w.words.end()) == std::vector<std::string>{"dsl", "pool"});
   w = rdns::split_name("c1.cust.isp.co.uk");
   CHECK(w.domain == "isp.co.uk");
   CHECK(w.host == "c1.cust");
@@ -69,7 +69,7 @@ TEST_CASE("names split into host part, registrable domain and words", "[rdns]") 
   w = rdns::split_name("PC-7.Dyn.ISP.Example..");
   CHECK(w.host == "pc-7.dyn");
   CHECK(w.domain == "isp.example");
-  CHECK(w.words == std::vector<std::string>{"pc", "dyn"});
+  CHECK(std::vector<std::string>(w.words.begin(), w.words.end()) == std::vector<std::string>{"pc", "dyn"});
   for (const char* whole : {"isp.co.uk", "co.uk", "example", "", ".", "isp.example"}) {
     INFO(whole);
     w = rdns::split_name(whole);
@@ -157,6 +157,28 @@ TEST_CASE("a server word inside a longer word cancels nothing beside a whole poo
   CHECK(rdns::total(rdns::name_signals("smtprelay7.isp.example", ip("203.0.113.7"), w)) == 0);
   // A whole server word cancels whatever else the name says.
   CHECK(rdns::total(rdns::name_signals("mail.dsl.isp.example", ip("203.0.113.7"), w)) == 0);
+}
+
+TEST_CASE("the name's score is the sum of its signals' weights, none when a server word cancels them", "[rdns]") {
+  const rdns::NameWeights w;
+  const std::pair<const char*, const char*> cases[] = {
+      {"dsl-203-0-113-7.pool.isp.example", "203.0.113.7"}, {"203-0-113-7.hoster.example", "203.0.113.7"},
+      {"7.sub-203-0-113.wireless.example", "203.0.113.7"}, {"cpe-ac1f6b2c9d40.cable.example", "203.0.113.7"},
+      {"user.isp.example", "203.0.113.7"},                 {"host.skybroadband.example", "203.0.113.7"},
+      {"mail.example.org", "203.0.113.7"},                 {"smtp-203-0-113-7.isp.example", "203.0.113.7"},
+      {"example", "203.0.113.7"},                          {"[203.0.113.7]", "203.0.113.7"}};
+  for (const auto& [name, ip] : cases) {
+    INFO(name);
+    const auto address = net::IpAddress::parse(ip);
+    const auto signals = rdns::name_signals(name, address, w);
+    const bool cancelled = !signals.empty() && signals.front().name == "server-word";
+    const auto score = rdns::name_score(name, address, w);
+    CHECK(score.has_value() == !cancelled);
+    if (score) CHECK(*score == rdns::total(signals));
+  }
+  CHECK(rdns::name_score("dsl-203-0-113-7.pool.isp.example", net::IpAddress::parse("203.0.113.7"), w) ==
+        w.ip_in_name + w.dynamic_word);
+  CHECK_FALSE(rdns::name_score("mail.example.org", std::nullopt, w).has_value());
 }
 
 TEST_CASE("odd names give no signal and no crash", "[rdns]") {

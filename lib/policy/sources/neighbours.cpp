@@ -23,12 +23,8 @@ Need need(const Context& c, std::string* name) {
   if (c.facts.rdns.status == rdns::RdnsStatus::Unknown && !rdns::plausible_host_name(c.facts.hostname)) return Need::Maybe;
   *name = judged_name(c.facts);
   if (!rdns::plausible_host_name(*name)) return Need::No;
-  int score = 0;
-  for (const auto& s : rdns::name_signals(*name, c.facts.ip, c.weights)) {
-    if (s.name == "server-word") return Need::No;
-    score += s.weight;
-  }
-  return score < c.config.threshold ? Need::Yes : Need::No;
+  const auto score = rdns::name_score(*name, c.facts.ip, c.weights);
+  return score && *score < c.config.threshold ? Need::Yes : Need::No;
 }
 
 class NeighboursSource final : public Source {
