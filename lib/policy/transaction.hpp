@@ -6,6 +6,8 @@
 #include "dns/batch.hpp"
 #include "policy/policy.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <memory>
 #include <optional>
 
@@ -59,7 +61,7 @@ class Transaction {
     bool from_connect;
     std::size_t index;
   };
-  std::vector<HeloAnswer> helo_from_;
+  boost::container::small_vector<HeloAnswer, 4> helo_from_;  // inline: the HELO and DUHL sources ask four
   std::optional<std::size_t> own_ptr_at_;  // where batch_ asks our own PTR lookup (no macros, or for its TTL)
   dns::Querier& querier_;
   std::optional<Verdict> verdict_;
