@@ -29,8 +29,8 @@ std::string describe(const policy::ListResult& l, const net::IpAddress& ip, cons
     answer.clear();
     for (const auto& c : l.outcome.codes) answer += (answer.empty() ? "" : ",") + c.to_string();
   }
-  std::string out = fmt::format("  {:<28} weight {:>3}  {:<40} {:<16} {}", l.zone, l.weight, net::dnsbl_query_name(ip, l.zone), answer,
-                                dnsbl::to_string(l.outcome.listing));
+  std::string out = fmt::format("  {:<28} weight {:>3}  {:<40} {:<16} {}", l.zone, l.weight,
+                                net::dnsbl_query_name(ip, l.zone), answer, dnsbl::to_string(l.outcome.listing));
   if (!l.outcome.reason.empty()) out += "  (" + l.outcome.reason + ")";
   if (!l.origin.empty()) out += fmt::format("\n  {:<28} answered by: {}", "", l.origin);
   if (auto h = health.find(spec.zone); h != health.end()) {
