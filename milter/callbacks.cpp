@@ -51,9 +51,10 @@ sfsistat start_session(SMFICTX* ctx, const char* hostname, const sockaddr* addr)
   drop_session(ctx);  // Postfix XCLIENT replays CONNECT on the same milter connection
   rdns::RdnsMacros m{macro(ctx, "{client_name}"), macro(ctx, "{client_ptr}"), macro(ctx, "{client_resolve}"),
                      hostname ? hostname : ""};
-  log::debug("connect: hostname={} client_name={} client_ptr={} client_resolve={}", m.connect_hostname,
-             m.client_name.value_or("(not sent)"), m.client_ptr.value_or("(not sent)"),
-             m.client_resolve.value_or("(not sent)"));
+  if (log::enabled(log::Level::Debug))  // value_or() copies: only for a line that is written
+    log::debug("connect: hostname={} client_name={} client_ptr={} client_resolve={}", m.connect_hostname,
+               m.client_name.value_or("(not sent)"), m.client_ptr.value_or("(not sent)"),
+               m.client_resolve.value_or("(not sent)"));
   policy::ClientFacts facts{net::IpAddress::from_sockaddr(addr), hostname ? hostname : "", rdns::from_macros(m)};
   facts.id = policy::new_incident_id();
   smfi_setpriv(ctx, new Session(g_policy.load(), std::move(facts), *g_state.querier, g_state.health, g_state.observers));
