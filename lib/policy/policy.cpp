@@ -399,7 +399,7 @@ std::string new_incident_id() {
   static constexpr char kAlphabet[] = "23456789abcdefghjkmnpqrstuvwxyz";
   constexpr unsigned kSize = sizeof kAlphabet - 1, kLimit = 256 / kSize * kSize;
   std::string id;
-  unsigned char bytes[32];
+  unsigned char bytes[12];  // 10 wanted; a byte is refused 8 times in 256 (then 12 more are drawn)
   while (id.size() < 10) {
     util::random_bytes(bytes, sizeof bytes);
     for (const unsigned char b : bytes)
