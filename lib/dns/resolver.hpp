@@ -16,9 +16,10 @@ namespace dyn::dns {
 class CachingResolver final : public Querier {
  public:
   // `upstream` must outlive this object. An upstream query lives `query_lifetime` from its
-  // start, independent of the deadlines of the callers that wait for it.
+  // start, independent of the deadlines of the callers that wait for it. `now` is the cache's
+  // clock (expiry in whole seconds: the coarse clock, no TSC read, unless a test gives its own).
   CachingResolver(Querier& upstream, CacheOptions cache_options, std::chrono::milliseconds query_lifetime,
-                  Cache::Now now = [] { return Clock::now(); });
+                  Cache::Now now = &Cache::coarse_now);
   ~CachingResolver() override;
 
   void async_query(const Question& question, Deadline deadline, Callback done) override;
