@@ -15,6 +15,7 @@ std::shared_ptr<Batch> Batch::start(Querier& querier, std::vector<Question> ques
   auto batch = std::make_shared<Batch>(Key{}, std::move(questions), deadline);
   // The answers known now go in first; no other thread knows the batch yet, so no lock is needed.
   const std::size_t n = batch->questions_.size();
+  querier.prefetch(batch->questions_);
   for (std::size_t i = 0; i < n; ++i) {
     if (auto answer = querier.answer_now(batch->questions_[i])) {
       batch->answers_[i] = std::move(*answer);

@@ -331,6 +331,16 @@ std::optional<Answer> Cache::get(const Question& q) {
   return decode_blob(blob);
 }
 
+void Cache::prefetch(const Question& q) const {
+  std::uint8_t key[260];
+  const std::size_t klen = encode_key(q, key);
+  if (klen == 0) return;
+  const std::uint64_t hash = hash_key(key, klen);
+  // A shard's table and mask are fixed when it is made: reading them needs no lock.
+  const Shard& sh = *shards_[(hash >> 56) & (shards_.size() - 1)];
+  __builtin_prefetch(&sh.table[hash & sh.mask]);
+}
+
 void Cache::put(const Question& q, const Answer& a) {
   std::uint8_t key[260];
   const std::size_t klen = encode_key(q, key);

@@ -43,6 +43,8 @@ class Cache {
   // decremented one (the rDNS checks judge a record by its own TTL).
   std::optional<Answer> get(const Question& question);
   void put(const Question& question, const Answer& answer);
+  // Starts loading the index slot where get(question) will look (no lock, nothing changes).
+  void prefetch(const Question& question) const;
 
   struct Stats {
     std::uint64_t hits = 0, misses = 0, insertions = 0, evictions = 0, expired = 0;

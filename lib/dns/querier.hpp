@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 
 namespace dyn::dns {
 
@@ -23,6 +24,11 @@ class Querier {
   // lookup; nullopt when the question must be asked. Callers that ask many questions (dns::Batch)
   // try it first: no callback is made for an answer already known.
   virtual std::optional<Answer> answer_now(const Question&) { return std::nullopt; }
+
+  // A hint that answer_now() is about to be asked for these questions: a cache may start loading
+  // where their answers are, so that the lookups' memory waits overlap instead of following one
+  // another. Never required; by default nothing.
+  virtual void prefetch(std::span<const Question>) {}
 };
 
 }  // namespace dyn::dns

@@ -49,6 +49,12 @@ std::optional<Answer> CachingResolver::answer_now(const Question& question) {
   return hit;
 }
 
+void CachingResolver::prefetch(std::span<const Question> questions) {
+  const auto cache = core_->cache();
+  for (const auto& q : questions)
+    if (is_canonical(q.name)) cache->prefetch(q);
+}
+
 void CachingResolver::async_query(const Question& question, Deadline, Callback done) {
   if (auto hit = answer_now(question)) {
     done(std::move(*hit));

@@ -24,6 +24,7 @@ class CachingResolver final : public Querier {
 
   void async_query(const Question& question, Deadline deadline, Callback done) override;
   std::optional<Answer> answer_now(const Question& question) override;  // the cache's answer
+  void prefetch(std::span<const Question> questions) override;            // the cache's index slots
 
   struct Stats {
     std::uint64_t cache_hits = 0;

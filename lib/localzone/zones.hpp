@@ -84,6 +84,7 @@ class LocalQuerier : public dns::Querier {
   LocalQuerier(const LocalZones& zones, dns::Querier& upstream) : zones_(zones), upstream_(upstream) {}
   void async_query(const dns::Question& question, dns::Deadline deadline, Callback done) override;
   std::optional<dns::Answer> answer_now(const dns::Question& question) override;  // a local zone's, else upstream's
+  void prefetch(std::span<const dns::Question> questions) override { upstream_.prefetch(questions); }
 
  private:
   std::optional<dns::Answer> local_answer(const dns::Question& question) const;

@@ -193,3 +193,17 @@ TEST_CASE("an answer the cache cannot hold removes the older answer to the same 
   c.put(q, Answer{Status::Ok, {Record{RrType::PTR, 60, std::string(300, 'x')}}, 0, ""});
   CHECK_FALSE(c.get(q));
 }
+
+TEST_CASE("a prefetch is only a hint: any name, stored or not, and what get returns is unchanged", "[cache]") {
+  FakeClock clock;
+  Cache c(CacheOptions{1000, 60s, 3600s, 5s, 4}, clock.fn());
+  c.put(qa("2.0.0.127.zen.test"), a_answer({"127.0.0.2"}, 300));
+  for (const auto& name : {std::string("2.0.0.127.zen.test"), std::string("absent.test"), std::string(),
+                           std::string(300, 'a'), std::string("MiXeD.Test.")})
+    c.prefetch(qa(name));
+  const auto a = c.get(qa("2.0.0.127.zen.test"));
+  REQUIRE(a);
+  CHECK(a->records.at(0).value == "127.0.0.2");
+  CHECK_FALSE(c.get(qa("absent.test")));
+  CHECK(c.stats().size == 1);
+}
