@@ -8,24 +8,19 @@ Batch::Batch(Key, std::vector<Question> questions, Deadline deadline)
     : questions_(std::move(questions)),
       deadline_(deadline),
       answers_(questions_.size()),
-      answered_more_(questions_.size() > kInline ? questions_.size() - kInline : 0, 0),
+      answered_(questions_.size(), 0),
       pending_(questions_.size()) {}
 
 std::shared_ptr<Batch> Batch::start(Querier& querier, std::vector<Question> questions, Deadline deadline) {
   auto batch = std::make_shared<Batch>(Key{}, std::move(questions), deadline);
   // The answers known now go in first; no other thread knows the batch yet, so no lock is needed.
   const std::size_t n = batch->questions_.size();
-  querier.prefetch(batch->questions_);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (auto answer = querier.answer_now(batch->questions_[i])) {
-      batch->answers_[i] = std::move(*answer);
-      batch->answered(i) = 1;
-      --batch->pending_;
-    }
-  }
+  querier.answer_known(batch->questions_, batch->answers_, std::span(batch->answered_.data(), n));
+  for (std::size_t i = 0; i < n; ++i)
+    if (batch->answered_[i]) --batch->pending_;
   if (batch->pending_ == 0) return batch;
   for (std::size_t i = 0; i < n; ++i) {
-    if (batch->answered(i)) continue;  // read before the asking starts: set only above
+    if (batch->answered_[i]) continue;  // read before the asking starts: set only above
     querier.async_query(batch->questions_[i], deadline, [batch, i](Answer answer) { batch->complete(i, std::move(answer)); });
   }
   return batch;
@@ -35,9 +30,9 @@ void Batch::complete(std::size_t index, Answer answer) {
   {
     std::lock_guard lock(mutex_);
     // Too late (the answers are final), or a querier that calls twice (it must call once).
-    if (closed_ || answered(index)) return;
+    if (closed_ || answered_[index]) return;
     answers_[index] = std::move(answer);
-    answered(index) = 1;
+    answered_[index] = 1;
     // The waiter (one deadline for all) needs waking only by the last answer.
     if (--pending_ != 0) return;
   }
@@ -51,7 +46,7 @@ const std::vector<Answer>& Batch::wait_until(Deadline deadline) {
   if (!closed_) {
     closed_ = true;
     for (std::size_t i = 0; i < answers_.size(); ++i)
-      if (!answered(i)) answers_[i] = Answer::failure(Status::Timeout, "no answer within the transaction deadline");
+      if (!answered_[i]) answers_[i] = Answer::failure(Status::Timeout, "no answer within the transaction deadline");
   }
   return answers_;
 }

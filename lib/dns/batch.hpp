@@ -4,6 +4,8 @@
 
 #include "dns/querier.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -35,17 +37,13 @@ class Batch {
  private:
   void complete(std::size_t index, Answer answer);
 
-  // Whether question i has its answer (kept inline for the first kInline questions).
-  std::uint8_t& answered(std::size_t i) { return i < kInline ? answered_inline_[i] : answered_more_[i - kInline]; }
-  static constexpr std::size_t kInline = 16;
-
   const std::vector<Question> questions_;
   const Deadline deadline_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<Answer> answers_;                 // guarded by mutex_ until closed_
-  std::uint8_t answered_inline_[kInline] = {};  // guarded by mutex_
-  std::vector<std::uint8_t> answered_more_;     // guarded by mutex_
+  // Whether question i has its answer (inline for up to 16 questions). Guarded by mutex_.
+  boost::container::small_vector<std::uint8_t, 16> answered_;
   std::size_t pending_;                         // guarded by mutex_: questions not answered yet
   bool closed_ = false;                         // guarded by mutex_: the answers are final
 };

@@ -4,6 +4,7 @@
 
 #include "dns/types.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -25,10 +26,19 @@ class Querier {
   // try it first: no callback is made for an answer already known.
   virtual std::optional<Answer> answer_now(const Question&) { return std::nullopt; }
 
-  // A hint that answer_now() is about to be asked for these questions: a cache may start loading
-  // where their answers are, so that the lookups' memory waits overlap instead of following one
-  // another. Never required; by default nothing.
-  virtual void prefetch(std::span<const Question>) {}
+  // The same for several questions at once, for callers that ask many (dns::Batch): for each i
+  // with known[i] == 0 whose answer is known now, sets answers[i] and known[i] = 1 (the spans are
+  // of one size). By default answer_now() for each; a cache looks them up together, so that their
+  // memory waits overlap instead of following one another.
+  virtual void answer_known(std::span<const Question> questions, std::span<Answer> answers,
+                            std::span<std::uint8_t> known) {
+    for (std::size_t i = 0; i < questions.size(); ++i)
+      if (!known[i])
+        if (auto answer = answer_now(questions[i])) {
+          answers[i] = std::move(*answer);
+          known[i] = 1;
+        }
+  }
 };
 
 }  // namespace dyn::dns

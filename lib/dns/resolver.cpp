@@ -41,18 +41,34 @@ CachingResolver::CachingResolver(Querier& upstream, CacheOptions cache_options, 
 
 CachingResolver::~CachingResolver() = default;
 
+namespace {
+// Questions are usually canonical already (the policy builds them so): no copy then.
+std::optional<Answer> cached(Cache& cache, const Question& q) {
+  return is_canonical(q.name) ? cache.get(q) : cache.get(Question{canonical_name(q.name), q.type});
+}
+}  // namespace
+
 std::optional<Answer> CachingResolver::answer_now(const Question& question) {
-  // Questions are usually canonical already (the policy builds them so): no copy then.
-  auto hit = is_canonical(question.name) ? core_->cache()->get(question)
-                                         : core_->cache()->get(Question{canonical_name(question.name), question.type});
+  auto hit = cached(*core_->cache(), question);
   if (hit) ++core_->hits;
   return hit;
 }
 
-void CachingResolver::prefetch(std::span<const Question> questions) {
-  const auto cache = core_->cache();
-  for (const auto& q : questions)
-    if (is_canonical(q.name)) cache->prefetch(q);
+void CachingResolver::answer_known(std::span<const Question> questions, std::span<Answer> answers,
+                                   std::span<std::uint8_t> known) {
+  const auto cache = core_->cache();  // one look at the current cache for all of them
+  for (std::size_t i = 0; i < questions.size(); ++i)
+    if (!known[i] && is_canonical(questions[i].name)) cache->prefetch(questions[i]);
+  std::uint64_t hits = 0;
+  for (std::size_t i = 0; i < questions.size(); ++i) {
+    if (known[i]) continue;
+    if (auto hit = cached(*cache, questions[i])) {
+      answers[i] = std::move(*hit);
+      known[i] = 1;
+      ++hits;
+    }
+  }
+  if (hits) core_->hits += hits;
 }
 
 void CachingResolver::async_query(const Question& question, Deadline, Callback done) {

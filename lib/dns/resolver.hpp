@@ -24,7 +24,9 @@ class CachingResolver final : public Querier {
 
   void async_query(const Question& question, Deadline deadline, Callback done) override;
   std::optional<Answer> answer_now(const Question& question) override;  // the cache's answer
-  void prefetch(std::span<const Question> questions) override;            // the cache's index slots
+  // The cache's answers, their index slots loaded together before any is read.
+  void answer_known(std::span<const Question> questions, std::span<Answer> answers,
+                    std::span<std::uint8_t> known) override;
 
   struct Stats {
     std::uint64_t cache_hits = 0;

@@ -259,6 +259,17 @@ std::optional<dns::Answer> LocalQuerier::answer_now(const dns::Question& questio
   return upstream_.answer_now(question);
 }
 
+void LocalQuerier::answer_known(std::span<const dns::Question> questions, std::span<dns::Answer> answers,
+                                std::span<std::uint8_t> known) {
+  for (std::size_t i = 0; i < questions.size(); ++i)
+    if (!known[i])
+      if (auto a = local_answer(questions[i])) {
+        answers[i] = std::move(*a);
+        known[i] = 1;
+      }
+  upstream_.answer_known(questions, answers, known);
+}
+
 void LocalQuerier::async_query(const dns::Question& question, dns::Deadline deadline, Callback done) {
   if (auto a = local_answer(question)) {
     done(std::move(*a));

@@ -84,7 +84,8 @@ class LocalQuerier : public dns::Querier {
   LocalQuerier(const LocalZones& zones, dns::Querier& upstream) : zones_(zones), upstream_(upstream) {}
   void async_query(const dns::Question& question, dns::Deadline deadline, Callback done) override;
   std::optional<dns::Answer> answer_now(const dns::Question& question) override;  // a local zone's, else upstream's
-  void prefetch(std::span<const dns::Question> questions) override { upstream_.prefetch(questions); }
+  void answer_known(std::span<const dns::Question> questions, std::span<dns::Answer> answers,
+                    std::span<std::uint8_t> known) override;  // local zones' first, then upstream's
 
  private:
   std::optional<dns::Answer> local_answer(const dns::Question& question) const;

@@ -42,6 +42,28 @@ TEST_CASE("50 simultaneous askers of one name cause one wire query", "[resolver]
   CHECK(resolver.stats().coalesced + resolver.stats().cache_hits == 49);
 }
 
+TEST_CASE("answers known now, several at once: cached ones filled, known ones left alone, the rest unknown", "[resolver][component]") {
+  struct Upstream final : dns::Querier {  // answers at once: the resolver caches what it says
+    void async_query(const dns::Question& q, dns::Deadline, Callback done) override {
+      done(dns::Answer{dns::Status::Ok, {dns::Record{dns::RrType::A, 300, q.name == "a.test" ? "192.0.2.1" : "192.0.2.2"}}, 0, "", true, {}});
+    }
+  } upstream;
+  dns::CachingResolver resolver(upstream, dns::CacheOptions{}, 1000ms);
+  for (const char* name : {"a.test", "b.test"})
+    resolver.async_query({name, dns::RrType::A}, dns::Clock::now() + 1s, [](dns::Answer) {});
+  const std::vector<dns::Question> questions{
+      {"a.test", dns::RrType::A}, {"B.Test.", dns::RrType::A}, {"c.test", dns::RrType::A}, {"b.test", dns::RrType::A}};
+  std::vector<dns::Answer> answers(questions.size());
+  std::vector<std::uint8_t> known{0, 0, 0, 1};
+  answers[3] = dns::Answer::failure(dns::Status::Timeout, "known before");
+  resolver.answer_known(questions, answers, known);
+  CHECK(known == std::vector<std::uint8_t>{1, 1, 0, 1});
+  CHECK(answers[0].records.at(0).value == "192.0.2.1");
+  CHECK(answers[1].records.at(0).value == "192.0.2.2");  // another spelling of b.test
+  CHECK(answers[3].detail == "known before");            // not overwritten
+  CHECK(resolver.stats().cache_hits == 2);
+}
+
 TEST_CASE("a second connection is answered from the cache", "[resolver][component]") {
   test::FakeDnsServer server;
   server.script("1.2.0.192.pbl.test", dns::RrType::A, test::Script::records({"127.0.0.11"}).after(50ms));

@@ -385,6 +385,34 @@ TEST_CASE("Keeper: a changed file is read again, a bad one keeps the old data, o
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("answers known now, several at once: a local zone's first, then the upstream's for the rest", "[localzone]") {
+  char dir[] = "/tmp/dynlzXXXXXX";
+  REQUIRE(::mkdtemp(dir));
+  const std::string path = std::string(dir) + "/data";
+  std::ofstream(path) << "192.0.2.1\n";
+  Keeper keeper;
+  keeper.install(keeper.prepare({*Spec::parse("k.local:ip4tset:" + path, nullptr)}));
+  struct Upstream : dns::Querier {  // knows every name, so that an answer it gives shows
+    void async_query(const dns::Question&, dns::Deadline, Callback done) override {
+      done(dns::Answer::failure(dns::Status::NetworkError, "asked upstream"));
+    }
+    std::optional<dns::Answer> answer_now(const dns::Question&) override {
+      return dns::Answer::failure(dns::Status::ServFail, "upstream's");
+    }
+  } upstream;
+  LocalQuerier querier(keeper.zones(), upstream);
+  const std::vector<dns::Question> questions{{"1.2.0.192.k.local", dns::RrType::A}, {"x.other.test", dns::RrType::A},
+                                             {"2.2.0.192.k.local", dns::RrType::A}};
+  std::vector<dns::Answer> answers(questions.size());
+  std::vector<std::uint8_t> known(questions.size(), 0);
+  querier.answer_known(questions, answers, known);
+  CHECK(known == std::vector<std::uint8_t>{1, 1, 1});
+  CHECK(answers[0].status == dns::Status::Ok);        // listed in the local zone
+  CHECK(answers[1].detail == "upstream's");           // not a local zone's name
+  CHECK(answers[2].status == dns::Status::NxDomain);  // the local zone's "not listed", not upstream's
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("local zone specs: the values of --local-zone", "[localzone]") {
   std::string why;
   CHECK_FALSE(Spec::parse("zen.local:ip4set", &why));
