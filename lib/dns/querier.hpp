@@ -11,6 +11,19 @@
 
 namespace dyn::dns {
 
+// For each question not known yet whose answer `answer(question)` (an optional<Answer>) gives now:
+// stores it and marks it known. The loop of every Querier::answer_known().
+template <class AnswerNow>
+void fill_known(std::span<const Question> questions, std::span<Answer> answers, std::span<std::uint8_t> known,
+                AnswerNow&& answer) {
+  for (std::size_t i = 0; i < questions.size(); ++i)
+    if (!known[i])
+      if (auto a = answer(questions[i])) {
+        answers[i] = std::move(*a);
+        known[i] = 1;
+      }
+}
+
 class Querier {
  public:
   using Callback = std::function<void(Answer)>;
@@ -32,12 +45,7 @@ class Querier {
   // memory waits overlap instead of following one another.
   virtual void answer_known(std::span<const Question> questions, std::span<Answer> answers,
                             std::span<std::uint8_t> known) {
-    for (std::size_t i = 0; i < questions.size(); ++i)
-      if (!known[i])
-        if (auto answer = answer_now(questions[i])) {
-          answers[i] = std::move(*answer);
-          known[i] = 1;
-        }
+    fill_known(questions, answers, known, [this](const Question& q) { return answer_now(q); });
   }
 };
 

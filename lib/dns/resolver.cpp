@@ -60,14 +60,11 @@ void CachingResolver::answer_known(std::span<const Question> questions, std::spa
   for (std::size_t i = 0; i < questions.size(); ++i)
     if (!known[i] && is_canonical(questions[i].name)) cache->prefetch(questions[i]);
   std::uint64_t hits = 0;
-  for (std::size_t i = 0; i < questions.size(); ++i) {
-    if (known[i]) continue;
-    if (auto hit = cached(*cache, questions[i])) {
-      answers[i] = std::move(*hit);
-      known[i] = 1;
-      ++hits;
-    }
-  }
+  fill_known(questions, answers, known, [&](const Question& q) {
+    auto hit = cached(*cache, q);
+    hits += hit.has_value();
+    return hit;
+  });
   if (hits) core_->hits += hits;
 }
 

@@ -261,12 +261,7 @@ std::optional<dns::Answer> LocalQuerier::answer_now(const dns::Question& questio
 
 void LocalQuerier::answer_known(std::span<const dns::Question> questions, std::span<dns::Answer> answers,
                                 std::span<std::uint8_t> known) {
-  for (std::size_t i = 0; i < questions.size(); ++i)
-    if (!known[i])
-      if (auto a = local_answer(questions[i])) {
-        answers[i] = std::move(*a);
-        known[i] = 1;
-      }
+  dns::fill_known(questions, answers, known, [this](const dns::Question& q) { return local_answer(q); });
   upstream_.answer_known(questions, answers, known);
 }
 

@@ -46,6 +46,21 @@ std::string txt_of(const Dataset& d, const char* address) {
 
 using V = std::vector<std::string>;
 
+// The local zone k.local (ip4tset) from a data file in a fresh directory, installed in a Keeper.
+struct KeptZone {
+  explicit KeptZone(const char* data) {
+    char d[] = "/tmp/dynlzXXXXXX";
+    REQUIRE(::mkdtemp(d));
+    dir = d;
+    path = dir + "/data";
+    std::ofstream(path) << data;
+    keeper.install(keeper.prepare({*Spec::parse("k.local:ip4tset:" + path, nullptr)}));
+  }
+  ~KeptZone() { std::filesystem::remove_all(dir); }
+  std::string dir, path;
+  Keeper keeper;
+};
+
 }  // namespace
 
 TEST_CASE("SortedKeys finds the last key <= x like a binary search, in small and large sets", "[localzone]") {
@@ -345,12 +360,9 @@ TEST_CASE("$TIMESTAMP: stale data answers SERVFAIL, future data is refused", "[l
 }
 
 TEST_CASE("Keeper: a changed file is read again, a bad one keeps the old data, once per change", "[localzone]") {
-  char dir[] = "/tmp/dynlzXXXXXX";
-  REQUIRE(::mkdtemp(dir));
-  const std::string path = std::string(dir) + "/data";
-  std::ofstream(path) << "192.0.2.1\n";
-  Keeper keeper;
-  keeper.install(keeper.prepare({*Spec::parse("k.local:ip4tset:" + path, nullptr)}));
+  KeptZone zone("192.0.2.1\n");
+  Keeper& keeper = zone.keeper;
+  const std::string& path = zone.path;
   struct NoUpstream : dns::Querier {  // nothing here may leave the local zone
     void async_query(const dns::Question&, dns::Deadline, Callback done) override {
       done(dns::Answer::failure(dns::Status::NetworkError, "asked upstream"));
@@ -382,16 +394,10 @@ TEST_CASE("Keeper: a changed file is read again, a bad one keeps the old data, o
   CHECK_FALSE(keeper.check_files());
   CHECK(keeper.failed_loads() == 2);
   CHECK(status("2.2.0.192.k.local") == dns::Status::Ok);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("answers known now, several at once: a local zone's first, then the upstream's for the rest", "[localzone]") {
-  char dir[] = "/tmp/dynlzXXXXXX";
-  REQUIRE(::mkdtemp(dir));
-  const std::string path = std::string(dir) + "/data";
-  std::ofstream(path) << "192.0.2.1\n";
-  Keeper keeper;
-  keeper.install(keeper.prepare({*Spec::parse("k.local:ip4tset:" + path, nullptr)}));
+  KeptZone zone("192.0.2.1\n");
   struct Upstream : dns::Querier {  // knows every name, so that an answer it gives shows
     void async_query(const dns::Question&, dns::Deadline, Callback done) override {
       done(dns::Answer::failure(dns::Status::NetworkError, "asked upstream"));
@@ -400,7 +406,7 @@ TEST_CASE("answers known now, several at once: a local zone's first, then the up
       return dns::Answer::failure(dns::Status::ServFail, "upstream's");
     }
   } upstream;
-  LocalQuerier querier(keeper.zones(), upstream);
+  LocalQuerier querier(zone.keeper.zones(), upstream);
   const std::vector<dns::Question> questions{{"1.2.0.192.k.local", dns::RrType::A}, {"x.other.test", dns::RrType::A},
                                              {"2.2.0.192.k.local", dns::RrType::A}};
   std::vector<dns::Answer> answers(questions.size());
@@ -410,7 +416,6 @@ TEST_CASE("answers known now, several at once: a local zone's first, then the up
   CHECK(answers[0].status == dns::Status::Ok);        // listed in the local zone
   CHECK(answers[1].detail == "upstream's");           // not a local zone's name
   CHECK(answers[2].status == dns::Status::NxDomain);  // the local zone's "not listed", not upstream's
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("local zone specs: the values of --local-zone", "[localzone]") {
