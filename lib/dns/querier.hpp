@@ -1,5 +1,5 @@
 // Querier: the one interface between callers and whatever answers DNS questions (the UDP
-// transport today; a cache and coalescer wrapped around it later, without callers changing).
+// transport, the caching and coalescing resolver around it, local zones around that).
 #pragma once
 
 #include "dns/types.hpp"
@@ -35,8 +35,7 @@ class Querier {
   virtual void async_query(const Question& question, Deadline deadline, Callback done) = 0;
 
   // The answer when it is known at once (a cached answer, a local zone's), without starting a
-  // lookup; nullopt when the question must be asked. Callers that ask many questions (dns::Batch)
-  // try it first: no callback is made for an answer already known.
+  // lookup; nullopt when the question must be asked. No callback is made for an answer known now.
   virtual std::optional<Answer> answer_now(const Question&) { return std::nullopt; }
 
   // The same for several questions at once, for callers that ask many (dns::Batch): for each i
