@@ -7,8 +7,8 @@
 # and without a name): a first pass fills dynmilter's cache, the measured passes repeat them.
 # Both milters run side by side and are measured in alternating passes, ROUNDS rounds (default 6)
 # of at least one pass each, so that a slow minute of this VM falls on both alike.
-# Prints, per milter: CPU per session (user+system of the milter process over the measured passes,
-# from /proc), and system calls per session (strace -c -f over one more pass); the ratio over all
+# Prints, per milter: CPU per session (all the milter's threads over the measured passes, from a
+# cgroup of its own where the machine allows one, else from /proc), and system calls per session (strace -c -f over one more pass); the ratio over all
 # rounds and the median of the per-round ratios.
 # With AA=1, a second null milter takes dynmilter's place (an A/A run): the ratios it prints are
 # what the machine's noise alone makes of two identical milters.
@@ -40,7 +40,34 @@ rbldnsd -n -u nobody -b "127.0.0.1/$RBL_PORT" -t 3600 pbl.test:ip4set:"$WORK/pbl
 PIDS+=($!)
 for _ in $(seq 50); do drill -p $RBL_PORT @127.0.0.1 2.0.0.127.pbl.test A 2>/dev/null | grep -q 127.0.0 && break; sleep 0.1; done
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
+# A milter's CPU time in microseconds. Each milter gets a cgroup of its own where this machine
+# allows it (cgroup v2's cpu.stat usage_usec, or v1's cpuacct.usage in ns: every thread, the ones
+# that have exited too, to the microsecond); else /proc's user+system, which comes in clock ticks
+# (10 ms: a round of a few thousand sessions then moves by whole percents).
+declare -A CGROUP=()
+own_cgroup() {  # NAME PID: moves the milter into a cgroup of its own, if it can
+  local root dir
+  for root in /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/cpuacct; do
+    [ -w "$root/cgroup.procs" ] || continue
+    dir=$root/dynmilter-bench-$$-$1
+    mkdir "$dir" 2>/dev/null || continue
+    ON_EXIT+=("rmdir '$dir'")
+    if echo "$2" >"$dir/cgroup.procs" 2>/dev/null && { [ -r "$dir/cpu.stat" ] || [ -r "$dir/cpuacct.usage" ]; }; then
+      CGROUP[$2]=$dir
+      return
+    fi
+  done
+}
+usec() {
+  local dir=${CGROUP[$1]:-}
+  if [ -z "$dir" ]; then
+    awk -v hz="$HZ" '{printf "%.0f\n", ($14 + $15) * 1e6 / hz}' "/proc/$1/stat"
+  elif [ -r "$dir/cpuacct.usage" ]; then
+    awk '{printf "%.0f\n", $1 / 1e3}' "$dir/cpuacct.usage"
+  else
+    awk '$1 == "usage_usec" {print $2}' "$dir/cpu.stat"
+  fi
+}
 faults() { awk '{print $10}' "/proc/$1/stat"; }       # minor page faults
 HZ=$(getconf CLK_TCK)
 ROUNDS=${ROUNDS:-6}
@@ -56,24 +83,26 @@ else
 fi
 DYN=$!
 PIDS+=($DYN)
-declare -A PID=([null]=$NULL [dyn]=$DYN) SOCK=([null]="unix:$WORK/null.sock" [dyn]="unix:$WORK/dyn.sock") TICKS=([null]=0 [dyn]=0) FAULTS=([null]=0 [dyn]=0)
+declare -A PID=([null]=$NULL [dyn]=$DYN) SOCK=([null]="unix:$WORK/null.sock" [dyn]="unix:$WORK/dyn.sock") USEC=([null]=0 [dyn]=0) FAULTS=([null]=0 [dyn]=0)
 MILTERS=(null dyn)
 if [ -n "${BASE:-}" ]; then
   "$BASE/dynmilter" --foreground --socket "unix:$WORK/base.sock" --dns-server 127.0.0.1:$RBL_PORT \
     --dnsbl 'pbl.test=127.0.0.[10..11]*3' --log-level warning ${DYN_ARGS:-} >"$WORK/base.log" 2>&1 &
   PID[base]=$!
   PIDS+=($!)
-  SOCK[base]="unix:$WORK/base.sock" TICKS[base]=0 FAULTS[base]=0
+  SOCK[base]="unix:$WORK/base.sock" USEC[base]=0 FAULTS[base]=0
   MILTERS+=(base)
 fi
 for _ in $(seq 100); do [ -S "$WORK/null.sock" ] && [ -S "$WORK/dyn.sock" ] && { [ -z "${BASE:-}" ] || [ -S "$WORK/base.sock" ]; } && break; sleep 0.1; done
+for m in "${MILTERS[@]}"; do own_cgroup "$m" "${PID[$m]}"; done
+if [ ${#CGROUP[@]} -eq ${#MILTERS[@]} ]; then CLOCK="each milter's cgroup (to the microsecond)"; else CLOCK="/proc user+system (clock ticks of $((1000 / HZ)) ms)"; fi
 
-pass() {  # WHICH: one pass over the clients; adds the milter's CPU ticks to TICKS[WHICH]
+pass() {  # WHICH: one pass over the clients; adds the milter's CPU microseconds to USEC[WHICH]
   local before after f0
-  before=$(ticks "${PID[$1]}") f0=$(faults "${PID[$1]}")
+  before=$(usec "${PID[$1]}") f0=$(faults "${PID[$1]}")
   "$BIN/soak_client" "${SOCK[$1]}" 0 "$CLIENTS" 1 60000 >"$WORK/$1.pass" || true
-  after=$(ticks "${PID[$1]}")
-  TICKS[$1]=$((TICKS[$1] + after - before))
+  after=$(usec "${PID[$1]}")
+  USEC[$1]=$((USEC[$1] + after - before))
   FAULTS[$1]=$((FAULTS[$1] + $(faults "${PID[$1]}") - f0))
   LAST=$((after - before))
 }
@@ -81,19 +110,19 @@ pass() {  # WHICH: one pass over the clients; adds the milter's CPU ticks to TIC
 per_round=$((SESSIONS / CLIENTS / ROUNDS > 0 ? SESSIONS / CLIENTS / ROUNDS : 1))
 echo "warm path: $((CLIENTS * per_round * ROUNDS)) measured sessions per milter over $CLIENTS clients, one at a time, unix socket ($(nproc) cores, $(date -u +%F))"
 echo "the ${#MILTERS[@]} milters run side by side and are measured in alternating passes ($ROUNDS rounds), so that a slow"
-echo "minute of the machine falls on each"
+echo "minute of the machine falls on each; CPU read from $CLOCK"
 for m in "${MILTERS[@]}"; do pass "$m"; done  # the first pass fills dynmilter's cache
-for m in "${MILTERS[@]}"; do TICKS[$m]=0 FAULTS[$m]=0; done
+for m in "${MILTERS[@]}"; do USEC[$m]=0 FAULTS[$m]=0; done
 RATIOS=() BASE_RATIOS=()
 for r in $(seq "$ROUNDS"); do
-  n0=${TICKS[null]} d0=${TICKS[dyn]} b0=${TICKS[base]:-0}
+  n0=${USEC[null]} d0=${USEC[dyn]} b0=${USEC[base]:-0}
   for _ in $(seq "$per_round"); do
     if [ -n "${BASE:-}" ]; then
       if [ $((r % 2)) -eq 1 ]; then pass null; pass dyn; pass base; else pass base; pass dyn; pass null; fi
     elif [ $((r % 2)) -eq 1 ]; then pass null; pass dyn; else pass dyn; pass null; fi
   done
-  RATIOS+=("$(awk -v d=$((TICKS[dyn] - d0)) -v n=$((TICKS[null] - n0)) 'BEGIN { printf "%.3f", n ? d / n : 0 }')")
-  [ -z "${BASE:-}" ] || BASE_RATIOS+=("$(awk -v d=$((TICKS[base] - b0)) -v n=$((TICKS[null] - n0)) 'BEGIN { printf "%.3f", n ? d / n : 0 }')")
+  RATIOS+=("$(awk -v d=$((USEC[dyn] - d0)) -v n=$((USEC[null] - n0)) 'BEGIN { printf "%.3f", n ? d / n : 0 }')")
+  [ -z "${BASE:-}" ] || BASE_RATIOS+=("$(awk -v d=$((USEC[base] - b0)) -v n=$((USEC[null] - n0)) 'BEGIN { printf "%.3f", n ? d / n : 0 }')")
 done
 sessions_measured=$((CLIENTS * per_round * ROUNDS))
 if [ -n "${THREADS:-}" ]; then  # where dynmilter's CPU goes, by thread (ticks since start), and context switches
@@ -111,7 +140,7 @@ for which in null dyn; do
   wait "$tracer" 2>/dev/null || true
   CALLS[$which]=$(awk -v n="$CLIENTS" '$NF == "total" { printf "%.1f", $(NF-2) / n }' "$WORK/$which.strace")
 done
-cpu() { awk -v t="${TICKS[$1]}" -v hz="$HZ" -v n="$sessions_measured" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }'; }
+cpu() { awk -v t="${USEC[$1]}" -v n="$sessions_measured" 'BEGIN { printf "%.1f", t / n }'; }
 pf() { awk -v f="${FAULTS[$1]}" -v n="$sessions_measured" 'BEGIN { printf "%.1f", f / n }'; }
 printf '%-20s CPU %7s us/session   system calls %6s/session   page faults %5s/session   (RCPT wait ms: %s)\n' "null milter (peer)" "$(cpu null)" "${CALLS[null]}" "$(pf null)" "$(sed -n 's/^RCPT wait ms: //p' "$WORK/null.pass")"
 printf '%-20s CPU %7s us/session   system calls %6s/session   page faults %5s/session   (RCPT wait ms: %s)\n' "dynmilter" "$(cpu dyn)" "${CALLS[dyn]}" "$(pf dyn)" "$(sed -n 's/^RCPT wait ms: //p' "$WORK/dyn.pass")"

@@ -3,7 +3,7 @@
 namespace dyn::policy {
 
 // The sources, each defined in its own file in policy/sources/.
-std::unique_ptr<const Source> make_dnsbl_source(const dnsbl::ZoneSpec& list);
+std::unique_ptr<const Source> make_dnsbl_source(const dnsbl::ZoneSpec& list, const config::Config& config);
 std::unique_ptr<const Source> make_rdns_facts_source();
 std::unique_ptr<const Source> make_name_source();
 std::unique_ptr<const Source> make_rules_source();
@@ -14,7 +14,7 @@ std::unique_ptr<const Source> make_duhl_source();
 
 std::vector<std::unique_ptr<const Source>> sources(const config::Config& config) {
   std::vector<std::unique_ptr<const Source>> all;
-  for (const auto& list : config.dnsbls) all.push_back(make_dnsbl_source(list));
+  for (const auto& list : config.dnsbls) all.push_back(make_dnsbl_source(list, config));
   all.push_back(make_rdns_facts_source());
   all.push_back(make_name_source());
   all.push_back(make_rules_source());

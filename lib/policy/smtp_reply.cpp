@@ -9,9 +9,13 @@ namespace {
 // "550-5.7.1 " and the CRLF.
 constexpr std::size_t kMaxReplyText = 500;
 
-// Appends at most `max_length` characters of `text`, each control, CR/LF or non-ASCII byte as '?'.
+// Appends at most `max_length` characters of `text`, each control, CR/LF or non-ASCII byte as '?'
+// (copied whole, then mended in place: one append instead of one per character).
 void append_sanitized(std::string& out, std::string_view text, std::size_t max_length) {
-  for (const unsigned char c : text.substr(0, max_length)) out += (c < 0x20 || c > 0x7e) ? '?' : static_cast<char>(c);
+  const std::size_t at = out.size();
+  out.append(text.substr(0, max_length));
+  for (auto it = out.begin() + static_cast<std::ptrdiff_t>(at); it != out.end(); ++it)
+    if (const auto c = static_cast<unsigned char>(*it); c < 0x20 || c > 0x7e) *it = '?';
 }
 
 bool all_digits(std::string_view s) {
@@ -134,17 +138,18 @@ std::string ReplyTemplate::render(std::span<const ReplyValue> values, std::size_
   std::string out;
   out.reserve(text_.size() + 128);
   const std::string_view text = text_;
+  std::size_t plain = 0;  // where the text not yet copied starts: copied a run at a time
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == 'n') {
+    const bool newline = text[i] == '\\' && i + 1 < text.size() && text[i + 1] == 'n';
+    if (!newline && text[i] != '{') continue;
+    out.append(text.substr(plain, i - plain));
+    if (newline) {
       out += '\n';
-      ++i;
+      plain = ++i + 1;
       continue;
     }
-    if (text[i] != '{') {
-      out += text[i];
-      continue;
-    }
-    const auto close = text.find('}', i);
+    const auto close = text.find('}', i);  // parse() saw every '{' closed
+    if (close == std::string_view::npos) break;
     const auto name = text.substr(i + 1, close - i - 1);
     const auto it = std::find_if(values.begin(), values.end(), [&](const ReplyValue& v) { return v.name == name; });
     if (it != values.end()) {
@@ -154,7 +159,9 @@ std::string ReplyTemplate::render(std::span<const ReplyValue> values, std::size_
       if (it->value.size() > max_value && max_value > 3) out.replace(at + max_value - 3, 3, "...");
     }
     i = close;
+    plain = close + 1;
   }
+  out.append(text.substr(std::min(plain, text.size())));
   return out;
 }
 

@@ -45,6 +45,17 @@ TEST_CASE("templates check their placeholders when parsed", "[reply]") {
   CHECK_FALSE(ReplyTemplate::parse("line\nbreak", &why));
 }
 
+TEST_CASE("rendering copies the text between placeholders whole: line breaks, backslashes, cut values, either end", "[reply]") {
+  auto t = ReplyTemplate::parse("{ip} a\\b\\nline two {hostname}\\ntail {list}", nullptr);
+  REQUIRE(t);
+  CHECK(t->render({{"ip", "203.0.113.7"}, {"hostname", "h.example"}, {"list", "x"}}, 200) ==
+        "203.0.113.7 a\\b\nline two h.example\ntail x");
+  // A value longer than the limit ends in "..."; a placeholder without a value renders empty.
+  CHECK(t->render({{"ip", "203.0.113.7"}, {"hostname", std::string(40, 'n')}}, 12) ==
+        "203.0.113.7 a\\b\nline two nnnnnnnnn...\ntail ");
+  CHECK(ReplyTemplate::parse("no placeholder at all", nullptr)->render(std::map<std::string, std::string>{}, 200) == "no placeholder at all");
+}
+
 TEST_CASE("rendering inserts sanitised values, CR/LF and % cannot break the reply", "[reply]") {
   auto t = ReplyTemplate::parse("IP {ip} name {hostname} in {list}", nullptr);
   REQUIRE(t);

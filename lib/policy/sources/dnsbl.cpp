@@ -8,20 +8,19 @@ namespace dyn::policy {
 
 namespace {
 
-bool wants_txt(const config::Config& c) { return c.reply_text.text().find("{txt}") != std::string::npos; }
-
 class DnsblSource final : public Source {
  public:
-  explicit DnsblSource(const dnsbl::ZoneSpec& list) : list_(list) {}
+  // The reply template is read once, when the configuration's sources are made.
+  DnsblSource(const dnsbl::ZoneSpec& list, const config::Config& config)
+      : list_(list), txt_(config.reply_text.text().find("{txt}") != std::string::npos) {}
   std::string_view name() const override { return "dnsbl"; }
 
   void questions(const Context& c, Stage stage, std::vector<dns::Question>& out) const override {
     if (stage != Stage::Connect || !c.facts.ip) return;
     std::string name = net::dnsbl_query_name(*c.facts.ip, list_.zone);
     // The list's own words for the sender (often where to look the listing up), in parallel.
-    const bool txt = wants_txt(c.config);
-    out.push_back(dns::Question{txt ? name : std::move(name), dns::RrType::A});
-    if (txt) out.push_back(dns::Question{std::move(name), dns::RrType::TXT});
+    out.push_back(dns::Question{txt_ ? name : std::move(name), dns::RrType::A});
+    if (txt_) out.push_back(dns::Question{std::move(name), dns::RrType::TXT});
   }
 
   void judge(const Context& c, const Answers& answers, Evidence& e) const override {
@@ -45,10 +44,13 @@ class DnsblSource final : public Source {
 
  private:
   const dnsbl::ZoneSpec& list_;
+  const bool txt_;  // the reply shows {txt}: the list's TXT is asked too
 };
 
 }  // namespace
 
-std::unique_ptr<const Source> make_dnsbl_source(const dnsbl::ZoneSpec& list) { return std::make_unique<DnsblSource>(list); }
+std::unique_ptr<const Source> make_dnsbl_source(const dnsbl::ZoneSpec& list, const config::Config& config) {
+  return std::make_unique<DnsblSource>(list, config);
+}
 
 }  // namespace dyn::policy
