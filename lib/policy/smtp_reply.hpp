@@ -44,6 +44,9 @@ std::string escape_percent(std::string_view text);
 // Makes untrusted text (a host name the client chose, a list's words) safe inside a reply line:
 // control characters, CR/LF and non-ASCII bytes become '?', and the result is bounded.
 std::string sanitize_reply_text(std::string_view text, std::size_t max_length = 200);
+// prefix + sanitize_reply_text(text, max_length) + suffix, built in one allocation.
+std::string sanitized_within(std::string_view prefix, std::string_view text, std::size_t max_length,
+                             std::string_view suffix = {});
 
 // One placeholder's value for ReplyTemplate::render.
 struct ReplyValue {

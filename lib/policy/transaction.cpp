@@ -3,13 +3,14 @@
 #include "net/reverse.hpp"
 
 #include <algorithm>
+#include <span>
 
 namespace dyn::policy {
 
 namespace {
 const std::vector<dns::Answer> kNoAnswers;  // for a stage that asked nothing
 
-std::size_t position(const std::vector<dns::Question>& in, const dns::Question& q) {
+std::size_t position(std::span<const dns::Question> in, const dns::Question& q) {
   return static_cast<std::size_t>(std::find(in.begin(), in.end(), q) - in.begin());
 }
 }  // namespace
@@ -79,19 +80,23 @@ void Transaction::helo(std::string_view name, dns::Querier& querier) {
   const auto& at_connect = batch_ ? batch_->questions() : kNothing;
   auto planned = plan_helo(config_, planned_, &prepared_, &asked_);
   helo_from_.reserve(planned.size());
-  std::vector<dns::Question> fresh;
-  for (auto& q : planned) {
-    if (const std::size_t i = position(at_connect, q); i < at_connect.size()) {
+  // The questions to ask now are gathered at the front of `planned`, each once: planned[0, fresh).
+  std::size_t fresh = 0;
+  for (std::size_t k = 0; k < planned.size(); ++k) {
+    if (const std::size_t i = position(at_connect, planned[k]); i < at_connect.size()) {
       helo_from_.push_back({true, i});
-    } else {
-      const std::size_t j = position(fresh, q);
-      helo_from_.push_back({false, j});
-      if (j == fresh.size()) fresh.push_back(std::move(q));
+      continue;
     }
+    const std::size_t j = position(std::span(planned.data(), fresh), planned[k]);
+    helo_from_.push_back({false, j});
+    if (j < fresh) continue;
+    if (k != fresh) planned[fresh] = std::move(planned[k]);
+    ++fresh;
   }
-  if (!fresh.empty()) {
+  planned.erase(planned.begin() + static_cast<std::ptrdiff_t>(fresh), planned.end());
+  if (!planned.empty()) {
     const auto until = std::min(deadline_, dns::Clock::now() + (source_deadline_ - started_));
-    helo_batch_ = dns::Batch::start(querier, std::move(fresh), until);
+    helo_batch_ = dns::Batch::start(querier, std::move(planned), until);
   }
 }
 

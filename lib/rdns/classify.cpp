@@ -54,9 +54,14 @@ bool each_name_signal(std::string_view name, const std::optional<net::IpAddress>
 
 }  // namespace
 
+void name_signals(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w,
+                  std::vector<Signal>& out) {
+  each_name_signal(name, ip, w, [&](const char* id, int weight, auto why) { out.push_back(Signal{id, weight, why()}); });
+}
+
 std::vector<Signal> name_signals(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w) {
   std::vector<Signal> out;
-  each_name_signal(name, ip, w, [&](const char* id, int weight, auto why) { out.push_back(Signal{id, weight, why()}); });
+  name_signals(name, ip, w, out);
   return out;
 }
 

@@ -44,6 +44,9 @@ bool plausible_host_name(std::string_view name);
 // A server word in the host part (mail, mx, smtp, out, relay, static, business, ...) cancels the
 // others, and is reported with weight 0 so the explanation shows why.
 std::vector<Signal> name_signals(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w);
+// The same, appended to `out` (the verdict's own list: no list of its own to allocate).
+void name_signals(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w,
+                  std::vector<Signal>& out);
 // The sum of name_signals' weights without their explanations; nullopt when a server word cancels
 // the checks.
 std::optional<int> name_score(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w);

@@ -34,14 +34,14 @@ class HeloSource final : public Source {
     if (helo.empty()) return;
     if (helo_is_address(helo)) {
       e.signals.push_back(rdns::Signal{"helo-ip", c.weights.helo_ip,
-                                       "HELO gives an address (" + sanitize_reply_text(helo, 100) + "), not a name"});
+                                       sanitized_within("HELO gives an address (", helo, 100, "), not a name")});
       return;
     }
     if (answers.helo.size() != 2) return;  // not asked (or no longer believed)
     auto none = [](const dns::Answer& a) { return a.status == dns::Status::NxDomain || a.status == dns::Status::NoData; };
     if (none(answers.helo[0]) && none(answers.helo[1]))
       e.signals.push_back(rdns::Signal{"helo-unresolvable", c.weights.helo_unresolvable,
-                                       "the HELO name " + sanitize_reply_text(helo, 100) + " has no address record"});
+                                       sanitized_within("the HELO name ", helo, 100, " has no address record")});
   }
 };
 

@@ -12,7 +12,7 @@ class NameSource final : public Source {
   void judge(const Context& c, const Answers&, Evidence& e) const override {
     const std::string& judged = judged_name(c.facts);
     if (judged.empty()) return;
-    for (auto& s : rdns::name_signals(judged, c.facts.ip, c.weights)) e.signals.push_back(std::move(s));
+    rdns::name_signals(judged, c.facts.ip, c.weights, e.signals);
   }
 };
 

@@ -56,9 +56,9 @@ class NeighboursSource final : public Source {
     std::string why;
     if (const auto pool = rdns::pool_around(client, n, &why))
       e.signals.push_back(rdns::Signal{"neighbours-pooled", c.weights.neighbours_pooled,
-                                       "the neighbours are named like a pool: " + sanitize_reply_text(*pool, 300)});
+                                       sanitized_within("the neighbours are named like a pool: ", *pool, 300)});
     else
-      e.signals.push_back(rdns::Signal{"neighbours-pooled", 0, "neighbours asked: " + sanitize_reply_text(why, 300)});
+      e.signals.push_back(rdns::Signal{"neighbours-pooled", 0, sanitized_within("neighbours asked: ", why, 300)});
   }
 };
 
