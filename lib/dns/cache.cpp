@@ -309,8 +309,13 @@ std::chrono::seconds Cache::lifetime(const Answer& a) const {
 std::optional<Answer> Cache::get(const Question& q) {
   std::uint8_t key[260];
   const std::size_t klen = encode_key(q, key);
+  return klen == 0 ? std::nullopt : get(q, hash_key(key, klen));
+}
+
+std::optional<Answer> Cache::get(const Question& q, std::uint64_t hash) {
+  std::uint8_t key[260];
+  const std::size_t klen = encode_key(q, key);
   if (klen == 0) return std::nullopt;
-  const std::uint64_t hash = hash_key(key, klen);
   Shard& sh = *shards_[(hash >> 56) & (shards_.size() - 1)];
   const auto now_s = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(now_() - epoch_).count());
   std::lock_guard lock(sh.mutex);
@@ -331,14 +336,15 @@ std::optional<Answer> Cache::get(const Question& q) {
   return decode_blob(blob);
 }
 
-void Cache::prefetch(const Question& q) const {
+std::uint64_t Cache::prefetch(const Question& q) const {
   std::uint8_t key[260];
   const std::size_t klen = encode_key(q, key);
-  if (klen == 0) return;
+  if (klen == 0) return 0;  // never stored: get() finds nothing whatever the hash
   const std::uint64_t hash = hash_key(key, klen);
   // A shard's table and mask are fixed when it is made: reading them needs no lock.
   const Shard& sh = *shards_[(hash >> 56) & (shards_.size() - 1)];
   __builtin_prefetch(&sh.table[hash & sh.mask]);
+  return hash;
 }
 
 void Cache::put(const Question& q, const Answer& a) {

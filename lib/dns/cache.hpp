@@ -43,8 +43,10 @@ class Cache {
   // decremented one (the rDNS checks judge a record by its own TTL).
   std::optional<Answer> get(const Question& question);
   void put(const Question& question, const Answer& answer);
-  // Starts loading the index slot where get(question) will look (no lock, nothing changes).
-  void prefetch(const Question& question) const;
+  // Starts loading the index slot where get(question) will look (no lock, nothing changes), and
+  // returns the question's hash, which get(question, hash) then need not compute again.
+  std::uint64_t prefetch(const Question& question) const;
+  std::optional<Answer> get(const Question& question, std::uint64_t hash);  // hash: prefetch(question)'s
 
   struct Stats {
     std::uint64_t hits = 0, misses = 0, insertions = 0, evictions = 0, expired = 0;

@@ -42,14 +42,16 @@ std::optional<SmtpReply> SmtpReply::make(std::string code, std::string xcode, st
   const std::string_view text_view = reply.text;
   if (std::count(text_view.begin(), text_view.end(), '\n') + 1 > static_cast<std::ptrdiff_t>(kMaxReplyLines))
     return fail("reply text has more than " + std::to_string(kMaxReplyLines) + " lines");
+  // Every character at once (no early exit, so the compiler can do it many bytes at a time).
+  bool unprintable = false;
+  for (const unsigned char c : text_view) unprintable |= c != '\n' && (c < 0x20 || c > 0x7e);
+  if (unprintable) return fail("reply text has a control or non-ASCII character");
   for (std::string_view rest = text_view;;) {
     const auto nl = rest.find('\n');
     const auto line = rest.substr(0, nl);
     if (line.empty()) return fail("empty reply text or an empty line in it");
     if (line.size() > kMaxReplyText)
       return fail("reply line longer than " + std::to_string(kMaxReplyText) + " characters");
-    for (unsigned char c : line)
-      if (c < 0x20 || c > 0x7e) return fail("reply text has a control or non-ASCII character");
     if (nl == std::string_view::npos) break;
     rest.remove_prefix(nl + 1);
   }

@@ -207,3 +207,21 @@ TEST_CASE("a prefetch is only a hint: any name, stored or not, and what get retu
   CHECK_FALSE(c.get(qa("absent.test")));
   CHECK(c.stats().size == 1);
 }
+
+TEST_CASE("get with the hash its prefetch returned finds what get alone finds", "[cache]") {
+  FakeClock clock;
+  Cache c(CacheOptions{1000, 60s, 3600s, 5s, 4}, clock.fn());
+  for (int i = 0; i < 200; ++i) c.put(qa(std::to_string(i) + ".0.0.127.zen.test"), a_answer({"127.0.0." + std::to_string(i % 250)}, 300));
+  for (int i = 0; i < 200; ++i) {
+    const auto q = qa(std::to_string(i) + ".0.0.127.zen.test");
+    const auto hinted = c.get(q, c.prefetch(q));
+    REQUIRE(hinted);
+    CHECK(hinted->records.at(0).value == c.get(q)->records.at(0).value);
+  }
+  const auto absent = qa("absent.test"), too_long = qa(std::string(300, 'a'));
+  CHECK_FALSE(c.get(absent, c.prefetch(absent)));
+  CHECK_FALSE(c.get(too_long, c.prefetch(too_long)));
+  clock.t += 301s;  // expiry is checked as before
+  const auto q = qa("7.0.0.127.zen.test");
+  CHECK_FALSE(c.get(q, c.prefetch(q)));
+}
