@@ -7,9 +7,11 @@
 # and without a name): a first pass fills dynmilter's cache, the measured passes repeat them.
 # Both milters run side by side and are measured in alternating passes, ROUNDS rounds (default 6)
 # of at least one pass each, so that a slow minute of this VM falls on both alike.
+# Unmeasured passes run for WARMUP seconds first (see below).
 # Prints, per milter: CPU per session (all the milter's threads over the measured passes, from a
-# cgroup of its own where the machine allows one, else from /proc), and system calls per session (strace -c -f over one more pass); the ratio over all
-# rounds and the median of the per-round ratios.
+# cgroup of its own where the machine allows one, else from /proc), and system calls per session
+# (strace -c -f over one more pass); the ratio over all rounds and the median of the per-round
+# ratios.
 # With AA=1, a second null milter takes dynmilter's place (an A/A run): the ratios it prints are
 # what the machine's noise alone makes of two identical milters.
 # BASE=DIR also runs the dynmilter of another build (DIR/dynmilter, e.g. an older commit's) in the

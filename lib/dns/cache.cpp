@@ -309,13 +309,16 @@ std::chrono::seconds Cache::lifetime(const Answer& a) const {
 std::optional<Answer> Cache::get(const Question& q) {
   std::uint8_t key[260];
   const std::size_t klen = encode_key(q, key);
-  return klen == 0 ? std::nullopt : get(q, hash_key(key, klen));
+  return klen == 0 ? std::nullopt : find(key, klen, hash_key(key, klen));
 }
 
 std::optional<Answer> Cache::get(const Question& q, std::uint64_t hash) {
   std::uint8_t key[260];
   const std::size_t klen = encode_key(q, key);
-  if (klen == 0) return std::nullopt;
+  return klen == 0 ? std::nullopt : find(key, klen, hash);
+}
+
+std::optional<Answer> Cache::find(const std::uint8_t* key, std::size_t klen, std::uint64_t hash) {
   Shard& sh = *shards_[(hash >> 56) & (shards_.size() - 1)];
   const auto now_s = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(now_() - epoch_).count());
   std::lock_guard lock(sh.mutex);

@@ -59,6 +59,7 @@ class Cache {
 
  private:
   struct Shard;
+  std::optional<Answer> find(const std::uint8_t* key, std::size_t klen, std::uint64_t hash);  // both get()s
   CacheOptions options_;
   Now now_;
   Clock::time_point epoch_;
