@@ -5,7 +5,6 @@
 //   cache_polluter [MB]     (default 64)
 #include <cstdio>
 #include <cstdlib>
-#include <string>
 #include <vector>
 
 int main(int argc, char** argv) {
