@@ -11,14 +11,14 @@
 
 namespace dyn::dns {
 
-// For each question not known yet whose answer `answer(question)` (an optional<Answer>) gives now:
-// stores it and marks it known. The loop of every Querier::answer_known().
+// For each question not known yet whose answer `answer(question, i)` (an optional<Answer>) gives
+// now: stores it and marks it known. The loop of every Querier::answer_known().
 template <class AnswerNow>
 void fill_known(std::span<const Question> questions, std::span<Answer> answers, std::span<std::uint8_t> known,
                 AnswerNow&& answer) {
   for (std::size_t i = 0; i < questions.size(); ++i)
     if (!known[i])
-      if (auto a = answer(questions[i])) {
+      if (auto a = answer(questions[i], i)) {
         answers[i] = std::move(*a);
         known[i] = 1;
       }
@@ -44,7 +44,7 @@ class Querier {
   // memory waits overlap instead of following one another.
   virtual void answer_known(std::span<const Question> questions, std::span<Answer> answers,
                             std::span<std::uint8_t> known) {
-    fill_known(questions, answers, known, [this](const Question& q) { return answer_now(q); });
+    fill_known(questions, answers, known, [this](const Question& q, std::size_t) { return answer_now(q); });
   }
 };
 

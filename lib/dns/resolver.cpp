@@ -60,17 +60,12 @@ void CachingResolver::answer_known(std::span<const Question> questions, std::spa
                                    std::span<std::uint8_t> known) {
   const auto cache = core_->cache();  // one look at the current cache for all of them
   // Each canonical question's slot starts loading now; its hash is kept for the lookup below.
-  boost::container::small_vector<std::uint64_t, 16> hashes(questions.size(), 0);
-  boost::container::small_vector<std::uint8_t, 16> canonical(questions.size(), 0);
-  for (std::size_t i = 0; i < questions.size(); ++i) {
-    if (known[i] || !is_canonical(questions[i].name)) continue;
-    canonical[i] = 1;
-    hashes[i] = cache->prefetch(questions[i]);
-  }
+  boost::container::small_vector<std::optional<std::uint64_t>, 16> hashes(questions.size());
+  for (std::size_t i = 0; i < questions.size(); ++i)
+    if (!known[i] && is_canonical(questions[i].name)) hashes[i] = cache->prefetch(questions[i]);
   std::uint64_t hits = 0;
-  fill_known(questions, answers, known, [&](const Question& q) {
-    const auto i = static_cast<std::size_t>(&q - questions.data());  // fill_known passes questions[i]
-    auto hit = canonical[i] ? cache->get(q, hashes[i]) : cached(*cache, q);
+  fill_known(questions, answers, known, [&](const Question& q, std::size_t i) {
+    auto hit = hashes[i] ? cache->get(q, *hashes[i]) : cached(*cache, q);
     hits += hit.has_value();
     return hit;
   });

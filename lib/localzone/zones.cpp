@@ -261,7 +261,7 @@ std::optional<dns::Answer> LocalQuerier::answer_now(const dns::Question& questio
 
 void LocalQuerier::answer_known(std::span<const dns::Question> questions, std::span<dns::Answer> answers,
                                 std::span<std::uint8_t> known) {
-  dns::fill_known(questions, answers, known, [this](const dns::Question& q) { return local_answer(q); });
+  dns::fill_known(questions, answers, known, [this](const dns::Question& q, std::size_t) { return local_answer(q); });
   upstream_.answer_known(questions, answers, known);
 }
 
