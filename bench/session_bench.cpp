@@ -7,6 +7,8 @@
 //   session_bench [CLIENTS] [PASSES] [EVICT_MB [DAEMON_OPTION...]]     (defaults 5000, 10 and 0)
 // EVICT_MB sweeps that much memory before each stage (see sweep()); DAEMON_OPTIONs are added to the
 // configuration (--exempt-network 0.0.0.0/0: the milter glue alone, nothing looked up).
+// SWEEP_STRIDE=4096 in the environment writes one byte per 4 KB page instead of one per 64-byte
+// line: the TLB goes cold (EVICT_MB=16 is 4,096 pages) while few cache lines are evicted.
 // Prints this thread's CPU per session, by stage, and cache lookups and allocations per session.
 // It is the instrument for the part of
 // bench/warm_path.sh's gap (dynmilter against a do-nothing milter, measured there in the same run)
@@ -18,6 +20,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -72,9 +75,10 @@ struct Stages {
 // stages start after libmilter, the kernel and other processes have run: the stage times then show
 // what dynmilter's work costs with its data out of the CPU's caches (the sweeps are not timed).
 std::vector<unsigned char> g_sweep;
+std::size_t g_stride = 64;
 long g_unexpected = 0;  // verdicts other than the clients' kind (expected with options that exempt them)
 void sweep() {
-  for (std::size_t i = 0; i < g_sweep.size(); i += 64) g_sweep[i] = static_cast<unsigned char>(g_sweep[i] + 1);
+  for (std::size_t i = 0; i < g_sweep.size(); i += g_stride) g_sweep[i] = static_cast<unsigned char>(g_sweep[i] + 1);
 }
 
 void one_session(long i, const std::shared_ptr<const policy::PreparedConfig>& config, dns::Querier& querier,
@@ -111,6 +115,7 @@ int main(int argc, char** argv) {
   const long clients = argc > 1 ? std::stol(argv[1]) : 5000;
   const int passes = argc > 2 ? std::stoi(argv[2]) : 10;
   g_sweep.resize(static_cast<std::size_t>(argc > 3 ? std::stol(argv[3]) : 0) << 20);
+  if (const char* stride = std::getenv("SWEEP_STRIDE")) g_stride = static_cast<std::size_t>(std::max(1L, std::atol(stride)));
   std::vector<const char*> args = {"dynmilter", "--dnsbl", "pbl.test=127.0.0.[10..11]*3", "--log-level", "warning"};
   for (int i = 4; i < argc; ++i) args.push_back(argv[i]);  // more daemon options, as warm_path.sh's DYN_ARGS
   auto inv = config::parse_invocation(static_cast<int>(args.size()), args.data(), config::kDaemon);
@@ -143,7 +148,9 @@ int main(int argc, char** argv) {
   std::printf("dynmilter's own CPU per warm session: %.2f us%s; by stage (steady clock): CONNECT %.2f, HELO %.2f, "
               "MAIL+RCPT %.2f, close %.2f; per session: %.2f cache lookups, %.1f allocations\n",
               (g_sweep.empty() ? cpu : staged) / n / 1e3,
-              g_sweep.empty() ? "" : " (the stages' sum: each starts with the CPU's caches swept)", s.connect / n / 1e3, s.helo / n / 1e3, s.mail_rcpt / n / 1e3, s.close / n / 1e3,
+              g_sweep.empty() ? "" : g_stride == 64 ? " (the stages' sum: each starts with the CPU's caches swept)"
+                                                    : " (the stages' sum: each starts after a sweep of one byte per SWEEP_STRIDE)",
+              s.connect / n / 1e3, s.helo / n / 1e3, s.mail_rcpt / n / 1e3, s.close / n / 1e3,
               static_cast<double>(resolver.stats().cache_hits - hits0) / n,
               static_cast<double>(g_allocations.load() - allocations0) / n);
   if (g_unexpected > 0) std::printf("verdicts other than the clients' kind: %ld\n", g_unexpected);

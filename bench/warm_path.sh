@@ -19,10 +19,11 @@
 # that the VM's drift cannot favour by the minute each ran in.
 # POLLUTE_MB=64 runs bench/cache_polluter (sweeping that many megabytes) at the lowest priority
 # beside the milters; under taskset -c N it shares their CPU and runs whenever they wait, so every
-# callback starts with cold caches, as on a busy machine.
+# callback starts with cold caches, as on a busy machine. POLLUTE_HUGE=1 gives the polluter 2 MB
+# pages: as many cache lines evicted, hardly any TLB entries (the TLB's share of the cold cost).
 # DYN_ARGS adds dynmilter options: DYN_ARGS='--exempt-network 0.0.0.0/0' makes every client exempt
 # (nothing looked up or decided, no reject), which measures the milter glue alone.
-#   [ROUNDS=6] [WARMUP=4] [AA=1] [BASE=DIR] [POLLUTE_MB=MB] [DYN_ARGS=...] bash bench/warm_path.sh BUILD_BIN_DIR [SESSIONS]
+#   [ROUNDS=6] [WARMUP=4] [AA=1] [BASE=DIR] [POLLUTE_MB=MB [POLLUTE_HUGE=1]] [DYN_ARGS=...] bash bench/warm_path.sh BUILD_BIN_DIR [SESSIONS]
 # Needs rbldnsd, drill and strace. Results: docs/benchmarks.md.
 source "$(dirname "$0")/../test/lib.sh" "$1"
 require rbldnsd drill strace
@@ -102,7 +103,7 @@ for _ in $(seq 100); do [ -S "$WORK/null.sock" ] && [ -S "$WORK/dyn.sock" ] && {
 for m in "${MILTERS[@]}"; do own_cgroup "$m" "${PID[$m]}"; done
 if [ -n "${POLLUTE_MB:-}" ]; then
   [ -x "$BIN/cache_polluter" ] || skip "cache_polluter is not built (-DBUILD_TESTING=ON)"
-  nice -n 19 "$BIN/cache_polluter" "$POLLUTE_MB" &
+  nice -n 19 "$BIN/cache_polluter" "$POLLUTE_MB" ${POLLUTE_HUGE:+huge} &
   PIDS+=($!)
 fi
 if [ ${#CGROUP[@]} -eq ${#MILTERS[@]} ]; then CLOCK="each milter's cgroup (to the microsecond)"; else CLOCK="/proc user+system (clock ticks of $((1000 / HZ)) ms)"; fi
@@ -121,7 +122,7 @@ per_round=$((SESSIONS / CLIENTS / ROUNDS > 0 ? SESSIONS / CLIENTS / ROUNDS : 1))
 echo "warm path: $((CLIENTS * per_round * ROUNDS)) measured sessions per milter over $CLIENTS clients, one at a time, unix socket ($(nproc) cores, $(date -u +%F))"
 echo "the ${#MILTERS[@]} milters run side by side and are measured in alternating passes ($ROUNDS rounds), so that a slow"
 echo "minute of the machine falls on each; CPU read from $CLOCK"
-[ -z "${POLLUTE_MB:-}" ] || echo "beside them, at the lowest priority: cache_polluter sweeping $POLLUTE_MB MB (CPU affinity: $(taskset -pc $$ | sed 's/.*: //'))"
+[ -z "${POLLUTE_MB:-}" ] || echo "beside them, at the lowest priority: cache_polluter sweeping $POLLUTE_MB MB${POLLUTE_HUGE:+ in 2 MB pages} (CPU affinity: $(taskset -pc $$ | sed 's/.*: //'))"
 for m in "${MILTERS[@]}"; do pass "$m"; done  # the first pass fills dynmilter's cache
 # More passes, not counted either, for WARMUP seconds (default 4): in this VM the first one or two
 # seconds of steady load run fast, and not for each milter alike (the null milter's passes at
