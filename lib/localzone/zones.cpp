@@ -244,29 +244,38 @@ std::shared_ptr<const ZoneSet> LocalZones::current() const {
 void LocalZones::replace(std::shared_ptr<const ZoneSet> next) {
   std::lock_guard lock(mutex_);
   current_.swap(next);
+  any_.store(current_ && !current_->empty(), std::memory_order_release);
   // the old set (in `next`) is released here or by the last lookup still holding it
 }
 
-std::optional<dns::Answer> LocalQuerier::local_answer(const dns::Question& question) const {
-  const auto set = zones_.current();
-  if (!set || set->empty()) return std::nullopt;
+std::shared_ptr<const ZoneSet> LocalQuerier::zones_now() const {
+  if (!zones_.any()) return nullptr;
+  auto set = zones_.current();
+  return set && !set->empty() ? set : nullptr;
+}
+
+std::optional<dns::Answer> LocalQuerier::local_answer(const ZoneSet* set, const dns::Question& question) {
+  if (set == nullptr) return std::nullopt;
   if (dns::is_canonical(question.name)) return set->answer(question);
   return set->answer(dns::Question{dns::canonical_name(question.name), question.type});
 }
 
 std::optional<dns::Answer> LocalQuerier::answer_now(const dns::Question& question) {
-  if (auto a = local_answer(question)) return a;
+  if (auto a = local_answer(zones_now().get(), question)) return a;
   return upstream_.answer_now(question);
 }
 
+// One look at the current set for the whole batch (none at all when no zone is loaded).
 void LocalQuerier::answer_known(std::span<const dns::Question> questions, std::span<dns::Answer> answers,
                                 std::span<std::uint8_t> known) {
-  dns::fill_known(questions, answers, known, [this](const dns::Question& q, std::size_t) { return local_answer(q); });
+  if (const auto set = zones_now())
+    dns::fill_known(questions, answers, known,
+                    [&set](const dns::Question& q, std::size_t) { return local_answer(set.get(), q); });
   upstream_.answer_known(questions, answers, known);
 }
 
 void LocalQuerier::async_query(const dns::Question& question, dns::Deadline deadline, Callback done) {
-  if (auto a = local_answer(question)) {
+  if (auto a = local_answer(zones_now().get(), question)) {
     done(std::move(*a));
     return;
   }

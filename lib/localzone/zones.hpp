@@ -8,6 +8,7 @@
 #include "dns/querier.hpp"
 #include "localzone/dataset.hpp"
 
+#include <atomic>
 #include <ctime>
 #include <memory>
 #include <mutex>
@@ -72,10 +73,14 @@ class LocalZones {
  public:
   std::shared_ptr<const ZoneSet> current() const;
   void replace(std::shared_ptr<const ZoneSet> next);
+  // Whether a zone is loaded: without one (as usual), a lookup takes neither the lock nor a
+  // reference to the set.
+  bool any() const { return any_.load(std::memory_order_acquire); }
 
  private:
   mutable std::mutex mutex_;
   std::shared_ptr<const ZoneSet> current_;
+  std::atomic<bool> any_{false};
 };
 
 // A Querier that answers local zones' questions at once and hands every other one on.
@@ -88,7 +93,9 @@ class LocalQuerier : public dns::Querier {
                     std::span<std::uint8_t> known) override;  // local zones' first, then upstream's
 
  private:
-  std::optional<dns::Answer> local_answer(const dns::Question& question) const;
+  // The set when it has a zone, else null (no lock taken when none is loaded).
+  std::shared_ptr<const ZoneSet> zones_now() const;
+  static std::optional<dns::Answer> local_answer(const ZoneSet* set, const dns::Question& question);
   const LocalZones& zones_;
   dns::Querier& upstream_;
 };

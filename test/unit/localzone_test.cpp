@@ -418,6 +418,38 @@ TEST_CASE("answers known now, several at once: a local zone's first, then the up
   CHECK(answers[2].status == dns::Status::NxDomain);  // the local zone's "not listed", not upstream's
 }
 
+TEST_CASE("without a zone loaded every question goes upstream; a set put in or taken out applies at once", "[localzone]") {
+  KeptZone zone("192.0.2.1\n");  // only for its file: this test swaps sets by hand
+  struct Upstream : dns::Querier {
+    void async_query(const dns::Question&, dns::Deadline, Callback done) override {
+      done(dns::Answer::failure(dns::Status::ServFail, "upstream's"));
+    }
+    std::optional<dns::Answer> answer_now(const dns::Question&) override {
+      return dns::Answer::failure(dns::Status::ServFail, "upstream's");
+    }
+  } upstream;
+  LocalZones zones;
+  LocalQuerier querier(zones, upstream);
+  auto answers = [&] {
+    const std::vector<dns::Question> q{{"1.2.0.192.k.local", dns::RrType::A}, {"2.2.0.192.k.local", dns::RrType::A}};
+    std::vector<dns::Answer> a(q.size());
+    std::vector<std::uint8_t> known(q.size(), 0);
+    querier.answer_known(q, a, known);
+    dns::Status async = dns::Status::Timeout;
+    querier.async_query(q[0], dns::Clock::now(), [&](dns::Answer x) { async = x.status; });
+    return std::vector<dns::Status>{a[0].status, a[1].status, async, querier.answer_now(q[0])->status};
+  };
+  using S = dns::Status;
+  CHECK_FALSE(zones.any());
+  CHECK(answers() == std::vector<S>{S::ServFail, S::ServFail, S::ServFail, S::ServFail});
+  zones.replace(ZoneSet::load({*Spec::parse("k.local:ip4tset:" + zone.path, nullptr)}, nullptr, nullptr));
+  CHECK(zones.any());
+  CHECK(answers() == std::vector<S>{S::Ok, S::NxDomain, S::Ok, S::Ok});
+  zones.replace(nullptr);
+  CHECK_FALSE(zones.any());
+  CHECK(answers() == std::vector<S>{S::ServFail, S::ServFail, S::ServFail, S::ServFail});
+}
+
 TEST_CASE("local zone specs: the values of --local-zone", "[localzone]") {
   std::string why;
   CHECK_FALSE(Spec::parse("zen.local:ip4set", &why));
