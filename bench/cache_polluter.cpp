@@ -18,9 +18,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: cache_polluter [MB [huge]]  (MB > 0)\n");
     return 2;
   }
-  const std::size_t size = static_cast<std::size_t>(mb) << 20;
   constexpr std::size_t kHugePage = std::size_t{2} << 20;
-  auto* memory = static_cast<unsigned char*>(std::aligned_alloc(kHugePage, size));  // size: whole 2 MB pages
+  const std::size_t size = ((static_cast<std::size_t>(mb) << 20) + kHugePage - 1) & ~(kHugePage - 1);  // whole 2 MB pages
+  auto* memory = static_cast<unsigned char*>(std::aligned_alloc(kHugePage, size));
   if (memory == nullptr) {
     std::perror("cache_polluter: aligned_alloc");
     return 1;
