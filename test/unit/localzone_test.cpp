@@ -418,7 +418,7 @@ TEST_CASE("answers known now, several at once: a local zone's first, then the up
   CHECK(answers[2].status == dns::Status::NxDomain);  // the local zone's "not listed", not upstream's
 }
 
-TEST_CASE("without a zone loaded every question goes upstream; a set put in or taken out applies at once", "[localzone]") {
+TEST_CASE("without a zone loaded every question goes upstream, and a set put in or taken out applies at once", "[localzone]") {
   KeptZone zone("192.0.2.1\n");  // only for its file: this test swaps sets by hand
   struct Upstream : dns::Querier {
     void async_query(const dns::Question&, dns::Deadline, Callback done) override {
