@@ -63,7 +63,7 @@ int classify(const config::Invocation& inv) {
       }
     }
     // The name alone, as every evidence source that needs no DNS answer judges it.
-    const auto signals = policy::gather(inv.config, policy::ClientFacts{ip, name}, {}).signals;
+    const auto signals = policy::gather(inv.config, policy::ClientFacts{ip, name}).signals;
     const int score = rdns::total(signals);
     std::string reasons;
     for (const auto& s : signals)

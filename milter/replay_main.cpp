@@ -138,7 +138,7 @@ void judge_by_name(const config::Config& config, const replay::Clients& clients,
   config::Config names_only = config;
   names_only.dnsbls.clear();
   for (std::size_t i = 0; i < clients.size(); ++i)
-    use(i, policy::decide(names_only, policy::ClientFacts{clients[i].ip, clients[i].name, clients[i].rdns}, {}));
+    use(i, policy::decide(names_only, policy::ClientFacts{clients[i].ip, clients[i].name, clients[i].rdns}));
 }
 
 // As the daemon judges them: each client's lookups in parallel, many clients at a time.

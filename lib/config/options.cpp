@@ -143,7 +143,7 @@ const std::vector<OptionDef>& table() {
       field("rdns-weight", "SIGNAL=N", &Config::rdns_weights, kBoth,
             "weight of a reverse-DNS or HELO signal (repeatable; later settings win): no-ptr, forged, ip-in-name, "
             "ip-in-name-bare, ip-in-name-partial, dynamic-word, generic-word, dynamic-domain, device-id, helo-ip, helo-unresolvable, "
-            "ptr-ttl-short, neighbours-pooled, mx-confirmed (negative: a mail server of its own domain), a-ttl-short"),
+            "ptr-ttl-short, neighbours-pooled, mx-confirmed (negative: a mail server of its own domain, the DUHL static rule), a-ttl-short, mx-ttl-short"),
       field("ptr-ttl-min", "DURATION", &Config::ptr_ttl_min, kBoth,
             "a PTR record with a shorter TTL adds the ptr-ttl-short signal (static lines keep 12h or more: the old "
             "SORBS DUHL rule)"),

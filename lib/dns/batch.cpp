@@ -39,6 +39,11 @@ void Batch::complete(std::size_t index, Answer answer) {
   cv_.notify_all();
 }
 
+bool Batch::done() {
+  std::lock_guard lock(mutex_);
+  return closed_ || pending_ == 0;
+}
+
 const std::vector<Answer>& Batch::wait_until(Deadline deadline) {
   std::unique_lock lock(mutex_);
   const Deadline target = std::min(deadline, deadline_);

@@ -31,6 +31,8 @@ class Batch {
   const std::vector<Answer>& wait_until(Deadline deadline);
 
   const std::vector<Question>& questions() const { return questions_; }
+  // Every question has its answer (or the answers are final): wait_until() would not block.
+  bool done();
 
   Batch(Key, std::vector<Question> questions, Deadline deadline);  // see start()
 

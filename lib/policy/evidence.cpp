@@ -35,7 +35,19 @@ Prepared prepare(const config::Config& config) {
 const dns::Answer& Answers::at(Stage stage, std::size_t i) const {
   static const dns::Answer missing = dns::Answer::failure(dns::Status::Timeout, "not asked");
   const auto& set = stage == Stage::Connect ? connect : helo;
-  return i < set.size() ? set[i] : missing;
+  return i < set.size() && set[i] ? *set[i] : missing;
+}
+
+void AnswerBook::add(std::span<const dns::Question> questions, std::span<const dns::Answer> answers) {
+  static const dns::Answer missing = dns::Answer::failure(dns::Status::Timeout, "no answer within the transaction deadline");
+  for (std::size_t i = 0; i < questions.size(); ++i)
+    entries_.push_back(Entry{&questions[i], i < answers.size() ? &answers[i] : &missing});
+}
+
+const dns::Answer* AnswerBook::find(const dns::Question& q) const {
+  for (const auto& e : entries_)
+    if (e.question->type == q.type && e.question->name == q.name) return e.answer;
+  return nullptr;
 }
 
 const std::string& judged_name(const ClientFacts& facts) {

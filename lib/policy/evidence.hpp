@@ -4,8 +4,10 @@
 //   questions(): the DNS questions it needs for this client, at CONNECT or once HELO is known;
 //   judge():     what it concludes from the answers to exactly those questions: list results
 //                and signals, each with its weight and its reason.
-// The transaction asks every source's questions at once (one deadline) and hands each source back
-// its own answers; decide() only gates (exempt, allowlisted), sums and applies the actions.
+// The transaction settles the client's reverse DNS first (PTR, forward confirmation), so that the
+// facts a source plans with are the facts it is judged with; then it asks every source's
+// questions at once (one deadline) and hands each source back the answers to its own questions;
+// decide() only gates (exempt, allowlisted), sums and applies the actions.
 // Adding a source: a new file in policy/sources/ and one line in the list in evidence.cpp.
 // docs/evidence.md shows a source from end to end.
 #pragma once
@@ -37,11 +39,40 @@ struct Context {
   const rdns::NameWeights& weights;
 };
 
-// The answers to one source's questions, in the order it asked them (a missing one is a timeout).
+// The answers to one source's questions, in the order it asked them, each found in the
+// connection's AnswerBook (a question never asked reads as a Timeout: unknown, never evidence).
 struct Answers {
-  std::span<const dns::Answer> connect;
-  std::span<const dns::Answer> helo;
+  boost::container::small_vector<const dns::Answer*, 4> connect, helo;
   const dns::Answer& at(Stage stage, std::size_t i) const;
+  // The question was asked at all (its answer may still be a timeout).
+  bool asked(Stage stage, std::size_t i) const {
+    const auto& set = stage == Stage::Connect ? connect : helo;
+    return i < set.size() && set[i];
+  }
+};
+
+// What a connection's lookups found: each question asked, with its answer. The answers belong to
+// whoever asked them (the transaction's batches, a caller's vectors), which outlive the book.
+// Sources never see the book: gather() hands each one the answers to exactly its own questions.
+class AnswerBook {
+ public:
+  explicit AnswerBook() = default;  // explicit: a caller's "{}" means no answers in plan order
+  // Questions and their answers, index for index (a missing answer counts as a Timeout).
+  void add(std::span<const dns::Question> questions, std::span<const dns::Answer> answers);
+  // The answer to `q`, or nullptr when it was never asked.
+  const dns::Answer* find(const dns::Question& q) const;
+  // What HELO-stage sources read is not believed (the resolver lies about names): their
+  // questions read as not asked, even those CONNECT asked too.
+  void distrust_helo() { helo_trusted_ = false; }
+  bool helo_trusted() const { return helo_trusted_; }
+
+ private:
+  struct Entry {
+    const dns::Question* question;
+    const dns::Answer* answer;
+  };
+  boost::container::small_vector<Entry, 24> entries_;
+  bool helo_trusted_ = true;
 };
 
 // What one source concludes.
@@ -80,14 +111,6 @@ struct PreparedConfig {
   explicit PreparedConfig(std::shared_ptr<const config::Config> c) : config(std::move(c)), prepared(prepare(*config)) {}
   std::shared_ptr<const config::Config> config;
   Prepared prepared;  // refers into *config
-};
-
-// How many questions each source asked at CONNECT and at HELO for one connection, as plan() and
-// plan_helo() recorded them: gather() cuts the answers by these instead of planning again.
-struct Asked {
-  // Inline up to 24 sources (17 lists and the 7 other sources): no allocation per connection.
-  using Counts = boost::container::small_vector<std::uint32_t, 24>;
-  std::optional<Counts> connect, helo;
 };
 
 // The name the name checks and the rules judge: the verified or PTR name; the MTA's CONNECT name

@@ -128,94 +128,88 @@ config::PolicyAction strongest_action(const config::Config& config, const Verdic
 
 namespace {
 
-// Each source's share of the answers, in plan order: its questions' count at each stage.
-struct Share {
-  std::size_t connect = 0, helo = 0;
-};
-
-std::span<const dns::Answer> slice(const std::vector<dns::Answer>& all, std::size_t& at, std::size_t count) {
-  const std::size_t from = std::min(at, all.size());
-  const std::size_t n = std::min(count, all.size() - from);
-  at += count;
-  return std::span<const dns::Answer>(all.data() + from, n);
-}
-
 // `prepared`, or one made here when the caller has none.
 const Prepared& use(const config::Config& config, const Prepared* prepared, std::optional<Prepared>& local) {
   return prepared ? *prepared : local.emplace(prepare(config));
 }
 
 std::vector<dns::Question> plan_stage(const config::Config& config, const ClientFacts& facts, Stage stage,
-                                      const Prepared* prepared, Asked* asked) {
+                                      const Prepared* prepared) {
   std::optional<Prepared> local;
   const Prepared& p = use(config, prepared, local);
   std::vector<dns::Question> questions;
   questions.reserve(p.sources.size() + 4);  // most sources ask one question or none
-  Asked::Counts counts;
   const dnsbl::HealthMap none;
   const Context context{config, facts, none, p.weights};
-  for (const auto& source : p.sources) {
-    const std::size_t before = questions.size();
-    source->questions(context, stage, questions);
-    counts.push_back(static_cast<std::uint32_t>(questions.size() - before));
-  }
-  if (asked) (stage == Stage::Connect ? asked->connect : asked->helo) = std::move(counts);
+  for (const auto& source : p.sources) source->questions(context, stage, questions);
   return questions;
-}
-
-// How many answers of `stage` belong to source i: as recorded when they were planned, or as
-// the source plans them again from the facts they were planned with.
-std::size_t asked_count(const Prepared& p, const Asked* counts, std::size_t i, const Context& asked, Stage stage) {
-  if (counts) {
-    const auto& recorded = stage == Stage::Connect ? counts->connect : counts->helo;
-    if (recorded && i < recorded->size()) return (*recorded)[i];
-  }
-  std::vector<dns::Question> again;
-  p.sources[i]->questions(asked, stage, again);
-  return again.size();
 }
 
 }  // namespace
 
 bool checked(const config::Config& config, const ClientFacts& facts) { return facts.ip && !exempt(config, facts); }
 
-std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts, const Prepared* prepared,
-                                Asked* asked) {
+std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts, const Prepared* prepared) {
   if (!checked(config, facts)) return {};
-  return plan_stage(config, facts, Stage::Connect, prepared, asked);
+  return plan_stage(config, facts, Stage::Connect, prepared);
 }
 
-std::vector<dns::Question> plan_helo(const config::Config& config, const ClientFacts& facts, const Prepared* prepared,
-                                     Asked* asked) {
-  if (!checked(config, facts) || facts.helo.empty()) {
-    if (asked) asked->helo.reset();
-    return {};
-  }
-  return plan_stage(config, facts, Stage::Helo, prepared, asked);
+std::vector<dns::Question> plan_helo(const config::Config& config, const ClientFacts& facts, const Prepared* prepared) {
+  if (!checked(config, facts) || facts.helo.empty()) return {};
+  return plan_stage(config, facts, Stage::Helo, prepared);
 }
 
-Evidence gather(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
-                const dnsbl::HealthMap& health, const std::vector<dns::Answer>& helo_answers, const ClientFacts* planned,
-                const Prepared* prepared, const Asked* counts) {
+Evidence gather(const config::Config& config, const ClientFacts& facts, const AnswerBook& book,
+                const dnsbl::HealthMap& health, const Prepared* prepared) {
   std::optional<Prepared> local;
   const Prepared& p = use(config, prepared, local);
   const Context context{config, facts, health, p.weights};
-  const Context asked{config, planned ? *planned : facts, health, p.weights};  // what the questions were planned with
   Evidence all;
   all.lists.reserve(config.dnsbls.size());
   all.signals.reserve(8);  // more than a client usually gets
-  std::size_t connect_at = 0, helo_at = 0;
-  for (std::size_t i = 0; i < p.sources.size(); ++i) {
-    const Answers mine{slice(answers, connect_at, asked_count(p, counts, i, asked, Stage::Connect)),
-                       slice(helo_answers, helo_at, asked_count(p, counts, i, asked, Stage::Helo))};
-    p.sources[i]->judge(context, mine, all);
+  std::vector<dns::Question> asked;  // one source's questions at a time
+  for (const auto& source : p.sources) {
+    Answers mine;
+    for (const Stage stage : {Stage::Connect, Stage::Helo}) {
+      if (stage == Stage::Helo && (facts.helo.empty() || !book.helo_trusted())) break;
+      asked.clear();
+      source->questions(context, stage, asked);
+      auto& into = stage == Stage::Connect ? mine.connect : mine.helo;
+      for (const auto& q : asked) into.push_back(book.find(q));
+    }
+    source->judge(context, mine, all);
   }
   return all;
 }
 
+namespace {
+// A book of answers given in plan order, with the questions they answer.
+struct PlannedBook {
+  std::vector<dns::Question> connect, helo;
+  AnswerBook book;
+  PlannedBook(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
+              const std::vector<dns::Answer>& helo_answers)
+      : connect(plan(config, facts)), helo(plan_helo(config, facts)) {
+    book.add(connect, answers);
+    book.add(helo, helo_answers);
+  }
+};
+}  // namespace
+
+Evidence gather(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
+                const dnsbl::HealthMap& health, const std::vector<dns::Answer>& helo_answers) {
+  const PlannedBook planned(config, facts, answers, helo_answers);
+  return gather(config, facts, planned.book, health);
+}
+
 Verdict decide(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
-               const dnsbl::HealthMap& health, const std::vector<dns::Answer>& helo_answers, const ClientFacts* planned,
-               const Prepared* prepared, const Asked* asked) {
+               const dnsbl::HealthMap& health, const std::vector<dns::Answer>& helo_answers) {
+  const PlannedBook planned(config, facts, answers, helo_answers);
+  return decide(config, facts, planned.book, health);
+}
+
+Verdict decide(const config::Config& config, const ClientFacts& facts, const AnswerBook& book,
+               const dnsbl::HealthMap& health, const Prepared* prepared) {
   Verdict v;
   if (!facts.ip) {
     v.basis = Basis::NoAddress;
@@ -235,7 +229,7 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
   }
 
   // Unknown never adds score; what it could have added decides whether --on-dns-error applies.
-  Evidence evidence = gather(config, facts, answers, health, helo_answers, planned, prepared, asked);
+  Evidence evidence = gather(config, facts, book, health, prepared);
   const int could_add = evidence.could_add;
   v.lists = std::move(evidence.lists);
   for (const auto& l : v.lists)

@@ -69,31 +69,34 @@ std::string tag_header(const ClientFacts& facts, const Verdict& verdict, int thr
 bool checked(const config::Config& config, const ClientFacts& facts);
 
 // The questions every evidence source needs at CONNECT (none for an exempt or address-less client).
+// The facts must be settled (transaction.hpp): a source plans with the facts it is judged with.
 // `prepared` (here and below): prepare(config), when the caller keeps one (else one is made).
-// plan() and plan_helo() record in `asked` how many questions each source asked.
 std::vector<dns::Question> plan(const config::Config& config, const ClientFacts& facts,
-                                const Prepared* prepared = nullptr, Asked* asked = nullptr);
+                                const Prepared* prepared = nullptr);
 
 // The questions once HELO is known (facts.helo): the HELO name's A and AAAA, unless it is an
-// address literal, cannot be a host name, or the signal is off.
+// address literal, cannot be a host name, or the signal is off; the DUHL source's MX and address.
 std::vector<dns::Question> plan_helo(const config::Config& config, const ClientFacts& facts,
-                                     const Prepared* prepared = nullptr, Asked* asked = nullptr);
+                                     const Prepared* prepared = nullptr);
 
-// Every source's evidence (lists, then signals, in source order) from the answers to plan()'s
-// and plan_helo()'s questions, in their order (missing ones count as timeouts). A list that
-// `health` marks broken or not yet probed counts as unknown whatever it answered. `planned`: the
-// facts the questions were planned with, when the transaction has learned more since (its own
-// PTR lookup); the answers are cut back into each source's share by them, or by `asked`, what
-// plan() and plan_helo() recorded.
-Evidence gather(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
-                const dnsbl::HealthMap& health = {}, const std::vector<dns::Answer>& helo_answers = {},
-                const ClientFacts* planned = nullptr, const Prepared* prepared = nullptr, const Asked* asked = nullptr);
+// Every source's evidence (lists, then signals, in source order): each source gets from `book`
+// the answers to exactly the questions it plans for these facts. A list that `health` marks
+// broken or not yet probed counts as unknown whatever it answered.
+Evidence gather(const config::Config& config, const ClientFacts& facts, const AnswerBook& book = AnswerBook(),
+                const dnsbl::HealthMap& health = {}, const Prepared* prepared = nullptr);
 
 // The verdict: the gates (no address, exempt or allowed network, allowed verified name), then
 // the sum of gather()'s evidence against the threshold, and the action for it.
+Verdict decide(const config::Config& config, const ClientFacts& facts, const AnswerBook& book = AnswerBook(),
+               const dnsbl::HealthMap& health = {}, const Prepared* prepared = nullptr);
+
+// The same two for a caller that holds the answers in plan order: `answers` to plan()'s
+// questions, `helo_answers` to plan_helo()'s (missing ones count as timeouts). For tests and tools
+// that replay known answers; the daemon's transaction keeps a book.
+Evidence gather(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
+                const dnsbl::HealthMap& health = {}, const std::vector<dns::Answer>& helo_answers = {});
 Verdict decide(const config::Config& config, const ClientFacts& facts, const std::vector<dns::Answer>& answers,
-               const dnsbl::HealthMap& health = {}, const std::vector<dns::Answer>& helo_answers = {},
-               const ClientFacts* planned = nullptr, const Prepared* prepared = nullptr, const Asked* asked = nullptr);
+               const dnsbl::HealthMap& health = {}, const std::vector<dns::Answer>& helo_answers = {});
 
 // RFC 5321 4.5.1: postmaster must be accepted; abuse@ by RFC 2142 convention. Matches
 // "postmaster", "<Postmaster@any.domain>" and the same for abuse, case-insensitively.

@@ -3,15 +3,15 @@
 #include "net/reverse.hpp"
 
 #include <algorithm>
-#include <span>
+#include <utility>
 
 namespace dyn::policy {
 
 namespace {
-const std::vector<dns::Answer> kNoAnswers;  // for a stage that asked nothing
+const std::vector<dns::Answer> kNoAnswers;  // confirmation without forward answers
 
-std::size_t position(std::span<const dns::Question> in, const dns::Question& q) {
-  return static_cast<std::size_t>(std::find(in.begin(), in.end(), q) - in.begin());
+bool contains(const std::vector<dns::Question>& in, const dns::Question& q) {
+  return std::find(in.begin(), in.end(), q) != in.end();
 }
 }  // namespace
 
@@ -25,7 +25,6 @@ Transaction::Transaction(std::shared_ptr<const PreparedConfig> policy, ClientFac
       config_(*policy_->config),
       prepared_(policy_->prepared),
       facts_(std::move(facts)),
-      planned_(facts_),
       started_(dns::Clock::now()),
       deadline_(started_ + config_.dns_timeout.value),
       health_(health),
@@ -36,102 +35,127 @@ Transaction::Transaction(std::shared_ptr<const PreparedConfig> policy, ClientFac
     source_deadline_ = std::min(deadline_, started_ + config_.dnsbl_timeout.value);
   if (!checked(config_, facts_)) return;  // exempt or address-less: nothing to ask, now or at HELO
   checked_ = true;
-  auto questions = plan(config_, facts_, &prepared_, &asked_);
-  // Our own PTR lookup: when the MTA told us nothing, or to learn the record's TTL. It goes last
-  // in the same batch; the sources' shares of the answers (asked_) end before it.
-  if (facts_.rdns.status == rdns::RdnsStatus::Unknown || prepared_.weights.ptr_ttl_short != 0) {
-    own_ptr_at_ = questions.size();
-    questions.push_back(dns::Question{net::ptr_name(*facts_.ip), dns::RrType::PTR});
+  // Only a name the MTA verified is settled; "unknown", FAIL, TEMP or FORGED may be a failure
+  // of the MTA's own lookup, so our own lookup decides (and never counts a failure).
+  settled_ = facts_.rdns.status == rdns::RdnsStatus::Ok;
+  if (!settled_) mta_rdns_ = std::exchange(facts_.rdns, rdns::RdnsFacts{});
+  const auto& w = prepared_.weights;
+  dns::Question ptr{net::ptr_name(*facts_.ip), dns::RrType::PTR};
+  if (settled_) {  // the usual case with Postfix and Sendmail: one batch for everything
+    auto questions = plan(config_, facts_, &prepared_);
+    planned_connect_ = true;
+    if (w.ptr_ttl_short != 0 || w.mx_confirmed != 0) {  // our own PTR, for its TTL
+      ptr_index_ = questions.size();
+      questions.push_back(std::move(ptr));
+    }
+    if (questions.empty()) return;
+    batches_.push_back({dns::Batch::start(querier, std::move(questions), source_deadline_), Stage::Connect});
+    if (ptr_index_ < batches_.back().batch->questions().size()) ptr_batch_ = batches_.back().batch;
+    return;
   }
-  if (questions.empty()) return;  // no list, and no source that needs to ask
-  batch_ = dns::Batch::start(querier, std::move(questions), source_deadline_);
+  ptr_batch_ = dns::Batch::start(querier, {std::move(ptr)}, source_deadline_);
+  batches_.push_back({ptr_batch_, Stage::Connect});
+  // Asked ahead: what the sources need whatever the name turns out to be (the lists).
+  ask(plan(config_, facts_, &prepared_), source_deadline_, Stage::Connect);
+  advance(false);  // a cached PTR settles the names at once
 }
 
-void Transaction::use_own_ptr(const dns::Answer& ptr) {
+dns::Deadline Transaction::late_deadline() const {
+  return std::min(deadline_, dns::Clock::now() + (source_deadline_ - started_));
+}
+
+void Transaction::ask(std::vector<dns::Question> wanted, dns::Deadline until, Stage stage) {
+  // The questions to ask now are gathered at the front of `wanted`, each once: wanted[0, fresh).
+  std::size_t fresh = 0;
+  for (std::size_t k = 0; k < wanted.size(); ++k) {
+    const bool asked = std::any_of(batches_.begin(), batches_.end(),
+                                   [&](const Asked& a) { return contains(a.batch->questions(), wanted[k]); }) ||
+                       std::find(wanted.begin(), wanted.begin() + static_cast<std::ptrdiff_t>(fresh), wanted[k]) !=
+                           wanted.begin() + static_cast<std::ptrdiff_t>(fresh);
+    if (asked) continue;
+    if (k != fresh) wanted[fresh] = std::move(wanted[k]);
+    ++fresh;
+  }
+  wanted.erase(wanted.begin() + static_cast<std::ptrdiff_t>(fresh), wanted.end());
+  if (!wanted.empty()) batches_.push_back({dns::Batch::start(querier_, std::move(wanted), until), stage});
+}
+
+void Transaction::take_ptr(const dns::Answer& ptr) {
+  if (ptr_taken_) return;
+  ptr_taken_ = true;
   if (health_) health_->note_lookup(ptr.status);
   if (ptr.status == dns::Status::Ok && !ptr.records.empty()) {
     std::uint32_t ttl = UINT32_MAX;
     for (const auto& r : ptr.records) ttl = std::min(ttl, r.ttl);
     facts_.ptr_ttl = ttl;
   }
-  if (facts_.rdns.status != rdns::RdnsStatus::Unknown) return;  // the MTA's result stands
-  std::vector<dns::Answer> forward;
-  if (ptr.status == dns::Status::Ok && !ptr.records.empty()) {
-    const std::string& name = ptr.records.front().value;
-    // The second step of forward confirmation gets what is left of the PTR's budget.
-    const auto until = std::max(source_deadline_, dns::Clock::now() + std::chrono::milliseconds(100));
-    const auto limit = std::min(until, deadline_);
-    forward = dns::Batch::start(querier_, {{name, dns::RrType::A}, {name, dns::RrType::AAAA}}, limit)->wait_until(limit);
-    if (health_) health_->note_lookup(forward[0].status == dns::Status::Ok ? forward[0].status : forward[1].status);
-  }
-  const auto own = rdns::confirm(ptr, forward, *facts_.ip);
-  if (own.status != rdns::RdnsStatus::Unknown) facts_.rdns = own;
 }
 
-void Transaction::helo(std::string_view name, dns::Querier& querier) {
+bool Transaction::settle(bool block) {
+  if (settled_) return true;
+  if (!block && !ptr_batch_->done()) return false;
+  const auto& ptr = ptr_batch_->wait_until(source_deadline_)[ptr_index_];
+  take_ptr(ptr);
+  if (ptr.status == dns::Status::Ok && !ptr.records.empty() && !forward_batch_) {
+    // The second step of forward confirmation gets what is left of the PTR's budget.
+    forward_until_ = std::min(deadline_, std::max(source_deadline_, dns::Clock::now() + std::chrono::milliseconds(100)));
+    const std::string& name = ptr.records.front().value;
+    forward_batch_ = dns::Batch::start(querier_, {{name, dns::RrType::A}, {name, dns::RrType::AAAA}}, forward_until_);
+    batches_.push_back({forward_batch_, Stage::Connect});
+  }
+  if (forward_batch_ && !block && !forward_batch_->done()) return false;
+  const auto& forward = forward_batch_ ? forward_batch_->wait_until(forward_until_) : kNoAnswers;
+  if (health_ && !forward.empty())
+    health_->note_lookup(forward[0].status == dns::Status::Ok ? forward[0].status : forward[1].status);
+  auto own = rdns::confirm(ptr, forward, *facts_.ip);
+  // "It does not exist" is believed only from a resolver that is believed.
+  const bool negative = own.status == rdns::RdnsStatus::NoPtr || own.status == rdns::RdnsStatus::Forged;
+  if (negative && health_ && !health_->resolver().sane) own = rdns::RdnsFacts{rdns::RdnsStatus::TempFail, ""};
+  facts_.rdns = std::move(own);
+  settled_ = true;
+  return true;
+}
+
+void Transaction::advance(bool block) {
+  if (!checked_ || !settle(block)) return;
+  if (!planned_connect_) {
+    planned_connect_ = true;
+    ask(plan(config_, facts_, &prepared_), late_deadline(), Stage::Connect);
+  }
+  if (!planned_helo_ && !facts_.helo.empty()) {
+    planned_helo_ = true;
+    ask(plan_helo(config_, facts_, &prepared_), late_deadline(), Stage::Helo);
+  }
+}
+
+void Transaction::helo(std::string_view name, dns::Querier&) {
   if (verdict_) return;
   facts_.helo = std::string(name.substr(0, 255));
-  planned_.helo = facts_.helo;
-  helo_batch_.reset();
-  helo_from_.clear();
-  if (!checked_) return;
-  // A question asked already, at CONNECT or earlier in this list, is not asked again.
-  static const std::vector<dns::Question> kNothing;
-  const auto& at_connect = batch_ ? batch_->questions() : kNothing;
-  auto planned = plan_helo(config_, planned_, &prepared_, &asked_);
-  helo_from_.reserve(planned.size());
-  // The questions to ask now are gathered at the front of `planned`, each once: planned[0, fresh).
-  std::size_t fresh = 0;
-  for (std::size_t k = 0; k < planned.size(); ++k) {
-    if (const std::size_t i = position(at_connect, planned[k]); i < at_connect.size()) {
-      helo_from_.push_back({true, i});
-      continue;
-    }
-    const std::size_t j = position(std::span(planned.data(), fresh), planned[k]);
-    helo_from_.push_back({false, j});
-    if (j < fresh) continue;
-    if (k != fresh) planned[fresh] = std::move(planned[k]);
-    ++fresh;
-  }
-  planned.erase(planned.begin() + static_cast<std::ptrdiff_t>(fresh), planned.end());
-  if (!planned.empty()) {
-    const auto until = std::min(deadline_, dns::Clock::now() + (source_deadline_ - started_));
-    helo_batch_ = dns::Batch::start(querier, std::move(planned), until);
-  }
-}
-
-// The answers to the planned HELO questions, in their order.
-std::vector<dns::Answer> Transaction::helo_answers(const std::vector<dns::Answer>& connect_answers) {
-  const auto& own = helo_batch_ ? helo_batch_->wait_until(deadline_) : kNoAnswers;
-  std::vector<dns::Answer> all;
-  all.reserve(helo_from_.size());
-  for (const auto& from : helo_from_) {
-    const auto& set = from.from_connect ? connect_answers : own;
-    all.push_back(from.index < set.size() ? set[from.index]
-                                          : dns::Answer::failure(dns::Status::Timeout, "no answer within the transaction deadline"));
-  }
-  return all;
-}
-
-// The resolver is not believed (it answers NXDOMAIN or an address for everything): what the
-// client's names say, from the MTA's lookups or ours, is unknown, never evidence against it.
-void Transaction::distrust_names(std::vector<dns::Answer>& helo_answers) {
-  facts_.rdns = rdns::RdnsFacts{rdns::RdnsStatus::TempFail, ""};
-  facts_.ptr_ttl.reset();
-  helo_answers.clear();
+  // A second HELO (after STARTTLS, or a client that repeats itself) replaces the first: its
+  // lookups are dropped (they may still fill the cache), so a flood of HELOs holds one set.
+  batches_.erase(std::remove_if(batches_.begin(), batches_.end(), [](const Asked& a) { return a.stage == Stage::Helo; }),
+                 batches_.end());
+  planned_helo_ = false;
+  advance(false);
 }
 
 const Verdict& Transaction::verdict() {
   if (!verdict_) {
     const auto asked = dns::Clock::now();
-    const auto& answers = batch_ ? batch_->wait_until(deadline_) : kNoAnswers;
-    std::vector<dns::Answer> helo = helo_answers(answers);
-    if (own_ptr_at_) use_own_ptr(answers.at(*own_ptr_at_));
-    if (health_ && !health_->resolver().sane) distrust_names(helo);
+    advance(true);
+    AnswerBook book;
+    for (const auto& b : batches_) book.add(b.batch->questions(), b.batch->wait_until(deadline_));
+    if (ptr_batch_) take_ptr(ptr_batch_->wait_until(deadline_)[ptr_index_]);
+    // The resolver is not believed (it answers NXDOMAIN or an address for everything): what the
+    // client's names say, from the MTA's lookups or ours, is unknown, never evidence against it.
+    if (health_ && !health_->resolver().sane) {
+      facts_.rdns = rdns::RdnsFacts{rdns::RdnsStatus::TempFail, ""};
+      facts_.ptr_ttl.reset();
+      book.distrust_helo();
+    }
     static const dnsbl::HealthMap kNone;
     const auto health = health_ ? health_->snapshot() : nullptr;
-    verdict_ = decide(config_, facts_, answers, health ? *health : kNone, helo, &planned_, &prepared_,
-                      checked_ ? &asked_ : nullptr);
+    verdict_ = decide(config_, facts_, book, health ? *health : kNone, &prepared_);
     decided_at_ = dns::Clock::now();
     waited_ = decided_at_ - asked;
   }

@@ -1,6 +1,13 @@
 // Transaction: the DNS side of one SMTP connection. Constructed at CONNECT (lookups start at
 // once, in parallel); verdict() is asked at the first RCPT and waits at most until the
 // connection's one deadline, fixed at CONNECT as now + dns_timeout.
+//
+// The client's reverse DNS is settled before any source plans: the MTA's verified name is taken
+// as it is; anything else the MTA says (Postfix's "unknown" is a missing PTR and a temporary
+// failure alike) is only a hint, and dynmilter's own PTR lookup and forward confirmation decide.
+// Until they are in, the sources' questions for the facts known so far are asked ahead (the
+// lists' do not depend on the name); once settled, each source plans with the facts it will be
+// judged with, and only what nobody asked yet is asked. The facts never change under a source.
 #pragma once
 
 #include "dns/batch.hpp"
@@ -32,38 +39,48 @@ class Transaction {
   const Verdict& verdict_if_decided() const { return *verdict_; }  // only when decided()
 
   const ClientFacts& facts() const { return facts_; }
+  // What the MTA said about the client's reverse DNS, when it was not taken as settled.
+  const rdns::RdnsFacts& mta_rdns() const { return mta_rdns_; }
   const config::Config& config() const { return config_; }
   double elapsed_ms() const;  // from CONNECT to the decision
   double waited_ms() const;   // how long verdict() blocked: the delay added to the SMTP dialogue
 
  private:
-  // Takes the PTR record's TTL, and (when the MTA sent nothing) forward-confirms the PTR name.
-  void use_own_ptr(const dns::Answer& ptr);
-  void distrust_names(std::vector<dns::Answer>& helo_answers);
-  std::vector<dns::Answer> helo_answers(const std::vector<dns::Answer>& connect_answers);
+  // Moves on as far as the answers in allow: settles the names (waiting for them when `block`),
+  // then asks the sources' questions for each stage known.
+  void advance(bool block);
+  bool settle(bool block);
+  void take_ptr(const dns::Answer& ptr);
+  // Starts a batch for the questions no batch of this connection has asked yet.
+  void ask(std::vector<dns::Question> wanted, dns::Deadline until, Stage stage);
+  dns::Deadline late_deadline() const;  // for questions asked after CONNECT: what is left of the budget
 
   std::shared_ptr<const PreparedConfig> policy_;
   const config::Config& config_;      // *policy_->config
   const Prepared& prepared_;          // policy_->prepared
-  Asked asked_;                       // how many questions each source asked
   ClientFacts facts_;
-  ClientFacts planned_;  // the facts the questions were planned with (CONNECT, then HELO)
+  rdns::RdnsFacts mta_rdns_;          // the MTA's own result when it was only a hint
   dns::Clock::time_point started_;
   dns::Deadline deadline_;
   dns::Deadline source_deadline_;  // deadline_, or earlier with --dnsbl-timeout
   const dnsbl::HealthBoard* health_;
-  bool checked_ = false;  // the client is looked up at all (not exempt, has an address)
-  std::shared_ptr<dns::Batch> batch_;
-  std::shared_ptr<dns::Batch> helo_batch_;  // the HELO questions not already asked at CONNECT
-  // Where each planned HELO question's answer comes from: the CONNECT batch (a HELO name that is
-  // the verified name asks what the DUHL source asked at CONNECT) or the HELO batch.
-  struct HeloAnswer {
-    bool from_connect;
-    std::size_t index;
-  };
-  boost::container::small_vector<HeloAnswer, 4> helo_from_;  // inline: the HELO and DUHL sources ask four
-  std::optional<std::size_t> own_ptr_at_;  // where batch_ asks our own PTR lookup (no macros, or for its TTL)
   dns::Querier& querier_;
+  bool checked_ = false;   // the client is looked up at all (not exempt, has an address)
+  bool settled_ = false;   // facts_.rdns is final: the sources may plan
+  bool planned_connect_ = false, planned_helo_ = false;
+  bool ptr_taken_ = false;
+  // Every batch this connection started, with the stage it asked for (HELO answers can be
+  // distrusted alone). Inline: a connection starts two to four.
+  struct Asked {
+    std::shared_ptr<dns::Batch> batch;
+    Stage stage;
+  };
+  boost::container::small_vector<Asked, 4> batches_;
+  // Our own PTR lookup: in its own batch while the names are unsettled, else in the first one.
+  std::shared_ptr<dns::Batch> ptr_batch_;
+  std::size_t ptr_index_ = 0;
+  std::shared_ptr<dns::Batch> forward_batch_;  // the PTR name's A and AAAA (forward confirmation)
+  dns::Deadline forward_until_{};
   std::optional<Verdict> verdict_;
   dns::Clock::time_point decided_at_{};
   dns::Clock::duration waited_{};

@@ -90,7 +90,8 @@ constexpr Known kKnown[] = {{"ip-in-name", &NameWeights::ip_in_name},
                             {"ptr-ttl-short", &NameWeights::ptr_ttl_short},
                             {"neighbours-pooled", &NameWeights::neighbours_pooled},
                             {"mx-confirmed", &NameWeights::mx_confirmed},
-                            {"a-ttl-short", &NameWeights::a_ttl_short}};
+                            {"a-ttl-short", &NameWeights::a_ttl_short},
+                            {"mx-ttl-short", &NameWeights::mx_ttl_short}};
 }  // namespace
 
 std::optional<WeightSetting> WeightSetting::parse(std::string_view text, std::string* error) {

@@ -32,8 +32,9 @@ struct NameWeights {
   int helo_unresolvable = 1;    // the HELO name has no A or AAAA record (NXDOMAIN or no data, not a failure)
   int ptr_ttl_short = 1;        // the PTR record's TTL is below --ptr-ttl-min (the old SORBS DUHL rule)
   int neighbours_pooled = 1;    // the two adjacent addresses are named like a pool, the client's own name says little
-  int mx_confirmed = -2;        // the client's verified name (or its HELO name) is an MX host of its own domain
+  int mx_confirmed = -2;        // the client is an MX host of its own domain, MX/A/PTR TTLs >= --ptr-ttl-min (DUHL)
   int a_ttl_short = 1;          // the address record of the client's verified name has a TTL below --ptr-ttl-min
+  int mx_ttl_short = 1;         // the client is an MX host of its own domain, but the MX TTL is below --ptr-ttl-min
 };
 
 // Whether the text can be a host name worth judging: not empty, not "unknown", not an address

@@ -135,7 +135,7 @@ std::vector<Finding> judge_server(const config::Config& config, const ServerAnsw
   } else {
     const policy::ClientFacts facts{a.ip, name, rdns::RdnsFacts{rdns::RdnsStatus::Ok, name}};
     std::string fired;
-    for (const auto& s : policy::gather(config, facts, {}).signals)
+    for (const auto& s : policy::gather(config, facts).signals)
       if (s.weight > 0) fired += fmt::format("{}{} ({:+d}): {}", fired.empty() ? "" : "; ", s.name, s.weight, s.reason);
     if (fired.empty()) out.push_back(make("ptr-not-generic", Result::Pass, fmt::format("{}: no name check fired", name)));
     else

@@ -127,7 +127,8 @@ TEST_CASE("without the MTA's macros, dynmilter looks up PTR and forward records 
   CHECK(dyn_client.facts().rdns.status == rdns::RdnsStatus::Unknown);
   const auto& v1 = dyn_client.verdict();
   CHECK(dyn_client.facts().rdns.status == rdns::RdnsStatus::Ok);
-  CHECK(names(v1) == "ip-in-name dynamic-word ptr-ttl-short ");
+  // The name settled before the sources planned: the DUHL source asked its address too.
+  CHECK(names(v1) == "ip-in-name dynamic-word ptr-ttl-short a-ttl-short ");
   CHECK(v1.action == policy::Action::Reject);
 
   policy::Transaction forged(cfg, {net::IpAddress::parse("203.0.113.8"), "[203.0.113.8]", {}}, t);
@@ -206,8 +207,8 @@ TEST_CASE("a question HELO shares with CONNECT, or two HELO sources share, is as
   // (Names not scripted answer NXDOMAIN.)
   // Another client says HELO with a name other than its verified one: the HELO and DUHL sources
   // both want that name's address.
-  server.script("mx.sender2.example", dns::RrType::A, test::Script::records({"192.0.2.26"}));
-  server.script("sender2.example", dns::RrType::MX, test::Script::records({"10 mx.sender2.example."}));
+  server.script("mx.sender2.example", dns::RrType::A, test::Script::records({"192.0.2.26"}, 86400));
+  server.script("sender2.example", dns::RrType::MX, test::Script::records({"10 mx.sender2.example."}, 86400));
   dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
   auto cfg = config_with({}, 99);
   auto has = [](const policy::Verdict& v, std::string_view name) {
@@ -228,4 +229,47 @@ TEST_CASE("a question HELO shares with CONNECT, or two HELO sources share, is as
   CHECK_FALSE(has(v, "helo-unresolvable"));
   CHECK(server.queries("mx.sender2.example", dns::RrType::A) == 1);
   CHECK(server.queries("sender2.example", dns::RrType::MX) == 1);
+}
+
+TEST_CASE("the MTA's 'unknown' is a hint: no-ptr and forged rest on dynmilter's own answers", "[policy][component]") {
+  test::FakeDnsServer server;
+  // 198.51.100.5 has a PTR that confirms (the MTA's own lookup failed for now); .6 has none;
+  // .7's PTR lookup fails here too; .8's PTR does not confirm.
+  server.script("5.100.51.198.in-addr.arpa", dns::RrType::PTR, test::Script::records({"mx1.good.test."}, 86400));
+  server.script("mx1.good.test", dns::RrType::A, test::Script::records({"198.51.100.5"}, 86400));
+  server.script("7.100.51.198.in-addr.arpa", dns::RrType::PTR, test::Script::of(Kind::ServFail));
+  server.script("8.100.51.198.in-addr.arpa", dns::RrType::PTR, test::Script::records({"mx8.good.test."}, 86400));
+  server.script("mx8.good.test", dns::RrType::A, test::Script::records({"192.0.2.8"}, 86400));
+  dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
+  auto cfg = config_with({"clean.test"}, 3);
+  // What Postfix sends for a missing PTR and for a temporary failure alike.
+  auto postfix_unknown = [](const char* ip) {
+    rdns::RdnsMacros m{"unknown", "unknown", std::nullopt, "unknown"};
+    return policy::ClientFacts{net::IpAddress::parse(ip), "unknown", rdns::from_macros(m)};
+  };
+  auto has = [](const policy::Verdict& v, std::string_view name) {
+    return std::any_of(v.signals.begin(), v.signals.end(), [&](const auto& s) { return s.name == name && s.weight > 0; });
+  };
+
+  policy::Transaction has_ptr(cfg, postfix_unknown("198.51.100.5"), t);
+  CHECK(has_ptr.mta_rdns().status == rdns::RdnsStatus::NoPtr);  // what the MTA's macros alone would say
+  const auto& v = has_ptr.verdict();
+  CHECK(has_ptr.facts().rdns.status == rdns::RdnsStatus::Ok);
+  CHECK(has_ptr.facts().rdns.name == "mx1.good.test");
+  CHECK_FALSE(has(v, "no-ptr"));
+  CHECK(v.action == policy::Action::Accept);
+
+  policy::Transaction none(cfg, postfix_unknown("198.51.100.6"), t);
+  CHECK(has(none.verdict(), "no-ptr"));  // our own NXDOMAIN
+
+  policy::Transaction failing(cfg, postfix_unknown("198.51.100.7"), t);
+  CHECK(failing.verdict().signals.empty());  // neither we nor the MTA know: nothing counts
+  CHECK(failing.verdict().action == policy::Action::Accept);
+
+  // Sendmail's FORGED or FAIL is not taken on its word either: here our lookup confirms.
+  rdns::RdnsMacros sendmail{"[198.51.100.5]", "mx1.good.test", std::string("FORGED"), "[198.51.100.5]"};
+  policy::Transaction forged_by_mta(cfg, {net::IpAddress::parse("198.51.100.5"), "[198.51.100.5]", rdns::from_macros(sendmail)}, t);
+  CHECK_FALSE(has(forged_by_mta.verdict(), "forged"));
+  policy::Transaction forged(cfg, postfix_unknown("198.51.100.8"), t);
+  CHECK(has(forged.verdict(), "forged"));
 }

@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t i = 0; i < log.clients().size(); ++i) {
     const auto& c = log.clients()[i];
     require(!c.name.empty());
-    const auto v = policy::decide(config, policy::ClientFacts{c.ip, c.name, c.rdns}, {});
+    const auto v = policy::decide(config, policy::ClientFacts{c.ip, c.name, c.rdns});
     replay::add(report, i, c, v, {});
     csv += replay::csv_row(c, v, {});
   }

@@ -6,6 +6,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <optional>
+
 using namespace dyn;
 
 namespace {
@@ -54,46 +57,51 @@ TEST_CASE("gather hands each source its own answers", "[evidence]") {
   CHECK(e.lists[1].weight == 3);
   CHECK(names(e.signals) == "server-word,helo-unresolvable");
   // Answers that never came count as timeouts: the lists are unknown, and what they could add is kept.
-  const auto late = policy::gather(c, f, {});
+  const auto late = policy::gather(c, f);
   CHECK(late.lists[1].outcome.listing == dnsbl::Listing::Unknown);
   CHECK(late.could_add == 5);
 }
 
-TEST_CASE("a connection's prepared sources: the counts planned are the ones gather cuts by", "[evidence]") {
+TEST_CASE("a book of answers: each source finds its own questions' answers, in any order the batches held them",
+          "[evidence]") {
   const auto c = with_lists({"a.test*2", "b.test*3"});
   auto f = facts(rdns::RdnsStatus::Ok, "mail.example.org");
-  const policy::Prepared p = policy::prepare(c);
-  policy::Asked asked;
-  CHECK(p.sources.size() == policy::sources(c).size());
-  CHECK(policy::plan(c, f, &p, &asked) == policy::plan(c, f));
-  REQUIRE(asked.connect);
-  CHECK(std::vector<std::size_t>(asked.connect->begin(), asked.connect->end()) == std::vector<std::size_t>{1, 1, 0, 0, 0, 0, 0, 0, 2});
   f.helo = "nowhere.example";
-  CHECK(policy::plan_helo(c, f, &p, &asked).size() == 4);
-  REQUIRE(asked.helo);
-  const std::vector<dns::Answer> answers{nx(), a("127.0.0.2"), nx(), nx()}, helo{nx(), nx(), nx(), nx()};
-  const auto with = policy::gather(c, f, answers, {}, helo, nullptr, &p, &asked);
-  const auto without = policy::gather(c, f, answers, {}, helo);
-  CHECK(names(with.signals) == names(without.signals));
-  REQUIRE(with.lists.size() == 2);
-  CHECK(with.lists[1].outcome.listing == without.lists[1].outcome.listing);
-  CHECK(with.could_add == without.could_add);
-  // A HELO that asks nothing forgets the counts of the one before.
-  f.helo = "";
-  CHECK(policy::plan_helo(c, f, &p, &asked).empty());
-  CHECK_FALSE(asked.helo);
+  const policy::Prepared p = policy::prepare(c);
+  CHECK(p.sources.size() == policy::sources(c).size());
+  // Two batches, as a transaction may hold them: the HELO questions first, the CONNECT ones
+  // reversed; plus one nobody planned (it must not be handed to anyone).
+  auto connect = policy::plan(c, f, &p), helo = policy::plan_helo(c, f, &p);
+  std::reverse(connect.begin(), connect.end());
+  connect.push_back(dns::Question{"stray.example", dns::RrType::A});
+  const std::vector<dns::Answer> connect_answers{nx(), nx(), a("127.0.0.2"), nx(), a("127.0.0.2")};
+  const std::vector<dns::Answer> helo_answers{nx(), nx(), nx(), nx()};
+  policy::AnswerBook book;
+  book.add(helo, helo_answers);
+  book.add(connect, connect_answers);
+  const auto e = policy::gather(c, f, book, {}, &p);
+  REQUIRE(e.lists.size() == 2);
+  CHECK(e.lists[0].outcome.listing == dnsbl::Listing::NotListed);  // a.test: the fourth of the reversed batch
+  CHECK(e.lists[1].outcome.listing == dnsbl::Listing::Listed);     // b.test: the third
+  CHECK(names(e.signals) == "server-word,helo-unresolvable");
+  // The same answers in plan order give the same evidence.
+  const auto in_order = policy::gather(c, f, {nx(), a("127.0.0.2"), nx(), nx()}, {}, {nx(), nx(), nx(), nx()});
+  CHECK(names(in_order.signals) == names(e.signals));
+  // HELO answers not believed: the HELO source hears nothing, so it says nothing.
+  book.distrust_helo();
+  CHECK(names(policy::gather(c, f, book, {}, &p).signals) == "server-word");
 }
 
 TEST_CASE("reverse-DNS facts and name checks: no PTR and forged count, a temporary failure never does",
           "[evidence][rdns]") {
   const auto c = with_lists({});
   using S = rdns::RdnsStatus;
-  CHECK(names(policy::gather(c, facts(S::NoPtr, "", "[203.0.113.7]"), {}).signals) == "no-ptr");
-  CHECK(policy::gather(c, facts(S::TempFail, "", "dsl-203-0-113-7.pool.isp.example"), {}).signals.empty());
-  CHECK(names(policy::gather(c, facts(S::Forged, "dsl-203-0-113-7.pool.isp.example"), {}).signals) ==
+  CHECK(names(policy::gather(c, facts(S::NoPtr, "", "[203.0.113.7]")).signals) == "no-ptr");
+  CHECK(policy::gather(c, facts(S::TempFail, "", "dsl-203-0-113-7.pool.isp.example")).signals.empty());
+  CHECK(names(policy::gather(c, facts(S::Forged, "dsl-203-0-113-7.pool.isp.example")).signals) ==
         "forged,ip-in-name,dynamic-word");
   // No macros: the CONNECT host name is judged.
-  CHECK(names(policy::gather(c, facts(S::Unknown, "", "dsl-203-0-113-7.pool.isp.example"), {}).signals) ==
+  CHECK(names(policy::gather(c, facts(S::Unknown, "", "dsl-203-0-113-7.pool.isp.example")).signals) ==
         "ip-in-name,dynamic-word");
   CHECK(policy::judged_name(facts(S::Ok, "mx.example.org", "other.example")) == "mx.example.org");
   CHECK(policy::judged_name(facts(S::NoPtr, "", "other.example")).empty());
@@ -103,9 +111,9 @@ TEST_CASE("a short PTR TTL is its own source's signal", "[evidence]") {
   const auto c = with_lists({});
   auto f = facts(rdns::RdnsStatus::Ok, "h.example.org");
   f.ptr_ttl = 3600;
-  CHECK(names(policy::gather(c, f, {}).signals) == "ptr-ttl-short");
+  CHECK(names(policy::gather(c, f).signals) == "ptr-ttl-short");
   f.ptr_ttl = 86400;
-  CHECK(policy::gather(c, f, {}).signals.empty());
+  CHECK(policy::gather(c, f).signals.empty());
 }
 
 TEST_CASE("neighbours: the two addresses next to the client, inside its /24 or /64", "[evidence][neighbours]") {
@@ -205,41 +213,76 @@ TEST_CASE("{txt}: the list's TXT is asked only when the reply shows it, and an e
   CHECK(v.reply->text == "Your IP address 203.0.113.7 is listed.");
 }
 
-TEST_CASE("DUHL rules: mx-confirmed from the name's or the HELO's MX, a-ttl-short from the name's address", "[evidence][duhl]") {
+TEST_CASE("DUHL rules as DUHL wrote them: an MX host with MX, A and PTR TTLs of 12 hours; short TTLs earn nothing",
+          "[evidence][duhl]") {
   const auto c = with_lists({});
   auto f = facts(rdns::RdnsStatus::Ok, "mail.example.org");
-  auto mx = [](const char* host) { return dns::Answer{dns::Status::Ok, {dns::Record{dns::RrType::MX, 86400, host}}, 0, ""}; };
+  auto mx = [](const char* host, std::uint32_t ttl = 86400) {
+    return dns::Answer{dns::Status::Ok, {dns::Record{dns::RrType::MX, ttl, host}}, 0, ""};
+  };
   auto addr = [](const char* ip, std::uint32_t ttl) { return dns::Answer{dns::Status::Ok, {dns::Record{dns::RrType::A, ttl, ip}}, 0, ""}; };
   // The DUHL signals among the evidence (the name checks add a weight-0 note for "mail").
   auto duhl = [](policy::Evidence e) {
-    std::erase_if(e.signals, [](const rdns::Signal& s) { return s.name != "mx-confirmed" && s.name != "a-ttl-short"; });
+    std::erase_if(e.signals, [](const rdns::Signal& s) { return s.name.find("ttl") == std::string::npos && s.name != "mx-confirmed"; });
     return e;
   };
   // The neighbours are not asked around a server's name: the plan is the name's A, then the MX.
   REQUIRE(policy::plan(c, f).size() == 2);
-  auto e = duhl(policy::gather(c, f, {addr("203.0.113.7", 86400), mx("mail.example.org")}));
+  struct Case {
+    const char* what;
+    dns::Answer address, mx;
+    std::optional<std::uint32_t> ptr_ttl;
+    const char* want;  // name(weight) of each DUHL signal
+  };
+  const Case cases[] = {
+      {"all long", addr("203.0.113.7", 86400), mx("mail.example.org"), 86400, "mx-confirmed(-2)"},
+      {"PTR TTL not known", addr("203.0.113.7", 86400), mx("mail.example.org"), std::nullopt, "mx-confirmed(-2)"},
+      {"MX TTL short (dynamic DNS)", addr("203.0.113.7", 86400), mx("mail.example.org", 60), 86400, "mx-ttl-short(1)"},
+      {"A TTL short", addr("203.0.113.7", 300), mx("mail.example.org"), 86400, "a-ttl-short(1) mx-confirmed(0)"},
+      {"PTR TTL short", addr("203.0.113.7", 86400), mx("mail.example.org"), 300, "ptr-ttl-short(1) mx-confirmed(0)"},
+      {"another MX host", addr("203.0.113.7", 300), mx("other.example.org"), 86400, "a-ttl-short(1)"},
+      {"the name's A is elsewhere, the MX failed", addr("192.0.2.1", 300), dns::Answer::failure(dns::Status::ServFail, "x"), 86400, ""},
+  };
+  for (const auto& k : cases) {
+    INFO(k.what);
+    f.ptr_ttl = k.ptr_ttl;
+    std::string got;
+    for (const auto& s : duhl(policy::gather(c, f, {k.address, k.mx})).signals)
+      got += (got.empty() ? "" : " ") + s.name + "(" + std::to_string(s.weight) + ")";
+    CHECK(got == k.want);
+  }
+  f.ptr_ttl = 86400;
+  const auto e = duhl(policy::gather(c, f, {addr("203.0.113.7", 86400), mx("mail.example.org")}));
   REQUIRE(e.signals.size() == 1);
-  CHECK(e.signals[0].name == "mx-confirmed");
-  CHECK(e.signals[0].weight == -2);
-  CHECK(e.signals[0].reason == "the client's name mail.example.org is an MX host of example.org");
-  e = duhl(policy::gather(c, f, {addr("203.0.113.7", 300), mx("other.example.org")}));
-  REQUIRE(e.signals.size() == 1);
-  CHECK(e.signals[0].name == "a-ttl-short");
-  CHECK(e.signals[0].reason == "the address record of mail.example.org has a TTL of 300 s, under 43200 s");
-  // A short TTL of a record that is not the client's address, or a failure, says nothing.
-  CHECK(duhl(policy::gather(c, f, {addr("192.0.2.1", 300), dns::Answer::failure(dns::Status::ServFail, "x")})).signals.empty());
+  CHECK(e.signals[0].reason == "the client's name mail.example.org is an MX host of example.org, with MX, address and "
+                               "PTR TTLs of 43200 s or more");
   // An unverified name is not confirmed by anything: nothing asked.
   CHECK(policy::plan(c, facts(rdns::RdnsStatus::Forged, "mail.example.org")).empty());
-  // HELO: its MX names it, and it has the client's address.
-  auto g = facts(rdns::RdnsStatus::NoPtr, "");
+  // HELO: its MX names it and it has the client's address, with long TTLs; the client has a
+  // verified name of its own (its provider's).
+  auto g = facts(rdns::RdnsStatus::Ok, "host7.hoster.example");
+  g.ptr_ttl = 86400;
   g.helo = "mx1.client.example";
   const auto qs = policy::plan_helo(c, g);
   REQUIRE(qs.size() == 4);  // helo-unresolvable's A and AAAA, then the MX and the A
-  e = policy::gather(c, g, {}, {}, {addr("203.0.113.7", 60), {}, mx("mx1.client.example"), addr("203.0.113.7", 60)});
-  REQUIRE(e.signals.size() == 2);
-  CHECK(e.signals[0].name == "no-ptr");
-  CHECK(e.signals[1].name == "mx-confirmed");
-  CHECK(e.signals[1].reason == "the HELO name mx1.client.example is an MX host of client.example and has the client's address");
+  auto helo_case = [&](const policy::ClientFacts& facts, std::uint32_t ttl) {
+    return duhl(policy::gather(c, facts, {}, {}, {addr("203.0.113.7", ttl), {}, mx("mx1.client.example", ttl), addr("203.0.113.7", ttl)}));
+  };
+  auto h = helo_case(g, 86400);
+  REQUIRE(h.signals.size() == 1);
+  CHECK(h.signals[0].name == "mx-confirmed");
+  CHECK(h.signals[0].weight == -2);
+  CHECK(h.signals[0].reason == "the HELO name mx1.client.example is an MX host of client.example, with MX, address and "
+                               "PTR TTLs of 43200 s or more");
+  // Dynamic DNS: MX and A with TTL 60 earn nothing but mx-ttl-short.
+  h = helo_case(g, 60);
+  REQUIRE(h.signals.size() == 1);
+  CHECK(h.signals[0].name == "mx-ttl-short");
+  // A home host with no PTR cannot buy the rule with its HELO name, whatever its TTLs.
+  auto home = facts(rdns::RdnsStatus::NoPtr, "");
+  home.helo = "mx1.client.example";
+  CHECK(helo_case(home, 86400).signals.empty());
   // A HELO name that is some other server's MX host, from another address: not confirmed.
-  CHECK(policy::gather(c, g, {}, {}, {addr("192.0.2.9", 60), {}, mx("mx1.client.example"), addr("192.0.2.9", 60)}).signals.size() == 1);
+  CHECK(duhl(policy::gather(c, g, {}, {}, {addr("192.0.2.9", 86400), {}, mx("mx1.client.example"), addr("192.0.2.9", 86400)}))
+            .signals.empty());
 }

@@ -233,7 +233,7 @@ TEST_CASE("a reply with long values is cut, never stripped of its guidance", "[h
   c.dnsbls.clear();
   const std::string name = std::string(60, 'a') + "." + std::string(60, 'b') + "." + std::string(60, 'c') + ".dsl.example";
   policy::ClientFacts facts{net::IpAddress::parse("203.0.113.7"), name, {rdns::RdnsStatus::Forged, name}};
-  const auto v = policy::decide(c, facts, {});
+  const auto v = policy::decide(c, facts);
   REQUIRE(v.action == policy::Action::Reject);
   REQUIRE(v.reply);
   CHECK(v.reply->text.find("Please smarthost.") != std::string::npos);

@@ -102,15 +102,15 @@ TEST_CASE("a lookup failure never rejects, tempfail only when configured and it 
 
 TEST_CASE("exempt networks and missing addresses pass with a note", "[policy]") {
   auto c = with_lists({"a.test"}, 1);
-  auto v = policy::decide(c, client("10.1.2.3"), {});
+  auto v = policy::decide(c, client("10.1.2.3"));
   CHECK(v.action == policy::Action::Accept);
   CHECK(v.basis == policy::Basis::ExemptNetwork);
-  v = policy::decide(c, policy::ClientFacts{std::nullopt, ""}, {});
+  v = policy::decide(c, policy::ClientFacts{std::nullopt, ""});
   CHECK(v.action == policy::Action::Accept);
   CHECK(v.basis == policy::Basis::NoAddress);
   CHECK_FALSE(v.note.empty());
   // Missing answers (a caller bug) count as timeouts, never as listings.
-  v = policy::decide(c, client("203.0.113.7"), {});
+  v = policy::decide(c, client("203.0.113.7"));
   CHECK(v.action == policy::Action::Accept);
 }
 
@@ -144,11 +144,11 @@ TEST_CASE("HELO: an address instead of a name, or a name without address records
     return out;
   };
   f.helo = "[203.0.113.7]";
-  CHECK(names(policy::decide(c, f, {})) == "helo-ip(1) ");
+  CHECK(names(policy::decide(c, f)) == "helo-ip(1) ");
   f.helo = "203.0.113.7";
-  CHECK(names(policy::decide(c, f, {})) == "helo-ip(1) ");
+  CHECK(names(policy::decide(c, f)) == "helo-ip(1) ");
   f.helo = "[IPv6:2001:db8::7]";
-  CHECK(names(policy::decide(c, f, {})) == "helo-ip(1) ");
+  CHECK(names(policy::decide(c, f)) == "helo-ip(1) ");
   CHECK(policy::plan_helo(c, f).empty());  // f.helo is an address literal
 
   f.helo = "nowhere.example";
@@ -168,19 +168,20 @@ TEST_CASE("HELO: an address instead of a name, or a name without address records
   c.rdns_weights.push_back(*rdns::WeightSetting::parse("helo-unresolvable=0", nullptr));
   CHECK(policy::plan_helo(c, f).size() == 2);  // the signal is off: no A/AAAA for it (the DUHL MX and A stay)
   c.rdns_weights.push_back(*rdns::WeightSetting::parse("mx-confirmed=0", nullptr));
-  CHECK(policy::plan_helo(c, f).empty());  // and with mx-confirmed off, none at all
+  c.rdns_weights.push_back(*rdns::WeightSetting::parse("mx-ttl-short=0", nullptr));
+  CHECK(policy::plan_helo(c, f).empty());  // and with the MX signals off, none at all
 }
 
 TEST_CASE("a short PTR TTL adds a weak signal (the old DUHL rule)", "[policy]") {
   auto c = with_lists({}, 3);
   policy::ClientFacts f = client("203.0.113.7", "");
   f.ptr_ttl = 3600;
-  auto v = policy::decide(c, f, {});
+  auto v = policy::decide(c, f);
   REQUIRE(v.signals.size() == 1);
   CHECK(v.signals[0].name == "ptr-ttl-short");
   CHECK(v.signals[0].weight == 1);
   f.ptr_ttl = 86400;
-  CHECK(policy::decide(c, f, {}).signals.empty());
+  CHECK(policy::decide(c, f).signals.empty());
 }
 
 TEST_CASE("bypass recipients: addresses and whole domains, case-insensitive", "[policy]") {
@@ -235,7 +236,7 @@ TEST_CASE("allowlists: networks, verified host names, and an allow threshold for
   list->domains = {"partner.example"};
   c.allowlist = list;
   CHECK(policy::plan(c, client("198.51.100.9")).empty());  // no lookups for allowed networks
-  auto v = policy::decide(c, client("198.51.100.9"), {});
+  auto v = policy::decide(c, client("198.51.100.9"));
   CHECK(v.basis == policy::Basis::Allowlisted);
   CHECK(v.action == policy::Action::Accept);
 
@@ -385,7 +386,7 @@ TEST_CASE("action-for settings and rule actions are checked at load, reply codes
   auto c = config::parse_invocation(3, argv, config::kDaemon).config;
   c.dnsbls.clear();
   policy::ClientFacts f{net::IpAddress::parse("203.0.113.7"), "trial-1.example", {rdns::RdnsStatus::Ok, "trial-1.example"}};
-  auto v = policy::decide(c, f, {});
+  auto v = policy::decide(c, f);
   CHECK(v.reached);
   CHECK(v.action == policy::Action::Accept);
   CHECK(v.note.find("dry run") == 0);

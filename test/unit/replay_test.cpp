@@ -146,7 +146,7 @@ TEST_CASE("replay report: sources, decisive hits, legitimate refusals, the log c
       "Dec 01 06:32:58 mx postfix/smtpd[1]: NOQUEUE: milter-reject: RCPT from mail.example.net[192.0.2.72]: 550 5.7.1 no",
   });
   std::vector<policy::Verdict> verdicts;
-  for (const auto& c : log.clients()) verdicts.push_back(policy::decide(config, policy::ClientFacts{c.ip, c.name, c.rdns}, {}));
+  for (const auto& c : log.clients()) verdicts.push_back(policy::decide(config, policy::ClientFacts{c.ip, c.name, c.rdns}));
   auto report = replay::summarize(log.clients(), verdicts, {*net::Cidr::parse("192.0.2.72/32")});
   CHECK(report.clients() == 3);
   CHECK(report.refused() == 2);

@@ -179,13 +179,13 @@ TEST_CASE("rule hits become verdict signals with file:line, no PTR gives rules n
   c.dnsbls.clear();
   c.rules = std::make_shared<const rules::RuleSet>(rules::RuleSet::load({f.path}, {}, 3));
   policy::ClientFacts facts{net::IpAddress::parse("203.0.113.7"), "h7.pool.isp.example"};
-  auto v = policy::decide(c, facts, {});
+  auto v = policy::decide(c, facts);
   CHECK(v.action == policy::Action::Reject);
   bool found = false;
   for (const auto& s : v.signals) found = found || (s.name == "rule:pool" && s.reason.find(f.path + ":1") != std::string::npos);
   CHECK(found);
   facts.rdns = {rdns::RdnsStatus::TempFail, ""};
-  CHECK(policy::decide(c, facts, {}).action == policy::Action::Accept);
+  CHECK(policy::decide(c, facts).action == policy::Action::Accept);
 }
 
 TEST_CASE("required literals are ones every match must contain", "[rules][index]") {

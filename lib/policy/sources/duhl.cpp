@@ -1,18 +1,20 @@
-// The old SORBS DUHL rules as receiving-side evidence, beside the PTR TTL (ptr_ttl.cpp):
-//   mx-confirmed (negative by default): the client is a mail server of its own domain: its
-//     verified name is an MX host of that name's registrable domain, or its HELO name is an MX
-//     host of the HELO name's domain and has the client's address;
-//   a-ttl-short: the address record of the client's verified name has a TTL under
-//     --ptr-ttl-min (static lines keep their records 12 hours or more).
+// The old SORBS DUHL rules for static space, as DUHL wrote them, as receiving-side evidence:
+//   mx-confirmed (negative by default): the client is a long-lived mail server of its own domain.
+//     Its verified name is an MX host of that name's registrable domain (or its HELO name is an
+//     MX host of the HELO name's domain and has the client's address, while the client has a
+//     verified name of its own), and the MX record, the name's address record and the PTR record
+//     all have TTLs of at least --ptr-ttl-min (43,200 s). Dynamic DNS cannot buy it: its records
+//     live for minutes.
+//   mx-ttl-short (supporting): the client is such an MX host, but the MX record's TTL is short;
+//   a-ttl-short (supporting): the address record of the client's verified name has a short TTL.
+// An MX host whose A or PTR TTL is short gets neither bonus nor penalty from the MX: a weight-0
+// note says why, so that dynmilter-check shows what the rule wanted.
 // Questions: at CONNECT, the verified name's A (or AAAA) and its domain's MX; at HELO, the HELO
-// name's domain's MX and the HELO name's address. All within the connection's deadline; a
-// failed lookup adds nothing.
+// name's domain's MX and the HELO name's address. A failed lookup adds nothing.
 #include "policy/evidence.hpp"
 #include "policy/smtp_reply.hpp"
 #include "rdns/facts.hpp"
 #include "rdns/name_words.hpp"
-
-#include <boost/container/small_vector.hpp>
 
 #include <algorithm>
 
@@ -27,6 +29,12 @@ bool has_value(const dns::Answer& a, std::string_view value) {
 
 bool holds(const dns::Answer& a, const net::IpAddress& ip) { return a.status == dns::Status::Ok && rdns::holds_address(a, ip); }
 
+std::uint32_t min_ttl(const dns::Answer& a) {
+  std::uint32_t ttl = UINT32_MAX;
+  for (const auto& r : a.records) ttl = std::min(ttl, r.ttl);
+  return ttl;
+}
+
 dns::RrType address_type(const net::IpAddress& ip) { return ip.is_v4() ? dns::RrType::A : dns::RrType::AAAA; }
 
 // The verified name (the MTA's or our own forward-confirmed one), canonical; empty if none.
@@ -39,67 +47,75 @@ class DuhlSource final : public Source {
  public:
   std::string_view name() const override { return "duhl"; }
 
-  void questions(const Context& c, Stage stage, std::vector<dns::Question>& out) const override { plan(c, stage, out); }
-
-  void judge(const Context& c, const Answers& answers, Evidence& e) const override {
+  void questions(const Context& c, Stage stage, std::vector<dns::Question>& q) const override {
     if (!c.facts.ip) return;
-    const std::size_t first = e.signals.size();  // where this source's own signals start
-    const auto& ip = *c.facts.ip;
-    const auto asked = own_questions(c, Stage::Connect);
-    // What was asked at CONNECT, as planned then: judged only when it is what the facts ask now.
-    if (!asked.empty() && answers.connect.size() == asked.size()) {
-      const auto name = verified_name(c.facts);
-      for (std::size_t i = 0; i < asked.size(); ++i) {
-        const auto& a = answers.connect[i];
-        if (asked[i].type == dns::RrType::MX && has_value(a, name)) {
-          e.signals.push_back(rdns::Signal{"mx-confirmed", c.weights.mx_confirmed,
-                                           "the client's name " + name + " is an MX host of " + asked[i].name});
-        } else if (asked[i].type != dns::RrType::MX && holds(a, ip)) {
-          const auto min_ttl = std::chrono::duration_cast<std::chrono::seconds>(c.config.ptr_ttl_min.value).count();
-          std::uint32_t ttl = a.records.front().ttl;
-          for (const auto& r : a.records) ttl = std::min(ttl, r.ttl);
-          if (ttl < min_ttl)
-            e.signals.push_back(rdns::Signal{"a-ttl-short", c.weights.a_ttl_short,
-                                             "the address record of " + name + " has a TTL of " + std::to_string(ttl) +
-                                                 " s, under " + std::to_string(min_ttl) + " s"});
-        }
-      }
-    }
-    const bool confirmed =
-        std::any_of(e.signals.begin() + static_cast<std::ptrdiff_t>(first), e.signals.end(), [](const auto& s) { return s.name == "mx-confirmed"; });
-    const auto helo_asked = own_questions(c, Stage::Helo);
-    if (!confirmed && helo_asked.size() == 2 && answers.helo.size() == 2 && has_value(answers.helo[0], helo_asked[1].name) &&
-        holds(answers.helo[1], ip))
-      e.signals.push_back(rdns::Signal{"mx-confirmed", c.weights.mx_confirmed,
-                                       "the HELO name " + sanitize_reply_text(helo_asked[1].name, 100) +
-                                           " is an MX host of " + helo_asked[0].name + " and has the client's address"});
-  }
-
- private:
-  // This source's own questions alone (judge() pairs the answers with them), without allocating.
-  static boost::container::small_vector<dns::Question, 2> own_questions(const Context& c, Stage stage) {
-    boost::container::small_vector<dns::Question, 2> q;
-    plan(c, stage, q);
-    return q;
-  }
-
-  template <class Questions>
-  static void plan(const Context& c, Stage stage, Questions& q) {
-    if (!c.facts.ip) return;
+    const bool mx = c.weights.mx_confirmed != 0 || c.weights.mx_ttl_short != 0;
     if (stage == Stage::Connect) {
       const auto name = verified_name(c.facts);
       if (name.empty()) return;
-      if (c.weights.a_ttl_short != 0) q.push_back({name, address_type(*c.facts.ip)});
+      if (c.weights.a_ttl_short != 0 || mx) q.push_back({name, address_type(*c.facts.ip)});
       auto domain = rdns::registrable_domain(name);
-      if (c.weights.mx_confirmed != 0 && !domain.empty()) q.push_back({std::move(domain), dns::RrType::MX});
+      if (mx && !domain.empty()) q.push_back({std::move(domain), dns::RrType::MX});
       return;
     }
     std::string helo = dns::canonical_name(c.facts.helo);
-    if (c.weights.mx_confirmed == 0 || !rdns::plausible_host_name(helo) || net::IpAddress::parse(helo)) return;
+    if (!mx || !rdns::plausible_host_name(helo) || net::IpAddress::parse(helo)) return;
     auto domain = rdns::registrable_domain(helo);
     if (domain.empty()) return;
     q.push_back({std::move(domain), dns::RrType::MX});
     q.push_back({std::move(helo), address_type(*c.facts.ip)});
+  }
+
+  void judge(const Context& c, const Answers& answers, Evidence& e) const override {
+    if (!c.facts.ip) return;
+    const auto& ip = *c.facts.ip;
+    const auto floor = static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(c.config.ptr_ttl_min.value).count());
+    const auto name = verified_name(c.facts);
+    if (!name.empty()) {
+      const auto& address = answers.at(Stage::Connect, 0);
+      const bool maps = holds(address, ip);
+      if (maps && min_ttl(address) < floor && c.weights.a_ttl_short != 0)
+        e.signals.push_back(rdns::Signal{"a-ttl-short", c.weights.a_ttl_short,
+                                         "the address record of " + name + " has a TTL of " +
+                                             std::to_string(min_ttl(address)) + " s, under " + std::to_string(floor) + " s"});
+      const auto domain = rdns::registrable_domain(name);
+      if (maps && mx_rule(c, answers.at(Stage::Connect, 1), address, name, domain, "the client's name ", floor, e)) return;
+    }
+    // The HELO name, for a server whose verified name is its provider's: it must still have one.
+    if (name.empty() || c.facts.helo.empty()) return;
+    const auto& mx = answers.at(Stage::Helo, 0);
+    const auto& address = answers.at(Stage::Helo, 1);
+    const std::string helo = dns::canonical_name(c.facts.helo);
+    if (!holds(address, ip)) return;
+    mx_rule(c, mx, address, helo, rdns::registrable_domain(helo), "the HELO name ", floor, e);
+  }
+
+ private:
+  // `host` (whose address record `address` holds the client's address) against its domain's MX
+  // answer: the DUHL static rule's signal, and true, when the MX names it.
+  static bool mx_rule(const Context& c, const dns::Answer& mx, const dns::Answer& address, const std::string& host,
+                      const std::string& domain, std::string_view who, std::uint32_t floor, Evidence& e) {
+    if (!has_value(mx, host)) return false;
+    const std::string what = sanitized_within(who, host, 100, " is an MX host of " + domain);
+    const auto mx_ttl = min_ttl(mx), a_ttl = min_ttl(address);
+    const auto ptr_ttl = c.facts.ptr_ttl.value_or(UINT32_MAX);
+    if (mx_ttl < floor) {
+      e.signals.push_back(rdns::Signal{"mx-ttl-short", c.weights.mx_ttl_short,
+                                       what + ", but its MX record has a TTL of " + std::to_string(mx_ttl) +
+                                           " s, under " + std::to_string(floor) + " s"});
+      return true;
+    }
+    if (a_ttl < floor || ptr_ttl < floor) {
+      e.signals.push_back(rdns::Signal{"mx-confirmed", 0,
+                                       what + ", but its " + (a_ttl < floor ? "address" : "PTR") + " record has a TTL of " +
+                                           std::to_string(std::min(a_ttl, ptr_ttl)) + " s: the static rule wants " +
+                                           std::to_string(floor) + " s or more"});
+      return true;
+    }
+    e.signals.push_back(rdns::Signal{"mx-confirmed", c.weights.mx_confirmed,
+                                     what + ", with MX, address and PTR TTLs of " + std::to_string(floor) + " s or more"});
+    return true;
   }
 };
 

@@ -37,9 +37,9 @@ class HeloSource final : public Source {
                                        sanitized_within("HELO gives an address (", helo, 100, "), not a name")});
       return;
     }
-    if (answers.helo.size() != 2) return;  // not asked (or no longer believed)
+    // Not asked, or no longer believed: a Timeout, which says nothing.
     auto none = [](const dns::Answer& a) { return a.status == dns::Status::NxDomain || a.status == dns::Status::NoData; };
-    if (none(answers.helo[0]) && none(answers.helo[1]))
+    if (none(answers.at(Stage::Helo, 0)) && none(answers.at(Stage::Helo, 1)))
       e.signals.push_back(rdns::Signal{"helo-unresolvable", c.weights.helo_unresolvable,
                                        sanitized_within("the HELO name ", helo, 100, " has no address record")});
   }

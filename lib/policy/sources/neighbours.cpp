@@ -41,11 +41,11 @@ class NeighboursSource final : public Source {
 
   void judge(const Context& c, const Answers& answers, Evidence& e) const override {
     std::string client;
-    if (answers.connect.size() != 2 || need(c, &client) != Need::Yes) return;
+    if (!answers.asked(Stage::Connect, 0) || need(c, &client) != Need::Yes) return;
     const auto ips = rdns::neighbours(*c.facts.ip);
     std::array<rdns::Neighbour, 2> n{rdns::Neighbour{ips[0], {}}, rdns::Neighbour{ips[1], {}}};
     for (int i = 0; i < 2; ++i) {
-      const auto& a = answers.connect[i];
+      const auto& a = answers.at(Stage::Connect, static_cast<std::size_t>(i));
       if (a.status == dns::Status::Ok && !a.records.empty()) n[i].name = a.records.front().value;
       else if (a.status != dns::Status::NxDomain && a.status != dns::Status::NoData) {
         e.signals.push_back(rdns::Signal{"neighbours-pooled", 0,  // a failure says nothing; shown all the same
