@@ -80,6 +80,7 @@ struct Config {
   util::Duration dnsbl_timeout{std::chrono::milliseconds(0)};  // 0: each list may use all of dns_timeout
   util::Duration dnsbl_probe_interval{std::chrono::seconds(300)};
   std::vector<rdns::WeightSetting> rdns_weights;
+  std::vector<rdns::ClassSetting> signal_classes;  // primary or supporting (supporting alone never refuses)
   std::vector<std::string> rule_files;    // dynmilter-rules(5) files
   std::vector<std::string> pcre_tables;   // Postfix pcre_table files, read as Postfix reads them
   int pcre_reject_weight = 3;

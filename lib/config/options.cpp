@@ -28,6 +28,7 @@ Config default_config() {
   Config c;
   c.dnsbls = {*dnsbl::ZoneSpec::parse("zen.spamhaus.org=127.0.0.[10..11]*3", nullptr)};
   c.rdns_weights = rdns::default_weight_settings();
+  c.signal_classes = rdns::default_class_settings();
   for (const char* net : {"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "::1/128",
                           "fe80::/10", "fc00::/7"})
     c.exempt_networks.push_back(*net::Cidr::parse(net));
@@ -144,9 +145,13 @@ const std::vector<OptionDef>& table() {
             "weight of a reverse-DNS or HELO signal (repeatable; later settings win): no-ptr, forged, ip-in-name, "
             "ip-in-name-bare, ip-in-name-partial, dynamic-word, generic-word, dynamic-domain, device-id, helo-ip, helo-unresolvable, "
             "ptr-ttl-short, neighbours-pooled, mx-confirmed (negative: a mail server of its own domain, the DUHL static rule), a-ttl-short, mx-ttl-short"),
+      field("signal-class", "SIGNAL=primary|supporting", &Config::signal_classes, kBoth,
+            "what a signal may decide (repeatable; later settings win): primary evidence can refuse a client, "
+            "supporting evidence only adds to it and never refuses alone, whatever the sum. Lists and rules are "
+            "primary; by default so are ip-in-name, ip-in-name-bare, dynamic-word, device-id and no-ptr"),
       field("ptr-ttl-min", "DURATION", &Config::ptr_ttl_min, kBoth,
-            "a PTR record with a shorter TTL adds the ptr-ttl-short signal (static lines keep 12h or more: the old "
-            "SORBS DUHL rule)"),
+            "a PTR, A or MX record with a shorter TTL adds ptr-ttl-short, a-ttl-short or mx-ttl-short, and "
+            "mx-confirmed needs all three at least this long (static lines keep 12h or more: the old SORBS DUHL rule)"),
       field("rules", "FILE", &Config::rule_files, kBoth,
             "host-name rule file (dynmilter-rules(5); repeatable): pattern or check, weight, reason, examples"),
       field("pcre-table", "FILE", &Config::pcre_tables, kBoth,

@@ -84,6 +84,10 @@ void rdns::validate(boost::any& out, const std::vector<std::string>& values, Wei
   validate_with(out, values, &WeightSetting::parse);
 }
 
+void rdns::validate(boost::any& out, const std::vector<std::string>& values, ClassSetting*, int) {
+  validate_with(out, values, &ClassSetting::parse);
+}
+
 void config::validate(boost::any& out, const std::vector<std::string>& values, PolicyAction*, int) {
   const auto& s = single(values);
   if (auto a = parse_action(s)) out = *a;
@@ -135,6 +139,7 @@ std::string show(const localzone::Spec& v) { return v.to_string(); }
 std::string show(const policy::ReplyCode& v) { return v.to_string(); }
 
 std::string show(const rdns::WeightSetting& v) { return v.to_string(); }
+std::string show(const rdns::ClassSetting& v) { return v.to_string(); }
 std::string show(const std::string& v) { return v; }
 std::string show(bool v) { return v ? "true" : "false"; }
 std::string show(int v) { return std::to_string(v); }

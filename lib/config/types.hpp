@@ -23,6 +23,7 @@ namespace dyn::config { void validate(boost::any& out, const std::vector<std::st
 namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, ActionFor*, int); }
 namespace dyn::policy { void validate(boost::any& out, const std::vector<std::string>& values, ReplyCode*, int); }
 namespace dyn::rdns { void validate(boost::any& out, const std::vector<std::string>& values, WeightSetting*, int); }
+namespace dyn::rdns { void validate(boost::any& out, const std::vector<std::string>& values, ClassSetting*, int); }
 
 namespace dyn::config {
 
@@ -39,6 +40,7 @@ std::string show(log::Level v);
 std::string show(DnsErrorAction v);
 std::string show(PolicyAction v);
 std::string show(const rdns::WeightSetting& v);
+std::string show(const rdns::ClassSetting& v);
 std::string show(const ActionFor& v);
 std::string show(const policy::ReplyCode& v);
 

@@ -29,6 +29,7 @@ Prepared prepare(const config::Config& config) {
   Prepared p;
   p.sources = sources(config);
   p.weights = rdns::weights_from(config.rdns_weights);
+  p.classes = rdns::Classes(config.signal_classes);
   return p;
 }
 

@@ -102,6 +102,7 @@ std::vector<std::unique_ptr<const Source>> sources(const config::Config& config)
 struct Prepared {
   std::vector<std::unique_ptr<const Source>> sources;
   rdns::NameWeights weights;
+  rdns::Classes classes;  // which signals may refuse (primary) and which only support
 };
 Prepared prepare(const config::Config& config);
 

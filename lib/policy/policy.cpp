@@ -97,31 +97,37 @@ config::PolicyAction action_of(const config::Config& config, std::string_view ke
   return config.action;
 }
 
-// Calls fn(key, weight) for each piece of evidence that counted against the client, in
-// evidence_hits()'s order: listed lists, then signals of positive weight.
+// Calls fn(key, weight, primary) for each piece of evidence that counted against the client, in
+// evidence_hits()'s order: listed lists (primary), then signals of positive weight.
 template <class F>
 void for_each_hit(const Verdict& v, F&& fn) {
   for (const auto& l : v.lists)
-    if (l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0) fn(l.zone, l.weight);
+    if (l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0) fn(l.zone, l.weight, true);
   for (const auto& s : v.signals)
-    if (s.weight > 0) fn(s.name, s.weight);
+    if (s.weight > 0) fn(s.name, s.weight, !s.supporting);
 }
 
 }  // namespace
 
 // With per-list and per-rule actions, the verdict is the strongest action A such that the
 // contributions allowed to reach A (their action at least as strong), with every negative
-// weight, still reach the threshold. Without any, every contribution has the global action.
+// weight, still reach the threshold with primary evidence among them. Without any, every
+// contribution has the global action.
 config::PolicyAction strongest_action(const config::Config& config, const Verdict& v) {
   for (auto a : {config::PolicyAction::Reject, config::PolicyAction::Tempfail, config::PolicyAction::Tag}) {
     int score = 0;
-    auto add = [&](int weight, std::string_view key) {
-      if (weight < 0 || severity(action_of(config, key)) >= severity(a)) score += weight;
+    bool primary = false;
+    auto add = [&](int weight, std::string_view key, bool is_primary) {
+      if (weight < 0) score += weight;
+      else if (severity(action_of(config, key)) >= severity(a)) {
+        score += weight;
+        primary = primary || (is_primary && weight > 0);
+      }
     };
     for (const auto& l : v.lists)
-      if (l.outcome.listing == dnsbl::Listing::Listed) add(l.weight, l.zone);
-    for (const auto& s : v.signals) add(s.weight, s.name);
-    if (score >= config.threshold) return a;
+      if (l.outcome.listing == dnsbl::Listing::Listed) add(l.weight, l.zone, true);
+    for (const auto& s : v.signals) add(s.weight, s.name, !s.supporting);
+    if (score >= config.threshold && primary) return a;
   }
   return config::PolicyAction::Log;
 }
@@ -210,6 +216,8 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
 
 Verdict decide(const config::Config& config, const ClientFacts& facts, const AnswerBook& book,
                const dnsbl::HealthMap& health, const Prepared* prepared) {
+  std::optional<Prepared> local;
+  const Prepared& p = use(config, prepared, local);
   Verdict v;
   if (!facts.ip) {
     v.basis = Basis::NoAddress;
@@ -229,7 +237,7 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const Ans
   }
 
   // Unknown never adds score; what it could have added decides whether --on-dns-error applies.
-  Evidence evidence = gather(config, facts, book, health, prepared);
+  Evidence evidence = gather(config, facts, book, health, &p);
   const int could_add = evidence.could_add;
   v.lists = std::move(evidence.lists);
   for (const auto& l : v.lists)
@@ -241,11 +249,19 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const Ans
   }
   v.signals = std::move(evidence.signals);
   v.score += rdns::total(v.signals);
+  int primary_hits = 0;
+  for (auto& s : v.signals) s.supporting = p.classes.of(s.name) == rdns::Strength::Supporting;
+  for_each_hit(v, [&](const std::string&, int, bool primary) { primary_hits += primary; });
+  if (v.score >= config.threshold && primary_hits == 0) {  // weak evidence never refuses on its own
+    v.note = "score " + std::to_string(v.score) + " from supporting evidence alone: not enough to refuse";
+    return v;
+  }
   // What decided: each piece of evidence without which the score would have stayed under the
-  // threshold (counted also in a dry run, so that an operator sees what enforcing would do).
+  // threshold, or without which no primary evidence would be left (counted also in a dry run, so
+  // that an operator sees what enforcing would do).
   if (v.score >= config.threshold)
-    for_each_hit(v, [&](const std::string& key, int weight) {
-      if (v.score - weight < config.threshold) v.decisive.push_back(key);
+    for_each_hit(v, [&](const std::string& key, int weight, bool primary) {
+      if (v.score - weight < config.threshold || (primary && primary_hits == 1)) v.decisive.push_back(key);
     });
 
   if (v.score >= config.threshold) {
@@ -293,17 +309,54 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const Ans
   return v;
 }
 
+namespace {
+
+// "the PTR record's TTL is 300 s, under 43200 s" -> " (300 s)"; "" when the reason names none.
+std::string ttl_in(std::string_view reason) {
+  for (const std::string_view mark : {"TTL is ", "TTL of "})
+    if (const auto at = reason.find(mark); at != std::string_view::npos) {
+      const auto from = at + mark.size(), to = reason.find(" s", from);
+      if (to != std::string_view::npos) return " (" + std::string(reason.substr(from, to - from)) + " s)";
+    }
+  return {};
+}
+
+// What the sender's admin reads for one signal: plain words about what to fix.
+std::string sender_words(const rdns::Signal& s, std::string_view name) {
+  const std::string_view n = s.name;
+  if (n == "no-ptr") return "no reverse DNS name";
+  if (n == "forged") return "reverse DNS name " + std::string(name) + " does not resolve back to your address";
+  if (n.rfind("ip-in-name", 0) == 0) return "your address appears in your host name " + std::string(name);
+  if (n == "ptr-ttl-short" || n == "a-ttl-short" || n == "mx-ttl-short") return "short DNS TTLs" + ttl_in(s.reason);
+  if (n == "helo-ip") return "a HELO that gives an address, not a name";
+  if (n == "helo-unresolvable") return "an unresolvable HELO name";
+  if (n == "neighbours-pooled") return "neighbouring addresses named like a dynamic pool";
+  return "generic reverse DNS name " + std::string(name);  // pool words, a device ID, a rule
+}
+
+}  // namespace
+
 std::string reason_text(const ClientFacts& facts, const Verdict& v) {
-  if (const auto listed = join_listed(v.lists); !listed.empty()) return "listed in " + listed;
-  std::string name = facts.rdns.name.empty() ? facts.hostname : facts.rdns.name;
+  // The decisive evidence; when no one piece decides (several would each be enough), all of it.
+  auto counts = [&](const std::string& key) {
+    return v.decisive.empty() || std::find(v.decisive.begin(), v.decisive.end(), key) != v.decisive.end();
+  };
+  std::string listed;
+  for (const auto& l : v.lists)
+    if (l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0 && counts(l.zone))
+      listed += (listed.empty() ? "listed in " : ", ") + l.zone;
+  std::vector<std::string> parts;
+  if (!listed.empty()) parts.push_back(std::move(listed));
+  const std::string& name = facts.rdns.name.empty() ? facts.hostname : facts.rdns.name;
   for (const auto& s : v.signals) {
-    if (s.weight <= 0) continue;
-    if (s.name == "no-ptr") return "no reverse DNS name";
-    if (s.name == "forged") return "reverse DNS name " + name + " does not resolve back to it";
+    if (s.weight <= 0 || !counts(s.name)) continue;
+    auto words = sender_words(s, name);
+    if (std::find(parts.begin(), parts.end(), words) == parts.end()) parts.push_back(std::move(words));
   }
-  for (const auto& s : v.signals)
-    if (s.weight > 0) return "generic reverse DNS name " + name;
-  return "score " + std::to_string(v.score);
+  if (parts.empty()) return "score " + std::to_string(v.score);
+  std::string out = parts[0];
+  for (std::size_t i = 1; i < parts.size(); ++i) out += (i + 1 == parts.size() ? " and " : ", ") + parts[i];
+  return out;
 }
 
 // "<User@Example.ORG>" -> "user@example.org". A quoted local part is read as RFC 5321 reads it
@@ -404,7 +457,7 @@ std::string new_incident_id() {
 
 std::vector<std::pair<std::string, int>> evidence_hits(const Verdict& v) {
   std::vector<std::pair<std::string, int>> out;
-  for_each_hit(v, [&](const std::string& key, int weight) { out.emplace_back(key, weight); });
+  for_each_hit(v, [&](const std::string& key, int weight, bool) { out.emplace_back(key, weight); });
   return out;
 }
 

@@ -111,6 +111,10 @@ bool Transaction::settle(bool block) {
   // "It does not exist" is believed only from a resolver that is believed.
   const bool negative = own.status == rdns::RdnsStatus::NoPtr || own.status == rdns::RdnsStatus::Forged;
   if (negative && health_ && !health_->resolver().sane) own = rdns::RdnsFacts{rdns::RdnsStatus::TempFail, ""};
+  // Our lookup failed: unknown. When the MTA sent no reverse-DNS macros at all, its CONNECT
+  // name is judged (judged_name()); when it said something, that is only a failure we share.
+  if (own.status == rdns::RdnsStatus::Unknown && mta_rdns_.status != rdns::RdnsStatus::Unknown)
+    own.status = rdns::RdnsStatus::TempFail;
   facts_.rdns = std::move(own);
   settled_ = true;
   return true;

@@ -5,6 +5,7 @@
 
 #include "net/ip_address.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@ struct Signal {
   std::string name;    // "ip-in-name", "dynamic-word", ...
   int weight = 0;
   std::string reason;  // for people: what was seen
+  bool supporting = false;  // its class (Strength below), set when the verdict is decided
 };
 
 struct NameWeights {
@@ -53,6 +55,35 @@ void name_signals(std::string_view name, const std::optional<net::IpAddress>& ip
 std::optional<int> name_score(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w);
 
 int total(const std::vector<Signal>& signals);
+
+// How much a signal may decide. Primary evidence (a list's listing, the address in the name, pool
+// words, a device ID, no PTR, a rule) can refuse a client; supporting evidence (TTLs, HELO,
+// neighbours, part of the address, generic words, a PTR that does not confirm) only adds to it:
+// supporting signals alone never refuse, whatever their sum.
+enum class Strength { Primary, Supporting };
+std::string_view to_string(Strength strength);
+
+// One "--signal-class SIGNAL=primary|supporting" setting.
+struct ClassSetting {
+  std::string signal;
+  Strength strength = Strength::Primary;
+  static std::optional<ClassSetting> parse(std::string_view text, std::string* error);
+  std::string to_string() const;
+  bool operator==(const ClassSetting&) const = default;
+};
+std::vector<ClassSetting> default_class_settings();
+
+// The class of every known signal under some settings (later settings win). Names it does not
+// know (a rule's "rule:NAME") are primary.
+class Classes {
+ public:
+  Classes() : Classes(default_class_settings()) {}
+  explicit Classes(const std::vector<ClassSetting>& settings);
+  Strength of(std::string_view signal) const;
+
+ private:
+  std::uint32_t supporting_ = 0;  // bit i: the i-th known signal is supporting
+};
 
 
 // One "--rdns-weight NAME=N" setting: a signal's weight (0 turns it off, negative counts for the client).

@@ -286,3 +286,77 @@ TEST_CASE("DUHL rules as DUHL wrote them: an MX host with MX, A and PTR TTLs of 
   CHECK(duhl(policy::gather(c, g, {}, {}, {addr("192.0.2.9", 86400), {}, mx("mx1.client.example"), addr("192.0.2.9", 86400)}))
             .signals.empty());
 }
+
+namespace {
+// A book that answers each planned question with answer(question): the DNS world of one client.
+struct World {
+  std::vector<dns::Question> questions;
+  std::vector<dns::Answer> answers;
+  policy::AnswerBook book;
+  template <class F>
+  World(const config::Config& c, const policy::ClientFacts& f, F&& answer) {
+    questions = policy::plan(c, f);
+    for (auto& q : policy::plan_helo(c, f)) questions.push_back(std::move(q));
+    for (const auto& q : questions) answers.push_back(answer(q));
+    book.add(questions, answers);
+  }
+};
+}  // namespace
+
+TEST_CASE("strength: supporting evidence alone never refuses, whatever its sum; the reply names what decided",
+          "[evidence][strength]") {
+  auto c = with_lists({"pbl.test"});
+  // A forward-confirmed small business server, listed nowhere, with 300 s TTLs (as many clouds
+  // use) and a HELO name that does not resolve: three supporting signals reach the threshold.
+  auto smallbiz = [&](const char* name) {
+    auto f = facts(rdns::RdnsStatus::Ok, name);
+    f.ptr_ttl = 300;
+    f.helo = "srv01.smallbiz.local";
+    f.id = "ref0123456";
+    return f;
+  };
+  auto world = [](std::string name) {
+    return [name](const dns::Question& q) {
+      if (q.name == name && q.type == dns::RrType::A)
+        return dns::Answer{dns::Status::Ok, {dns::Record{dns::RrType::A, 300, "203.0.113.7"}}, 0, ""};
+      return nx();
+    };
+  };
+  auto f = smallbiz("mail.smallbiz.example");
+  World w(c, f, world("mail.smallbiz.example"));
+  auto v = policy::decide(c, f, w.book);
+  CHECK(v.score == 3);
+  CHECK(v.action == policy::Action::Accept);
+  CHECK_FALSE(v.reached);
+  CHECK(v.decisive.empty());
+  CHECK(v.note == "score 3 from supporting evidence alone: not enough to refuse");
+
+  // The same client with a pool name is refused: pool words are primary.
+  f = smallbiz("pool-17.smallbiz.example");
+  World pool(c, f, world("pool-17.smallbiz.example"));
+  v = policy::decide(c, f, pool.book);
+  REQUIRE(v.action == policy::Action::Reject);
+  CHECK(v.decisive == std::vector<std::string>{"dynamic-word"});
+  REQUIRE(v.reply);
+  CHECK(v.reply->text.find("(generic reverse DNS name pool-17.smallbiz.example)") != std::string::npos);
+
+  // An operator who makes the HELO check primary refuses the first client, and the reply says
+  // what decided: the TTLs and the HELO name, not the name "mail.smallbiz.example".
+  c.signal_classes.push_back(*rdns::ClassSetting::parse("helo-unresolvable=primary", nullptr));
+  f = smallbiz("mail.smallbiz.example");
+  v = policy::decide(c, f, w.book);
+  REQUIRE(v.action == policy::Action::Reject);
+  REQUIRE(v.reply);
+  CHECK(v.reply->text ==
+        "Your IP address 203.0.113.7 appears to be dynamically assigned (an unresolvable HELO name and short DNS TTLs "
+        "(300 s)). Please smarthost your mail through your ISP's mail server. Mail to postmaster reaches a person; "
+        "quote reference ref0123456.");
+  // A supporting signal made primary and back: later settings win; unknown names are refused.
+  c.signal_classes.push_back(*rdns::ClassSetting::parse("helo-unresolvable=supporting", nullptr));
+  CHECK(policy::decide(c, f, w.book).action == policy::Action::Accept);
+  std::string why;
+  CHECK_FALSE(rdns::ClassSetting::parse("no-such-signal=primary", &why));
+  CHECK(why.find("unknown signal") != std::string::npos);
+  CHECK_FALSE(rdns::ClassSetting::parse("no-ptr=strong", &why));
+  CHECK(why == "bad class 'strong' (want primary or supporting)");
+}
