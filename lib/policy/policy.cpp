@@ -216,8 +216,8 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
 
 Verdict decide(const config::Config& config, const ClientFacts& facts, const AnswerBook& book,
                const dnsbl::HealthMap& health, const Prepared* prepared) {
-  std::optional<Prepared> local;
-  const Prepared& p = use(config, prepared, local);
+  std::optional<Prepared> made;
+  const Prepared& p = use(config, prepared, made);
   Verdict v;
   if (!facts.ip) {
     v.basis = Basis::NoAddress;
@@ -337,9 +337,18 @@ std::string sender_words(const rdns::Signal& s, std::string_view name) {
 }  // namespace
 
 std::string reason_text(const ClientFacts& facts, const Verdict& v) {
-  // The decisive evidence; when no one piece decides (several would each be enough), all of it.
+  // The decisive evidence; when no one piece decides (several would each be enough), the
+  // listings, else the first primary signal: one clear thing to fix.
+  const rdns::Signal* first_primary = nullptr;
+  for (const auto& s : v.signals)
+    if (s.weight > 0 && !s.supporting && !first_primary) first_primary = &s;
+  const bool any_listed = std::any_of(v.lists.begin(), v.lists.end(), [](const ListResult& l) {
+    return l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0;
+  });
   auto counts = [&](const std::string& key) {
-    return v.decisive.empty() || std::find(v.decisive.begin(), v.decisive.end(), key) != v.decisive.end();
+    if (!v.decisive.empty()) return std::find(v.decisive.begin(), v.decisive.end(), key) != v.decisive.end();
+    if (any_listed) return std::any_of(v.lists.begin(), v.lists.end(), [&](const ListResult& l) { return l.zone == key; });
+    return first_primary && first_primary->name == key;
   };
   std::string listed;
   for (const auto& l : v.lists)

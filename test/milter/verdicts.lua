@@ -77,8 +77,7 @@ local function session_with(macros, host, ip)
   return reply
 end
 expect("no PTR (client_resolve FAIL) is refused", session_with({"{client_resolve}", "FAIL", "{client_name}", "unknown"}, "[192.0.2.60]", "192.0.2.60"), SMFIR_REPLYCODE)
--- TEMP, and our own lookup fails too (rbldnsd serves no reverse zone for 198.51.100.0/24).
-expect("a temporary rDNS failure (TEMP) is not held against the client", session_with({"{client_resolve}", "TEMP", "{client_name}", "unknown"}, "[198.51.100.61]", "198.51.100.61"), SMFIR_CONTINUE)
+expect("a temporary rDNS failure (TEMP) is not held against the client", session_with({"{client_resolve}", "TEMP", "{client_name}", "unknown"}, "[192.0.2.61]", "192.0.2.61"), SMFIR_CONTINUE)
 expect("a generic name with the address in it is refused", session_with({"{client_resolve}", "OK", "{client_name}", "dsl-192-0-2-62.pool.isp.example"}, "dsl-192-0-2-62.pool.isp.example", "192.0.2.62"), SMFIR_REPLYCODE)
 expect("a mail server's name is accepted", session_with({"{client_resolve}", "OK", "{client_name}", "mail.example.net"}, "mail.example.net", "192.0.2.63"), SMFIR_CONTINUE)
 expect("with no macros, the CONNECT host name is judged", session("cpe-192-0-2-64.cable.example", "192.0.2.64", {"<user@example.org>"})[1], SMFIR_REPLYCODE)
