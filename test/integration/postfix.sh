@@ -104,7 +104,7 @@ say "reverse DNS, for clients no list knows (Postfix's own result reaches the mi
 out=$(smtp $SMTP_PORT 192.0.2.70 '[UNAVAILABLE]' user@example.org)
 check "no PTR (XCLIENT NAME=[UNAVAILABLE]): 550 5.7.1, says why" "$out" '<\*\* +550 5\.7\.1 Your IP address 192\.0\.2\.70 appears to be dynamically assigned \(no reverse DNS name\)'
 out=$(smtp $SMTP_PORT 192.0.2.71 dsl-192-0-2-71.pool.isp.example user@example.org)
-check "generic name: 550 5.7.1, names it" "$out" '<\*\* +550 5\.7\.1 Your IP address 192\.0\.2\.71 appears to be dynamically assigned \(generic reverse DNS name dsl-192-0-2-71\.pool\.isp\.example\)'
+check "generic name: 550 5.7.1, names it" "$out" '<\*\* +550 5\.7\.1 Your IP address 192\.0\.2\.71 appears to be dynamically assigned \(your address appears in your host name dsl-192-0-2-71\.pool\.isp\.example\)'
 out=$(smtp $SMTP_PORT 192.0.2.72 '[TEMPUNAVAIL]' user@example.org)
 check "temporary rDNS failure (NAME=[TEMPUNAVAIL]): RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
 out=$(smtp $SMTP_PORT 192.0.2.73 smtp-out-192-0-2-73.mail.example.net user@example.org)
