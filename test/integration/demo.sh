@@ -7,7 +7,7 @@ require postfix swaks rbldnsd drill
 out=$(bash "$TESTROOT/../scripts/demo" 2>&1) || true
 check "a listed home client is refused with the smarthost text" "$out" \
   "^<\*\* +550 5\.7\.1 Your IP address 203\.0\.113\.7 appears to be dynamically assigned \(listed in pbl\.test\)\. Please smarthost"
-check "a generic name is refused for its name" "$out" '^<\*\* +550 5\.7\.1 Your IP address 192\.0\.2\.71 .*generic reverse DNS name'
+check "a generic name is refused for its name" "$out" '^<\*\* +550 5\.7\.1 Your IP address 192\.0\.2\.71 .*your address appears in your host name dsl-192-0-2-71'
 check "a mail server's message is queued" "$out" '^<- +250 2\.0\.0 Ok: queued as'
 check "the log lines are shown" "$out" '^id=[2-9a-z]{10} client=192\.0\.2\.25 name=mail\.example\.net .*action=accept'
 finish
