@@ -95,6 +95,59 @@ start_rbldnsd() {
   done
 }
 
+# start_dns_world PORT RBL_PORT: unbound on 127.0.0.1:PORT as the daemon's resolver, with a DNS
+# world of chosen facts and nothing else (it never asks the network): pbl.test and err.test come
+# from rbldnsd on RBL_PORT; the clients below have no PTR (NXDOMAIN) or a PTR that confirms (TTL
+# one day); every other name is REFUSED, so a lookup of it fails (unknown, never evidence).
+NO_PTR_CLIENTS=(192.0.2.57 192.0.2.60 192.0.2.70 192.0.2.74 203.0.113.8 127.0.0.2 127.0.0.4)
+PTR_CLIENTS=(192.0.2.72=mx72.good.test 192.0.2.76=mx76.good.test)
+start_dns_world() {
+  local port=$1 rbl=$2 conf="$WORK/unbound.conf" ip name rev
+  {
+    echo "server:"
+    echo "  interface: 127.0.0.1"
+    echo "  port: $port"
+    echo "  do-daemonize: no"
+    echo "  username: \"\""
+    echo "  chroot: \"\""
+    echo "  directory: \"$WORK\""
+    echo "  pidfile: \"\""
+    echo "  use-syslog: no"
+    echo "  logfile: \"$WORK/unbound.log\""
+    echo "  do-ip6: no"
+    echo "  do-not-query-localhost: no"
+    echo "  module-config: \"iterator\""
+    echo "  local-zone: \".\" refuse"
+    # unbound's own defaults answer these reverse zones NXDOMAIN: refused here like the rest.
+    for zone in 2.0.192 100.51.198 113.0.203 127; do echo "  local-zone: \"$zone.in-addr.arpa.\" refuse"; done
+    echo "  local-zone: \"8.b.d.0.1.0.0.2.ip6.arpa.\" refuse"
+    for zone in pbl.test err.test; do echo "  local-zone: \"$zone.\" transparent"; done
+    for ip in "${NO_PTR_CLIENTS[@]}"; do
+      rev=$(echo "$ip" | awk -F. '{print $4"."$3"."$2"."$1}')
+      echo "  local-zone: \"$rev.in-addr.arpa.\" static"
+    done
+    echo "  local-zone: \"good.test.\" static"
+    for pair in "${PTR_CLIENTS[@]}"; do
+      ip=${pair%%=*} name=${pair#*=}
+      echo "  local-data-ptr: \"$ip 86400 $name\""
+      echo "  local-data: \"$name. 86400 IN A $ip\""
+    done
+    for zone in pbl.test err.test; do
+      echo "stub-zone:"
+      echo "  name: \"$zone\""
+      echo "  stub-addr: 127.0.0.1@$rbl"
+    done
+  } >"$conf"
+  unbound -d -c "$conf" >"$WORK/unbound.out" 2>&1 &
+  PIDS+=($!)
+  local tries=50
+  until drill -p "$port" @127.0.0.1 2.0.0.127.pbl.test A 2>/dev/null | grep -q '127.0.0.11'; do
+    tries=$((tries - 1))
+    [ "$tries" -gt 0 ] || { echo "unbound did not start"; cat "$WORK/unbound.out" "$WORK/unbound.log" 2>/dev/null; return 1; }
+    sleep 0.1
+  done
+}
+
 # stop_dynmilter NAME: stops the daemon started as NAME (SIGTERM) and waits for it.
 stop_dynmilter() {
   kill "${DAEMON_PID[$1]}" 2>/dev/null || true

@@ -35,10 +35,10 @@ Transaction::Transaction(std::shared_ptr<const PreparedConfig> policy, ClientFac
     source_deadline_ = std::min(deadline_, started_ + config_.dnsbl_timeout.value);
   if (!checked(config_, facts_)) return;  // exempt or address-less: nothing to ask, now or at HELO
   checked_ = true;
-  // The MTA's own result, when it sent one, stands; without one, our own lookup decides.
-  // (Issue 29: Postfix's "unknown" is a missing PTR and a temporary failure alike; taking only a
-  // verified name as settled is the next step, once the tests' DNS world serves PTRs.)
-  settled_ = facts_.rdns.status != rdns::RdnsStatus::Unknown;
+  // Only a name the MTA verified is settled; "unknown", FAIL, TEMP or FORGED may be a failure
+  // of the MTA's own lookup (Postfix says "unknown" for a missing PTR and a temporary failure
+  // alike), so our own lookup decides, and a failure of ours never counts.
+  settled_ = facts_.rdns.status == rdns::RdnsStatus::Ok;
   if (!settled_) mta_rdns_ = std::exchange(facts_.rdns, rdns::RdnsFacts{});
   const auto& w = prepared_.weights;
   dns::Question ptr{net::ptr_name(*facts_.ip), dns::RrType::PTR};

@@ -2,8 +2,9 @@
 // once, in parallel); verdict() is asked at the first RCPT and waits at most until the
 // connection's one deadline, fixed at CONNECT as now + dns_timeout.
 //
-// The client's reverse DNS is settled before any source plans: the MTA's result is taken as it
-// is; without one, dynmilter's own PTR lookup and forward confirmation decide.
+// The client's reverse DNS is settled before any source plans: the MTA's verified name is taken
+// as it is; anything else the MTA says (Postfix's "unknown" is a missing PTR and a temporary
+// failure alike) is only a hint, and dynmilter's own PTR lookup and forward confirmation decide.
 // Until they are in, the sources' questions for the facts known so far are asked ahead (the
 // lists' do not depend on the name); once settled, each source plans with the facts it will be
 // judged with, and only what nobody asked yet is asked. The facts never change under a source.

@@ -3,7 +3,7 @@
 # swaks replays any client address with XCLIENT; the reply each RCPT gets is what a sending
 # server would see (and put in its bounce).
 source "$(dirname "$0")/../lib.sh" "$@"
-require postfix postconf swaks rbldnsd drill
+require postfix postconf swaks rbldnsd drill unbound
 [ "$(id -u)" -eq 0 ] || skip "a throwaway Postfix instance needs root"
 
 RBL_PORT=15311
@@ -16,17 +16,19 @@ MILTER_TEMPFAIL=18914 MILTER_LOG=18915 MILTER_TAG=18916
 SMTP_PORT_MIXED=12531 MILTER_MIXED=18917   # per-list and per-signal actions, a multi-line reply with {txt}
 
 start_rbldnsd $RBL_PORT
+DNS_PORT=15316
+start_dns_world $DNS_PORT $RBL_PORT  # PTRs as the tests need them; lists from rbldnsd
 METRICS=19411
-start_dynmilter pbl $MILTER --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --dns-timeout 2s \
+start_dynmilter pbl $MILTER --dns-server 127.0.0.1:$DNS_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --dns-timeout 2s \
   --bypass-recipient help@example.org --metrics 127.0.0.1:$METRICS
-start_dynmilter err $MILTER_ERR --dns-server 127.0.0.1:$RBL_PORT --dnsbl err.test --dns-timeout 2s
+start_dynmilter err $MILTER_ERR --dns-server 127.0.0.1:$DNS_PORT --dnsbl err.test --dns-timeout 2s
 start_dynmilter dead $MILTER_DEAD --dns-server 127.0.0.1:9 --dnsbl pbl.test --dns-timeout 500ms
 for a in tempfail log tag; do
   port_var=MILTER_${a^^}
-  start_dynmilter "$a" "${!port_var}" --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --action "$a"
+  start_dynmilter "$a" "${!port_var}" --dns-server 127.0.0.1:$DNS_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --action "$a"
 done
 
-start_dynmilter mixed $MILTER_MIXED --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' \
+start_dynmilter mixed $MILTER_MIXED --dns-server 127.0.0.1:$DNS_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' \
   --action-for pbl.test=tempfail --action-for no-ptr=log \
   --reply-text 'Your IP address {ip} appears to be dynamically assigned.\nPlease smarthost through your ISP; reference {id}.\n{txt}'
 
@@ -36,7 +38,7 @@ SMTP_PORT_UNIX=12532
 UNIX_SOCK=$WORK/postfix/spool/dynmilter/dynmilter.sock
 mkdir -p "$(dirname "$UNIX_SOCK")"
 "$BIN/dynmilter" --foreground --socket "unix:$UNIX_SOCK" --user nobody --socket-owner nobody:postfix --socket-mode 0660 \
-  --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' >"$WORK/unix.log" 2>&1 &
+  --dns-server 127.0.0.1:$DNS_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' >"$WORK/unix.log" 2>&1 &
 PIDS+=($!)
 DAEMON_PID[unix]=$!
 for _ in $(seq 50); do [ -S "$UNIX_SOCK" ] && break; sleep 0.1; done
@@ -100,13 +102,15 @@ say "a dead DNS server rejects nobody"
 out=$(smtp $SMTP_PORT_DEAD 203.0.113.7 h7.example.net user@example.org)
 check "dead DNS: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
 
-say "reverse DNS, for clients no list knows (Postfix's own result reaches the milter)"
+say "reverse DNS, for clients no list knows (Postfix's 'unknown' is a hint: dynmilter's own lookup decides)"
 out=$(smtp $SMTP_PORT 192.0.2.70 '[UNAVAILABLE]' user@example.org)
 check "no PTR (XCLIENT NAME=[UNAVAILABLE]): 550 5.7.1, says why" "$out" '<\*\* +550 5\.7\.1 Your IP address 192\.0\.2\.70 appears to be dynamically assigned \(no reverse DNS name\)'
 out=$(smtp $SMTP_PORT 192.0.2.71 dsl-192-0-2-71.pool.isp.example user@example.org)
 check "generic name: 550 5.7.1, names it" "$out" '<\*\* +550 5\.7\.1 Your IP address 192\.0\.2\.71 appears to be dynamically assigned \(your address appears in your host name dsl-192-0-2-71\.pool\.isp\.example\)'
 out=$(smtp $SMTP_PORT 192.0.2.72 '[TEMPUNAVAIL]' user@example.org)
-check "temporary rDNS failure (NAME=[TEMPUNAVAIL]): RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
+check "Postfix's temporary rDNS failure (NAME=[TEMPUNAVAIL]) for a client that has a PTR: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
+out=$(smtp $SMTP_PORT 192.0.2.76 '[UNAVAILABLE]' user@example.org)
+check "Postfix says 'unknown' (NAME=[UNAVAILABLE]) for a client that has a PTR: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
 out=$(smtp $SMTP_PORT 192.0.2.73 smtp-out-192-0-2-73.mail.example.net user@example.org)
 check "a mail server's name, even with its address in it: RCPT 250" "$out" '<- +250 2\.1\.5 Ok'
 out=$(swaks --server 127.0.0.1:$SMTP_PORT --xclient "ADDR=192.0.2.75 NAME=h75.example.net" --ehlo '[192.0.2.75]' \
@@ -152,9 +156,11 @@ check "a listed client is refused through the unix socket" "$out" "<\*\* +$WANT_
 say "what the operator sees"
 check "Postfix logged the milter reject with the text" "$(cat "$WORK/postfix.log")" 'milter-reject: RCPT from .*203\.0\.113\.7.*550 5\.7\.1 Your IP address 203\.0\.113\.7'
 check "dynmilter logged the verdict" "$(cat "$WORK/pbl.log")" 'client=203\.0\.113\.7 name=dsl-203-0-113-7\.pool\.example list=pbl\.test:listed\(127\.0\.0\.10\) rdns=ok signal=ip-in-name-bare\(\+2\) signal=dynamic-word\(\+3\) score=8 action=reject'
-check "dynmilter logged Postfix's no-PTR result" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.70 .*rdns=no-ptr signal=no-ptr\(\+3\) score=3 action=reject'
+check "dynmilter's own lookup found no PTR" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.70 .*rdns=no-ptr signal=no-ptr\(\+3\) score=3 action=reject'
 check "dynmilter saw the HELO address literal" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.75 .*signal=helo-ip\(\+1\) score=1 action=accept'
-check "dynmilter logged Postfix's temporary failure, without holding it against the client" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.72 .*rdns=tempfail score=0 action=accept'
+check "dynmilter found the PTR Postfix could not: no-ptr never counted" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.72 .*rdns=ok .*action=accept'
+check "... also where Postfix said 'unknown'" "$(cat "$WORK/pbl.log")" 'client=192\.0\.2\.76 .*rdns=ok .*action=accept'
+check "no client that has a PTR was logged as no-ptr" "$(grep -cE 'client=192\.0\.2\.(72|76) .*no-ptr' "$WORK/pbl.log")" '^0$'
 say "what Prometheus sees (--metrics)"
 m=$(scrape $METRICS)
 check "verdicts by action and reason: listed clients rejected" "$m" '^dynmilter_verdicts_total\{action="reject",reason="listed"\} [1-9][0-9]*$'

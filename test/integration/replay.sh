@@ -5,14 +5,16 @@
 # be legitimate is reported; bad log input is counted, never fatal. (The Sendmail test replays
 # Sendmail's own log the same way.)
 source "$(dirname "$0")/../lib.sh" "$@"
-require postfix postconf swaks rbldnsd drill gzip
+require postfix postconf swaks rbldnsd drill gzip unbound
 [ "$(id -u)" -eq 0 ] || skip "a throwaway Postfix instance needs root"
 
 RBL_PORT=15341 SMTP_PORT=12545 MILTER=18941
 start_rbldnsd $RBL_PORT
+DNS_PORT=15346
+start_dns_world $DNS_PORT $RBL_PORT  # PTRs as the tests need them; lists from rbldnsd
 # One file for the daemon and the replay (it skips the daemon-only options, as dynmilter-check does).
 cat >"$WORK/dynmilter.conf" <<CONF
-dns-server = 127.0.0.1:$RBL_PORT
+dns-server = 127.0.0.1:$DNS_PORT
 dnsbl = pbl.test=127.0.0.[10..11]*3
 dns-timeout = 2s
 bypass-recipient = help@example.org

@@ -11,13 +11,15 @@
 source "$(dirname "$0")/../lib.sh" "$@"
 # shellcheck source=sendmail-instance.sh
 source "$TESTROOT/integration/sendmail-instance.sh"
-require swaks rbldnsd drill m4 unshare saslpasswd2
+require swaks rbldnsd drill m4 unshare saslpasswd2 unbound
 [ "$(id -u)" -eq 0 ] || skip "Sendmail needs root to start"
 [ -x "$SM_ROOT/usr/libexec/sendmail/sendmail" ] || skip "no Sendmail unpacked in $SM_ROOT (run scripts/setup-sendmail)"
 
 RBL_PORT=15321 SMTP_PORT=12625 MILTER=18921
 start_rbldnsd $RBL_PORT
-COMMON=(--dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --exempt-network 127.0.0.5/32 --dns-timeout 2s)
+DNS_PORT=15326
+start_dns_world $DNS_PORT $RBL_PORT  # PTRs as the tests need them; lists from rbldnsd
+COMMON=(--dns-server 127.0.0.1:$DNS_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --exempt-network 127.0.0.5/32 --dns-timeout 2s)
 start_dynmilter pbl $MILTER "${COMMON[@]}" --bypass-recipient help@example.org
 
 # SASL: user alice, password secret, in a sasldb under a root-only directory (Sendmail checks).

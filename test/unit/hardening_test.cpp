@@ -73,6 +73,11 @@ TEST_CASE("a resolver is condemned only by a positive contradiction", "[hardenin
   REQUIRE(v);
   CHECK_FALSE(v->sane);
   CHECK(v->reason.find("NXDOMAIN for the root") != std::string::npos);
+  // NODATA for everything: the root's NS set cannot be empty: condemned.
+  v = dns::judge_sanity(answer(S::NoData), answer(S::NoData));
+  REQUIRE(v);
+  CHECK_FALSE(v->sane);
+  CHECK(v->reason == "it answers no NS records for the root zone, which every resolver has");
   // An address for a name that cannot exist (NXDOMAIN rewriting): condemned.
   v = dns::judge_sanity(answer(S::Ok, {"a.root-servers.net"}), answer(S::Ok, {"198.51.100.1"}));
   REQUIRE(v);
