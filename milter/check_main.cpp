@@ -33,6 +33,7 @@ std::string describe(const policy::ListResult& l, const net::IpAddress& ip, cons
                                 net::dnsbl_query_name(ip, l.zone), answer, dnsbl::to_string(l.outcome.listing));
   if (!l.outcome.reason.empty()) out += "  (" + l.outcome.reason + ")";
   if (!l.origin.empty()) out += fmt::format("\n  {:<28} answered by: {}", "", l.origin);
+  if (!l.txt.empty()) out += fmt::format("\n  {:<28} text: {}", "", policy::sanitize_reply_text(l.txt, 300));
   if (auto h = health.find(spec.zone); h != health.end()) {
     out += fmt::format("\n  {:<28} health: {}", "", dnsbl::to_string(h->second.state));
     if (!h->second.reason.empty()) out += " (" + h->second.reason + ")";
@@ -137,6 +138,10 @@ int check(const config::Invocation& inv) {
   std::cout << fmt::format("client:    {}{}\n", ip->to_string(),
                            inv.positional.size() > 1 ? " (" + inv.positional[1] + ")" : "");
   std::cout << fmt::format("dns:       {} (deadline {})\n", servers, config->dns_timeout.to_string());
+  // The name as the daemon settled it: our own PTR and forward lookups (no MTA here).
+  const auto& f = txn.facts();
+  std::cout << fmt::format("name:      {} ({}){}\n", f.rdns.name.empty() ? "-" : f.rdns.name, rdns::to_string(f.rdns.status),
+                           f.ptr_ttl ? fmt::format(", PTR TTL {} s", *f.ptr_ttl) : std::string());
   if (!v.lists.empty()) std::cout << "lists:\n";
   for (std::size_t i = 0; i < v.lists.size(); ++i) std::cout << describe(v.lists[i], *ip, config->dnsbls[i], health) << "\n";
   for (const auto& s : v.signals)

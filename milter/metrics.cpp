@@ -65,13 +65,19 @@ class LiveState final : public pm::Collectable {
     gauge("dynmilter_dns_cache_entries", "answers held in the DNS cache", double(s.cache.size));
     gauge("dynmilter_dns_in_flight", "DNS queries waiting for an answer", double(s.in_flight));
     pm::MetricFamily healthy{"dynmilter_dnsbl_healthy",
-                             "1 when the list passed its last RFC 5782 probe, 0 when broken, -1 before the first",
+                             "1 when the list passed its last RFC 5782 probe, 0.5 when degraded (it does not list "
+                             "127.0.0.2; its listings still count), 0 when broken (ignored), -1 before the first",
                              pm::MetricType::Gauge, {}};
     const auto zones = health->snapshot();  // held: a range-for would drop the temporary at once
     for (const auto& [zone, h] : *zones) {
       pm::ClientMetric m;
       m.label = {{"list", dnsbl::safe_zone(zone)}};  // never an access key
-      m.gauge.value = h.state == dnsbl::Health::Healthy ? 1 : h.state == dnsbl::Health::Broken ? 0 : -1;
+      switch (h.state) {
+        case dnsbl::Health::Healthy: m.gauge.value = 1; break;
+        case dnsbl::Health::Degraded: m.gauge.value = 0.5; break;
+        case dnsbl::Health::Broken: m.gauge.value = 0; break;
+        case dnsbl::Health::Unprobed: m.gauge.value = -1; break;
+      }
       healthy.metric.push_back(std::move(m));
     }
     out.push_back(std::move(healthy));

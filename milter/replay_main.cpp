@@ -181,6 +181,8 @@ int run(const config::Invocation& inv) {
   log::set_max_level(log::Level::Warning);
   const bool progress = ::isatty(2);
   replay::MailLog log;
+  // Mail to postmaster, abuse or a bypass address is what a refused sender is told to send.
+  log.set_exempt_recipient([&](std::string_view r) { return !policy::exempt_recipient(inv.config, r).empty(); });
   int status = 0;
   for (const auto& path : inv.positional) {
     LogInput in(path);

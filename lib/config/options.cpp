@@ -175,10 +175,10 @@ const std::vector<OptionDef>& table() {
             "when lookups fail and the lists that failed could have reached the threshold: accept, or tempfail (451 4.7.1)"),
       field("exempt-network", "CIDR", &Config::exempt_networks, kBoth,
             "client networks never checked (repeatable; giving any replaces the default list)"),
-      field("bypass-recipient", "ADDRESS", &Config::bypass_recipients, kDaemon,
+      field("bypass-recipient", "ADDRESS", &Config::bypass_recipients, kBoth,
             "a recipient that always accepts mail, so a refused sender can reach a person (repeatable): "
             "user@domain, or @domain for a whole domain; the first one fills {bypass}"),
-      field("bypass-file", "FILE", &Config::bypass_files, kDaemon,
+      field("bypass-file", "FILE", &Config::bypass_files, kBoth,
             "file of more bypass recipients: one user@domain or @domain per line, # comments (repeatable)"),
       field("allow-network", "CIDR", &Config::allow_networks, kBoth,
             "client network that is always accepted, without lookups (repeatable)"),

@@ -9,6 +9,7 @@ std::string_view to_string(Health health) {
   switch (health) {
     case Health::Unprobed: return "unprobed";
     case Health::Healthy: return "healthy";
+    case Health::Degraded: return "degraded";
     case Health::Broken: return "broken";
   }
   return "?";
@@ -30,7 +31,7 @@ std::optional<ZoneHealth> judge_probe(const dns::Answer& test_point, const dns::
   if (u.listing == Listing::Listed)
     return ZoneHealth{Health::Broken, "lists 127.0.0.1, so it answers 'listed' for every address"};
   if (t.listing == Listing::NotListed)
-    return ZoneHealth{Health::Healthy, "does not list the test point 127.0.0.2 (RFC 5782): wrong zone name, or the list is gone?"};
+    return ZoneHealth{Health::Degraded, "does not list the test point 127.0.0.2 (RFC 5782): wrong zone name, or the list is gone?"};
   return ZoneHealth{Health::Healthy, ""};
 }
 

@@ -1,7 +1,9 @@
 // List health (RFC 5782 section 5): 127.0.0.2 must be listed and 127.0.0.1 must not. A list
 // that lists 127.0.0.1 answers "listed" for everything; one that answers error codes or
 // addresses outside 127/8 is refusing us or gone. Either is marked broken: its answers are
-// ignored until a later probe finds it healthy again.
+// ignored until a later probe finds it healthy again. A list that does not list 127.0.0.2 is
+// degraded: not healthy (a wrong zone name, a list that is gone, a resolver that answers NXDOMAIN
+// to everything), though its listings, if any, still count.
 #pragma once
 
 #include "dns/sanity.hpp"
@@ -18,12 +20,14 @@
 
 namespace dyn::dnsbl {
 
-enum class Health { Unprobed, Healthy, Broken };
+enum class Health { Unprobed, Healthy, Degraded, Broken };
+// Its answers count: healthy, or degraded (listings still count, with a warning).
+inline bool counts(Health h) { return h == Health::Healthy || h == Health::Degraded; }
 std::string_view to_string(Health health);
 
 struct ZoneHealth {
   Health state = Health::Unprobed;
-  std::string reason;  // why broken; for a healthy list, a warning if any (e.g. no 127.0.0.2)
+  std::string reason;  // why broken or degraded
   bool operator==(const ZoneHealth&) const = default;
 };
 

@@ -77,9 +77,10 @@ HealthMap Prober::probe(const std::vector<ZoneSpec>& zones, bool with_resolver, 
     if (board_.update(zones[i].zone, *verdict)) {
       if (verdict->state == Health::Broken)
         log::warning("dnsbl {}{} is BROKEN and will be ignored: {}", shown, context, verdict->reason);
+      else if (verdict->state == Health::Degraded)
+        log::warning("dnsbl {}{} is DEGRADED (its listings still count): {}", shown, context, verdict->reason);
       else
-        log::notice("dnsbl {}{} is healthy{}{}", shown, context, verdict->reason.empty() ? "" : "; warning: ",
-                    verdict->reason);
+        log::notice("dnsbl {}{} is healthy", shown, context);
     }
   }
   if (with_resolver) {

@@ -305,6 +305,7 @@ void MailLog::postfix_other(std::string_view message) {
   if (starts_with(rest, "to=") && rest.find(", status=sent ") != std::string_view::npos) {
     auto it = queue_.find(std::string(qid));
     if (it == queue_.end()) return;  // not mail that came in over SMTP (or its client line was before this log)
+    if (exempt(field(rest, "to="))) return void(++counts_.used);
     it->second.delivered = true;
     apply(it->second);
     ++counts_.used;
@@ -356,7 +357,7 @@ void MailLog::sendmail(std::string_view key, std::string_view message) {
                                                 sendmail_endpoint(rest.substr(relay + 6), name, address, forged))
       if (const auto c = client(name, address, &s, forged); c != kNone) clients_[c].mta_refused = true;
   } else if (starts_with(rest, "to=") && rest.find(", stat=Sent") != std::string_view::npos) {
-    q.delivered = true;
+    q.delivered = q.delivered || !exempt(field(rest, "to="));
   } else {
     return;
   }

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -50,6 +51,10 @@ class MailLog {
   static constexpr std::size_t kMaxQueued = 1'000'000;
 
   void add_line(std::string_view line);
+  // Recipients whose mail proves nothing about a client (postmaster, abuse, the bypass addresses:
+  // a refused sender is told to write there): a delivery to one does not make the client's mail
+  // "delivered". The daemon's own test: policy::exempt_recipient().
+  void set_exempt_recipient(std::function<bool(std::string_view recipient)> exempt) { exempt_ = std::move(exempt); }
   const Clients& clients() const { return clients_; }
   const Counts& counts() const { return counts_; }
   std::size_t sessions_open() const { return sessions_.size(); }
@@ -71,6 +76,8 @@ class MailLog {
     bool enqueued = false;  // Postfix's cleanup or qmgr took the message
   };
   static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::function<bool(std::string_view)> exempt_;
+  bool exempt(std::string_view recipient) const { return exempt_ && exempt_(recipient); }
 
   void postfix_smtpd(std::string_view session_key, std::string_view message);
   void postfix_other(std::string_view message);

@@ -1,6 +1,7 @@
 // dynmilter-replay's pure parts: mail log lines (Postfix and Sendmail, as they write them) into
 // clients, and clients with verdicts into the report.
 #include "config/options.hpp"
+#include "policy/policy.hpp"
 #include "replay/report.hpp"
 
 #include <catch2/catch.hpp>
@@ -166,4 +167,32 @@ TEST_CASE("replay report: sources, decisive hits, legitimate refusals, the log c
     csv += replay::csv_row(log.clients()[i], verdicts[i], {*net::Cidr::parse("192.0.2.72/32")});
   CHECK(csv.find("\n192.0.2.72,mail.example.net,ok,accept,0,,,no,yes,no,refused\n") != std::string::npos);
   CHECK(csv.find("\n192.0.2.71,unknown,no-ptr,reject,") != std::string::npos);
+}
+
+TEST_CASE("mail delivered to postmaster or a bypass address proves nothing about its client", "[replay]") {
+  auto config = config::default_config();
+  config.bypass = std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"blocked@example.org"});
+  auto lines = {
+      "Dec  1 06:30:58 mx postfix/smtpd[10]: connect from unknown[192.0.2.7]",
+      "Dec  1 06:30:58 mx postfix/smtpd[10]: 3AbCdEfGhIjK: client=unknown[192.0.2.7]",
+      "Dec  1 06:30:59 mx postfix/cleanup[11]: 3AbCdEfGhIjK: message-id=<1@x>",
+      "Dec  1 06:31:00 mx postfix/local[12]: 3AbCdEfGhIjK: to=<blocked@example.org>, relay=local, delay=1, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Dec  1 06:31:00 mx postfix/local[12]: 3AbCdEfGhIjK: to=<Postmaster@example.org>, relay=local, delay=1, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Dec  1 06:31:00 mx postfix/qmgr[13]: 3AbCdEfGhIjK: removed",
+      "Dec  1 06:32:00 mx sm-mta[20]: 4B1Ab0Cd000123: from=<a@b>, size=1, nrcpts=1, proto=ESMTP, relay=[192.0.2.8]",
+      "Dec  1 06:32:01 mx sm-mta[21]: 4B1Ab0Cd000123: to=<abuse@example.org>, delay=00:00:01, mailer=local, stat=Sent",
+  };
+  replay::MailLog plain, filtered;
+  filtered.set_exempt_recipient([&](std::string_view r) { return !policy::exempt_recipient(config, r).empty(); });
+  for (const auto l : lines) {
+    plain.add_line(l);
+    filtered.add_line(l);
+  }
+  REQUIRE(find(plain, "192.0.2.7"));
+  CHECK(find(plain, "192.0.2.7")->delivered);  // without the daemon's exemptions: "legitimate"
+  REQUIRE(find(filtered, "192.0.2.7"));
+  CHECK_FALSE(find(filtered, "192.0.2.7")->delivered);
+  REQUIRE(find(filtered, "192.0.2.8"));
+  CHECK_FALSE(find(filtered, "192.0.2.8")->delivered);
+  CHECK(find(plain, "192.0.2.8")->delivered);
 }

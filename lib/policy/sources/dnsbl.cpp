@@ -28,7 +28,7 @@ class DnsblSource final : public Source {
     const dns::Answer& answer = answers.at(Stage::Connect, 0);
     // A key in the zone name is never shown.
     ListResult r{list_.safe_name(), list_.weight, answer.status, dnsbl::interpret(list_, answer), {}, answer.origin};
-    if (auto h = c.health.find(list_.zone); h != c.health.end() && h->second.state != dnsbl::Health::Healthy) {
+    if (auto h = c.health.find(list_.zone); h != c.health.end() && !dnsbl::counts(h->second.state)) {
       r.outcome.listing = dnsbl::Listing::Unknown;
       r.outcome.transient = false;
       r.outcome.reason = h->second.state == dnsbl::Health::Broken
