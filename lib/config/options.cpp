@@ -193,7 +193,9 @@ const std::vector<OptionDef>& table() {
             "is accepted whatever else counts; 0 turns this off"),
       field("reply-text", "TEMPLATE", &Config::reply_text, kBoth,
             "text of the reject or tempfail reply; placeholders {ip}, {hostname}, {list}, {reason}, {score}, {bypass}, "
-            "{id}, {txt} (the list's TXT text); \\n starts a new line (a multi-line reply, at most 32 lines)"),
+            "{id}, {txt} (the list's TXT text); {?NAME:text} shows text only when NAME is not empty, {!NAME:text} "
+            "only when it is, e.g. {?list: listed in {list}: {txt}}; \\n starts a new line (a multi-line reply, at "
+            "most 32 lines)"),
   };
   return defs;
 }

@@ -107,6 +107,68 @@ const std::vector<std::string>& ReplyTemplate::placeholders() {
   return names;
 }
 
+namespace {
+
+// Where the '}' that closes the conditional opened at text[open] is: its body may hold plain
+// {placeholders}, never another conditional. npos when it is not closed.
+std::size_t conditional_end(std::string_view text, std::size_t open) {
+  for (std::size_t i = open + 2; i < text.size(); ++i) {
+    if (text[i] == '}') return i;
+    if (text[i] == '{') {
+      const auto close = text.find('}', i);
+      if (close == std::string_view::npos) return close;
+      i = close;
+    }
+  }
+  return std::string_view::npos;
+}
+
+bool conditional_at(std::string_view text, std::size_t i) {
+  return i + 1 < text.size() && text[i] == '{' && (text[i + 1] == '?' || text[i + 1] == '!');
+}
+
+// Renders `text` (the template or a conditional's body) into `out`.
+void render_into(std::string& out, std::string_view text, std::span<const ReplyValue> values, std::size_t max_value) {
+  auto value_of = [&](std::string_view name) -> const ReplyValue* {
+    const auto it = std::find_if(values.begin(), values.end(), [&](const ReplyValue& v) { return v.name == name; });
+    return it == values.end() ? nullptr : &*it;
+  };
+  std::size_t plain = 0;  // where the text not yet copied starts: copied a run at a time
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool newline = text[i] == '\\' && i + 1 < text.size() && text[i + 1] == 'n';
+    if (!newline && text[i] != '{') continue;
+    out.append(text.substr(plain, i - plain));
+    if (newline) {
+      out += '\n';
+      plain = ++i + 1;
+      continue;
+    }
+    if (conditional_at(text, i)) {  // {?name:body} when the value is not empty, {!name:body} when it is
+      const auto end = conditional_end(text, i), colon = text.find(':', i);
+      if (end == std::string_view::npos || colon > end) break;  // parse() refused such a template
+      const auto* v = value_of(text.substr(i + 2, colon - i - 2));
+      const bool present = v && !v->value.empty();
+      if (present == (text[i + 1] == '?')) render_into(out, text.substr(colon + 1, end - colon - 1), values, max_value);
+      i = end;
+      plain = end + 1;
+      continue;
+    }
+    const auto close = text.find('}', i);  // parse() saw every '{' closed
+    if (close == std::string_view::npos) break;
+    if (const auto* v = value_of(text.substr(i + 1, close - i - 1))) {
+      // A value cut short ends in "..." (when there is room for it).
+      const std::size_t at = out.size();
+      append_sanitized(out, v->value, max_value);
+      if (v->value.size() > max_value && max_value > 3) out.replace(at + max_value - 3, 3, "...");
+    }
+    i = close;
+    plain = close + 1;
+  }
+  out.append(text.substr(std::min(plain, text.size())));
+}
+
+}  // namespace
+
 std::optional<ReplyTemplate> ReplyTemplate::parse(std::string_view text, std::string* error) {
   auto fail = [&](std::string why) -> std::optional<ReplyTemplate> {
     if (error) *error = std::move(why);
@@ -123,16 +185,36 @@ std::optional<ReplyTemplate> ReplyTemplate::parse(std::string_view text, std::st
         return fail("a reply template line is empty (\\n at the start, the end or twice)");
     }
   if (lines > kMaxReplyLines) return fail("reply template has more than " + std::to_string(kMaxReplyLines) + " lines");
+  const auto& known = placeholders();
+  auto unknown = [&](std::string_view shown) -> std::optional<ReplyTemplate> {
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "{" : ", {") + k + "}";
+    return fail("unknown placeholder " + std::string(shown) + " in reply template (known: " + list + ")");
+  };
+  auto is_known = [&](std::string_view name) { return std::find(known.begin(), known.end(), name) != known.end(); };
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '{') continue;
-    const auto close = text.find('}', i);
-    if (close == std::string_view::npos) return fail("unclosed '{' in reply template");
-    const std::string name(text.substr(i + 1, close - i - 1));
-    const auto& known = placeholders();
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "{" : ", {") + k + "}";
-      return fail("unknown placeholder {" + name + "} in reply template (known: " + list + ")");
+    std::size_t close;
+    if (conditional_at(text, i)) {
+      close = conditional_end(text, i);
+      const auto colon = text.find(':', i);
+      if (close == std::string_view::npos || colon > close)
+        return fail("unclosed conditional in reply template: " + std::string(text.substr(i, 20)) +
+                    " (want {?NAME:text} or {!NAME:text}, closed by '}')");
+      const auto name = text.substr(i + 2, colon - i - 2);
+      if (!is_known(name)) return unknown(std::string(text.substr(i, colon - i + 1)) + "...}");
+      const auto body = text.substr(colon + 1, close - colon - 1);
+      for (std::size_t j = 0; j < body.size(); ++j)
+        if (body[j] == '{') {
+          if (conditional_at(body, j)) return fail("a conditional in reply template holds another one");
+          const auto inner = body.find('}', j);
+          if (!is_known(body.substr(j + 1, inner - j - 1))) return unknown(body.substr(j, inner - j + 1));
+          j = inner;
+        }
+    } else {
+      close = text.find('}', i);
+      if (close == std::string_view::npos) return fail("unclosed '{' in reply template");
+      if (!is_known(text.substr(i + 1, close - i - 1))) return unknown(text.substr(i, close - i + 1));
     }
     i = close;
   }
@@ -141,34 +223,16 @@ std::optional<ReplyTemplate> ReplyTemplate::parse(std::string_view text, std::st
   return t;
 }
 
+bool ReplyTemplate::uses(std::string_view name) const {
+  const std::string n(name);
+  return text_.find("{" + n + "}") != std::string::npos || text_.find("{?" + n + ":") != std::string::npos ||
+         text_.find("{!" + n + ":") != std::string::npos;
+}
+
 std::string ReplyTemplate::render(std::span<const ReplyValue> values, std::size_t max_value) const {
   std::string out;
   out.reserve(text_.size() + 128);
-  const std::string_view text = text_;
-  std::size_t plain = 0;  // where the text not yet copied starts: copied a run at a time
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const bool newline = text[i] == '\\' && i + 1 < text.size() && text[i + 1] == 'n';
-    if (!newline && text[i] != '{') continue;
-    out.append(text.substr(plain, i - plain));
-    if (newline) {
-      out += '\n';
-      plain = ++i + 1;
-      continue;
-    }
-    const auto close = text.find('}', i);  // parse() saw every '{' closed
-    if (close == std::string_view::npos) break;
-    const auto name = text.substr(i + 1, close - i - 1);
-    const auto it = std::find_if(values.begin(), values.end(), [&](const ReplyValue& v) { return v.name == name; });
-    if (it != values.end()) {
-      // A value cut short ends in "..." (when there is room for it).
-      const std::size_t at = out.size();
-      append_sanitized(out, it->value, max_value);
-      if (it->value.size() > max_value && max_value > 3) out.replace(at + max_value - 3, 3, "...");
-    }
-    i = close;
-    plain = close + 1;
-  }
-  out.append(text.substr(std::min(plain, text.size())));
+  render_into(out, text_, values, max_value);
   return out;
 }
 

@@ -54,8 +54,12 @@ struct ReplyValue {
   std::string_view value;
 };
 
-// A reply text with {placeholders}; the two characters \n start a new line of a multi-line reply. Known names are checked when the template is parsed, so an
-// operator's typo is an error at load time, never a broken reply at run time.
+// A reply text with {placeholders}; the two characters \n start a new line of a multi-line reply.
+// Conditional segments: {?NAME:text} is shown only when NAME's value is not empty, {!NAME:text}
+// only when it is (the text may hold placeholders, not another conditional), so one template
+// serves list and reverse-DNS refusals: "{?list:listed in {list}: {txt}}". Names, and that every
+// segment is closed, are checked when the template is parsed, so an operator's typo is an error
+// at load time, never a broken reply at run time.
 class ReplyTemplate {
  public:
   static const std::vector<std::string>& placeholders();  // ip, hostname, list, score
@@ -68,6 +72,7 @@ class ReplyTemplate {
   // The reply line limits hold even with every placeholder `max_value` characters long.
   bool fits(std::size_t max_value, std::string* error) const;
   const std::string& text() const { return text_; }
+  bool uses(std::string_view name) const;  // {name}, {?name:...} or {!name:...} appears
   bool operator==(const ReplyTemplate& o) const { return text_ == o.text_; }
 
  private:

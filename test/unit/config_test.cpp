@@ -103,6 +103,8 @@ TEST_CASE("config file errors name the file and the line", "[config]") {
       {"dnsbl = a.test\n\n\ndnsbl = b.test*x\n", ":4: invalid value 'b.test*x' for --dnsbl"},
       {"threshold = 1\nthreshold = 2\n", ":2: option 'threshold' given twice (first on line 1)"},
       {"reply-text = {nope}\n", ":1: invalid value '{nope}' for --reply-text"},
+      {"threshold = 2\nreply-text = Refused{?list: listed in {list}.\n", ":2: invalid value 'Refused{?list: listed in {list}.' for --reply-text"},
+      {"reply-text = Refused{?lists:x}\n", ":1: invalid value 'Refused{?lists:x}' for --reply-text"},
       {"print-config\n", ":1: unknown option 'print-config'"},  // command line only
   };
   for (const auto& k : cases) {

@@ -65,3 +65,41 @@ TEST_CASE("rendering inserts sanitised values, CR/LF and % cannot break the repl
   REQUIRE(reply);
   CHECK(escape_percent(reply->text) == "IP 203.0.113.7 name evil??250 OK %%s in pbl.test");
 }
+
+TEST_CASE("conditional segments: one template for list and reverse-DNS refusals; bad ones refused at load", "[reply]") {
+  std::string why;
+  const auto t = ReplyTemplate::parse("Refused ({reason}).{?list: Listed in {list}: {txt}}{!list: Fix your PTR.}", &why);
+  REQUIRE(t);
+  const ReplyValue listed[] = {{"reason", "listed in pbl.test"}, {"list", "pbl.test"}, {"txt", "see https://x/1"}};
+  CHECK(t->render(listed) == "Refused (listed in pbl.test). Listed in pbl.test: see https://x/1");
+  const ReplyValue rdns[] = {{"reason", "no reverse DNS name"}, {"list", ""}, {"txt", ""}};
+  CHECK(t->render(rdns) == "Refused (no reverse DNS name). Fix your PTR.");
+  CHECK(t->uses("txt"));
+  CHECK(t->uses("list"));
+  CHECK_FALSE(t->uses("score"));
+  // Only a condition on txt is enough for the list's TXT to be asked.
+  CHECK(ReplyTemplate::parse("x{?txt:has text}", nullptr)->uses("txt"));
+  // A line break inside a segment, and a long value cut inside one.
+  const auto multi = ReplyTemplate::parse("Refused.{?txt:\\n{txt}}", nullptr);
+  REQUIRE(multi);
+  const ReplyValue text[] = {{"txt", std::string_view("abcdefghij")}};
+  CHECK(multi->render(text, 6) == "Refused.\nabc...");
+  // The load-time check: with every value at its longest, each segment shows.
+  CHECK(t->fits(24, &why));
+  struct Bad {
+    const char* text;
+    const char* want;
+  };
+  const Bad bad[] = {
+      {"Refused{?list: listed in {list}.", "unclosed conditional in reply template"},
+      {"Refused{?list}", "unclosed conditional in reply template"},
+      {"Refused{?lists:x}", "unknown placeholder {?lists:...} in reply template"},
+      {"Refused{!list:{nope}}", "unknown placeholder {nope} in reply template"},
+      {"Refused{?list:{?txt:x}}", "a conditional in reply template holds another one"},
+  };
+  for (const auto& b : bad) {
+    INFO(b.text);
+    CHECK_FALSE(ReplyTemplate::parse(b.text, &why));
+    CHECK(why.rfind(b.want, 0) == 0);
+  }
+}

@@ -12,7 +12,7 @@ class DnsblSource final : public Source {
  public:
   // The reply template is read once, when the configuration's sources are made.
   DnsblSource(const dnsbl::ZoneSpec& list, const config::Config& config)
-      : list_(list), txt_(config.reply_text.text().find("{txt}") != std::string::npos) {}
+      : list_(list), txt_(config.reply_text.uses("txt")) {}
   std::string_view name() const override { return "dnsbl"; }
 
   void questions(const Context& c, Stage stage, std::vector<dns::Question>& out) const override {
