@@ -9,6 +9,7 @@
 #include "policy/transaction.hpp"
 #include "rdns/classify.hpp"
 #include "readiness/readiness.hpp"
+#include "util/json.hpp"
 #include "util/log.hpp"
 
 #include <fmt/format.h>
@@ -41,6 +42,28 @@ std::string describe(const policy::ListResult& l, const net::IpAddress& ip, cons
     out += fmt::format("\n  {:<28} health: probe failed (list state unknown, answers used)", "");
   }
   return out;
+}
+
+// The verdict as one JSON document: what the daemon would do and why, field for field as its log
+// line has it (the differential test compares the two).
+std::string verdict_json(const policy::Transaction& txn, const policy::Verdict& v) {
+  using util::json_string;
+  const auto& f = txn.facts();
+  std::string lists, signals;
+  for (const auto& l : v.lists)
+    lists += fmt::format("{}{{\"zone\":{},\"weight\":{},\"outcome\":{},\"txt\":{}}}", lists.empty() ? "" : ",",
+                         json_string(l.zone), l.weight, json_string(dnsbl::to_string(l.outcome.listing)), json_string(l.txt));
+  for (const auto& s : v.signals)
+    signals += fmt::format("{}{{\"name\":{},\"weight\":{},\"class\":{},\"reason\":{}}}", signals.empty() ? "" : ",",
+                           json_string(s.name), s.weight, json_string(s.supporting ? "supporting" : "primary"),
+                           json_string(s.reason));
+  return fmt::format(
+      "{{\"client\":{},\"name\":{},\"rdns\":{},\"ptr_ttl\":{},\"lists\":[{}],\"signals\":[{}],\"score\":{},"
+      "\"action\":{},\"decisive\":{},\"note\":{},\"reply\":{}}}\n",
+      json_string(f.ip ? f.ip->to_string() : ""), json_string(f.rdns.name), json_string(rdns::to_string(f.rdns.status)),
+      f.ptr_ttl ? std::to_string(*f.ptr_ttl) : "null", lists, signals, v.score, json_string(policy::disposition(v)),
+      util::json_list(v.decisive), json_string(v.note),
+      json_string(v.reply ? v.reply->code + " " + v.reply->xcode + " " + v.reply->text : ""));
 }
 
 // --classify: "hostname [address]" per line in, "hostname<TAB>address<TAB>dynamic|static<TAB>
@@ -103,10 +126,14 @@ int sender(const config::Invocation& inv) {
 }
 
 int check(const config::Invocation& inv) {
+  if (!inv.helo.empty() && (inv.classify || !inv.sender.empty())) {
+    std::fprintf(stderr, "dynmilter-check: --helo goes with ADDRESS\n");
+    return 2;
+  }
   if (inv.classify) return classify(inv);
   if (!inv.sender.empty()) return sender(inv);
-  if (!inv.sender_ip.empty() || inv.json) {
-    std::fprintf(stderr, "dynmilter-check: --sender-ip and --json go with --sender DOMAIN\n");
+  if (!inv.sender_ip.empty()) {
+    std::fprintf(stderr, "dynmilter-check: --sender-ip goes with --sender DOMAIN\n");
     return 2;
   }
   if (inv.positional.empty() || inv.positional.size() > 2) {
@@ -131,7 +158,12 @@ int check(const config::Invocation& inv) {
   policy::ClientFacts facts{*ip, inv.positional.size() > 1 ? inv.positional[1] : ""};
   facts.id = policy::new_incident_id();  // as the daemon does, so that {id} shows in the reply as it would
   policy::Transaction txn(config, std::move(facts), transport, &board);
+  if (!inv.helo.empty()) txn.helo(inv.helo, transport);
   const auto& v = txn.verdict();
+  if (inv.json) {
+    std::cout << verdict_json(txn, v);
+    return v.action == policy::Action::Accept ? 0 : 1;
+  }
 
   std::string servers;
   for (const auto& s : config->dns_servers) servers += (servers.empty() ? "" : " ") + s.to_string();
@@ -156,7 +188,7 @@ int check(const config::Invocation& inv) {
 }  // namespace
 
 constexpr const char* kUsage =
-    "Usage: dynmilter-check [OPTIONS] ADDRESS [NAME]\n"
+    "Usage: dynmilter-check [OPTIONS] ADDRESS [NAME] [--helo NAME] [--json]\n"
     "       dynmilter-check [OPTIONS] --classify < 'hostname [address]' lines\n"
     "       dynmilter-check [OPTIONS] --sender DOMAIN [--sender-ip IP] [--json]\n"
     "Checks one client address against every configured list, as dynmilter would, and explains the verdict;\n"

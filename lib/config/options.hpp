@@ -56,7 +56,8 @@ struct Invocation {
   std::string reply_interval = "1d";
   bool dry_run = false;
   std::string sender_ip;
-  // dynmilter-replay and dynmilter-check --sender: JSON output. dynmilter-replay: the rest.
+  std::string helo;  // dynmilter-check ADDRESS --helo NAME: the HELO the client would send
+  // dynmilter-replay and dynmilter-check: JSON output. dynmilter-replay: the rest.
   bool json = false;
   bool csv = false;
   bool dns = false;

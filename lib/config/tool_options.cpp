@@ -29,7 +29,8 @@ const std::vector<OptionInfo>& check_options() {
       {"sender", "DOMAIN", "readiness check: judge the mail servers of DOMAIN (every address of every MX host) as "
                            "dynmilter and the old DUHL rules would, and say what to fix", false},
       {"sender-ip", "IP", "with --sender: judge only this sending address", false},
-      {"json", "", "with --sender: print the report as one JSON document", false}};
+      {"helo", "NAME", "with ADDRESS: the HELO/EHLO name the client sends, judged as the daemon judges it", false},
+      {"json", "", "print the verdict (ADDRESS) or the readiness report (--sender) as one JSON document", false}};
   return o;
 }
 
@@ -74,7 +75,7 @@ void add_cli_only(po::options_description& desc, Invocation& inv, unsigned scope
     desc.add_options()("positional", po::value(&inv.positional)->composing(), "");
     desc.add_options()("classify", po::bool_switch(&inv.classify), "");
     desc.add_options()("sender", po::value(&inv.sender), "")("sender-ip", po::value(&inv.sender_ip), "")(
-        "json", po::bool_switch(&inv.json), "");
+        "helo", po::value(&inv.helo), "")("json", po::bool_switch(&inv.json), "");
   }
 }
 
