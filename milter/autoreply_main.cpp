@@ -7,9 +7,7 @@
 // standard error, which the MTA logs), so that it never bounces mail to the bypass address.
 #include "autoreply/autoreply.hpp"
 #include "config/options.hpp"
-#include "dns/transport.hpp"
-#include "dnsbl/prober.hpp"
-#include "localzone/keeper.hpp"
+#include "engine/tool_dns.hpp"
 #include "readiness/readiness.hpp"
 #include "util/log.hpp"
 
@@ -164,12 +162,8 @@ int run(const config::Invocation& inv) {
   const std::string domain = inv.sender.substr(inv.sender.rfind('@') + 1);
   const auto& config = inv.config;
   log::set_max_level(log::Level::Error);
-  dns::Transport dns(dns::TransportOptions{config.dns_servers, std::chrono::milliseconds(1000)});
-  localzone::ToolZones local(config.local_zones, dns);  // --local-zone data answers as in the daemon
-  auto& transport = local.querier();
-  dnsbl::HealthBoard board;
-  dnsbl::Prober(transport, board, config.dnsbls, config.dns_timeout.value).probe_once();
-  const auto report = readiness::check(config, transport, domain, ip, &board);
+  engine::ToolDns dns(config);  // --local-zone data answers as in the daemon
+  const auto report = readiness::check(config, dns.querier(), domain, ip, &dns.board());
   std::string verdict = "would " + report.verdict;
   if (!report.servers.empty() && !report.servers[0].reply.empty()) verdict += ": " + report.servers[0].reply;
   const std::map<std::string, std::string> values{{"sender", inv.sender}, {"recipient", inv.recipient},

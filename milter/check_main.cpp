@@ -2,9 +2,7 @@
 // would, and print each list's query, answer and outcome, the score, the verdict and the reply.
 // Exit status: 0 pass, 1 would reject or defer, 2 error.
 #include "config/options.hpp"
-#include "dns/transport.hpp"
-#include "dnsbl/prober.hpp"
-#include "localzone/keeper.hpp"
+#include "engine/tool_dns.hpp"
 #include "net/reverse.hpp"
 #include "policy/transaction.hpp"
 #include "rdns/classify.hpp"
@@ -115,12 +113,8 @@ int sender(const config::Invocation& inv) {
   }
   const auto& config = inv.config;
   log::set_max_level(config.log_level == log::Level::Debug ? log::Level::Debug : log::Level::Warning);
-  dns::Transport dns(dns::TransportOptions{config.dns_servers, std::chrono::milliseconds(1000)});
-  localzone::ToolZones local(config.local_zones, dns);  // --local-zone data answers as in the daemon, and says so
-  auto& transport = local.querier();
-  dnsbl::HealthBoard board;
-  dnsbl::Prober(transport, board, config.dnsbls, config.dns_timeout.value).probe_once();
-  const auto report = readiness::check(config, transport, inv.sender, ip, &board);
+  engine::ToolDns dns(config);  // --local-zone data answers as in the daemon, and says so
+  const auto report = readiness::check(config, dns.querier(), inv.sender, ip, &dns.board());
   std::cout << (inv.json ? readiness::format_json(report) : readiness::format_text(report));
   return report.all_pass() ? 0 : 1;
 }
@@ -149,15 +143,13 @@ int check(const config::Invocation& inv) {
   // The report below says everything; keep only warnings (a broken list) unless asked for debug.
   log::set_max_level(std::min(config->log_level, log::Level::Warning) == log::Level::Debug ? log::Level::Debug
                                                                                             : log::Level::Warning);
-  dns::Transport dns(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
-  localzone::ToolZones local(config->local_zones, dns);  // --local-zone data answers as in the daemon, and says so
-  auto& transport = local.querier();
-  // Probe the lists first, as the daemon does at start, so a broken list shows as such.
-  dnsbl::HealthBoard board;
-  const auto health = dnsbl::Prober(transport, board, config->dnsbls, config->dns_timeout.value).probe_once();
+  // The lists (and the resolver) probed first, as the daemon does at start, so a broken list shows as such.
+  engine::ToolDns dns(*config);
+  auto& transport = dns.querier();
+  const auto& health = dns.health();
   policy::ClientFacts facts{*ip, inv.positional.size() > 1 ? inv.positional[1] : ""};
   facts.id = policy::new_incident_id();  // as the daemon does, so that {id} shows in the reply as it would
-  policy::Transaction txn(config, std::move(facts), transport, &board);
+  policy::Transaction txn(config, std::move(facts), transport, &dns.board());
   if (!inv.helo.empty()) txn.helo(inv.helo, transport);
   const auto& v = txn.verdict();
   if (inv.json) {

@@ -4,9 +4,7 @@
 // be legitimate. The log reading and the report are pure (lib/replay/); this is the glue: files,
 // decompression, progress, and the judging (names only, or with DNS as the daemon asks it).
 #include "config/options.hpp"
-#include "dns/transport.hpp"
-#include "dnsbl/prober.hpp"
-#include "localzone/keeper.hpp"
+#include "engine/tool_dns.hpp"
 #include "policy/transaction.hpp"
 #include "replay/report.hpp"
 #include "util/log.hpp"
@@ -145,17 +143,13 @@ void judge_by_name(const config::Config& config, const replay::Clients& clients,
 template <class Use>
 void judge_with_dns(const std::shared_ptr<const config::Config>& config, const replay::Clients& clients,
                     Use use) {
-  dns::Transport dns(dns::TransportOptions{config->dns_servers, std::chrono::milliseconds(1000)});
-  localzone::ToolZones local(config->local_zones, dns);  // --local-zone data answers as in the daemon
-  auto& transport = local.querier();
-  dnsbl::HealthBoard board;
-  dnsbl::Prober(transport, board, config->dnsbls, config->dns_timeout.value).probe_once();
+  engine::ToolDns dns(*config);  // --local-zone data answers as in the daemon
   constexpr std::size_t kInFlight = 64;
   for (std::size_t at = 0; at < clients.size(); at += kInFlight) {
     std::vector<std::unique_ptr<policy::Transaction>> batch;
     for (std::size_t i = at; i < std::min(clients.size(), at + kInFlight); ++i)
       batch.push_back(std::make_unique<policy::Transaction>(
-          config, policy::ClientFacts{clients[i].ip, clients[i].name, clients[i].rdns}, transport, &board));
+          config, policy::ClientFacts{clients[i].ip, clients[i].name, clients[i].rdns}, dns.querier(), &dns.board()));
     for (std::size_t k = 0; k < batch.size(); ++k) use(at + k, batch[k]->verdict());
   }
 }

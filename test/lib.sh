@@ -95,10 +95,11 @@ start_rbldnsd() {
   done
 }
 
-# start_dns_world PORT RBL_PORT: unbound on 127.0.0.1:PORT as the daemon's resolver, with a DNS
-# world of chosen facts and nothing else (it never asks the network): pbl.test and err.test come
-# from rbldnsd on RBL_PORT; the clients below have no PTR (NXDOMAIN) or a PTR that confirms (TTL
-# one day); every other name is REFUSED, so a lookup of it fails (unknown, never evidence).
+# start_dns_world PORT RBL_PORT [EXTRA]: unbound on 127.0.0.1:PORT as the daemon's resolver, with a
+# DNS world of chosen facts and nothing else (it never asks the network): pbl.test and err.test
+# come from rbldnsd on RBL_PORT; the clients below have no PTR (NXDOMAIN) or a PTR that confirms
+# (TTL one day); every other name is REFUSED, so a lookup of it fails (unknown, never evidence).
+# EXTRA: a file of more unbound server: lines (local-zone, local-data) with a test's own world.
 NO_PTR_CLIENTS=(192.0.2.57 192.0.2.60 192.0.2.70 192.0.2.74 203.0.113.8 127.0.0.2 127.0.0.4)
 PTR_CLIENTS=(192.0.2.72=mx72.good.test 192.0.2.76=mx76.good.test)
 start_dns_world() {
@@ -127,6 +128,7 @@ start_dns_world() {
       echo "  local-zone: \"$rev.in-addr.arpa.\" static"
     done
     echo "  local-zone: \"good.test.\" static"
+    [ -n "${3:-}" ] && cat "$3"
     for pair in "${PTR_CLIENTS[@]}"; do
       ip=${pair%%=*} name=${pair#*=}
       echo "  local-data-ptr: \"$ip 86400 $name\""

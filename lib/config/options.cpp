@@ -125,7 +125,7 @@ const std::vector<OptionDef>& table() {
             "keep answers at least this long, whatever their TTL (as postscreen_dnsbl_min_ttl)"),
       field("dns-max-ttl", "DURATION", &Config::dns_max_ttl, kDaemon,
             "keep answers at most this long; negative answers last their SOA minimum (RFC 2308) within both bounds"),
-      field("resolver-check", "BOOL", &Config::resolver_check, kDaemon,
+      field("resolver-check", "BOOL", &Config::resolver_check, kBoth,
             "probe the resolver with every list probe (the root zone must exist, a name under .invalid must not) and "
             "when it answers NXDOMAIN or an address for everything, count reverse-DNS and HELO evidence as unknown "
             "until it recovers"),
