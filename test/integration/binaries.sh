@@ -67,6 +67,7 @@ check "the warning names the cause" "$out" 'warning: dns: cannot open a socket f
 check "... and the verdict is accept" "$out" 'verdict: +accept'
 say "dynmilter-check --sender: the readiness check of a sending domain (an authoritative test zone)"
 cat >"$WORK/zone" <<'ZONE'
+. NS 86400 - a.root-servers.net.
 good.example MX 86400 aa 10 mail.good.example.
 mail.good.example A 86400 aa 192.0.2.10
 mail.good.example AAAA 86400 aa NODATA
@@ -99,7 +100,12 @@ check "--sender --json: the address is no MX host's" "$out" '"rule":"mx-maps-to-
 check "--sender --json: the verdict" "$out" '"verdict":"reject"\} +exit=1 $'
 out=$(run "${SENDER[@]}" --sender 'not a domain')
 check "--sender: a bad domain is an error, exit 2" "$out" "not a domain name: 'not a domain' +exit=2 \$"
-out=$(run "${SENDER[@]}" --json 192.0.2.1)
-check "--json without --sender is an error, exit 2" "$out" 'go with --sender DOMAIN +exit=2 $'
+out=$(run "${SENDER[@]}" --json 192.0.2.1 --helo nowhere.example)
+check "--json ADDRESS: the verdict as one document, as the daemon would decide it" "$out" \
+  '^\{"client":"192\.0\.2\.1","name":"","rdns":"no-ptr",.*"score":4,"action":"reject","decisive":\["no-ptr"\].* exit=1 $'
+check "--json ADDRESS --helo: the HELO name judged, a supporting signal" "$out" \
+  '\{"name":"helo-unresolvable","weight":1,"class":"supporting"'
+out=$(run "${SENDER[@]}" --sender-ip 192.0.2.1 192.0.2.1)
+check "--sender-ip without --sender is an error, exit 2" "$out" 'goes with --sender DOMAIN +exit=2 $'
 
 finish

@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
       std::getline(f >> std::ws, rdata);
       const std::map<std::string, dyn::dns::RrType> types = {
           {"A", dyn::dns::RrType::A}, {"AAAA", dyn::dns::RrType::AAAA}, {"MX", dyn::dns::RrType::MX},
-          {"PTR", dyn::dns::RrType::PTR}, {"TXT", dyn::dns::RrType::TXT}, {"CNAME", dyn::dns::RrType::CNAME}};
+          {"PTR", dyn::dns::RrType::PTR}, {"TXT", dyn::dns::RrType::TXT}, {"CNAME", dyn::dns::RrType::CNAME},
+          {"NS", dyn::dns::RrType::NS}};
       if (!types.count(type)) continue;
       auto& s = zone[{name, types.at(type)}];
       s.kind = rdata == "NODATA" ? Script::Kind::NoData : Script::Kind::Records;
