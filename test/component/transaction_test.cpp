@@ -231,7 +231,7 @@ TEST_CASE("a question HELO shares with CONNECT, or two HELO sources share, is as
   CHECK(server.queries("sender2.example", dns::RrType::MX) == 1);
 }
 
-TEST_CASE("the MTA's 'unknown' is a hint: no-ptr and forged rest on dynmilter's own answers", "[policy][component]") {
+TEST_CASE("the MTA's unknown is a hint: no-ptr and forged rest on dynmilter's own answers", "[policy][component]") {
   test::FakeDnsServer server;
   // 198.51.100.5 has a PTR that confirms (the MTA's own lookup failed for now); .6 has none;
   // .7's PTR lookup fails here too; .8's PTR does not confirm.

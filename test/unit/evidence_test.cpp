@@ -213,7 +213,7 @@ TEST_CASE("{txt}: the list's TXT is asked only when the reply shows it, and an e
   CHECK(v.reply->text == "Your IP address 203.0.113.7 is listed.");
 }
 
-TEST_CASE("DUHL rules as DUHL wrote them: an MX host with MX, A and PTR TTLs of 12 hours; short TTLs earn nothing",
+TEST_CASE("DUHL rules as DUHL wrote them: an MX host with MX, A and PTR TTLs of 12 hours, short TTLs earn nothing",
           "[evidence][duhl]") {
   const auto c = with_lists({});
   auto f = facts(rdns::RdnsStatus::Ok, "mail.example.org");
@@ -303,7 +303,7 @@ struct World {
 };
 }  // namespace
 
-TEST_CASE("strength: supporting evidence alone never refuses, whatever its sum; the reply names what decided",
+TEST_CASE("strength: supporting evidence alone never refuses, whatever its sum, and the reply names what decided",
           "[evidence][strength]") {
   auto c = with_lists({"pbl.test"});
   // A forward-confirmed small business server, listed nowhere, with 300 s TTLs (as many clouds

@@ -66,7 +66,7 @@ TEST_CASE("rendering inserts sanitised values, CR/LF and % cannot break the repl
   CHECK(escape_percent(reply->text) == "IP 203.0.113.7 name evil??250 OK %%s in pbl.test");
 }
 
-TEST_CASE("conditional segments: one template for list and reverse-DNS refusals; bad ones refused at load", "[reply]") {
+TEST_CASE("conditional segments: one template for list and reverse-DNS refusals, bad ones refused at load", "[reply]") {
   std::string why;
   const auto t = ReplyTemplate::parse("Refused ({reason}).{?list: Listed in {list}: {txt}}{!list: Fix your PTR.}", &why);
   REQUIRE(t);
