@@ -174,7 +174,9 @@ std::vector<Finding> judge_server(const config::Config& config, const ServerAnsw
       out.push_back(make("mx-maps-to-ip", Result::Fail,
                          fmt::format("{} is not an address of any MX host ({})", ip,
                                      a.all_mx_hosts.empty() ? "none" : joined(a.all_mx_hosts)),
-                         "send from an MX host's address, or name this server as an MX host"));
+                         "send from an MX host's address, or make this server an MX host of your domain with "
+                         "a static address: its MX, A and PTR records must all keep TTLs of 12 hours (43200 s) or more, "
+                         "and its PTR must name it (dynamic DNS names, whose records live for minutes, do not count)"));
   }
 
   // ptr-is-mx-name
