@@ -1,0 +1,74 @@
+// What the operator reads: the verdict's log line, the X-Dynmilter header, the disposition the
+// metrics count, and the incident reference that ties a sender's complaint to a log line.
+#include "policy/policy.hpp"
+
+#include "util/random.hpp"
+
+#include <fmt/format.h>
+
+namespace dyn::policy {
+
+std::string_view disposition(const Verdict& v) {
+  if (v.tag) return "tag";
+  if (v.reached && v.action == Action::Accept) return "log";
+  return to_string(v.action);
+}
+
+std::string tag_header(const ClientFacts& facts, const Verdict& v, int threshold) {
+  std::string out = fmt::format("{}; score={}; threshold={}; client={}", v.reached ? "dynamic" : "pass", v.score,
+                                threshold, facts.ip ? facts.ip->to_string() : "none");
+  std::string listed, signals;
+  for (const auto& l : v.lists)
+    if (l.outcome.listing == dnsbl::Listing::Listed) listed += (listed.empty() ? "" : ",") + l.zone;
+  for (const auto& s : v.signals)
+    if (s.weight != 0) signals += fmt::format("{}{}({:+d})", signals.empty() ? "" : ",", s.name, s.weight);
+  if (!listed.empty()) out += "; listed=" + listed;
+  if (!signals.empty()) out += "; signals=" + signals;
+  return sanitize_reply_text(out, 900);
+}
+
+std::string new_incident_id() {
+  // 31 characters that cannot be mistaken for one another; each from one random byte below 248
+  // (8 x 31, so every character is equally likely), from the per-thread buffer of random bytes
+  // (glibc 2.36 makes a getrandom system call per arc4random call).
+  static constexpr char kAlphabet[] = "23456789abcdefghjkmnpqrstuvwxyz";
+  constexpr unsigned kSize = sizeof kAlphabet - 1, kLimit = 256 / kSize * kSize;
+  std::string id;
+  unsigned char bytes[12];  // 10 wanted; a byte is refused 8 times in 256 (then 12 more are drawn)
+  while (id.size() < 10) {
+    util::random_bytes(bytes, sizeof bytes);
+    for (const unsigned char b : bytes)
+      if (b < kLimit && id.size() < 10) id += kAlphabet[b % kSize];
+  }
+  return id;
+}
+
+std::string log_line(const ClientFacts& facts, const Verdict& verdict, double elapsed_ms, double waited_ms) {
+  std::string out = facts.id.empty() ? std::string() : "id=" + facts.id + " ";
+  out += fmt::format("client={} name={}", facts.ip ? facts.ip->to_string() : "none",
+                     facts.hostname.empty() ? "-" : sanitize_reply_text(facts.hostname, 255));
+  for (const auto& l : verdict.lists) {
+    out += fmt::format(" list={}:{}", l.zone, dnsbl::to_string(l.outcome.listing));
+    if (!l.outcome.codes.empty()) {
+      out += "(";
+      for (std::size_t i = 0; i < l.outcome.codes.size(); ++i) out += (i ? "," : "") + l.outcome.codes[i].to_string();
+      out += ")";
+    }
+  }
+  if (facts.rdns.status != rdns::RdnsStatus::Unknown) out += fmt::format(" rdns={}", rdns::to_string(facts.rdns.status));
+  for (const auto& s : verdict.signals)
+    if (s.weight != 0) out += fmt::format(" signal={}({:+d})", s.name, s.weight);
+  out += fmt::format(" score={} action={}", verdict.score, disposition(verdict));
+  if (!verdict.note.empty()) out += fmt::format(" note=\"{}\"", verdict.note);
+  for (const auto& l : verdict.lists)
+    if (!l.outcome.reason.empty() && l.outcome.listing == dnsbl::Listing::Unknown)
+      out += fmt::format(" error[{}]=\"{}\"", l.zone, l.outcome.reason);
+  if (!verdict.decisive.empty()) {
+    out += " decisive=";
+    for (std::size_t i = 0; i < verdict.decisive.size(); ++i) out += (i ? "," : "") + verdict.decisive[i];
+  }
+  out += fmt::format(" elapsed={:.1f}ms waited={:.1f}ms", elapsed_ms, waited_ms);
+  return out;
+}
+
+}  // namespace dyn::policy

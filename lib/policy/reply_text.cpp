@@ -1,0 +1,126 @@
+// What the refused sender reads: the reply, its {reason} built from the decisive evidence in
+// words for the sender's admin, and the template's values.
+#include "policy/reply_text.hpp"
+
+#include <algorithm>
+
+namespace dyn::policy {
+
+namespace {
+
+// A line that rendered empty (a "{txt}" line when the list has no text) is left out, not sent blank.
+std::string without_empty_lines(std::string text) {
+  if (text.find('\n') == std::string::npos)  // one line, as usual: kept whole unless blank
+    return text.find_first_not_of(' ') == std::string::npos ? std::string() : std::move(text);
+  std::string out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto nl = text.find('\n', start);
+    if (nl == std::string::npos) nl = text.size();
+    const std::string line = text.substr(start, nl - start);
+    if (line.find_first_not_of(' ') != std::string::npos) out += (out.empty() ? "" : "\n") + line;
+    start = nl + 1;
+  }
+  return out;
+}
+
+// The TXT text of the listing that decided (else of any listing), for {txt}; "" when none.
+std::string listing_text(const Verdict& v) {
+  for (const bool decisive_only : {true, false})
+    for (const auto& l : v.lists) {
+      if (l.outcome.listing != dnsbl::Listing::Listed || l.txt.empty() || l.weight <= 0) continue;
+      if (decisive_only && std::find(v.decisive.begin(), v.decisive.end(), l.zone) == v.decisive.end()) continue;
+      return l.txt;
+    }
+  return {};
+}
+
+std::string join_listed(const std::vector<ListResult>& lists) {
+  std::string out;
+  for (const auto& l : lists)
+    if (l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0) out += (out.empty() ? "" : ", ") + l.zone;
+  return out;
+}
+
+}  // namespace
+
+namespace {
+
+// "the PTR record's TTL is 300 s, under 43200 s" -> " (300 s)"; "" when the reason names none.
+std::string ttl_in(std::string_view reason) {
+  for (const std::string_view mark : {"TTL is ", "TTL of "})
+    if (const auto at = reason.find(mark); at != std::string_view::npos) {
+      const auto from = at + mark.size(), to = reason.find(" s", from);
+      if (to != std::string_view::npos) return " (" + std::string(reason.substr(from, to - from)) + " s)";
+    }
+  return {};
+}
+
+// What the sender's admin reads for one signal: plain words about what to fix.
+std::string sender_words(const rdns::Signal& s, std::string_view name) {
+  const std::string_view n = s.name;
+  if (n == "no-ptr") return "no reverse DNS name";
+  if (n == "forged") return "reverse DNS name " + std::string(name) + " does not resolve back to your address";
+  if (n.rfind("ip-in-name", 0) == 0) return "your address appears in your host name " + std::string(name);
+  if (n == "ptr-ttl-short" || n == "a-ttl-short" || n == "mx-ttl-short") return "short DNS TTLs" + ttl_in(s.reason);
+  if (n == "helo-ip") return "a HELO that gives an address, not a name";
+  if (n == "helo-unresolvable") return "an unresolvable HELO name";
+  if (n == "neighbours-pooled") return "neighbouring addresses named like a dynamic pool";
+  return "generic reverse DNS name " + std::string(name);  // pool words, a device ID, a rule
+}
+
+}  // namespace
+
+std::string reason_text(const ClientFacts& facts, const Verdict& v) {
+  // The decisive evidence; when no one piece decides (several would each be enough), the
+  // listings, else the first primary signal: one clear thing to fix.
+  const rdns::Signal* first_primary = nullptr;
+  for (const auto& s : v.signals)
+    if (s.weight > 0 && !s.supporting && !first_primary) first_primary = &s;
+  const bool any_listed = std::any_of(v.lists.begin(), v.lists.end(), [](const ListResult& l) {
+    return l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0;
+  });
+  auto counts = [&](const std::string& key) {
+    if (!v.decisive.empty()) return std::find(v.decisive.begin(), v.decisive.end(), key) != v.decisive.end();
+    if (any_listed) return std::any_of(v.lists.begin(), v.lists.end(), [&](const ListResult& l) { return l.zone == key; });
+    return first_primary && first_primary->name == key;
+  };
+  std::string listed;
+  for (const auto& l : v.lists)
+    if (l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0 && counts(l.zone))
+      listed += (listed.empty() ? "listed in " : ", ") + l.zone;
+  std::vector<std::string> parts;
+  if (!listed.empty()) parts.push_back(std::move(listed));
+  const std::string& name = facts.rdns.name.empty() ? facts.hostname : facts.rdns.name;
+  for (const auto& s : v.signals) {
+    if (s.weight <= 0 || !counts(s.name)) continue;
+    auto words = sender_words(s, name);
+    if (std::find(parts.begin(), parts.end(), words) == parts.end()) parts.push_back(std::move(words));
+  }
+  if (parts.empty()) return "score " + std::to_string(v.score);
+  std::string out = parts[0];
+  for (std::size_t i = 1; i < parts.size(); ++i) out += (i + 1 == parts.size() ? " and " : ", ") + parts[i];
+  return out;
+}
+
+SmtpReply render_reply(const config::Config& config, const ClientFacts& facts, const Verdict& v,
+                       const ReplyCode& code) {
+  const std::string reason = reason_text(facts, v), ip = facts.ip->to_string(), listed = join_listed(v.lists),
+                    score = std::to_string(v.score), txt = listing_text(v);
+  const std::string_view hostname = facts.hostname.empty() ? std::string_view("unknown") : facts.hostname;
+  const std::string_view bypass = !config.bypass || config.bypass->empty() ? std::string_view("postmaster") : config.bypass->front();
+  const ReplyValue values[] = {{"reason", reason}, {"ip", ip},         {"hostname", hostname}, {"list", listed},
+                               {"score", score},   {"bypass", bypass}, {"id", facts.id},       {"txt", txt}};
+  // Long values (a 255-character host name, many lists) are cut until the reply fits; the
+  // template was checked at load to fit with every value at the shortest of these.
+  for (const std::size_t max_value : kReplyValueLimits) {
+    auto reply = SmtpReply::make(code.code, code.xcode, without_empty_lines(config.reply_text.render(values, max_value)), nullptr);
+    if (reply) return *reply;
+  }
+  // Cannot happen after the load-time check; the guidance stays all the same.
+  return SmtpReply{code.code, code.xcode,
+                   "Your IP address " + facts.ip->to_string() +
+                       " appears to be dynamically assigned. Please smarthost your mail through your ISP's mail server."};
+}
+
+}  // namespace dyn::policy
