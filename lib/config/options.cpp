@@ -139,7 +139,8 @@ const std::vector<OptionDef>& table() {
             "stop waiting for any one list after this long, so one slow list cannot hold up the verdict "
             "(0: each list may use all of --dns-timeout)"),
       field("dnsbl-probe-interval", "DURATION", &Config::dnsbl_probe_interval, kDaemon,
-            "probe every list this often (RFC 5782: 127.0.0.2 listed, 127.0.0.1 not) and ignore broken ones "
+            "probe every list this often (RFC 5782: 127.0.0.2 listed, 127.0.0.1 not, nor a random address in "
+            "reserved 240.0.0.0/4) and ignore broken ones "
             "(0: probe only at start)"),
       field("rdns-weight", "SIGNAL=N", &Config::rdns_weights, kBoth,
             "weight of a reverse-DNS or HELO signal (repeatable; later settings win): no-ptr, forged, ip-in-name, "

@@ -9,12 +9,12 @@ std::vector<Question> sanity_questions(std::string_view nonce) {
 std::optional<ResolverVerdict> judge_sanity(const Answer& must_exist, const Answer& must_not_exist) {
   if (must_exist.status == Status::NxDomain)
     return ResolverVerdict{false, "it answers NXDOMAIN for the root zone, which must exist"};
+  if (must_not_exist.status == Status::Ok && !must_not_exist.records.empty())
+    return ResolverVerdict{false, "it answers " + must_not_exist.records.front().value + " for " + "a name under .invalid, which cannot exist"};
   // A recursive resolver always has the root's NS set: "no such data" for it is as false as
   // NXDOMAIN (a resolver that says so says it about every client's PTR too).
   if (must_exist.status == Status::NoData || (must_exist.status == Status::Ok && must_exist.records.empty()))
     return ResolverVerdict{false, "it answers no NS records for the root zone, which every resolver has"};
-  if (must_not_exist.status == Status::Ok && !must_not_exist.records.empty())
-    return ResolverVerdict{false, "it answers " + must_not_exist.records.front().value + " for " + "a name under .invalid, which cannot exist"};
   const bool exist_ok = must_exist.status == Status::Ok;
   const bool absent_ok = must_not_exist.status == Status::NxDomain || must_not_exist.status == Status::NoData;
   if (exist_ok && absent_ok) return ResolverVerdict{true, ""};

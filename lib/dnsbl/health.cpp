@@ -2,6 +2,7 @@
 
 #include "dnsbl/outcome.hpp"
 #include "net/reverse.hpp"
+#include "util/random.hpp"
 
 namespace dyn::dnsbl {
 
@@ -15,12 +16,20 @@ std::string_view to_string(Health health) {
   return "?";
 }
 
-std::vector<dns::Question> probe_questions(const std::string& zone) {
+std::vector<dns::Question> probe_questions(const std::string& zone, const net::IpAddress& reserved) {
   return {dns::Question{net::dnsbl_query_name(net::IpAddress::v4(127, 0, 0, 2), zone), dns::RrType::A},
-          dns::Question{net::dnsbl_query_name(net::IpAddress::v4(127, 0, 0, 1), zone), dns::RrType::A}};
+          dns::Question{net::dnsbl_query_name(net::IpAddress::v4(127, 0, 0, 1), zone), dns::RrType::A},
+          dns::Question{net::dnsbl_query_name(reserved, zone), dns::RrType::A}};
 }
 
-std::optional<ZoneHealth> judge_probe(const dns::Answer& test_point, const dns::Answer& must_not_list) {
+net::IpAddress reserved_probe_address() {
+  unsigned char b[4];
+  util::random_bytes(b, sizeof b);
+  return net::IpAddress::v4(static_cast<std::uint8_t>(240 | (b[0] & 0x0f)), b[1], b[2], static_cast<std::uint8_t>(b[3] | 1));
+}
+
+std::optional<ZoneHealth> judge_probe(const dns::Answer& test_point, const dns::Answer& must_not_list,
+                                      const dns::Answer& reserved, std::string_view reserved_address) {
   ZoneSpec any;  // no filter: every 127/8 code counts, error codes and non-127 answers are Unknown
   any.zone = "probe.invalid";
   const Outcome t = interpret(any, test_point);
@@ -30,6 +39,9 @@ std::optional<ZoneHealth> judge_probe(const dns::Answer& test_point, const dns::
   if (t.listing == Listing::Unknown) return ZoneHealth{Health::Broken, "probe 127.0.0.2: " + t.reason};
   if (u.listing == Listing::Listed)
     return ZoneHealth{Health::Broken, "lists 127.0.0.1, so it answers 'listed' for every address"};
+  if (interpret(any, reserved).listing == Listing::Listed)
+    return ZoneHealth{Health::Broken, "lists " + std::string(reserved_address) +
+                                          ", reserved space no list can list: it answers 'listed' for (nearly) everything"};
   if (t.listing == Listing::NotListed)
     return ZoneHealth{Health::Degraded, "does not list the test point 127.0.0.2 (RFC 5782): wrong zone name, or the list is gone?"};
   return ZoneHealth{Health::Healthy, ""};

@@ -8,6 +8,7 @@
 
 #include "dns/sanity.hpp"
 #include "dns/types.hpp"
+#include "net/ip_address.hpp"
 
 #include <chrono>
 #include <functional>
@@ -33,12 +34,20 @@ struct ZoneHealth {
 
 using HealthMap = std::map<std::string, ZoneHealth>;  // zone -> health
 
-// The two probe questions: the test point 127.0.0.2 (first) and 127.0.0.1 (second).
-std::vector<dns::Question> probe_questions(const std::string& zone);
+// The probe questions: the test point 127.0.0.2 (first), 127.0.0.1 (second), and `reserved`, an
+// address no real list can list (drawn per probe from 240.0.0.0/4, reserved space that no host
+// sends from): a list that lists everything but 127.0.0.1 (a wildcarded re-registered domain, a
+// corrupted mirror) is caught by it.
+std::vector<dns::Question> probe_questions(const std::string& zone, const net::IpAddress& reserved);
+// A new address in 240.0.0.0/4 for each probe.
+net::IpAddress reserved_probe_address();
 
-// Judges a zone from the answers to probe_questions(). nullopt when a probe lookup failed
-// (timeout, SERVFAIL): that says nothing about the list, so its previous state stands.
-std::optional<ZoneHealth> judge_probe(const dns::Answer& test_point, const dns::Answer& must_not_list);
+// Judges a zone from the answers to probe_questions(). nullopt when a probe lookup of the test
+// points failed (timeout, SERVFAIL): that says nothing about the list, so its previous state
+// stands. A failed lookup of the reserved address is no verdict on it either.
+std::optional<ZoneHealth> judge_probe(const dns::Answer& test_point, const dns::Answer& must_not_list,
+                                      const dns::Answer& reserved = dns::Answer::failure(dns::Status::Timeout, "not asked"),
+                                      std::string_view reserved_address = {});
 
 // The daemon's current view of its DNS sources, shared by the prober (writer) and every
 // connection (readers): each list's health and whether the resolver can be believed.

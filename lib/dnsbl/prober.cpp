@@ -56,15 +56,17 @@ HealthMap Prober::probe_once() {
 
 HealthMap Prober::probe(const std::vector<ZoneSpec>& zones, bool with_resolver, std::string_view context) {
   std::vector<dns::Question> questions;
+  const auto reserved = reserved_probe_address();  // new each probe: no cache, no list can guess it
+  const std::string reserved_text = reserved.to_string();
   for (const auto& z : zones)
-    for (auto& q : probe_questions(z.zone)) questions.push_back(std::move(q));
+    for (auto& q : probe_questions(z.zone, reserved)) questions.push_back(std::move(q));
   const std::size_t list_questions = questions.size();
   if (with_resolver)
     for (auto& q : dns::sanity_questions(nonce())) questions.push_back(std::move(q));
   const auto deadline = dns::Clock::now() + timeout_;
   const auto answers = dns::Batch::start(querier_, questions, deadline)->wait_until(deadline);
   for (std::size_t i = 0; i < zones.size(); ++i) {
-    const auto verdict = judge_probe(answers[2 * i], answers[2 * i + 1]);
+    const auto verdict = judge_probe(answers[3 * i], answers[3 * i + 1], answers[3 * i + 2], reserved_text);
     const std::string shown = zones[i].safe_name();
     if (!verdict) {
       if (board_.state(zones[i].zone) == Health::Unprobed && first_failure(zones[i].zone))

@@ -177,3 +177,29 @@ TEST_CASE("the prober marks lists healthy or broken by the RFC 5782 test points"
     CHECK(healed.verdict().action == policy::Action::Reject);
   }
 }
+
+TEST_CASE("a list that lists everything but 127.0.0.1 is caught by a reserved address drawn per probe",
+          "[health][component]") {
+  // A wildcarded list domain (re-registered after it expired) or a corrupted mirror: every name
+  // is listed, and only the one test point the old probe asked is not.
+  test::FakeDnsServer server;
+  server.set_fallback(test::Script::records({"127.0.0.10"}));
+  server.script("1.0.0.127.wild.test", dns::RrType::A, test::Script::of(Kind::NxDomain));
+  dns::Transport transport({{server_of(server)}});
+  dnsbl::HealthBoard board;
+  dnsbl::Prober prober(transport, board, {*dnsbl::ZoneSpec::parse("wild.test", nullptr)}, 1000ms);
+  const auto h = prober.probe_once();
+  REQUIRE(h.count("wild.test"));
+  CHECK(h.at("wild.test").state == dnsbl::Health::Broken);
+  CHECK(h.at("wild.test").reason.find("reserved space no list can list") != std::string::npos);
+  // The address is new each probe, inside 240.0.0.0/4.
+  const auto a = dnsbl::reserved_probe_address(), b = dnsbl::reserved_probe_address();
+  CHECK(a != b);
+  CHECK(net::Cidr::parse("240.0.0.0/4")->contains(a));
+  // A failed lookup of it is no verdict against a list that passes the test points.
+  const dns::Answer listed{dns::Status::Ok, {dns::Record{dns::RrType::A, 60, "127.0.0.2"}}, 0, ""};
+  const dns::Answer nx = dns::Answer::failure(dns::Status::NxDomain, "");
+  CHECK(dnsbl::judge_probe(listed, nx, dns::Answer::failure(dns::Status::ServFail, "x"), "240.1.2.3")->state ==
+        dnsbl::Health::Healthy);
+  CHECK(dnsbl::judge_probe(listed, nx, listed, "240.1.2.3")->state == dnsbl::Health::Broken);
+}

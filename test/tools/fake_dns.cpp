@@ -4,7 +4,8 @@
 //   fake_dns PORT_FILE zone FILE
 //   fake_dns PORT_FILE synth DELAY_MS
 // KIND: nxdomain, nodata, servfail, refused, drop, truncated (TC set, and TCP refused),
-// wrong-id, wrong-question, garbage, wrong-source, address (answers 198.51.100.1 for everything).
+// wrong-id, wrong-question, garbage, wrong-source, address (answers 198.51.100.1 for every A question,
+// NODATA for other types).
 // zone: answers from FILE, lines "NAME TYPE TTL aa|- RDATA" (aa: the AA bit; RDATA in presentation
 // form; several lines for one name and type make one answer; RDATA "NODATA" for an empty one);
 // everything else is NXDOMAIN.
@@ -128,6 +129,10 @@ int main(int argc, char** argv) {
   if (argc > 3 && mode != "zone" && mode != "synth") s = s.after(std::chrono::milliseconds(std::atoi(argv[3])));
   server.set_fallback(s);
   if (std::string(argv[2]) == "truncated") server.enable_tcp(false);
+  if (std::string(argv[2]) == "address")  // the address for every A question; other types have no such data
+    server.set_synth([s](const std::string&, RrType type) {
+      return type == RrType::A ? s : std::optional<Script>(Script::of(Script::Kind::NoData).after(s.delay));
+    });
   std::ofstream(argv[1]) << server.port() << "\n";
   sigset_t set;
   sigemptyset(&set);
