@@ -392,7 +392,7 @@ void check_action_keys(Config& c, const Locations& where) {
     if (a.key.rfind("rule:", 0) == 0 && c.rules) known |= c.rules->has_rule(a.key.substr(5));
     if (!known)
       throw Error(fmt::format("{}action-for '{}' names no --dnsbl zone, signal or rule:NAME of this configuration",
-                              where("action-for", a.to_string()), a.key));
+                              where("action-for", a.to_string()), dnsbl::safe_zone(a.key)));  // never echo a key
   }
 }
 

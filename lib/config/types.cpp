@@ -95,7 +95,11 @@ void config::validate(boost::any& out, const std::vector<std::string>& values, P
 }
 
 void config::validate(boost::any& out, const std::vector<std::string>& values, ActionFor*, int) {
-  validate_with(out, values, &ActionFor::parse);
+  const auto& s = single(values);
+  std::string why;
+  auto v = ActionFor::parse(s, &why);
+  if (!v) bad(dnsbl::safe_spec(s), why);  // KEY may be a zone with an access key: never echo it
+  out = *v;
 }
 
 void policy::validate(boost::any& out, const std::vector<std::string>& values, ReplyCode*, int) {

@@ -165,3 +165,15 @@ TEST_CASE("every option appears in --help", "[config]") {
     }
   }
 }
+
+TEST_CASE("a DQS access key is never echoed in an error about --action-for", "[config]") {
+  const std::string key = "k3y0123456789abcdefghijkl";
+  // A bad action for a keyed zone, and a keyed zone that is not configured.
+  for (const std::string& value : {key + ".zen.dq.spamhaus.net=bogus", key + ".zen.dq.spamhaus.net=log"}) {
+    const auto err = error_of({"--action-for", value.c_str()});
+    INFO(err);
+    CHECK_FALSE(err.empty());
+    CHECK(err.find(key) == std::string::npos);
+    CHECK(err.find("zen.dq.spamhaus.net") != std::string::npos);
+  }
+}
