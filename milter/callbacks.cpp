@@ -62,7 +62,10 @@ sfsistat start_session(SMFICTX* ctx, const char* hostname, const sockaddr* addr)
 }
 
 sfsistat record_helo(SMFICTX* ctx, const char* name) {
-  if (Session* s = session_of(ctx); s && name) s->on_helo(name, *g_state.querier);
+  if (Session* s = session_of(ctx); s && name && !s->on_helo(name, *g_state.querier)) {
+    log::debug("id={}: HELO beyond --max-helo deferred", s->id());
+    return SMFIS_TEMPFAIL;
+  }
   return SMFIS_CONTINUE;
 }
 

@@ -202,6 +202,7 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
 
   smfiDesc table = milter::callback_table();
   if (smfi_register(table) != MI_SUCCESS) throw milter::StartError(1, "smfi_register failed");
+  smfi_settimeout(static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(config->milter_timeout.value).count()));
   std::string socket = config->socket;
   if (smfi_setconn(socket.data()) != MI_SUCCESS) throw milter::StartError(2, "bad milter socket '" + socket + "'");
   SocketGuard guard{path};

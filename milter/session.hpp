@@ -33,7 +33,13 @@ class Session {
   // (postmaster, abuse, a bypass address) or the sender authenticated. The first other
   // recipient waits for the lookups and logs the verdict.
   const policy::Verdict* verdict_for(std::string_view recipient);
-  void on_helo(std::string_view name, dns::Querier& querier) { transaction_.helo(name, querier); }
+  // HELO/EHLO: false once the connection has sent more than --max-helo of them (the MTA is then
+  // told to try later, and no lookup is started for it).
+  bool on_helo(std::string_view name, dns::Querier& querier) {
+    if (++helos_ > transaction_.config().max_helo) return false;
+    transaction_.helo(name, querier);
+    return true;
+  }
 
   // End of message: the X-Dynmilter header to add (--action tag), if any.
   std::optional<std::string> tag_header() const;
@@ -49,6 +55,7 @@ class Session {
   Observers observers_;
   std::optional<std::string> auth_login_;  // of the current message
   int forged_headers_ = 0;                 // of the current message
+  int helos_ = 0;                          // HELO/EHLO commands of this connection
 };
 
 }  // namespace dyn::milter

@@ -70,6 +70,8 @@ struct Config {
   std::vector<dns::ServerAddress> dns_servers;  // after loading: never empty (resolv.conf, else 127.0.0.1)
   util::Duration dns_timeout{std::chrono::milliseconds(5000)};
   int dns_cache_size = 100'000;
+  util::Duration milter_timeout{std::chrono::seconds(30)};  // an idle MTA connection is closed after this
+  int max_helo = 10;  // HELO/EHLO commands one connection may send before each further one is deferred
   util::Duration dns_min_ttl{std::chrono::seconds(60)};
   util::Duration dns_max_ttl{std::chrono::seconds(3600)};
   bool resolver_check = true;  // probe the resolver; name evidence counts for nothing while it lies

@@ -119,6 +119,12 @@ const std::vector<OptionDef>& table() {
       field("dns-timeout", "DURATION", &Config::dns_timeout, kBoth,
             "one deadline for all lookups of an SMTP connection, counted from CONNECT (keep it well below "
             "the MTA's milter timeouts: Sendmail's default is 10s)"),
+      field("milter-timeout", "DURATION", &Config::milter_timeout, kDaemon,
+            "close an MTA connection that sends nothing for this long (smfi_settimeout; libmilter's own default is "
+            "7210 s, which lets idle peers hold file descriptors for two hours); read at start"),
+      field("max-helo", "N", &Config::max_helo, kDaemon,
+            "HELO/EHLO commands one connection may send (STARTTLS makes two); each one after that is deferred "
+            "(4xx) and starts no lookup, so a HELO flood cannot hold descriptors and DNS queries"),
       field("dns-cache-size", "N", &Config::dns_cache_size, kDaemon,
             "DNS answers kept in memory (those unused longest evicted first; about 90 bytes each)"),
       field("dns-min-ttl", "DURATION", &Config::dns_min_ttl, kDaemon,
@@ -341,6 +347,9 @@ void check_consistency(const Config& c, const Locations& where) {
     throw Error(fmt::format("{}reply-text is too long: {}, even with each placeholder cut to {} characters",
                             where("reply-text"), why, policy::kReplyValueLimits[std::size(policy::kReplyValueLimits) - 1]));
   if (c.dns_cache_size <= 0) throw Error(fmt::format("{}dns-cache-size must be positive", where("dns-cache-size")));
+  if (c.max_helo <= 0) throw Error(fmt::format("{}max-helo must be positive", where("max-helo")));
+  if (c.milter_timeout.value < std::chrono::seconds(1))
+    throw Error(fmt::format("{}milter-timeout must be at least 1s", where("milter-timeout")));
   for (const auto& b : c.bypass_recipients) check_bypass_address(b, where("bypass-recipient", b));
   if (c.dns_min_ttl.value > c.dns_max_ttl.value)
     throw Error(fmt::format("{}dns-min-ttl ({}) is longer than dns-max-ttl ({})", where("dns-min-ttl"),

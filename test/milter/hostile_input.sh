@@ -23,6 +23,7 @@ check "an odd macro packet keeps its complete pairs and the session goes on to i
   '^odd-macro-3: O,c,c,c,y,closed x40$'
 check "an unterminated macro string ends that milter connection" "$out" '^unterminated-macro: O,closed x40$'
 check "hostile macro values (5000 bytes, control bytes, CR LF) still reach a verdict" "$out" '^hostile-macros: O,c,c,c,y,closed x40$'
+check "a HELO flood: ten HELOs go on, each one after that is deferred (--max-helo)" "$out" '^helo-flood: O,c(,c){10}(,t){5},closed x40$'
 
 say "after all that, an ordinary session is judged as before"
 out=$("$BIN/raw_milter" "inet:$MILTER@127.0.0.1" normal 3)

@@ -50,6 +50,11 @@ const std::map<std::string, std::function<Bytes()>>& scenarios() {
       {"rcpt-before-connect", [] { return optneg() + rcpt("<u@y>") + mail("<a@x>"); }},
       {"rcpt-empty", [] { return optneg() + connect_v4("h", "203.0.113.7") + mail("<a@x>") + packet('R', "") + quit(); }},
       {"rcpt-unterminated", [] { return optneg() + connect_v4("h", "203.0.113.7") + mail("<a@x>") + packet('R', "<u@y>"); }},
+      {"helo-flood", [] {  // 15 HELOs on one connection: past --max-helo (10), each is deferred
+         Bytes b = optneg() + connect_v4("h", "203.0.113.7");
+         for (int i = 0; i < 15; ++i) b += helo("h" + std::to_string(i) + ".example.net");
+         return b + quit();
+       }},
       {"helo-huge", [] { return optneg() + connect_v4("h", "203.0.113.7") + helo(std::string(60000, 'a')) + quit(); }},
       {"header-unterminated", [] { return optneg() + connect_v4("h", "203.0.113.7") + mail("<a@x>") + rcpt("<u@y>") + packet('L', "X-Dynmilter"); }},
       {"optneg-short", [] { return packet('O', be32(6)); }},
