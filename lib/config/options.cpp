@@ -35,7 +35,7 @@ Config default_config() {
   c.reply_text = *policy::ReplyTemplate::parse(
       "Your IP address {ip} appears to be dynamically assigned ({reason}). "
       "Please smarthost your mail through your ISP's mail server. "
-      "Mail to {bypass} reaches a person; quote reference {id}.",
+      "Mail to {bypass} reaches a person{?id:; quote reference {id}}.",
       nullptr);
   return c;
 }

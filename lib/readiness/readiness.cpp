@@ -292,7 +292,8 @@ Report check(const config::Config& config, dns::Querier& querier, const std::str
     policy::ClientFacts facts{servers[i].second, ptrs[i].status == dns::Status::Ok && !ptrs[i].records.empty()
                                                      ? ptrs[i].records.front().value
                                                      : std::string()};
-    facts.id = policy::new_incident_id();
+    // No incident reference: this is a check, not a connection, and a reference that appears in
+    // no log would only mislead whoever quotes it (the default reply leaves the clause out).
     txns.push_back(std::make_unique<policy::Transaction>(shared, std::move(facts), querier, health));
   }
   for (std::size_t i = 0; i < servers.size(); ++i) {

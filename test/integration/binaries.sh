@@ -94,6 +94,8 @@ check "--sender: short TTLs fail with the fix" "$out" 'fail +mx-ttl +MX record T
 check "--sender: a generic PTR fails, with the signals" "$out" 'fail +ptr-not-generic +dsl-203-0-113-7\.pool\.isp\.example looks generic: '
 check "--sender: the listing with the list's own text" "$out" 'fail +not-listed +listed in pbl\.test \("ISP-maintained dynamic range, see https://check\.pbl\.test/"\)'
 check "--sender: the reply dynmilter would send, exit 1" "$out" 'would reject this server: 550 5\.7\.1 Your IP address 203\.0\.113\.7 .* exit=1 $'
+check "--sender: the reply quotes no incident reference (a check, not a connection: no log has it)" "$out" \
+  'would reject this server: 550 5\.7\.1 .*Mail to postmaster reaches a person\. +exit=1 $'
 out=$(run "${SENDER[@]}" --sender good.example --sender-ip 203.0.113.7 --json)
 check "--sender --json: one document with the given address" "$out" '^\{"domain":"good\.example","ip":"203\.0\.113\.7","mx":\["mail\.good\.example"\],"rules":\[\{"rule":"ptr-exists","result":"pass"'
 check "--sender --json: the address is no MX host's" "$out" '"rule":"mx-maps-to-ip","result":"fail","detail":"203\.0\.113\.7 is not an address of any MX host \(mail\.good\.example\)"'
