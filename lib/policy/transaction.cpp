@@ -45,13 +45,14 @@ Transaction::Transaction(std::shared_ptr<const PreparedConfig> policy, ClientFac
   if (settled_) {  // the usual case with Postfix and Sendmail: one batch for everything
     auto questions = plan(config_, facts_, &prepared_);
     planned_connect_ = true;
-    if (w.ptr_ttl_short != 0 || w.mx_confirmed != 0) {  // our own PTR, for its TTL
+    const bool want_ptr = w.ptr_ttl_short != 0 || w.mx_confirmed != 0;  // our own PTR, for its TTL
+    if (want_ptr) {
       ptr_index_ = questions.size();
       questions.push_back(std::move(ptr));
     }
     if (questions.empty()) return;
     batches_.push_back({dns::Batch::start(querier, std::move(questions), source_deadline_), Stage::Connect});
-    if (ptr_index_ < batches_.back().batch->questions().size()) ptr_batch_ = batches_.back().batch;
+    if (want_ptr) ptr_batch_ = batches_.back().batch;
     return;
   }
   ptr_batch_ = dns::Batch::start(querier, {std::move(ptr)}, source_deadline_);

@@ -273,3 +273,15 @@ TEST_CASE("the MTA's unknown is a hint: no-ptr and forged rest on dynmilter's ow
   policy::Transaction forged(cfg, postfix_unknown("198.51.100.8"), t);
   CHECK(has(forged.verdict(), "forged"));
 }
+
+TEST_CASE("with the PTR TTL and MX signals off, no PTR is asked and no list's TTL is taken for it", "[policy][component]") {
+  test::FakeDnsServer server;
+  server.script("7.113.0.203.pbl.test", dns::RrType::A, test::Script::records({"127.0.0.10"}, 60));
+  dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
+  auto c = *config_with({"pbl.test=127.0.0.[10..11]*3"}, 3);
+  for (const char* off : {"ptr-ttl-short=0", "mx-confirmed=0"}) c.rdns_weights.push_back(*rdns::WeightSetting::parse(off, nullptr));
+  policy::Transaction txn(std::make_shared<const config::Config>(c), client("203.0.113.7"), t);
+  CHECK(txn.verdict().action == policy::Action::Reject);
+  CHECK_FALSE(txn.facts().ptr_ttl);  // the list's answer (TTL 60) is not the PTR's
+  CHECK(server.queries("7.113.0.203.in-addr.arpa", dns::RrType::PTR) == 0);
+}
