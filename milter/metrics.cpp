@@ -28,6 +28,7 @@ std::string_view verdict_reason(const policy::Verdict& v) {
       if (l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0) return "listed";
     return "rdns";
   }
+  if (v.supporting_only) return "supporting-only";
   return v.action == policy::Action::Tempfail ? "dns-error" : "below-threshold";
 }
 

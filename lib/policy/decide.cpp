@@ -213,6 +213,7 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const Ans
   for (auto& s : v.signals) s.supporting = p.classes.of(s.name) == rdns::Strength::Supporting;
   for_each_hit(v, [&](const std::string&, int, bool primary) { primary_hits += primary; });
   if (v.score >= config.threshold && primary_hits == 0) {  // weak evidence never refuses on its own
+    v.supporting_only = true;
     v.note = "score " + std::to_string(v.score) + " from supporting evidence alone: not enough to refuse";
     return v;
   }

@@ -39,6 +39,7 @@ struct Verdict {
   std::string note;                  // for NoAddress/ExemptNetwork/Tempfail: why, in words
   std::optional<SmtpReply> reply;    // set for Reject and Tempfail
   bool reached = false;              // the score reached the threshold (whatever --action does with it)
+  bool supporting_only = false;      // the score reached it with supporting evidence alone: not refused
   bool tag = false;                  // --action tag: add the header at the end of the message
   bool limited_by_action_for = false;  // --action-for or a rule's action= made the action milder
   // The evidence without which the score would not have reached the threshold: list zones and

@@ -330,6 +330,7 @@ TEST_CASE("strength: supporting evidence alone never refuses, whatever its sum, 
   CHECK_FALSE(v.reached);
   CHECK(v.decisive.empty());
   CHECK(v.note == "score 3 from supporting evidence alone: not enough to refuse");
+  CHECK(v.supporting_only);
 
   // The same client with a pool name is refused: pool words are primary.
   f = smallbiz("pool-17.smallbiz.example");
