@@ -146,7 +146,7 @@ int check(const config::Invocation& inv) {
   // The lists (and the resolver) probed first, as the daemon does at start, so a broken list shows as such.
   engine::ToolDns dns(*config);
   auto& transport = dns.querier();
-  const auto& health = dns.health();
+  const auto health = dns.board().snapshot();
   policy::ClientFacts facts{*ip, inv.positional.size() > 1 ? inv.positional[1] : ""};
   facts.id = policy::new_incident_id();  // as the daemon does, so that {id} shows in the reply as it would
   policy::Transaction txn(config, std::move(facts), transport, &dns.board());
@@ -167,7 +167,7 @@ int check(const config::Invocation& inv) {
   std::cout << fmt::format("name:      {} ({}){}\n", f.rdns.name.empty() ? "-" : f.rdns.name, rdns::to_string(f.rdns.status),
                            f.ptr_ttl ? fmt::format(", PTR TTL {} s", *f.ptr_ttl) : std::string());
   if (!v.lists.empty()) std::cout << "lists:\n";
-  for (std::size_t i = 0; i < v.lists.size(); ++i) std::cout << describe(v.lists[i], *ip, config->dnsbls[i], health) << "\n";
+  for (std::size_t i = 0; i < v.lists.size(); ++i) std::cout << describe(v.lists[i], *ip, config->dnsbls[i], *health) << "\n";
   for (const auto& s : v.signals)
     std::cout << fmt::format("rdns:      {} ({:+d}): {}\n", s.name, s.weight, s.reason);
   std::cout << fmt::format("score:     {} (threshold {})\n", v.score, config->threshold);

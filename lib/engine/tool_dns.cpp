@@ -9,8 +9,7 @@ ToolDns::ToolDns(const config::Config& config)
       zones_(config.local_zones, transport_) {
   // The daemon probes before it serves: a list counts only once found healthy, and names count
   // only while the resolver is believed.
-  health_ = dnsbl::Prober(zones_.querier(), board_, config.dnsbls, config.dns_timeout.value, config.resolver_check)
-                .probe_once();
+  dnsbl::Prober(zones_.querier(), board_, config.dnsbls, config.dns_timeout.value, config.resolver_check).probe_once();
 }
 
 }  // namespace dyn::engine

@@ -19,14 +19,12 @@ class ToolDns {
   ToolDns& operator=(const ToolDns&) = delete;
 
   dns::Querier& querier() { return zones_.querier(); }
-  const dnsbl::HealthBoard& board() const { return board_; }
-  const dnsbl::HealthMap& health() const { return health_; }  // as the start-up probe found it
+  const dnsbl::HealthBoard& board() const { return board_; }  // as the start-up probe left it
 
  private:
   dns::Transport transport_;
   localzone::ToolZones zones_;
   dnsbl::HealthBoard board_;
-  dnsbl::HealthMap health_;
 };
 
 }  // namespace dyn::engine
