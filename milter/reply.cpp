@@ -11,18 +11,18 @@ namespace {
 // smfi_setreply wants writable C strings; its text is a format where '%' must be doubled.
 // A text of several lines goes through smfi_setmlreply, which takes up to 32 lines and stops at
 // the first null pointer: the lines are passed in a fixed array padded with nulls.
-bool set_reply(SMFICTX* ctx, const policy::SmtpReply& reply) {
+bool set_reply(SMFICTX* ctx, const smtp::SmtpReply& reply) {
   std::string code = reply.code, xcode = reply.xcode;
   if (!reply.multiline()) {
-    std::string text = policy::escape_percent(reply.text);
+    std::string text = smtp::escape_percent(reply.text);
     return smfi_setreply(ctx, code.data(), xcode.data(), text.data()) == MI_SUCCESS;
   }
   const auto lines = reply.lines();
-  static_assert(policy::kMaxReplyLines == 32);
+  static_assert(smtp::kMaxReplyLines == 32);
   std::array<std::string, 32> text;
   std::array<char*, 32> p{};
   for (std::size_t i = 0; i < lines.size() && i < p.size(); ++i) {
-    text[i] = policy::escape_percent(lines[i]);
+    text[i] = smtp::escape_percent(lines[i]);
     p[i] = text[i].data();
   }
   return smfi_setmlreply(ctx, code.data(), xcode.data(), p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9],

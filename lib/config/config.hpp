@@ -6,7 +6,7 @@
 #include "dnsbl/zone_spec.hpp"
 #include "localzone/zones.hpp"
 #include "net/cidr.hpp"
-#include "policy/smtp_reply.hpp"
+#include "smtp/reply.hpp"
 #include "rdns/classify.hpp"
 #include "rules/rule_set.hpp"
 
@@ -91,8 +91,8 @@ struct Config {
   int threshold = 3;
   PolicyAction action = PolicyAction::Reject;
   std::vector<ActionFor> action_for;
-  policy::ReplyCode reject_code{"550", "5.7.1"};
-  policy::ReplyCode tempfail_code{"450", "4.7.1"};
+  smtp::ReplyCode reject_code{"550", "5.7.1"};
+  smtp::ReplyCode tempfail_code{"450", "4.7.1"};
   DnsErrorAction on_dns_error = DnsErrorAction::Accept;
   std::vector<net::Cidr> exempt_networks;
   std::vector<net::Cidr> allow_networks;        // inline --allow-network
@@ -101,7 +101,7 @@ struct Config {
   int allow_threshold = 0;                      // < 0: a list score at or below it accepts (DNSWL)
   // Loaded from allow_files together with allow_networks and allow_hostnames (what the policy uses).
   std::shared_ptr<const Allowlist> allowlist = std::make_shared<Allowlist>();
-  policy::ReplyTemplate reply_text;
+  smtp::ReplyTemplate reply_text;
   std::vector<std::string> bypass_recipients;  // "user@domain" or "@domain", lower case; always accepted
   std::vector<std::string> bypass_files;       // more of them, one per line
   // Loaded: bypass_recipients and the lines of bypass_files (what the policy uses).

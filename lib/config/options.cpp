@@ -32,7 +32,7 @@ Config default_config() {
   for (const char* net : {"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "::1/128",
                           "fe80::/10", "fc00::/7"})
     c.exempt_networks.push_back(*net::Cidr::parse(net));
-  c.reply_text = *policy::ReplyTemplate::parse(
+  c.reply_text = *smtp::ReplyTemplate::parse(
       "Your IP address {ip} appears to be dynamically assigned ({reason}). "
       "Please smarthost your mail through your ISP's mail server. "
       "Mail to {bypass} reaches a person{?id:; quote reference {id}}.",
@@ -343,9 +343,9 @@ void check_consistency(const Config& c, const Locations& where) {
                             util::Duration{kMinProbeInterval}.to_string()));
   if (const auto why = socket_spec_error(c.socket); !why.empty())
     throw Error(fmt::format("{}socket '{}' {}", where("socket"), c.socket, why));
-  if (std::string why; !c.reply_text.fits(policy::kReplyValueLimits[std::size(policy::kReplyValueLimits) - 1], &why))
+  if (std::string why; !c.reply_text.fits(smtp::kReplyValueLimits[std::size(smtp::kReplyValueLimits) - 1], &why))
     throw Error(fmt::format("{}reply-text is too long: {}, even with each placeholder cut to {} characters",
-                            where("reply-text"), why, policy::kReplyValueLimits[std::size(policy::kReplyValueLimits) - 1]));
+                            where("reply-text"), why, smtp::kReplyValueLimits[std::size(smtp::kReplyValueLimits) - 1]));
   if (c.dns_cache_size <= 0) throw Error(fmt::format("{}dns-cache-size must be positive", where("dns-cache-size")));
   if (c.max_helo <= 0) throw Error(fmt::format("{}max-helo must be positive", where("max-helo")));
   if (c.milter_timeout.value < std::chrono::seconds(1))

@@ -59,7 +59,7 @@ void util::validate(boost::any& out, const std::vector<std::string>& values, Dur
   out = *v;
 }
 
-void policy::validate(boost::any& out, const std::vector<std::string>& values, ReplyTemplate*, int) {
+void smtp::validate(boost::any& out, const std::vector<std::string>& values, ReplyTemplate*, int) {
   validate_with(out, values, &ReplyTemplate::parse);
 }
 
@@ -102,7 +102,7 @@ void config::validate(boost::any& out, const std::vector<std::string>& values, A
   out = *v;
 }
 
-void policy::validate(boost::any& out, const std::vector<std::string>& values, ReplyCode*, int) {
+void smtp::validate(boost::any& out, const std::vector<std::string>& values, ReplyCode*, int) {
   validate_with(out, values, &ReplyCode::parse);
 }
 
@@ -140,7 +140,7 @@ std::string ActionFor::to_string() const { return key + "=" + std::string(config
 std::string show(PolicyAction v) { return std::string(to_string(v)); }
 std::string show(const ActionFor& v) { return v.to_string(); }
 std::string show(const localzone::Spec& v) { return v.to_string(); }
-std::string show(const policy::ReplyCode& v) { return v.to_string(); }
+std::string show(const smtp::ReplyCode& v) { return v.to_string(); }
 
 std::string show(const rdns::WeightSetting& v) { return v.to_string(); }
 std::string show(const rdns::ClassSetting& v) { return v.to_string(); }
@@ -151,7 +151,7 @@ std::string show(const util::Duration& v) { return v.to_string(); }
 std::string show(const dnsbl::ZoneSpec& v) { return v.to_string(); }
 std::string show(const net::Cidr& v) { return v.to_string(); }
 std::string show(const dns::ServerAddress& v) { return v.to_string(); }
-std::string show(const policy::ReplyTemplate& v) { return v.text(); }
+std::string show(const smtp::ReplyTemplate& v) { return v.text(); }
 std::string show(log::Level v) {
   switch (v) {
     case log::Level::Error: return "error";

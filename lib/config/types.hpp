@@ -16,12 +16,12 @@ namespace dyn::localzone { void validate(boost::any& out, const std::vector<std:
 namespace dyn::net { void validate(boost::any& out, const std::vector<std::string>& values, Cidr*, int); }
 namespace dyn::dns { void validate(boost::any& out, const std::vector<std::string>& values, ServerAddress*, int); }
 namespace dyn::util { void validate(boost::any& out, const std::vector<std::string>& values, Duration*, int); }
-namespace dyn::policy { void validate(boost::any& out, const std::vector<std::string>& values, ReplyTemplate*, int); }
+namespace dyn::smtp { void validate(boost::any& out, const std::vector<std::string>& values, ReplyTemplate*, int); }
 namespace dyn::log { void validate(boost::any& out, const std::vector<std::string>& values, Level*, int); }
 namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, DnsErrorAction*, int); }
 namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, PolicyAction*, int); }
 namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, ActionFor*, int); }
-namespace dyn::policy { void validate(boost::any& out, const std::vector<std::string>& values, ReplyCode*, int); }
+namespace dyn::smtp { void validate(boost::any& out, const std::vector<std::string>& values, ReplyCode*, int); }
 namespace dyn::rdns { void validate(boost::any& out, const std::vector<std::string>& values, WeightSetting*, int); }
 namespace dyn::rdns { void validate(boost::any& out, const std::vector<std::string>& values, ClassSetting*, int); }
 
@@ -35,13 +35,13 @@ std::string show(const dnsbl::ZoneSpec& v);
 std::string show(const net::Cidr& v);
 std::string show(const localzone::Spec& v);
 std::string show(const dns::ServerAddress& v);
-std::string show(const policy::ReplyTemplate& v);
+std::string show(const smtp::ReplyTemplate& v);
 std::string show(log::Level v);
 std::string show(DnsErrorAction v);
 std::string show(PolicyAction v);
 std::string show(const rdns::WeightSetting& v);
 std::string show(const rdns::ClassSetting& v);
 std::string show(const ActionFor& v);
-std::string show(const policy::ReplyCode& v);
+std::string show(const smtp::ReplyCode& v);
 
 }  // namespace dyn::config

@@ -249,7 +249,7 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const Ans
       config.on_dns_error == config::DnsErrorAction::Tempfail) {
     v.action = Action::Tempfail;
     v.note = "DNS lookups failed for lists that could have decided";
-    v.reply = SmtpReply{"451", "4.7.1", "Temporary DNS failure while checking your IP address; please try again later."};
+    v.reply = smtp::SmtpReply{"451", "4.7.1", "Temporary DNS failure while checking your IP address; please try again later."};
   }
   return v;
 }

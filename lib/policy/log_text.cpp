@@ -24,7 +24,7 @@ std::string tag_header(const ClientFacts& facts, const Verdict& v, int threshold
     if (s.weight != 0) signals += fmt::format("{}{}({:+d})", signals.empty() ? "" : ",", s.name, s.weight);
   if (!listed.empty()) out += "; listed=" + listed;
   if (!signals.empty()) out += "; signals=" + signals;
-  return sanitize_reply_text(out, 900);
+  return smtp::sanitize_reply_text(out, 900);
 }
 
 std::string new_incident_id() {
@@ -46,7 +46,7 @@ std::string new_incident_id() {
 std::string log_line(const ClientFacts& facts, const Verdict& verdict, double elapsed_ms, double waited_ms) {
   std::string out = facts.id.empty() ? std::string() : "id=" + facts.id + " ";
   out += fmt::format("client={} name={}", facts.ip ? facts.ip->to_string() : "none",
-                     facts.hostname.empty() ? "-" : sanitize_reply_text(facts.hostname, 255));
+                     facts.hostname.empty() ? "-" : smtp::sanitize_reply_text(facts.hostname, 255));
   for (const auto& l : verdict.lists) {
     out += fmt::format(" list={}:{}", l.zone, dnsbl::to_string(l.outcome.listing));
     if (!l.outcome.codes.empty()) {

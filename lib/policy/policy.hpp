@@ -9,7 +9,7 @@
 #include "dnsbl/outcome.hpp"
 #include "net/ip_address.hpp"
 #include "policy/evidence.hpp"
-#include "policy/smtp_reply.hpp"
+#include "smtp/reply.hpp"
 #include "rdns/classify.hpp"
 #include "rdns/facts.hpp"
 
@@ -37,7 +37,7 @@ struct Verdict {
   std::vector<ListResult> lists;
   std::vector<rdns::Signal> signals;  // reverse-DNS signals, each with its weight and reason
   std::string note;                  // for NoAddress/ExemptNetwork/Tempfail: why, in words
-  std::optional<SmtpReply> reply;    // set for Reject and Tempfail
+  std::optional<smtp::SmtpReply> reply;    // set for Reject and Tempfail
   bool reached = false;              // the score reached the threshold (whatever --action does with it)
   bool supporting_only = false;      // the score reached it with supporting evidence alone: not refused
   bool tag = false;                  // --action tag: add the header at the end of the message

@@ -103,22 +103,22 @@ std::string reason_text(const ClientFacts& facts, const Verdict& v) {
   return out;
 }
 
-SmtpReply render_reply(const config::Config& config, const ClientFacts& facts, const Verdict& v,
-                       const ReplyCode& code) {
+smtp::SmtpReply render_reply(const config::Config& config, const ClientFacts& facts, const Verdict& v,
+                       const smtp::ReplyCode& code) {
   const std::string reason = reason_text(facts, v), ip = facts.ip->to_string(), listed = join_listed(v.lists),
                     score = std::to_string(v.score), txt = listing_text(v);
   const std::string_view hostname = facts.hostname.empty() ? std::string_view("unknown") : facts.hostname;
   const std::string_view bypass = !config.bypass || config.bypass->empty() ? std::string_view("postmaster") : config.bypass->front();
-  const ReplyValue values[] = {{"reason", reason}, {"ip", ip},         {"hostname", hostname}, {"list", listed},
+  const smtp::ReplyValue values[] = {{"reason", reason}, {"ip", ip},         {"hostname", hostname}, {"list", listed},
                                {"score", score},   {"bypass", bypass}, {"id", facts.id},       {"txt", txt}};
   // Long values (a 255-character host name, many lists) are cut until the reply fits; the
   // template was checked at load to fit with every value at the shortest of these.
-  for (const std::size_t max_value : kReplyValueLimits) {
-    auto reply = SmtpReply::make(code.code, code.xcode, without_empty_lines(config.reply_text.render(values, max_value)), nullptr);
+  for (const std::size_t max_value : smtp::kReplyValueLimits) {
+    auto reply = smtp::SmtpReply::make(code.code, code.xcode, without_empty_lines(config.reply_text.render(values, max_value)), nullptr);
     if (reply) return *reply;
   }
   // Cannot happen after the load-time check; the guidance stays all the same.
-  return SmtpReply{code.code, code.xcode,
+  return smtp::SmtpReply{code.code, code.xcode,
                    "Your IP address " + facts.ip->to_string() +
                        " appears to be dynamically assigned. Please smarthost your mail through your ISP's mail server."};
 }

@@ -6,6 +6,6 @@
 
 namespace dyn::policy {
 
-SmtpReply render_reply(const config::Config& config, const ClientFacts& facts, const Verdict& verdict, const ReplyCode& code);
+smtp::SmtpReply render_reply(const config::Config& config, const ClientFacts& facts, const Verdict& verdict, const smtp::ReplyCode& code);
 
 }  // namespace dyn::policy

@@ -112,7 +112,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   t.helo(in.ConsumeRandomLengthString(80), querier);
   const auto& v = t.verdict();
 
-  if (v.reply) require(policy::SmtpReply::make(v.reply->code, v.reply->xcode, v.reply->text, nullptr).has_value());
+  if (v.reply) require(smtp::SmtpReply::make(v.reply->code, v.reply->xcode, v.reply->text, nullptr).has_value());
   if (v.action != policy::Action::Accept) require(v.reply.has_value());
   if (std::getenv("FUZZ_SHOW")) std::fprintf(stderr, "%s\n", policy::log_line(t.facts(), v, 1.0, 1.0).c_str());
   // The MTA knew no name (no usable macros, CONNECT host "unknown" or a literal) and DNS failed:

@@ -9,7 +9,7 @@
 #include "net/cidr.hpp"
 #include "net/ip_address.hpp"
 #include "net/reverse.hpp"
-#include "policy/smtp_reply.hpp"
+#include "smtp/reply.hpp"
 #include "util/duration.hpp"
 
 #include "require.hpp"
@@ -67,8 +67,8 @@ void zone_spec(std::string_view text) {
 
 void reply_code(std::string_view text) {
   std::string why;
-  const auto c = policy::ReplyCode::parse(text, &why);
-  if (c) require(policy::ReplyCode::parse(c->to_string(), &why) == c);
+  const auto c = smtp::ReplyCode::parse(text, &why);
+  if (c) require(smtp::ReplyCode::parse(c->to_string(), &why) == c);
 }
 
 // The text up to the first NUL is the template; the rest are values for its placeholders. A
@@ -77,19 +77,19 @@ void reply_code(std::string_view text) {
 void reply_template(std::string_view text) {
   const auto nul = text.find('\0');
   std::string why;
-  const auto t = policy::ReplyTemplate::parse(text.substr(0, nul), &why);
+  const auto t = smtp::ReplyTemplate::parse(text.substr(0, nul), &why);
   if (!t) return;
   std::map<std::string, std::string> values;
   std::string_view rest = nul == std::string_view::npos ? std::string_view() : text.substr(nul + 1);
-  for (const auto& name : policy::ReplyTemplate::placeholders()) {
+  for (const auto& name : smtp::ReplyTemplate::placeholders()) {
     const auto cut = rest.find('\0');
     values[name] = std::string(rest.substr(0, cut));
     if (values[name].empty()) values[name] = "x";  // the daemon's values are never empty ({list}: see decide)
     rest = cut == std::string_view::npos ? std::string_view() : rest.substr(cut + 1);
   }
-  for (const std::size_t limit : policy::kReplyValueLimits) {
+  for (const std::size_t limit : smtp::kReplyValueLimits) {
     const std::string rendered = t->render(values, limit);
-    if (t->fits(limit, &why)) require(policy::SmtpReply::make("550", "5.7.1", rendered, &why).has_value());
+    if (t->fits(limit, &why)) require(smtp::SmtpReply::make("550", "5.7.1", rendered, &why).has_value());
   }
 }
 

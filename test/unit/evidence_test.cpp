@@ -200,7 +200,7 @@ TEST_CASE("{txt}: the list's TXT is asked only when the reply shows it, and an e
   auto c = with_lists({"a.test*3"});
   auto f = facts(rdns::RdnsStatus::Ok, "mail.example.org");
   REQUIRE(policy::plan(c, f).size() == 3);  // the default reply has no {txt}: no TXT query (A, MX: DUHL)
-  c.reply_text = *policy::ReplyTemplate::parse("Your IP address {ip} is listed.\\n{txt}", nullptr);
+  c.reply_text = *smtp::ReplyTemplate::parse("Your IP address {ip} is listed.\\n{txt}", nullptr);
   const auto qs = policy::plan(c, f);
   REQUIRE(qs.size() == 4);
   CHECK(qs[1] == dns::Question{"7.113.0.203.a.test", dns::RrType::TXT});

@@ -234,7 +234,7 @@ TEST_CASE("values that spell the option parser's placeholders fail at once", "[h
 
 TEST_CASE("a reply with long values is cut, never stripped of its guidance", "[hardening][reply]") {
   auto c = config::default_config();
-  c.reply_text = *policy::ReplyTemplate::parse("{hostname} {reason} {hostname} Please smarthost.", nullptr);
+  c.reply_text = *smtp::ReplyTemplate::parse("{hostname} {reason} {hostname} Please smarthost.", nullptr);
   c.dnsbls.clear();
   const std::string name = std::string(60, 'a') + "." + std::string(60, 'b') + "." + std::string(60, 'c') + ".dsl-203-0-113-7.example";
   policy::ClientFacts facts{net::IpAddress::parse("203.0.113.7"), name, {rdns::RdnsStatus::Forged, name}};

@@ -194,7 +194,7 @@ TEST_CASE("bypass recipients: addresses and whole domains, case-insensitive", "[
   CHECK(policy::exempt_recipient(c, "<help@example.org.evil>").empty());
   CHECK(policy::exempt_recipient(c, "<x@sub.unblock.example.net>").empty());  // the domain exactly
   // {bypass} in the reply names the first bypass address.
-  c.reply_text = *policy::ReplyTemplate::parse("Blocked {ip}; write to {bypass}.", nullptr);
+  c.reply_text = *smtp::ReplyTemplate::parse("Blocked {ip}; write to {bypass}.", nullptr);
   auto v = policy::decide(c, client("203.0.113.7"), {listed("127.0.0.2")});
   REQUIRE(v.reply);
   CHECK(v.reply->text == "Blocked 203.0.113.7; write to help@example.org.");
@@ -396,7 +396,7 @@ TEST_CASE("action-for settings and rule actions are checked at load, reply codes
 
 TEST_CASE("multi-line reply templates become multi-line replies, each line valid", "[policy]") {
   std::string err;
-  auto t = policy::ReplyTemplate::parse("Your IP address {ip} appears to be dynamically assigned.\\n"
+  auto t = smtp::ReplyTemplate::parse("Your IP address {ip} appears to be dynamically assigned.\\n"
                                         "Please smarthost through your ISP.\\nReference {id}", &err);
   REQUIRE(t);
   auto c = with_lists({"a.test*3"}, 3);
@@ -407,16 +407,16 @@ TEST_CASE("multi-line reply templates become multi-line replies, each line valid
   REQUIRE(v.reply);
   CHECK(v.reply->lines() == std::vector<std::string>{"Your IP address 203.0.113.7 appears to be dynamically assigned.",
                                                      "Please smarthost through your ISP.", "Reference abc234defg"});
-  CHECK_FALSE(policy::ReplyTemplate::parse("\\nstarts empty", &err));
+  CHECK_FALSE(smtp::ReplyTemplate::parse("\\nstarts empty", &err));
   CHECK(err.find("line is empty") != std::string::npos);
-  CHECK_FALSE(policy::ReplyTemplate::parse("two\\n\\nbreaks", &err));
+  CHECK_FALSE(smtp::ReplyTemplate::parse("two\\n\\nbreaks", &err));
   std::string many = "x";
   for (int i = 0; i < 32; ++i) many += "\\nx";
-  CHECK_FALSE(policy::ReplyTemplate::parse(many, &err));
+  CHECK_FALSE(smtp::ReplyTemplate::parse(many, &err));
   CHECK(err.find("more than 32 lines") != std::string::npos);
   // A host name the client chose cannot add a line.
   policy::ClientFacts evil{net::IpAddress::parse("203.0.113.7"), "a\nb.example"};
-  c.reply_text = *policy::ReplyTemplate::parse("Blocked {hostname}", nullptr);
+  c.reply_text = *smtp::ReplyTemplate::parse("Blocked {hostname}", nullptr);
   v = policy::decide(c, evil, {listed("127.0.0.2")});
   REQUIRE(v.reply);
   CHECK(v.reply->lines().size() == 1);
@@ -442,7 +442,7 @@ TEST_CASE("incident references use 31 unambiguous characters, each as likely as 
 
 TEST_CASE("an incident reference ties the reply to the log line", "[policy]") {
   auto c = with_lists({"a.test*3"}, 3);
-  c.reply_text = *policy::ReplyTemplate::parse("Blocked {ip}, ref {id}.", nullptr);
+  c.reply_text = *smtp::ReplyTemplate::parse("Blocked {ip}, ref {id}.", nullptr);
   auto f = client("203.0.113.7");
   f.id = policy::new_incident_id();
   CHECK(f.id.size() == 10);

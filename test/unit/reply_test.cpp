@@ -1,9 +1,9 @@
 // SMTP replies: whatever the template or the client's data, the reply stays valid.
-#include "policy/smtp_reply.hpp"
+#include "smtp/reply.hpp"
 
 #include <catch2/catch.hpp>
 
-using namespace dyn::policy;
+using namespace dyn::smtp;
 
 TEST_CASE("SmtpReply::make validates code, enhanced code and text", "[reply]") {
   CHECK(SmtpReply::make("550", "5.7.1", "go away", nullptr));

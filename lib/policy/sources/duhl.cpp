@@ -12,7 +12,7 @@
 // Questions: at CONNECT, the verified name's A (or AAAA) and its domain's MX; at HELO, the HELO
 // name's domain's MX and the HELO name's address. A failed lookup adds nothing.
 #include "policy/evidence.hpp"
-#include "policy/smtp_reply.hpp"
+#include "smtp/reply.hpp"
 #include "rdns/facts.hpp"
 #include "rdns/name_words.hpp"
 
@@ -97,7 +97,7 @@ class DuhlSource final : public Source {
   static bool mx_rule(const Context& c, const dns::Answer& mx, const dns::Answer& address, const std::string& host,
                       const std::string& domain, std::string_view who, std::uint32_t floor, Evidence& e) {
     if (!has_value(mx, host)) return false;
-    const std::string what = sanitized_within(who, host, 100, " is an MX host of " + domain);
+    const std::string what = smtp::sanitized_within(who, host, 100, " is an MX host of " + domain);
     const auto mx_ttl = min_ttl(mx), a_ttl = min_ttl(address);
     const auto ptr_ttl = c.facts.ptr_ttl.value_or(UINT32_MAX);
     if (mx_ttl < floor) {

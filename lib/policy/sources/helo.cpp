@@ -1,7 +1,7 @@
 // The HELO/EHLO argument: an address instead of a name, or a name with no address record (asked,
 // A and AAAA, once HELO arrives; NXDOMAIN or no data for both, never a failure).
 #include "policy/evidence.hpp"
-#include "policy/smtp_reply.hpp"
+#include "smtp/reply.hpp"
 
 namespace dyn::policy {
 
@@ -34,14 +34,14 @@ class HeloSource final : public Source {
     if (helo.empty()) return;
     if (helo_is_address(helo)) {
       e.signals.push_back(rdns::Signal{"helo-ip", c.weights.helo_ip,
-                                       sanitized_within("HELO gives an address (", helo, 100, "), not a name")});
+                                       smtp::sanitized_within("HELO gives an address (", helo, 100, "), not a name")});
       return;
     }
     // Not asked, or no longer believed: a Timeout, which says nothing.
     auto none = [](const dns::Answer& a) { return a.status == dns::Status::NxDomain || a.status == dns::Status::NoData; };
     if (none(answers.at(Stage::Helo, 0)) && none(answers.at(Stage::Helo, 1)))
       e.signals.push_back(rdns::Signal{"helo-unresolvable", c.weights.helo_unresolvable,
-                                       sanitized_within("the HELO name ", helo, 100, " has no address record")});
+                                       smtp::sanitized_within("the HELO name ", helo, 100, " has no address record")});
   }
 };
 

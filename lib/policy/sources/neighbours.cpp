@@ -6,7 +6,7 @@
 // (dynmilter-check and the log say what the neighbours said) and never counts against the client.
 #include "net/reverse.hpp"
 #include "policy/evidence.hpp"
-#include "policy/smtp_reply.hpp"
+#include "smtp/reply.hpp"
 #include "rdns/neighbours.hpp"
 
 namespace dyn::policy {
@@ -56,9 +56,9 @@ class NeighboursSource final : public Source {
     std::string why;
     if (const auto pool = rdns::pool_around(client, n, &why))
       e.signals.push_back(rdns::Signal{"neighbours-pooled", c.weights.neighbours_pooled,
-                                       sanitized_within("the neighbours are named like a pool: ", *pool, 300)});
+                                       smtp::sanitized_within("the neighbours are named like a pool: ", *pool, 300)});
     else
-      e.signals.push_back(rdns::Signal{"neighbours-pooled", 0, sanitized_within("neighbours asked: ", why, 300)});
+      e.signals.push_back(rdns::Signal{"neighbours-pooled", 0, smtp::sanitized_within("neighbours asked: ", why, 300)});
   }
 };
 

@@ -32,7 +32,7 @@ std::string describe(const policy::ListResult& l, const net::IpAddress& ip, cons
                                 net::dnsbl_query_name(ip, l.zone), answer, dnsbl::to_string(l.outcome.listing));
   if (!l.outcome.reason.empty()) out += "  (" + l.outcome.reason + ")";
   if (!l.origin.empty()) out += fmt::format("\n  {:<28} answered by: {}", "", l.origin);
-  if (!l.txt.empty()) out += fmt::format("\n  {:<28} text: {}", "", policy::sanitize_reply_text(l.txt, 300));
+  if (!l.txt.empty()) out += fmt::format("\n  {:<28} text: {}", "", smtp::sanitize_reply_text(l.txt, 300));
   if (auto h = health.find(spec.zone); h != health.end()) {
     out += fmt::format("\n  {:<28} health: {}", "", dnsbl::to_string(h->second.state));
     if (!h->second.reason.empty()) out += " (" + h->second.reason + ")";

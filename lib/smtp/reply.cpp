@@ -1,8 +1,8 @@
-#include "policy/smtp_reply.hpp"
+#include "smtp/reply.hpp"
 
 #include <algorithm>
 
-namespace dyn::policy {
+namespace dyn::smtp {
 
 namespace {
 // RFC 5321 4.5.3.1.5: a reply line is at most 512 octets with CRLF; leave room for
@@ -248,4 +248,4 @@ bool ReplyTemplate::fits(std::size_t max_value, std::string* error) const {
   return SmtpReply::make("550", "5.7.1", render(longest, max_value), error).has_value();
 }
 
-}  // namespace dyn::policy
+}  // namespace dyn::smtp

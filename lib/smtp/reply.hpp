@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace dyn::policy {
+namespace dyn::smtp {
 
 struct SmtpReply {
   std::string code;   // "550"
@@ -79,4 +79,4 @@ class ReplyTemplate {
   std::string text_;
 };
 
-}  // namespace dyn::policy
+}  // namespace dyn::smtp
