@@ -3,7 +3,7 @@
 #include "daemon.hpp"
 #include "metrics.hpp"
 #include "protocol_guard.hpp"
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "dns/resolver.hpp"
 #include "dns/transport.hpp"
 #include "dnsbl/prober.hpp"

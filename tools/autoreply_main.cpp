@@ -6,7 +6,7 @@
 // It exits 0 whenever the message was read, replied to or not (a failure to reply is logged on
 // standard error, which the MTA logs), so that it never bounces mail to the bypass address.
 #include "autoreply/autoreply.hpp"
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "engine/tool_dns.hpp"
 #include "readiness/readiness.hpp"
 #include "util/log.hpp"

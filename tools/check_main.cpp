@@ -1,7 +1,7 @@
 // dynmilter-check ADDRESS [NAME]: ask every configured list about one client, as the daemon
 // would, and print each list's query, answer and outcome, the score, the verdict and the reply.
 // Exit status: 0 pass, 1 would reject or defer, 2 error.
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "engine/tool_dns.hpp"
 #include "net/reverse.hpp"
 #include "policy/transaction.hpp"

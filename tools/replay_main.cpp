@@ -3,7 +3,7 @@
 // who would be refused, which evidence decided, and which would-be refusals the same log shows to
 // be legitimate. The log reading and the report are pure (lib/replay/); this is the glue: files,
 // decompression, progress, and the judging (names only, or with DNS as the daemon asks it).
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "engine/tool_dns.hpp"
 #include "policy/transaction.hpp"
 #include "replay/report.hpp"

@@ -1,5 +1,6 @@
-// Config: one immutable snapshot of every setting. Built by config/options.cpp from the command
-// line and the config file; the daemon shares it as shared_ptr<const Config>.
+// Config: one immutable snapshot of every setting, plain data. Built by options/options.cpp from
+// the command line and the config file (which checks signal names against the sources'
+// declarations, policy/signal.hpp); the daemon shares it as shared_ptr<const Config>.
 #pragma once
 
 #include "dns/server_address.hpp"
@@ -20,6 +21,23 @@
 #include <vector>
 
 namespace dyn::config {
+
+// One "--rdns-weight SIGNAL=N" setting: a signal's weight (0 turns it off, negative counts for the
+// client). The signal is one some source declares (checked by the config reader).
+struct WeightSetting {
+  std::string signal;
+  int weight = 0;
+  std::string to_string() const { return signal + "=" + std::to_string(weight); }
+  bool operator==(const WeightSetting&) const = default;
+};
+
+// One "--signal-class SIGNAL=primary|supporting" setting.
+struct ClassSetting {
+  std::string signal;
+  rdns::Strength strength = rdns::Strength::Primary;
+  std::string to_string() const { return signal + "=" + std::string(rdns::to_string(strength)); }
+  bool operator==(const ClassSetting&) const = default;
+};
 
 // What to do when a lookup failed (timeout, SERVFAIL) and the lists that answered did not reach
 // the threshold, but the failed ones could have.
@@ -81,8 +99,8 @@ struct Config {
   std::vector<localzone::Spec> local_zones;  // --dnsbl zones answered from rbldnsd-format files
   util::Duration dnsbl_timeout{std::chrono::milliseconds(0)};  // 0: each list may use all of dns_timeout
   util::Duration dnsbl_probe_interval{std::chrono::seconds(300)};
-  std::vector<rdns::WeightSetting> rdns_weights;
-  std::vector<rdns::ClassSetting> signal_classes;  // primary or supporting (supporting alone never refuses)
+  std::vector<WeightSetting> rdns_weights;
+  std::vector<ClassSetting> signal_classes;  // primary or supporting (supporting alone never refuses)
   std::vector<std::string> rule_files;    // dynmilter-rules(5) files
   std::vector<std::string> pcre_tables;   // Postfix pcre_table files, read as Postfix reads them
   int pcre_reject_weight = 3;

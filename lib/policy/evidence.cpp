@@ -2,34 +2,50 @@
 
 namespace dyn::policy {
 
-// The sources, each defined in its own file in policy/sources/.
+// The sources, each defined in its own file in policy/sources/: how to make it, and the signals
+// it declares. The lists come first (one source per --dnsbl, their evidence is a listing, not a
+// signal), then these, in the order their evidence is shown.
+#define DYN_SOURCE(x) std::unique_ptr<const Source> make_##x##_source(); std::span<const SignalSpec> x##_signals();
+DYN_SOURCE(rdns_facts) DYN_SOURCE(name) DYN_SOURCE(rules) DYN_SOURCE(neighbours) DYN_SOURCE(helo) DYN_SOURCE(ptr_ttl)
+DYN_SOURCE(duhl)
+#undef DYN_SOURCE
 std::unique_ptr<const Source> make_dnsbl_source(const dnsbl::ZoneSpec& list, const config::Config& config);
-std::unique_ptr<const Source> make_rdns_facts_source();
-std::unique_ptr<const Source> make_name_source();
-std::unique_ptr<const Source> make_rules_source();
-std::unique_ptr<const Source> make_neighbours_source();
-std::unique_ptr<const Source> make_helo_source();
-std::unique_ptr<const Source> make_ptr_ttl_source();
-std::unique_ptr<const Source> make_duhl_source();
+
+namespace {
+struct Kind {
+  std::unique_ptr<const Source> (*make)();
+  std::span<const SignalSpec> (*signals)();
+};
+constexpr Kind kKinds[] = {
+    {make_rdns_facts_source, rdns_facts_signals}, {make_name_source, name_signals},
+    {make_rules_source, rules_signals},           {make_neighbours_source, neighbours_signals},
+    {make_helo_source, helo_signals},             {make_ptr_ttl_source, ptr_ttl_signals},
+    {make_duhl_source, duhl_signals},
+};
+}  // namespace
+
+std::span<const SignalSpec* const> declared_signals() {
+  static const std::vector<const SignalSpec*> all = [] {
+    std::vector<const SignalSpec*> out;
+    for (const auto& k : kKinds)
+      for (const auto& s : k.signals()) out.push_back(&s);
+    return out;
+  }();
+  return all;
+}
 
 std::vector<std::unique_ptr<const Source>> sources(const config::Config& config) {
   std::vector<std::unique_ptr<const Source>> all;
   for (const auto& list : config.dnsbls) all.push_back(make_dnsbl_source(list, config));
-  all.push_back(make_rdns_facts_source());
-  all.push_back(make_name_source());
-  all.push_back(make_rules_source());
-  all.push_back(make_neighbours_source());
-  all.push_back(make_helo_source());
-  all.push_back(make_ptr_ttl_source());
-  all.push_back(make_duhl_source());
+  for (const auto& k : kKinds) all.push_back(k.make());
   return all;
 }
 
 Prepared prepare(const config::Config& config) {
   Prepared p;
   p.sources = sources(config);
-  p.weights = rdns::weights_from(config.rdns_weights);
-  p.classes = rdns::Classes(config.signal_classes);
+  p.weights = Weights(config.rdns_weights);
+  p.classes = Classes(config.signal_classes);
   return p;
 }
 

@@ -16,6 +16,7 @@
 #include "dns/types.hpp"
 #include "dnsbl/health.hpp"
 #include "policy/facts.hpp"
+#include "policy/signal.hpp"
 #include "rdns/classify.hpp"
 
 #include <boost/container/small_vector.hpp>
@@ -36,7 +37,7 @@ struct Context {
   const config::Config& config;
   const ClientFacts& facts;
   const dnsbl::HealthMap& health;
-  const rdns::NameWeights& weights;
+  const Weights& weights;
 };
 
 // The answers to one source's questions, in the order it asked them, each found in the
@@ -98,11 +99,12 @@ class Source {
 std::vector<std::unique_ptr<const Source>> sources(const config::Config& config);
 
 // What every connection's policy reads from the configuration, built once instead of at each
-// stage: the sources and the name-check weights. It refers into `config`, which must outlive it.
+// stage: the sources and the signals' weights and classes. It refers into `config`, which must
+// outlive it.
 struct Prepared {
   std::vector<std::unique_ptr<const Source>> sources;
-  rdns::NameWeights weights;
-  rdns::Classes classes;  // which signals may refuse (primary) and which only support
+  Weights weights;
+  Classes classes;  // which signals may refuse (primary) and which only support
 };
 Prepared prepare(const config::Config& config);
 

@@ -56,17 +56,24 @@ std::string ttl_in(std::string_view reason) {
   return {};
 }
 
-// What the sender's admin reads for one signal: plain words about what to fix.
+// What the sender's admin reads for one signal: plain words about what to fix, as the signal's
+// source declares them; a rule's (declared by no source) reads as pool words do.
 std::string sender_words(const rdns::Signal& s, std::string_view name) {
-  const std::string_view n = s.name;
-  if (n == "no-ptr") return "no reverse DNS name";
-  if (n == "forged") return "reverse DNS name " + std::string(name) + " does not resolve back to your address";
-  if (n.rfind("ip-in-name", 0) == 0) return "your address appears in your host name " + std::string(name);
-  if (n == "ptr-ttl-short" || n == "a-ttl-short" || n == "mx-ttl-short") return "short DNS TTLs" + ttl_in(s.reason);
-  if (n == "helo-ip") return "a HELO that gives an address, not a name";
-  if (n == "helo-unresolvable") return "an unresolvable HELO name";
-  if (n == "neighbours-pooled") return "neighbouring addresses named like a dynamic pool";
-  return "generic reverse DNS name " + std::string(name);  // pool words, a device ID, a rule
+  const SignalSpec* spec = find_signal(s.name);
+  const std::string_view words = spec ? spec->words : "generic reverse DNS name {name}";
+  std::string out;
+  for (std::size_t i = 0; i < words.size();) {
+    if (words.compare(i, 6, "{name}") == 0) {
+      out += name;
+      i += 6;
+    } else if (words.compare(i, 5, "{ttl}") == 0) {
+      out += ttl_in(s.reason);
+      i += 5;
+    } else {
+      out += words[i++];
+    }
+  }
+  return out;
 }
 
 }  // namespace

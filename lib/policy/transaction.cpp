@@ -45,7 +45,7 @@ Transaction::Transaction(std::shared_ptr<const PreparedConfig> policy, ClientFac
   if (settled_) {  // the usual case with Postfix and Sendmail: one batch for everything
     auto questions = plan(config_, facts_, &prepared_);
     planned_connect_ = true;
-    const bool want_ptr = w.ptr_ttl_short != 0 || w.mx_confirmed != 0;  // our own PTR, for its TTL
+    const bool want_ptr = w.of("ptr-ttl-short") != 0 || w.of("mx-confirmed") != 0;  // our own PTR, for its TTL
     if (want_ptr) {
       ptr_index_ = questions.size();
       questions.push_back(std::move(ptr));

@@ -1,7 +1,7 @@
 // dynmilter-check --sender: the readiness check of a sending domain against the fake DNS server,
 // serving an authoritative zone with chosen TTLs: one domain that passes every rule, then one
 // failure of each rule in turn; temporary failures are unknown, never fail.
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "dns/transport.hpp"
 #include "fake_dns_server.hpp"
 #include "readiness/readiness.hpp"

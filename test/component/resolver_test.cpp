@@ -1,7 +1,7 @@
 // The caching, coalescing resolver and the list prober against the fake DNS server: one wire
 // query per (name, type) however many connections wait, answers reused from the cache, late
 // answers kept, a slow list cut off by the per-list timeout, broken lists found and ignored.
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "dns/batch.hpp"
 #include "dns/resolver.hpp"
 #include "dns/transport.hpp"

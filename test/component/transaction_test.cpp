@@ -1,6 +1,6 @@
 // Transaction = plan + parallel lookups + decide, against the fake DNS server: the verdicts an
 // SMTP client would get, including the ones that must never reject (list errors, dead DNS).
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "dns/transport.hpp"
 #include "fake_dns_server.hpp"
 #include "policy/transaction.hpp"
@@ -279,7 +279,7 @@ TEST_CASE("with the PTR TTL and MX signals off, no PTR is asked and no list's TT
   server.script("7.113.0.203.pbl.test", dns::RrType::A, test::Script::records({"127.0.0.10"}, 60));
   dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
   auto c = *config_with({"pbl.test=127.0.0.[10..11]*3"}, 3);
-  for (const char* off : {"ptr-ttl-short=0", "mx-confirmed=0"}) c.rdns_weights.push_back(*rdns::WeightSetting::parse(off, nullptr));
+  for (const char* off : {"ptr-ttl-short=0", "mx-confirmed=0"}) c.rdns_weights.push_back(*policy::parse_weight_setting(off, nullptr));
   policy::Transaction txn(std::make_shared<const config::Config>(c), client("203.0.113.7"), t);
   CHECK(txn.verdict().action == policy::Action::Reject);
   CHECK_FALSE(txn.facts().ptr_ttl);  // the list's answer (TTL 60) is not the PTR's

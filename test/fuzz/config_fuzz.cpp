@@ -3,7 +3,7 @@
 // --bypass-file. Loading must succeed or fail with config::Error (never crash, hang or throw
 // anything else); what loads must print (--print-config) to a file that loads to the same
 // printed configuration. Files are given as text (config::FileTexts): nothing touches the disk.
-#include "config/options.hpp"
+#include "options/options.hpp"
 
 #include "require.hpp"
 

@@ -1,7 +1,7 @@
 // libFuzzer target: any bytes as a mail log (lines split at line feeds) through dynmilter-replay's
 // reader, then every client judged by name and counted into the report, printed as JSON and CSV.
 // Never a crash or a hang; the counts add up; every client read has a valid address.
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "replay/report.hpp"
 
 #include "require.hpp"

@@ -4,7 +4,7 @@
 // records, any TTL) and a recipient. Never a crash or hang; always a valid SMTP reply; and when
 // every DNS lookup failed and the MTA knew nothing about the client's name, never a rejection
 // (broken DNS never rejects mail). FUZZ_SHOW=1 prints each verdict's log line.
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "milterproto/macro_packet.hpp"
 #include "policy/transaction.hpp"
 #include "rdns/facts.hpp"

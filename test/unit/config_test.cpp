@@ -1,5 +1,5 @@
 // The option table: command line, config file (errors name file:line), precedence, print-back.
-#include "config/options.hpp"
+#include "options/options.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // Documentation tells the truth about every option: each option of the table appears in its
 // man pages (dynmilter.conf(5) with its type and default), and packaging/dynmilter.conf is
 // exactly what the table generates.
-#include "config/options.hpp"
+#include "options/options.hpp"
 
 #include <catch2/catch.hpp>
 

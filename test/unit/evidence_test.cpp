@@ -1,6 +1,6 @@
 // The evidence seam: each source plans its own questions and judges only its own answers;
 // gather() routes them and keeps the sources' order.
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "policy/policy.hpp"
 #include "rdns/neighbours.hpp"
 
@@ -172,7 +172,7 @@ TEST_CASE("neighbours through gather: weighed only around a name that says littl
   CHECK(failed.signals[0].weight == 0);  // a failure says nothing (shown as a note)
   CHECK(failed.signals[0].reason == "neighbour 203.0.113.8 not known: servfail");
   auto off = c;
-  off.rdns_weights.push_back(*rdns::WeightSetting::parse("neighbours-pooled=0", nullptr));
+  off.rdns_weights.push_back(*policy::parse_weight_setting("neighbours-pooled=0", nullptr));
   CHECK(policy::plan(off, f).size() == 2);  // 0 turns the neighbour lookups off (the DUHL A and MX stay)
   CHECK(policy::plan(off, f)[0].type == dns::RrType::A);
 }
@@ -343,7 +343,7 @@ TEST_CASE("strength: supporting evidence alone never refuses, whatever its sum, 
 
   // An operator who makes the HELO check primary refuses the first client, and the reply says
   // what decided: the TTLs and the HELO name, not the name "mail.smallbiz.example".
-  c.signal_classes.push_back(*rdns::ClassSetting::parse("helo-unresolvable=primary", nullptr));
+  c.signal_classes.push_back(*policy::parse_class_setting("helo-unresolvable=primary", nullptr));
   f = smallbiz("mail.smallbiz.example");
   v = policy::decide(c, f, w.book);
   REQUIRE(v.action == policy::Action::Reject);
@@ -353,11 +353,56 @@ TEST_CASE("strength: supporting evidence alone never refuses, whatever its sum, 
         "(300 s)). Please smarthost your mail through your ISP's mail server. Mail to postmaster reaches a person; "
         "quote reference ref0123456.");
   // A supporting signal made primary and back: later settings win; unknown names are refused.
-  c.signal_classes.push_back(*rdns::ClassSetting::parse("helo-unresolvable=supporting", nullptr));
+  c.signal_classes.push_back(*policy::parse_class_setting("helo-unresolvable=supporting", nullptr));
   CHECK(policy::decide(c, f, w.book).action == policy::Action::Accept);
   std::string why;
-  CHECK_FALSE(rdns::ClassSetting::parse("no-such-signal=primary", &why));
+  CHECK_FALSE(policy::parse_class_setting("no-such-signal=primary", &why));
   CHECK(why.find("unknown signal") != std::string::npos);
-  CHECK_FALSE(rdns::ClassSetting::parse("no-ptr=strong", &why));
+  CHECK_FALSE(policy::parse_class_setting("no-ptr=strong", &why));
   CHECK(why == "bad class 'strong' (want primary or supporting)");
+}
+
+TEST_CASE("signals: each source declares its own, the settings change weights and classes by name", "[evidence]") {
+  // Every signal a source may emit is declared once, with a weight, a class and words.
+  std::vector<std::string_view> names;
+  for (const auto* spec : policy::signal_catalog()) {
+    CHECK_FALSE(spec->words.empty());
+    CHECK(std::find(names.begin(), names.end(), spec->name) == names.end());
+    names.push_back(spec->name);
+  }
+  for (const char* n : {"no-ptr", "forged", "ip-in-name", "ip-in-name-bare", "ip-in-name-partial", "dynamic-word", "generic-word",
+                        "dynamic-domain", "device-id", "neighbours-pooled", "helo-ip", "helo-unresolvable", "ptr-ttl-short",
+                        "mx-confirmed", "a-ttl-short", "mx-ttl-short"})
+    CHECK(policy::find_signal(n) != nullptr);
+  CHECK(names.size() == 16);
+  CHECK(policy::find_signal("rule:x") == nullptr);
+
+  std::string why;
+  auto s = policy::parse_weight_setting("no-ptr=5", &why);
+  REQUIRE(s);
+  CHECK(s->to_string() == "no-ptr=5");
+  CHECK_FALSE(policy::parse_weight_setting("nope=1", &why));
+  CHECK(why.find("unknown signal") != std::string::npos);
+  CHECK(why.find("mx-ttl-short") != std::string::npos);  // the error lists what is known
+  CHECK_FALSE(policy::parse_weight_setting("no-ptr", &why));
+  CHECK_FALSE(policy::parse_weight_setting("no-ptr=1.5", &why));
+
+  // Defaults, then settings: later ones win; the name checks' share follows.
+  auto settings = policy::default_weight_settings();
+  CHECK(policy::Weights(settings).of("no-ptr") == 3);
+  settings.push_back(*policy::parse_weight_setting("no-ptr=0", nullptr));
+  settings.push_back(*policy::parse_weight_setting("ip-in-name=7", nullptr));
+  const policy::Weights w(settings);
+  CHECK(w.of("no-ptr") == 0);
+  CHECK(w.of("mx-confirmed") == -2);
+  CHECK(w.names().ip_in_name == 7);
+  CHECK(w.names().dynamic_word == 3);
+  CHECK(w.of("no-such") == 0);
+
+  const policy::Classes defaults;
+  CHECK(defaults.of("no-ptr") == rdns::Strength::Primary);
+  CHECK(defaults.of("ptr-ttl-short") == rdns::Strength::Supporting);
+  CHECK(defaults.of("rule:anything") == rdns::Strength::Primary);
+  const policy::Classes changed({*policy::parse_class_setting("no-ptr=supporting", nullptr)});
+  CHECK(changed.of("no-ptr") == rdns::Strength::Supporting);
 }

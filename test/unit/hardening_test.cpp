@@ -1,6 +1,6 @@
 // Hostile and broken input (issue 10): malformed milter macro packets, a lying resolver, lists
 // not yet probed, access keys, option values that would run wrong, long replies, odd recipients.
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "dns/sanity.hpp"
 #include "dnsbl/health.hpp"
 #include "milterproto/macro_packet.hpp"

@@ -1,5 +1,5 @@
 // plan() and decide() as pure functions: which questions, which verdict, for given answers.
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "policy/policy.hpp"
 
 #include <catch2/catch.hpp>
@@ -165,10 +165,10 @@ TEST_CASE("HELO: an address instead of a name, or a name without address records
   policy::ClientFacts local = f;
   local.helo = "localhost";
   CHECK(policy::plan_helo(c, local).empty());  // not a host name worth a lookup
-  c.rdns_weights.push_back(*rdns::WeightSetting::parse("helo-unresolvable=0", nullptr));
+  c.rdns_weights.push_back(*policy::parse_weight_setting("helo-unresolvable=0", nullptr));
   CHECK(policy::plan_helo(c, f).size() == 2);  // the signal is off: no A/AAAA for it (the DUHL MX and A stay)
-  c.rdns_weights.push_back(*rdns::WeightSetting::parse("mx-confirmed=0", nullptr));
-  c.rdns_weights.push_back(*rdns::WeightSetting::parse("mx-ttl-short=0", nullptr));
+  c.rdns_weights.push_back(*policy::parse_weight_setting("mx-confirmed=0", nullptr));
+  c.rdns_weights.push_back(*policy::parse_weight_setting("mx-ttl-short=0", nullptr));
   CHECK(policy::plan_helo(c, f).empty());  // and with the MX signals off, none at all
 }
 
@@ -339,14 +339,14 @@ TEST_CASE("per-list and per-rule actions: a contribution never brings a client p
   // Mixed: 2 from a tag-limited list plus 1 from a tempfail-limited signal reach 3 only at tag.
   c = with_lists({"tagged.test*2"}, 3);
   c.action_for = {*config::ActionFor::parse("tagged.test=tag", nullptr), *config::ActionFor::parse("no-ptr=tempfail", nullptr)};
-  c.rdns_weights.push_back(*rdns::WeightSetting::parse("no-ptr=1", nullptr));
+  c.rdns_weights.push_back(*policy::parse_weight_setting("no-ptr=1", nullptr));
   policy::ClientFacts noptr{net::IpAddress::parse("203.0.113.7"), "", {rdns::RdnsStatus::NoPtr, ""}};
   v = policy::decide(c, noptr, {listed("127.0.0.2")});
   CHECK(v.score == 3);
   CHECK(v.tag);
   CHECK(v.action == policy::Action::Accept);
   // A stronger signal that reaches alone the threshold at its own action: tempfail, with its code.
-  c.rdns_weights.push_back(*rdns::WeightSetting::parse("no-ptr=3", nullptr));
+  c.rdns_weights.push_back(*policy::parse_weight_setting("no-ptr=3", nullptr));
   v = policy::decide(c, noptr, {listed("127.0.0.2")});
   CHECK(v.action == policy::Action::Tempfail);
   REQUIRE(v.reply);

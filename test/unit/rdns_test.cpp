@@ -213,21 +213,6 @@ TEST_CASE("MTA macros normalise to Ok, Forged, NoPtr, TempFail", "[rdns]") {
   CHECK(f("unknown", std::nullopt, "MAYBE").status == S::Unknown);
 }
 
-TEST_CASE("rdns-weight settings parse and apply, later ones winning", "[rdns]") {
-  std::string why;
-  auto s = rdns::WeightSetting::parse("no-ptr=5", &why);
-  REQUIRE(s);
-  CHECK(s->to_string() == "no-ptr=5");
-  CHECK_FALSE(rdns::WeightSetting::parse("nope=1", &why));
-  CHECK(why.find("unknown signal") != std::string::npos);
-  CHECK_FALSE(rdns::WeightSetting::parse("no-ptr", &why));
-  CHECK_FALSE(rdns::WeightSetting::parse("no-ptr=1.5", &why));
-  auto settings = rdns::default_weight_settings();
-  settings.push_back(*rdns::WeightSetting::parse("no-ptr=0", nullptr));
-  CHECK(rdns::weights_from(settings).no_ptr == 0);
-  CHECK(rdns::weights_from(settings).ip_in_name == 3);
-}
-
 TEST_CASE("our own forward confirmation: Ok, Forged, NoPtr, and failures that say nothing", "[rdns]") {
   using S = rdns::RdnsStatus;
   const auto a = ip("203.0.113.7");

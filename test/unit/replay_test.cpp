@@ -1,6 +1,6 @@
 // dynmilter-replay's pure parts: mail log lines (Postfix and Sendmail, as they write them) into
 // clients, and clients with verdicts into the report.
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "policy/policy.hpp"
 #include "replay/report.hpp"
 

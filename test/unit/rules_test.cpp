@@ -1,6 +1,6 @@
 // Rule files and Postfix pcre_tables: what loads, what is refused with file:line, and
 // Postfix's lookup semantics (first match wins, if/endif, negation, flags).
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "policy/policy.hpp"
 #include "rules/rule_set.hpp"
 

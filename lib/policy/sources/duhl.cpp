@@ -22,6 +22,18 @@ namespace dyn::policy {
 
 namespace {
 
+constexpr SignalSpec kSignals[] = {
+    // the client is an MX host of its own domain, MX/A/PTR TTLs >= --ptr-ttl-min (DUHL's static rule)
+    {"mx-confirmed", -2, rdns::Strength::Supporting, "your host is an MX host of its own domain"},
+    // the address record of the client's verified name has a TTL below --ptr-ttl-min
+    {"a-ttl-short", 1, rdns::Strength::Supporting, "short DNS TTLs{ttl}"},
+    // the client is an MX host of its own domain, but the MX TTL is below --ptr-ttl-min
+    {"mx-ttl-short", 1, rdns::Strength::Supporting, "short DNS TTLs{ttl}"},
+};
+const SignalSpec& kMxConfirmed = kSignals[0];
+const SignalSpec& kATtlShort = kSignals[1];
+const SignalSpec& kMxTtlShort = kSignals[2];
+
 bool has_value(const dns::Answer& a, std::string_view value) {
   return a.status == dns::Status::Ok &&
          std::any_of(a.records.begin(), a.records.end(), [&](const dns::Record& r) { return r.value == value; });
@@ -49,11 +61,11 @@ class DuhlSource final : public Source {
 
   void questions(const Context& c, Stage stage, std::vector<dns::Question>& q) const override {
     if (!c.facts.ip) return;
-    const bool mx = c.weights.mx_confirmed != 0 || c.weights.mx_ttl_short != 0;
+    const bool mx = c.weights.of(kMxConfirmed) != 0 || c.weights.of(kMxTtlShort) != 0;
     if (stage == Stage::Connect) {
       const auto name = verified_name(c.facts);
       if (name.empty()) return;
-      if (c.weights.a_ttl_short != 0 || mx) q.push_back({name, address_type(*c.facts.ip)});
+      if (c.weights.of(kATtlShort) != 0 || mx) q.push_back({name, address_type(*c.facts.ip)});
       auto domain = rdns::registrable_domain(name);
       if (mx && !domain.empty()) q.push_back({std::move(domain), dns::RrType::MX});
       return;
@@ -75,8 +87,8 @@ class DuhlSource final : public Source {
     if (!name.empty()) {
       const auto& address = answers.at(Stage::Connect, 0);
       const bool maps = holds(address, ip);
-      if (maps && min_ttl(address) < floor && c.weights.a_ttl_short != 0)
-        e.signals.push_back(rdns::Signal{"a-ttl-short", c.weights.a_ttl_short,
+      if (maps && min_ttl(address) < floor && c.weights.of(kATtlShort) != 0)
+        e.signals.push_back(rdns::Signal{"a-ttl-short", c.weights.of(kATtlShort),
                                          "the address record of " + name + " has a TTL of " +
                                              std::to_string(min_ttl(address)) + " s, under " + std::to_string(floor) + " s"});
       const auto domain = rdns::registrable_domain(name);
@@ -101,7 +113,7 @@ class DuhlSource final : public Source {
     const auto mx_ttl = min_ttl(mx), a_ttl = min_ttl(address);
     const auto ptr_ttl = c.facts.ptr_ttl.value_or(UINT32_MAX);
     if (mx_ttl < floor) {
-      e.signals.push_back(rdns::Signal{"mx-ttl-short", c.weights.mx_ttl_short,
+      e.signals.push_back(rdns::Signal{"mx-ttl-short", c.weights.of(kMxTtlShort),
                                        what + ", but its MX record has a TTL of " + std::to_string(mx_ttl) +
                                            " s, under " + std::to_string(floor) + " s"});
       return true;
@@ -113,7 +125,7 @@ class DuhlSource final : public Source {
                                            std::to_string(floor) + " s or more"});
       return true;
     }
-    e.signals.push_back(rdns::Signal{"mx-confirmed", c.weights.mx_confirmed,
+    e.signals.push_back(rdns::Signal{"mx-confirmed", c.weights.of(kMxConfirmed),
                                      what + ", with MX, address and PTR TTLs of " + std::to_string(floor) + " s or more"});
     return true;
   }
@@ -122,5 +134,6 @@ class DuhlSource final : public Source {
 }  // namespace
 
 std::unique_ptr<const Source> make_duhl_source() { return std::make_unique<DuhlSource>(); }
+std::span<const SignalSpec> duhl_signals() { return kSignals; }
 
 }  // namespace dyn::policy

@@ -16,6 +16,13 @@ bool helo_is_address(std::string_view helo) {
   return net::IpAddress::parse(helo).has_value();
 }
 
+constexpr SignalSpec kSignals[] = {
+    // HELO/EHLO gives an address ([192.0.2.1] or a bare 192.0.2.1), not a name
+    {"helo-ip", 1, rdns::Strength::Supporting, "a HELO that gives an address, not a name"},
+    // the HELO name has no A or AAAA record (NXDOMAIN or no data, not a failure)
+    {"helo-unresolvable", 1, rdns::Strength::Supporting, "an unresolvable HELO name"},
+};
+
 class HeloSource final : public Source {
  public:
   std::string_view name() const override { return "helo"; }
@@ -23,7 +30,7 @@ class HeloSource final : public Source {
   void questions(const Context& c, Stage stage, std::vector<dns::Question>& out) const override {
     const std::string& helo = c.facts.helo;
     if (stage != Stage::Helo || helo_is_address(helo) || !rdns::plausible_host_name(helo)) return;
-    if (c.weights.helo_unresolvable == 0) return;
+    if (c.weights.of(kSignals[1]) == 0) return;
     std::string name = dns::canonical_name(helo);
     out.push_back(dns::Question{name, dns::RrType::A});
     out.push_back(dns::Question{std::move(name), dns::RrType::AAAA});
@@ -33,14 +40,14 @@ class HeloSource final : public Source {
     const std::string& helo = c.facts.helo;
     if (helo.empty()) return;
     if (helo_is_address(helo)) {
-      e.signals.push_back(rdns::Signal{"helo-ip", c.weights.helo_ip,
+      e.signals.push_back(rdns::Signal{"helo-ip", c.weights.of(kSignals[0]),
                                        smtp::sanitized_within("HELO gives an address (", helo, 100, "), not a name")});
       return;
     }
     // Not asked, or no longer believed: a Timeout, which says nothing.
     auto none = [](const dns::Answer& a) { return a.status == dns::Status::NxDomain || a.status == dns::Status::NoData; };
     if (none(answers.at(Stage::Helo, 0)) && none(answers.at(Stage::Helo, 1)))
-      e.signals.push_back(rdns::Signal{"helo-unresolvable", c.weights.helo_unresolvable,
+      e.signals.push_back(rdns::Signal{"helo-unresolvable", c.weights.of(kSignals[1]),
                                        smtp::sanitized_within("the HELO name ", helo, 100, " has no address record")});
   }
 };
@@ -48,5 +55,6 @@ class HeloSource final : public Source {
 }  // namespace
 
 std::unique_ptr<const Source> make_helo_source() { return std::make_unique<HeloSource>(); }
+std::span<const SignalSpec> helo_signals() { return kSignals; }
 
 }  // namespace dyn::policy

@@ -18,12 +18,17 @@ namespace {
 // own PTR lookup may find such a name) or when the name already decides.
 enum class Need { No, Yes, Maybe };
 
+constexpr SignalSpec kSignals[] = {
+    // the two adjacent addresses are named like a pool, the client's own name says little
+    {"neighbours-pooled", 1, rdns::Strength::Supporting, "neighbouring addresses named like a dynamic pool"},
+};
+
 Need need(const Context& c, std::string* name) {
-  if (c.weights.neighbours_pooled == 0 || !c.facts.ip) return Need::No;
+  if (c.weights.of(kSignals[0]) == 0 || !c.facts.ip) return Need::No;
   if (c.facts.rdns.status == rdns::RdnsStatus::Unknown && !rdns::plausible_host_name(c.facts.hostname)) return Need::Maybe;
   *name = judged_name(c.facts);
   if (!rdns::plausible_host_name(*name)) return Need::No;
-  const auto score = rdns::name_score(*name, c.facts.ip, c.weights);
+  const auto score = rdns::name_score(*name, c.facts.ip, c.weights.names());
   return score && *score < c.config.threshold ? Need::Yes : Need::No;
 }
 
@@ -55,7 +60,7 @@ class NeighboursSource final : public Source {
     }
     std::string why;
     if (const auto pool = rdns::pool_around(client, n, &why))
-      e.signals.push_back(rdns::Signal{"neighbours-pooled", c.weights.neighbours_pooled,
+      e.signals.push_back(rdns::Signal{"neighbours-pooled", c.weights.of(kSignals[0]),
                                        smtp::sanitized_within("the neighbours are named like a pool: ", *pool, 300)});
     else
       e.signals.push_back(rdns::Signal{"neighbours-pooled", 0, smtp::sanitized_within("neighbours asked: ", why, 300)});
@@ -65,5 +70,6 @@ class NeighboursSource final : public Source {
 }  // namespace
 
 std::unique_ptr<const Source> make_neighbours_source() { return std::make_unique<NeighboursSource>(); }
+std::span<const SignalSpec> neighbours_signals() { return kSignals; }
 
 }  // namespace dyn::policy

@@ -7,15 +7,22 @@ namespace dyn::policy {
 
 namespace {
 
+constexpr SignalSpec kSignals[] = {
+    // our own PTR lookup found none, from a resolver we trust (the MTA's "unknown" is only a hint)
+    {"no-ptr", 3, rdns::Strength::Primary, "no reverse DNS name"},
+    // the PTR name does not resolve back to the address
+    {"forged", 2, rdns::Strength::Supporting, "reverse DNS name {name} does not resolve back to your address"},
+};
+
 class RdnsFactsSource final : public Source {
  public:
   std::string_view name() const override { return "rdns"; }
   void judge(const Context& c, const Answers&, Evidence& e) const override {
     const auto& f = c.facts.rdns;
     if (f.status == rdns::RdnsStatus::NoPtr)
-      e.signals.push_back(rdns::Signal{"no-ptr", c.weights.no_ptr, "the address has no reverse DNS name"});
+      e.signals.push_back(rdns::Signal{"no-ptr", c.weights.of(kSignals[0]), "the address has no reverse DNS name"});
     if (f.status == rdns::RdnsStatus::Forged)
-      e.signals.push_back(rdns::Signal{"forged", c.weights.forged,
+      e.signals.push_back(rdns::Signal{"forged", c.weights.of(kSignals[1]),
                                        "the reverse DNS name " + f.name + " does not resolve back to the address"});
   }
 };
@@ -23,5 +30,6 @@ class RdnsFactsSource final : public Source {
 }  // namespace
 
 std::unique_ptr<const Source> make_rdns_facts_source() { return std::make_unique<RdnsFactsSource>(); }
+std::span<const SignalSpec> rdns_facts_signals() { return kSignals; }
 
 }  // namespace dyn::policy

@@ -22,5 +22,8 @@ class RulesSource final : public Source {
 }  // namespace
 
 std::unique_ptr<const Source> make_rules_source() { return std::make_unique<RulesSource>(); }
+// A rule's signal is "rule:NAME", its weight the rule's own: nothing to declare. The sender reads
+// "generic reverse DNS name" for it (reply_text.cpp), as for pool words.
+std::span<const SignalSpec> rules_signals() { return {}; }
 
 }  // namespace dyn::policy

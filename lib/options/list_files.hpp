@@ -3,7 +3,7 @@
 #pragma once
 
 #include "config/config.hpp"
-#include "config/value_checks.hpp"
+#include "options/value_checks.hpp"
 
 #include <functional>
 #include <string>

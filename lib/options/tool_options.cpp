@@ -1,6 +1,6 @@
 // The options each program takes on its command line only: --help, --version, --config, ... and
 // the tools' own (dynmilter-check, dynmilter-replay, dynmilter-autoreply).
-#include "config/tool_options.hpp"
+#include "options/tool_options.hpp"
 
 #include <iostream>
 

@@ -1,7 +1,7 @@
-#include "config/list_files.hpp"
+#include "options/list_files.hpp"
 
-#include "config/options.hpp"
-#include "config/value_checks.hpp"
+#include "options/options.hpp"
+#include "options/value_checks.hpp"
 #include "dns/types.hpp"
 #include "rdns/classify.hpp"
 

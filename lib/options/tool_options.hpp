@@ -1,7 +1,7 @@
 // The command-line-only options of each program, and the tools' own (see tool_options.cpp).
 #pragma once
 
-#include "config/options.hpp"
+#include "options/options.hpp"
 
 #include <boost/program_options.hpp>
 

@@ -1,10 +1,12 @@
-#include "config/options.hpp"
+#include "options/options.hpp"
 
-#include "config/list_files.hpp"
-#include "config/types.hpp"
-#include "config/parse_error.hpp"
-#include "config/tool_options.hpp"
-#include "config/value_checks.hpp"
+#include "policy/signal.hpp"
+
+#include "options/list_files.hpp"
+#include "options/types.hpp"
+#include "options/parse_error.hpp"
+#include "options/tool_options.hpp"
+#include "options/value_checks.hpp"
 #include "dns/types.hpp"
 
 #include <boost/program_options.hpp>
@@ -27,8 +29,8 @@ namespace dyn::config {
 Config default_config() {
   Config c;
   c.dnsbls = {*dnsbl::ZoneSpec::parse("zen.spamhaus.org=127.0.0.[10..11]*3", nullptr)};
-  c.rdns_weights = rdns::default_weight_settings();
-  c.signal_classes = rdns::default_class_settings();
+  c.rdns_weights = policy::default_weight_settings();
+  c.signal_classes = policy::default_class_settings();
   for (const char* net : {"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "::1/128",
                           "fe80::/10", "fc00::/7"})
     c.exempt_networks.push_back(*net::Cidr::parse(net));
@@ -316,13 +318,15 @@ void check_consistency(const Config& c, const Locations& where) {
   // (a name with the address, a pool word and an ISP domain word; or no PTR at all).
   int lists = 0;
   for (const auto& z : c.dnsbls) lists += z.weight > 0 ? z.weight : 0;
-  const auto w = rdns::weights_from(c.rdns_weights);
+  const policy::Weights weights(c.rdns_weights);
+  const auto& w = weights.names();
   const auto pos = [](int x) { return x > 0 ? x : 0; };
-  const int names = pos(w.forged) + std::max({pos(w.ip_in_name), pos(w.ip_in_name_bare), pos(w.ip_in_name_partial)}) +
+  const int names = pos(weights.of("forged")) +
+                    std::max({pos(w.ip_in_name), pos(w.ip_in_name_bare), pos(w.ip_in_name_partial)}) +
                     std::max(pos(w.dynamic_word), pos(w.generic_word)) + pos(w.device_id);
   int rules = 0;  // operator rules can add anything; count them as able to reach any threshold
   if (!c.rule_files.empty() || !c.pcre_tables.empty()) rules = c.threshold;
-  const int rdns_max = std::max(pos(w.no_ptr), names) + rules;
+  const int rdns_max = std::max(pos(weights.of("no-ptr")), names) + rules;
   if (lists + rdns_max < c.threshold)
     throw Error(fmt::format("{}the positive --dnsbl weights ({}) and reverse-DNS weights (at most {}) can never reach "
                             "threshold {}", where("threshold"), lists, rdns_max, c.threshold));
@@ -397,7 +401,7 @@ void check_action_keys(Config& c, const Locations& where) {
         known = true;
         a.key = z.safe_name();
       }
-    for (const auto& s : rdns::default_weight_settings()) known |= a.key == s.signal;
+    known |= policy::find_signal(a.key) != nullptr;
     if (a.key.rfind("rule:", 0) == 0 && c.rules) known |= c.rules->has_rule(a.key.substr(5));
     if (!known)
       throw Error(fmt::format("{}action-for '{}' names no --dnsbl zone, signal or rule:NAME of this configuration",

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "config/config.hpp"
-#include "config/value_checks.hpp"
+#include "options/value_checks.hpp"
 #include "dns/cache.hpp"
 
 #include <functional>

@@ -1,4 +1,4 @@
-#include "config/value_checks.hpp"
+#include "options/value_checks.hpp"
 
 #include "net/ip_address.hpp"
 

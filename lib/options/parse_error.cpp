@@ -1,4 +1,4 @@
-#include "config/parse_error.hpp"
+#include "options/parse_error.hpp"
 
 #include <map>
 

@@ -22,8 +22,8 @@ namespace dyn::config { void validate(boost::any& out, const std::vector<std::st
 namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, PolicyAction*, int); }
 namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, ActionFor*, int); }
 namespace dyn::smtp { void validate(boost::any& out, const std::vector<std::string>& values, ReplyCode*, int); }
-namespace dyn::rdns { void validate(boost::any& out, const std::vector<std::string>& values, WeightSetting*, int); }
-namespace dyn::rdns { void validate(boost::any& out, const std::vector<std::string>& values, ClassSetting*, int); }
+namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, WeightSetting*, int); }
+namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, ClassSetting*, int); }
 
 namespace dyn::config {
 
@@ -39,8 +39,8 @@ std::string show(const smtp::ReplyTemplate& v);
 std::string show(log::Level v);
 std::string show(DnsErrorAction v);
 std::string show(PolicyAction v);
-std::string show(const rdns::WeightSetting& v);
-std::string show(const rdns::ClassSetting& v);
+std::string show(const WeightSetting& v);
+std::string show(const ClassSetting& v);
 std::string show(const ActionFor& v);
 std::string show(const smtp::ReplyCode& v);
 

@@ -1,4 +1,6 @@
-#include "config/types.hpp"
+#include "options/types.hpp"
+
+#include "policy/signal.hpp"
 
 #include <boost/program_options/errors.hpp>
 #include <boost/program_options/value_semantic.hpp>
@@ -80,12 +82,13 @@ void config::validate(boost::any& out, const std::vector<std::string>& values, D
   else bad(s, "want accept or tempfail");
 }
 
-void rdns::validate(boost::any& out, const std::vector<std::string>& values, WeightSetting*, int) {
-  validate_with(out, values, &WeightSetting::parse);
+// Signal names are checked against the sources' declarations (policy/signal.hpp).
+void config::validate(boost::any& out, const std::vector<std::string>& values, WeightSetting*, int) {
+  validate_with(out, values, &policy::parse_weight_setting);
 }
 
-void rdns::validate(boost::any& out, const std::vector<std::string>& values, ClassSetting*, int) {
-  validate_with(out, values, &ClassSetting::parse);
+void config::validate(boost::any& out, const std::vector<std::string>& values, ClassSetting*, int) {
+  validate_with(out, values, &policy::parse_class_setting);
 }
 
 void config::validate(boost::any& out, const std::vector<std::string>& values, PolicyAction*, int) {
@@ -142,8 +145,8 @@ std::string show(const ActionFor& v) { return v.to_string(); }
 std::string show(const localzone::Spec& v) { return v.to_string(); }
 std::string show(const smtp::ReplyCode& v) { return v.to_string(); }
 
-std::string show(const rdns::WeightSetting& v) { return v.to_string(); }
-std::string show(const rdns::ClassSetting& v) { return v.to_string(); }
+std::string show(const WeightSetting& v) { return v.to_string(); }
+std::string show(const ClassSetting& v) { return v.to_string(); }
 std::string show(const std::string& v) { return v; }
 std::string show(bool v) { return v ? "true" : "false"; }
 std::string show(int v) { return std::to_string(v); }
