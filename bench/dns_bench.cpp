@@ -7,7 +7,7 @@
 //  4. the I/O thread's CPU per lookup with 100, 1,000 and 4,000 lookups in flight at once (each
 //     answered after 100 ms): work per event should not grow with the number in flight.
 // Usage: build/bin/dns_bench [ROUNDS]   (default 200)
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "dns/batch.hpp"
 #include "dns/resolver.hpp"
 #include "dns/transport.hpp"

@@ -14,7 +14,7 @@
 // bench/warm_path.sh's gap (dynmilter against a do-nothing milter, measured there in the same run)
 // that is dynmilter's own: the peer figure is warm_path.sh's, not this program's.
 #include "../milter/session.hpp"
-#include "config/options.hpp"
+#include "options/options.hpp"
 #include "dns/resolver.hpp"
 #include "localzone/keeper.hpp"
 

@@ -24,9 +24,11 @@ std::string_view verdict_reason(const policy::Verdict& v) {
     case policy::Basis::Scored: break;
   }
   if (v.reached) {
-    for (const auto& l : v.lists)
-      if (l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0) return "listed";
-    return "rdns";
+    bool listed = false;
+    policy::for_each_contribution(v, [&](const policy::Contribution& c) {
+      listed = listed || (c.kind == policy::Contribution::Kind::Listing && c.against());
+    });
+    return listed ? "listed" : "rdns";
   }
   if (v.supporting_only) return "supporting-only";
   return v.action == policy::Action::Tempfail ? "dns-error" : "below-threshold";

@@ -11,6 +11,7 @@
 #include "util/log.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdio>
 #include <iostream>
@@ -168,9 +169,14 @@ int check(const config::Invocation& inv) {
                            f.ptr_ttl ? fmt::format(", PTR TTL {} s", *f.ptr_ttl) : std::string());
   if (!v.lists.empty()) std::cout << "lists:\n";
   for (std::size_t i = 0; i < v.lists.size(); ++i) std::cout << describe(v.lists[i], *ip, config->dnsbls[i], *health) << "\n";
-  for (const auto& s : v.signals)
-    std::cout << fmt::format("rdns:      {} ({:+d}): {}\n", s.name, s.weight, s.reason);
+  // Each signal with its class, and whether the refusal rests on it; then what decided, in one line.
+  policy::for_each_contribution(v, [&](const policy::Contribution& c) {
+    if (c.kind != policy::Contribution::Kind::Signal) return;
+    std::cout << fmt::format("rdns:      {} ({:+d}, {}{}): {}\n", c.key, c.weight, c.primary ? "primary" : "supporting",
+                             policy::is_decisive(v, c.key) ? ", decisive" : "", c.signal->reason);
+  });
   std::cout << fmt::format("score:     {} (threshold {})\n", v.score, config->threshold);
+  if (!v.decisive.empty()) std::cout << fmt::format("decided:   {}\n", fmt::join(v.decisive, ", "));
   std::cout << fmt::format("verdict:   {}{}\n", policy::to_string(v.action), v.note.empty() ? "" : " (" + v.note + ")");
   if (v.reply) std::cout << fmt::format("reply:     {} {} {}\n", v.reply->code, v.reply->xcode, v.reply->text);
   std::cout << fmt::format("elapsed:   {:.1f} ms\n", txn.elapsed_ms());

@@ -61,10 +61,9 @@ config::PolicyAction action_of(const config::Config& config, std::string_view ke
 // evidence_hits()'s order: listed lists (primary), then signals of positive weight.
 template <class F>
 void for_each_hit(const Verdict& v, F&& fn) {
-  for (const auto& l : v.lists)
-    if (l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0) fn(l.zone, l.weight, true);
-  for (const auto& s : v.signals)
-    if (s.weight > 0) fn(s.name, s.weight, !s.supporting);
+  for_each_contribution(v, [&](const Contribution& c) {
+    if (c.against()) fn(c.key, c.weight, c.primary);
+  });
 }
 
 }  // namespace
@@ -84,9 +83,7 @@ config::PolicyAction strongest_action(const config::Config& config, const Verdic
         primary = primary || (is_primary && weight > 0);
       }
     };
-    for (const auto& l : v.lists)
-      if (l.outcome.listing == dnsbl::Listing::Listed) add(l.weight, l.zone, true);
-    for (const auto& s : v.signals) add(s.weight, s.name, !s.supporting);
+    for_each_contribution(v, [&](const Contribution& c) { add(c.weight, c.key, c.primary); });
     if (score >= config.threshold && primary) return a;
   }
   return config::PolicyAction::Log;
@@ -211,7 +208,7 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const Ans
   v.score += rdns::total(v.signals);
   int primary_hits = 0;
   for (auto& s : v.signals) s.supporting = p.classes.of(s.name) == rdns::Strength::Supporting;
-  for_each_hit(v, [&](const std::string&, int, bool primary) { primary_hits += primary; });
+  for_each_hit(v, [&](std::string_view, int, bool primary) { primary_hits += primary; });
   if (v.score >= config.threshold && primary_hits == 0) {  // weak evidence never refuses on its own
     v.supporting_only = true;
     v.note = "score " + std::to_string(v.score) + " from supporting evidence alone: not enough to refuse";
@@ -221,8 +218,8 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const Ans
   // threshold, or without which no primary evidence would be left (counted also in a dry run, so
   // that an operator sees what enforcing would do).
   if (v.score >= config.threshold)
-    for_each_hit(v, [&](const std::string& key, int weight, bool primary) {
-      if (v.score - weight < config.threshold || (primary && primary_hits == 1)) v.decisive.push_back(key);
+    for_each_hit(v, [&](std::string_view key, int weight, bool primary) {
+      if (v.score - weight < config.threshold || (primary && primary_hits == 1)) v.decisive.emplace_back(key);
     });
 
   if (v.score >= config.threshold) {
@@ -263,8 +260,12 @@ bool may_tag(const config::Config& config) {
 
 std::vector<std::pair<std::string, int>> evidence_hits(const Verdict& v) {
   std::vector<std::pair<std::string, int>> out;
-  for_each_hit(v, [&](const std::string& key, int weight, bool) { out.emplace_back(key, weight); });
+  for_each_hit(v, [&](std::string_view key, int weight, bool) { out.emplace_back(key, weight); });
   return out;
+}
+
+bool is_decisive(const Verdict& v, std::string_view key) {
+  return std::find(v.decisive.begin(), v.decisive.end(), key) != v.decisive.end();
 }
 
 }  // namespace dyn::policy

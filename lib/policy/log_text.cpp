@@ -18,10 +18,10 @@ std::string tag_header(const ClientFacts& facts, const Verdict& v, int threshold
   std::string out = fmt::format("{}; score={}; threshold={}; client={}", v.reached ? "dynamic" : "pass", v.score,
                                 threshold, facts.ip ? facts.ip->to_string() : "none");
   std::string listed, signals;
-  for (const auto& l : v.lists)
-    if (l.outcome.listing == dnsbl::Listing::Listed) listed += (listed.empty() ? "" : ",") + l.zone;
-  for (const auto& s : v.signals)
-    if (s.weight != 0) signals += fmt::format("{}{}({:+d})", signals.empty() ? "" : ",", s.name, s.weight);
+  for_each_contribution(v, [&](const Contribution& c) {
+    if (c.kind == Contribution::Kind::Listing) listed += fmt::format("{}{}", listed.empty() ? "" : ",", c.key);
+    else if (c.weight != 0) signals += fmt::format("{}{}({:+d})", signals.empty() ? "" : ",", c.key, c.weight);
+  });
   if (!listed.empty()) out += "; listed=" + listed;
   if (!signals.empty()) out += "; signals=" + signals;
   return smtp::sanitize_reply_text(out, 900);
@@ -56,8 +56,9 @@ std::string log_line(const ClientFacts& facts, const Verdict& verdict, double el
     }
   }
   if (facts.rdns.status != rdns::RdnsStatus::Unknown) out += fmt::format(" rdns={}", rdns::to_string(facts.rdns.status));
-  for (const auto& s : verdict.signals)
-    if (s.weight != 0) out += fmt::format(" signal={}({:+d})", s.name, s.weight);
+  for_each_contribution(verdict, [&](const Contribution& c) {
+    if (c.kind == Contribution::Kind::Signal && c.weight != 0) out += fmt::format(" signal={}({:+d})", c.key, c.weight);
+  });
   out += fmt::format(" score={} action={}", verdict.score, disposition(verdict));
   if (!verdict.note.empty()) out += fmt::format(" note=\"{}\"", verdict.note);
   for (const auto& l : verdict.lists)

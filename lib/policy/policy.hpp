@@ -47,6 +47,33 @@ struct Verdict {
   std::vector<std::string> decisive;
 };
 
+// One piece of evidence as the verdict counts it: a list's listing or a signal, with its weight
+// and class. Every view of a verdict (the decision, the reply's {reason}, the log line, the tag
+// header, the metrics, dynmilter-check) reads the evidence through this one view.
+struct Contribution {
+  enum class Kind { Listing, Signal };
+  Kind kind;
+  std::string_view key;  // the list's zone (its safe name) or the signal's name, as in Verdict::decisive
+  int weight;            // what it added to the score (negative: for the client; 0: shown, not counted)
+  bool primary;          // may refuse (a listing always; a signal by its class)
+  const ListResult* list = nullptr;      // Kind::Listing
+  const rdns::Signal* signal = nullptr;  // Kind::Signal
+  bool against() const { return weight > 0; }
+};
+
+// Calls fn(const Contribution&) for each listing (a list that listed the client, whatever its
+// weight), then each signal, in the order the verdict holds them. No allocation.
+template <class F>
+void for_each_contribution(const Verdict& v, F&& fn) {
+  for (const auto& l : v.lists)
+    if (l.outcome.listing == dnsbl::Listing::Listed)
+      fn(Contribution{Contribution::Kind::Listing, l.zone, l.weight, true, &l, nullptr});
+  for (const auto& s : v.signals) fn(Contribution{Contribution::Kind::Signal, s.name, s.weight, !s.supporting, nullptr, &s});
+}
+
+// The refusal (or the dry run's would-be refusal) rests on this key (Verdict::decisive).
+bool is_decisive(const Verdict& verdict, std::string_view key);
+
 // Every piece of evidence that counted against the client, with its weight: listed lists and
 // signals of positive weight, keyed as in Verdict::decisive.
 std::vector<std::pair<std::string, int>> evidence_hits(const Verdict& verdict);

@@ -2,6 +2,8 @@
 // words for the sender's admin, and the template's values.
 #include "policy/reply_text.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace dyn::policy {
@@ -24,21 +26,24 @@ std::string without_empty_lines(std::string text) {
   return out;
 }
 
-// The TXT text of the listing that decided (else of any listing), for {txt}; "" when none.
+// The TXT text of the listing that decided (else of any listing against the client), for {txt};
+// "" when none.
 std::string listing_text(const Verdict& v) {
-  for (const bool decisive_only : {true, false})
-    for (const auto& l : v.lists) {
-      if (l.outcome.listing != dnsbl::Listing::Listed || l.txt.empty() || l.weight <= 0) continue;
-      if (decisive_only && std::find(v.decisive.begin(), v.decisive.end(), l.zone) == v.decisive.end()) continue;
-      return l.txt;
-    }
-  return {};
+  std::string_view decisive, any;
+  for_each_contribution(v, [&](const Contribution& c) {
+    if (c.kind != Contribution::Kind::Listing || !c.against() || c.list->txt.empty()) return;
+    if (decisive.empty() && is_decisive(v, c.key)) decisive = c.list->txt;
+    if (any.empty()) any = c.list->txt;
+  });
+  return std::string(decisive.empty() ? any : decisive);
 }
 
-std::string join_listed(const std::vector<ListResult>& lists) {
+// The lists that listed the client against it, for {list}.
+std::string join_listed(const Verdict& v) {
   std::string out;
-  for (const auto& l : lists)
-    if (l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0) out += (out.empty() ? "" : ", ") + l.zone;
+  for_each_contribution(v, [&](const Contribution& c) {
+    if (c.kind == Contribution::Kind::Listing && c.against()) out += fmt::format("{}{}", out.empty() ? "" : ", ", c.key);
+  });
   return out;
 }
 
@@ -81,29 +86,31 @@ std::string sender_words(const rdns::Signal& s, std::string_view name) {
 std::string reason_text(const ClientFacts& facts, const Verdict& v) {
   // The decisive evidence; when no one piece decides (several would each be enough), the
   // listings, else the first primary signal: one clear thing to fix.
-  const rdns::Signal* first_primary = nullptr;
-  for (const auto& s : v.signals)
-    if (s.weight > 0 && !s.supporting && !first_primary) first_primary = &s;
-  const bool any_listed = std::any_of(v.lists.begin(), v.lists.end(), [](const ListResult& l) {
-    return l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0;
+  std::string_view first_primary;
+  bool any_listed = false;
+  for_each_contribution(v, [&](const Contribution& c) {
+    if (!c.against()) return;
+    if (c.kind == Contribution::Kind::Listing) any_listed = true;
+    else if (c.primary && first_primary.empty()) first_primary = c.key;
   });
-  auto counts = [&](const std::string& key) {
-    if (!v.decisive.empty()) return std::find(v.decisive.begin(), v.decisive.end(), key) != v.decisive.end();
-    if (any_listed) return std::any_of(v.lists.begin(), v.lists.end(), [&](const ListResult& l) { return l.zone == key; });
-    return first_primary && first_primary->name == key;
+  auto counts = [&](const Contribution& c) {
+    if (!v.decisive.empty()) return is_decisive(v, c.key);
+    if (any_listed) return c.kind == Contribution::Kind::Listing;
+    return c.key == first_primary;
   };
   std::string listed;
-  for (const auto& l : v.lists)
-    if (l.outcome.listing == dnsbl::Listing::Listed && l.weight > 0 && counts(l.zone))
-      listed += (listed.empty() ? "listed in " : ", ") + l.zone;
   std::vector<std::string> parts;
-  if (!listed.empty()) parts.push_back(std::move(listed));
   const std::string& name = facts.rdns.name.empty() ? facts.hostname : facts.rdns.name;
-  for (const auto& s : v.signals) {
-    if (s.weight <= 0 || !counts(s.name)) continue;
-    auto words = sender_words(s, name);
+  for_each_contribution(v, [&](const Contribution& c) {
+    if (!c.against() || !counts(c)) return;
+    if (c.kind == Contribution::Kind::Listing) {
+      listed += fmt::format("{}{}", listed.empty() ? "listed in " : ", ", c.key);
+      return;
+    }
+    auto words = sender_words(*c.signal, name);
     if (std::find(parts.begin(), parts.end(), words) == parts.end()) parts.push_back(std::move(words));
-  }
+  });
+  if (!listed.empty()) parts.insert(parts.begin(), std::move(listed));
   if (parts.empty()) return "score " + std::to_string(v.score);
   std::string out = parts[0];
   for (std::size_t i = 1; i < parts.size(); ++i) out += (i + 1 == parts.size() ? " and " : ", ") + parts[i];
@@ -112,7 +119,7 @@ std::string reason_text(const ClientFacts& facts, const Verdict& v) {
 
 smtp::SmtpReply render_reply(const config::Config& config, const ClientFacts& facts, const Verdict& v,
                        const smtp::ReplyCode& code) {
-  const std::string reason = reason_text(facts, v), ip = facts.ip->to_string(), listed = join_listed(v.lists),
+  const std::string reason = reason_text(facts, v), ip = facts.ip->to_string(), listed = join_listed(v),
                     score = std::to_string(v.score), txt = listing_text(v);
   const std::string_view hostname = facts.hostname.empty() ? std::string_view("unknown") : facts.hostname;
   const std::string_view bypass = !config.bypass || config.bypass->empty() ? std::string_view("postmaster") : config.bypass->front();

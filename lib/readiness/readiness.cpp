@@ -220,6 +220,7 @@ Report check(const config::Config& config, dns::Querier& querier, const std::str
              const std::optional<net::IpAddress>& ip, const dnsbl::HealthBoard* health) {
   Report report;
   report.domain = dns::canonical_name(domain_in);
+  report.threshold = config.threshold;
   report.given_ip = ip;
   const auto stage = [&](std::vector<dns::Question> qs) {
     const auto deadline = dns::Clock::now() + config.dns_timeout.value;
@@ -314,6 +315,12 @@ Report check(const config::Config& config, dns::Querier& querier, const std::str
       if (wants_text(k))
         if (const auto& t = texts[j++]; !t.records.empty()) v.lists[k].txt = t.records.front().value.substr(0, 200);
     s.findings.push_back(judge_lists(v));
+    s.score = v.score;
+    policy::for_each_contribution(v, [&](const policy::Contribution& c) {
+      if (c.kind == policy::Contribution::Kind::Signal)
+        s.evidence.push_back(fmt::format("{} ({:+d}, {}{}): {}", c.key, c.weight, c.primary ? "primary" : "supporting",
+                                         policy::is_decisive(v, c.key) ? ", decisive" : "", c.signal->reason));
+    });
     if (v.action == policy::Action::Reject) s.verdict = "reject";
     if (v.action == policy::Action::Tempfail) s.verdict = "defer";
     if (v.reply) s.reply = fmt::format("{} {} {}", v.reply->code, v.reply->xcode, v.reply->text);
@@ -338,6 +345,8 @@ std::string format_text(const Report& r) {
   for (const auto& s : r.servers) {
     out += fmt::format("server:  {}{}\n", s.ip.to_string(), s.mx_host.empty() ? "" : " (MX host " + s.mx_host + ")");
     for (const auto& f : s.findings) line(f);
+    for (const auto& e : s.evidence) out += fmt::format("  {:<8} {}\n", "signal", e);
+    out += fmt::format("  {:<8} {} (threshold {})\n", "score", s.score, r.threshold);
     out += fmt::format("  dynmilter with this configuration would {} this server{}\n", s.verdict,
                        s.reply.empty() ? "" : ": " + s.reply);
   }
@@ -362,9 +371,10 @@ std::string format_json(const Report& r) {
     for (const auto& f : s.findings) rule(f, &s);
   out += "],\"servers\":[";
   for (std::size_t i = 0; i < r.servers.size(); ++i)
-    out += fmt::format("{}{{\"ip\":{},\"mx\":{},\"verdict\":{},\"reply\":{}}}", i ? "," : "",
-                       json_string(r.servers[i].ip.to_string()), json_string(r.servers[i].mx_host),
-                       json_string(r.servers[i].verdict), json_string(r.servers[i].reply));
+    out += fmt::format("{}{{\"ip\":{},\"mx\":{},\"signals\":{},\"score\":{},\"verdict\":{},\"reply\":{}}}",
+                       i ? "," : "", json_string(r.servers[i].ip.to_string()), json_string(r.servers[i].mx_host),
+                       util::json_list(r.servers[i].evidence), r.servers[i].score, json_string(r.servers[i].verdict),
+                       json_string(r.servers[i].reply));
   out += fmt::format("],\"verdict\":{}}}\n", json_string(r.verdict));
   return out;
 }

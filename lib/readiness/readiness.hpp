@@ -48,6 +48,10 @@ struct Server {
   std::vector<Finding> findings;
   std::string verdict;  // accept, reject, defer
   std::string reply;    // the reply dynmilter would send ("" for accept)
+  // The verdict's evidence, as dynmilter-check ADDRESS shows it: each signal (those shown with
+  // weight 0 too, such as the neighbours asked) with its weight, class and whether it decided.
+  std::vector<std::string> evidence;
+  int score = 0;
 };
 
 struct Report {
@@ -57,6 +61,7 @@ struct Report {
   std::vector<Finding> domain_findings;  // about the domain alone (no MX host found, a null MX)
   std::vector<Server> servers;
   std::string verdict;  // the worst of the servers': reject, defer, accept; "unknown" with none
+  int threshold = 0;
   bool all_pass() const;
 };
 

@@ -190,3 +190,25 @@ TEST_CASE("temporary DNS failures are unknown, never fail", "[readiness][compone
   REQUIRE(dead.domain_findings.size() == 1);
   CHECK(dead.domain_findings[0].result == readiness::Result::Unknown);
 }
+
+TEST_CASE("--sender shows each server's evidence as the address check does: the neighbours it asked", "[readiness][component]") {
+  // c7.acme.example says little by itself (no server word); the addresses on each side are named like a pool.
+  test::FakeDnsServer s;
+  s.script("acme.example", RrType::MX, Script::records({"10 c7.acme.example."}, kDay).from_authority());
+  s.script("c7.acme.example", RrType::A, Script::records({"192.0.2.50"}, kDay).from_authority());
+  s.script("c7.acme.example", RrType::AAAA, Script::of(Script::Kind::NoData).from_authority());
+  s.script("50.2.0.192.in-addr.arpa", RrType::PTR, Script::records({"c7.acme.example."}, kDay).from_authority());
+  s.script("49.2.0.192.in-addr.arpa", RrType::PTR, Script::records({"dyn-192-0-2-49.acme.example."}, kDay).from_authority());
+  s.script("51.2.0.192.in-addr.arpa", RrType::PTR, Script::records({"dyn-192-0-2-51.acme.example."}, kDay).from_authority());
+  const auto r = run(s, "acme.example", "192.0.2.50");
+  REQUIRE(r.servers.size() == 1);
+  const auto& e = r.servers[0].evidence;
+  INFO(readiness::format_text(r));
+  REQUIRE(e.size() == 2);  // and the DUHL static rule: an MX host with day-long TTLs
+  CHECK(e[0].rfind("neighbours-pooled (+1, supporting): the neighbours are named like a pool", 0) == 0);
+  CHECK(e[1].rfind("mx-confirmed (-2, supporting)", 0) == 0);
+  CHECK(r.servers[0].score == -1);
+  CHECK(r.servers[0].verdict == "accept");  // supporting evidence alone never refuses
+  CHECK(readiness::format_text(r).find("  signal   neighbours-pooled (+1, supporting)") != std::string::npos);
+  CHECK(readiness::format_json(r).find("\"signals\":[\"neighbours-pooled (+1, supporting)") != std::string::npos);
+}

@@ -17,7 +17,7 @@ check "shows the query name, the code and the outcome" "$out" 'pbl\.test +weight
 check "a list answering error codes is probed, marked broken and shown so" "$out" 'err\.test .*127\.255\.255\.254 +unknown +\(list marked broken \(probe 127\.0\.0\.2: error code 127\.255\.255\.254: the list refuses queries from public/open resolvers'
 check "a healthy list is shown so" "$out" 'listed +health: healthy'
 check "the broken list is logged loudly" "$out" 'warning: dnsbl err\.test is BROKEN and will be ignored'
-check "shows the name's reverse-DNS signal" "$out" "rdns: +dynamic-word \(\+3\): pool word 'dsl'"
+check "shows the name's reverse-DNS signal" "$out" "rdns: +dynamic-word \(\+3, primary\): pool word 'dsl'"
 check "shows score and verdict" "$out" 'score: +5 \(threshold 2\)'
 check "shows the reply a client would get" "$out" 'reply: +550 5\.7\.1 Your IP address 203\.0\.113\.7 appears to be dynamically assigned \(listed in pbl\.test\)'
 check "exit status 1: would reject" "$out" 'exit=1 $'
