@@ -233,8 +233,13 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
   localzone::LocalQuerier querier(local.zones(), resolver);
   dnsbl::HealthBoard health;
   dnsbl::Prober prober(probe_querier, health, config->dnsbls, config->dns_timeout.value, config->resolver_check);
-  prober.probe_once();  // lists count only once probed healthy: know them before the first client
+  // Probes run beside serving: the first one is waited for at most a second (on a local resolver
+  // it takes milliseconds), so that an MTA's first connections after a start are not held while
+  // dead DNS times out. Until a list is found healthy it counts for nothing, and names count only
+  // once the resolver is believed: a slow first probe lets mail in, it never refuses any.
   prober.start(config->dnsbl_probe_interval.value);
+  if (!prober.wait_for_first_probe(std::chrono::seconds(1)))
+    log::notice("serving while the first probe of the lists and the resolver goes on (DNS is slow to answer)");
   util::RateLimit list_warnings(std::chrono::minutes(5));
   if (metrics) {
     metrics->watch(resolver, health);

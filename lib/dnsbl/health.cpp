@@ -2,6 +2,7 @@
 
 #include "dnsbl/outcome.hpp"
 #include "net/reverse.hpp"
+#include "util/log.hpp"
 #include "util/random.hpp"
 
 namespace dyn::dnsbl {
@@ -119,6 +120,62 @@ void HealthBoard::note_lookup(dns::Status status) const {
 void HealthBoard::set_on_suspect(std::function<void()> hook) {
   std::lock_guard lock(mutex_);
   on_suspect_ = std::move(hook);
+}
+
+void HealthBoard::set_checker(dns::Querier* checker, std::chrono::milliseconds timeout) {
+  std::lock_guard lock(mutex_);
+  checker_ = checker;
+  check_timeout_ = timeout;
+  check_.reset();
+  checked_sane_ = false;
+}
+
+std::shared_ptr<dns::Batch> HealthBoard::freshness_check() const {
+  std::lock_guard lock(mutex_);
+  if (!checker_) return nullptr;
+  if (check_) return check_;  // one in flight: wait for it with the others
+  const auto now = std::chrono::steady_clock::now();
+  if (checked_sane_ && now - checked_at_ < kFreshFor && leaned_ < kNegativesPerCheck) {
+    ++leaned_;
+    return nullptr;
+  }
+  // A new label each time: no cache on the way can answer for the resolver as it is now.
+  std::string nonce;
+  unsigned char bytes[12];
+  util::random_bytes(bytes, sizeof bytes);
+  for (const unsigned char b : bytes) nonce += "abcdefghijklmnopqrstuvwxyz0123456789"[b % 36];
+  check_ = dns::Batch::start(*checker_, dns::sanity_questions(nonce), now + check_timeout_);
+  checked_at_ = now;
+  return check_;
+}
+
+bool HealthBoard::take_check(const std::shared_ptr<dns::Batch>& check, dns::Deadline deadline) const {
+  const auto& answers = check->wait_until(deadline);
+  const bool complete = check->done();
+  const auto verdict = complete ? dns::judge_sanity(answers[0], answers[1]) : std::nullopt;
+  bool changed = false;
+  std::string reason;
+  bool believe = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (check_ == check && complete) {  // the first to see the answers records them
+      check_.reset();
+      checked_sane_ = verdict && verdict->sane;
+      leaned_ = 0;
+      if (verdict) {
+        changed = resolver_.sane != verdict->sane;
+        resolver_ = *verdict;
+        reason = verdict->reason;
+      }
+    }
+    ++leaned_;
+    believe = verdict ? verdict->sane : resolver_.sane;  // no answer from the check: as it stood
+  }
+  if (changed && !believe)
+    log::warning("the DNS resolver is NOT believed ({}): found by a connection's freshness check; reverse-DNS and HELO "
+                 "evidence count as unknown until a probe finds it sane",
+                 reason);
+  return believe;
 }
 
 }  // namespace dyn::dnsbl

@@ -6,6 +6,8 @@
 // to everything), though its listings, if any, still count.
 #pragma once
 
+#include "dns/batch.hpp"
+#include "dns/querier.hpp"
 #include "dns/sanity.hpp"
 #include "dns/types.hpp"
 #include "net/ip_address.hpp"
@@ -75,14 +77,38 @@ class HealthBoard {
   void note_lookup(dns::Status status) const;
   void set_on_suspect(std::function<void()> hook);
 
+  // Freshness of "it does not exist". A resolver that turns into a liar mid-run (NXDOMAIN for
+  // everything) would make every client "no PTR" until the next probe; so a connection about to
+  // count such an answer (no PTR, a PTR that does not resolve back) first asks freshness_check().
+  // nullptr: believe it now (a check answered sanely within kFreshFor, and fewer than
+  // kNegativesPerCheck negative answers have leaned on it since; or no checker is set). Else a
+  // batch of the two sanity questions asked through `checker` (uncached: a cache would answer
+  // for a resolver that has since begun to lie), shared by every connection that asks meanwhile;
+  // take_check() then says whether to believe the answer. Set by the prober (--resolver-check).
+  void set_checker(dns::Querier* checker, std::chrono::milliseconds timeout);
+  std::shared_ptr<dns::Batch> freshness_check() const;
+  // The check's answers (waiting for them until `deadline`): true when the negative answer may be
+  // believed. A check that proves the resolver wrong marks it not believed (logged, as a probe
+  // would); one that proves nothing (both questions failed) leaves the resolver's state as it is.
+  bool take_check(const std::shared_ptr<dns::Batch>& check, dns::Deadline deadline) const;
+  static constexpr std::chrono::milliseconds kFreshFor{500};
+  static constexpr int kNegativesPerCheck = 2;
+
  private:
   mutable std::mutex mutex_;
   std::shared_ptr<const HealthMap> zones_ = std::make_shared<const HealthMap>();
-  dns::ResolverVerdict resolver_;
+  mutable dns::ResolverVerdict resolver_;  // mutable: a connection's freshness check may condemn it
   mutable dns::FailureWindow window_;  // bookkeeping of what readers saw, under mutex_
   static constexpr std::chrono::seconds kSuspectPause{10};
   mutable std::chrono::steady_clock::time_point last_suspect_{};
   std::function<void()> on_suspect_;
+  // Freshness checks, under mutex_ (mutable: connections see the board as const).
+  dns::Querier* checker_ = nullptr;
+  std::chrono::milliseconds check_timeout_{0};
+  mutable std::shared_ptr<dns::Batch> check_;           // in flight, shared
+  mutable std::chrono::steady_clock::time_point checked_at_{};  // when the last sane check was asked
+  mutable bool checked_sane_ = false;
+  mutable int leaned_ = 0;  // negative answers believed on the last check
 };
 
 }  // namespace dyn::dnsbl

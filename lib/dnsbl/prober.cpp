@@ -32,11 +32,17 @@ Prober::Prober(dns::Querier& querier, HealthBoard& board, std::vector<ZoneSpec> 
                std::chrono::milliseconds timeout, bool check_resolver)
     : querier_(querier), board_(board), timeout_(timeout), check_resolver_(check_resolver), zones_(std::move(zones)) {
   board_.track(zone_names(zones_));
-  if (check_resolver_) board_.set_on_suspect([this] { probe_soon(); });
+  if (check_resolver_) {
+    board_.set_on_suspect([this] { probe_soon(); });
+    board_.set_checker(&querier_, timeout_);  // uncached, as the probes are
+  }
 }
 
 Prober::~Prober() {
-  if (check_resolver_) board_.set_on_suspect(nullptr);
+  if (check_resolver_) {
+    board_.set_on_suspect(nullptr);
+    board_.set_checker(nullptr, timeout_);
+  }
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -133,6 +139,11 @@ void Prober::probe_soon() {
   cv_.notify_all();
 }
 
+bool Prober::wait_for_first_probe(std::chrono::milliseconds bound) {
+  std::unique_lock lock(mutex_);
+  return cv_.wait_for(lock, bound, [this] { return first_done_ || stopping_; }) && first_done_;
+}
+
 void Prober::start(std::chrono::milliseconds interval) {
   thread_ = std::thread([this, interval] {
     ::pthread_setname_np(::pthread_self(), "dyn-probe");
@@ -141,6 +152,12 @@ void Prober::start(std::chrono::milliseconds interval) {
       soon_ = false;
       lock.unlock();
       probe_once();
+      lock.lock();
+      if (!first_done_) {
+        first_done_ = true;
+        cv_.notify_all();
+      }
+      lock.unlock();
       auto wait = interval;
       if (needs_retry()) wait = interval.count() > 0 ? std::min<std::chrono::milliseconds>(interval, std::chrono::seconds(10))
                                                      : std::chrono::milliseconds(std::chrono::seconds(10));

@@ -34,6 +34,11 @@ class Prober {
   // the resolver is not believed, it probes again within 10 s (also when `interval` is zero,
   // which otherwise means "at start only").
   void start(std::chrono::milliseconds interval);
+  // Waits until start()'s first probe is done or `bound` has passed; true when it is done. The
+  // daemon serves from its first second: it waits this long for the lists' first verdicts (on a
+  // local resolver, milliseconds), then serves while a slow probe goes on (a list counts only
+  // once found healthy; names only once the resolver is believed).
+  bool wait_for_first_probe(std::chrono::milliseconds bound);
   // Asks the thread to probe now (the board's failure window found the resolver suspect).
   void probe_soon();
 
@@ -51,6 +56,7 @@ class Prober {
   std::condition_variable cv_;
   bool stopping_ = false;
   bool soon_ = false;
+  bool first_done_ = false;
   std::set<std::string> warned_;
   std::thread thread_;
 };

@@ -110,9 +110,25 @@ bool Transaction::settle(bool block) {
   if (health_ && !forward.empty())
     health_->note_lookup(forward[0].status == dns::Status::Ok ? forward[0].status : forward[1].status);
   auto own = rdns::confirm(ptr, forward, *facts_.ip);
-  // "It does not exist" is believed only from a resolver that is believed.
+  // "It does not exist" is believed only from a resolver that is believed, and only while it was
+  // recently seen to answer a name that exists (a freshness check, shared with the connections
+  // that need one meanwhile): a resolver that begins to lie mid-run costs a refusal or two at
+  // most, not every client until the next probe.
   const bool negative = own.status == rdns::RdnsStatus::NoPtr || own.status == rdns::RdnsStatus::Forged;
-  if (negative && health_ && !health_->resolver().sane) own = rdns::RdnsFacts{rdns::RdnsStatus::TempFail, ""};
+  bool believed = !negative || !health_ || health_->resolver().sane;
+  if (negative && believed && health_) {
+    if (!check_asked_) {
+      check_asked_ = true;
+      check_ = health_->freshness_check();
+    }
+    if (check_ && !block && !check_->done()) return false;
+    if (check_) {
+      const auto until = std::min(deadline_, std::max(source_deadline_, dns::Clock::now() + std::chrono::milliseconds(100)));
+      believed = health_->take_check(check_, until);
+      check_.reset();
+    }
+  }
+  if (!believed) own = rdns::RdnsFacts{rdns::RdnsStatus::TempFail, ""};
   // Our lookup failed: unknown. When the MTA sent no reverse-DNS macros at all, its CONNECT
   // name is judged (judged_name()); when it said something, that is only a failure we share.
   if (own.status == rdns::RdnsStatus::Unknown && mta_rdns_.status != rdns::RdnsStatus::Unknown)

@@ -81,6 +81,9 @@ class Transaction {
   std::size_t ptr_index_ = 0;
   std::shared_ptr<dns::Batch> forward_batch_;  // the PTR name's A and AAAA (forward confirmation)
   dns::Deadline forward_until_{};
+  // The resolver's freshness check, when a negative answer of ours would count (HealthBoard).
+  std::shared_ptr<dns::Batch> check_;
+  bool check_asked_ = false;
   std::optional<Verdict> verdict_;
   dns::Clock::time_point decided_at_{};
   dns::Clock::duration waited_{};

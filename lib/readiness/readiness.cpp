@@ -300,7 +300,7 @@ Report check(const config::Config& config, dns::Querier& querier, const std::str
   for (std::size_t i = 0; i < servers.size(); ++i) {
     ServerAnswers a{servers[i].first, servers[i].second, mx, host_addresses, report.mx_hosts, ptrs[i],
                     {ptr_addresses[2 * i], ptr_addresses[2 * i + 1]}};
-    Server s{servers[i].first, servers[i].second, judge_server(config, a), "accept", ""};
+    Server s{servers[i].first, servers[i].second, judge_server(config, a), "accept", "", {}, 0};
     auto v = txns[i]->verdict();
     // Each listing's own text (for the Spamhaus PBL: its lookup and removal page), asked under the
     // list's real zone (with its access key, if any; the verdict's lists follow config.dnsbls).

@@ -3,11 +3,13 @@
 #include "options/options.hpp"
 #include "dns/transport.hpp"
 #include "fake_dns_server.hpp"
+#include "dnsbl/prober.hpp"
 #include "policy/transaction.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <thread>
 
 using namespace dyn;
 using namespace std::chrono_literals;
@@ -284,4 +286,88 @@ TEST_CASE("with the PTR TTL and MX signals off, no PTR is asked and no list's TT
   CHECK(txn.verdict().action == policy::Action::Reject);
   CHECK_FALSE(txn.facts().ptr_ttl);  // the list's answer (TTL 60) is not the PTR's
   CHECK(server.queries("7.113.0.203.in-addr.arpa", dns::RrType::PTR) == 0);
+}
+
+namespace {
+// 192.0.2.1..40: good.example mail servers, each with a PTR that maps back; the root's NS set.
+void sane_world(test::FakeDnsServer& s) {
+  s.script("", dns::RrType::NS, test::Script::records({"a.root-servers.net."}, 86400));
+  for (int i = 1; i <= 40; ++i) {
+    const auto n = std::to_string(i);
+    s.script(n + ".2.0.192.in-addr.arpa", dns::RrType::PTR, test::Script::records({"mx" + n + ".good.example."}, 86400));
+    s.script("mx" + n + ".good.example", dns::RrType::A, test::Script::records({"192.0.2." + n}, 86400));
+  }
+}
+// The same server turned liar: NXDOMAIN for everything, the root included.
+void lying_world(test::FakeDnsServer& s) {
+  s.script("", dns::RrType::NS, test::Script::of(Kind::NxDomain));
+  for (int i = 1; i <= 40; ++i) s.script(std::to_string(i) + ".2.0.192.in-addr.arpa", dns::RrType::PTR, test::Script::of(Kind::NxDomain));
+}
+policy::ClientFacts unverified(const std::string& ip) { return {net::IpAddress::parse(ip), "unknown", {}}; }
+}  // namespace
+
+TEST_CASE("a resolver that turns into a liar mid-run costs at most two refusals, none at a slow pace",
+          "[policy][component][freshness]") {
+  test::FakeDnsServer server;
+  sane_world(server);
+  dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
+  dnsbl::HealthBoard board;
+  dnsbl::Prober prober(t, board, {}, 1000ms, /*check_resolver=*/true);  // sets the board's checker
+  prober.probe_once();
+  REQUIRE(board.resolver().sane);
+  const auto cfg = config_with({}, 3);  // no-ptr (+3, primary) alone refuses
+  auto refused = [&](const policy::Verdict& v) { return v.action == policy::Action::Reject; };
+
+  for (int i = 1; i <= 5; ++i) {  // a sane resolver: every good client passes
+    policy::Transaction txn(cfg, unverified("192.0.2." + std::to_string(i)), t, &board);
+    CHECK_FALSE(refused(txn.verdict()));
+  }
+
+  SECTION("one client at a time, slower than the freshness window: none refused") {
+    lying_world(server);
+    for (int i = 6; i <= 10; ++i) {
+      std::this_thread::sleep_for(dnsbl::HealthBoard::kFreshFor + 50ms);
+      policy::Transaction txn(cfg, unverified("192.0.2." + std::to_string(i)), t, &board);
+      CHECK_FALSE(refused(txn.verdict()));
+      CHECK(txn.facts().rdns.status == rdns::RdnsStatus::TempFail);
+    }
+    CHECK_FALSE(board.resolver().sane);  // found by the first client's check, not by a probe
+  }
+
+  SECTION("thirty clients at once, right after a check found the resolver sane: at most two refused") {
+    // A wave of clients without PTR while the resolver is sane: each check passes, no-ptr counts.
+    for (int i = 0; i < 3; ++i) {
+      policy::Transaction txn(cfg, unverified("198.51.100." + std::to_string(i + 1)), t, &board);
+      CHECK(refused(txn.verdict()));
+    }
+    lying_world(server);  // the checks above are fresh: the worst moment to begin lying
+    std::vector<std::unique_ptr<policy::Transaction>> wave;
+    for (int i = 11; i <= 40; ++i)
+      wave.push_back(std::make_unique<policy::Transaction>(cfg, unverified("192.0.2." + std::to_string(i)), t, &board));
+    int n = 0;
+    for (auto& txn : wave) n += refused(txn->verdict()) ? 1 : 0;
+    CHECK(n <= dnsbl::HealthBoard::kNegativesPerCheck);
+    CHECK_FALSE(board.resolver().sane);
+  }
+}
+
+TEST_CASE("a real wave of clients without PTR is refused, with one freshness check per few clients",
+          "[policy][component][freshness]") {
+  test::FakeDnsServer server;
+  sane_world(server);
+  dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
+  dnsbl::HealthBoard board;
+  dnsbl::Prober prober(t, board, {}, 1000ms, true);
+  prober.probe_once();
+  const auto cfg = config_with({}, 3);
+  const auto before = server.queries("", dns::RrType::NS);
+  for (int i = 1; i <= 12; ++i) {
+    policy::Transaction txn(cfg, unverified("198.51.100." + std::to_string(i)), t, &board);
+    CHECK(txn.verdict().action == policy::Action::Reject);
+    CHECK(txn.facts().rdns.status == rdns::RdnsStatus::NoPtr);
+  }
+  CHECK(board.resolver().sane);
+  const auto checks = server.queries("", dns::RrType::NS) - before;
+  CHECK(checks >= 4);   // a check leans at most kNegativesPerCheck + 1 answers (and lasts kFreshFor)
+  CHECK(checks <= 12);
 }
