@@ -73,4 +73,18 @@ for _ in $(seq 50); do [ -S "$WORK/run/root.sock" ] && break; sleep 0.1; done
 sleep 0.2
 check "the warning" "$(cat "$WORK/root.log")" 'warning: running as root: set --user'
 check "default socket mode 0660" "$(stat -c '%a' "$WORK/run/root.sock" 2>&1)" '^660$'
+
+say "with DNS dead, the daemon serves from its first second (the first probe goes on beside it)"
+"$BIN/fake_dns" "$WORK/dead.port" drop &
+PIDS+=($!)
+for _ in $(seq 50); do [ -s "$WORK/dead.port" ] && break; sleep 0.1; done
+start=$(date +%s%N)
+"$BIN/dynmilter" --foreground --socket "unix:$WORK/run/dead.sock" --dns-server "127.0.0.1:$(cat "$WORK/dead.port")" \
+  --dns-timeout 5s --dnsbl pbl.test >"$WORK/dead.log" 2>&1 &
+deadpid=$!
+PIDS+=($deadpid)
+for _ in $(seq 100); do grep -q 'starting:' "$WORK/dead.log" && break; sleep 0.05; done
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "serving within 2 s although a probe waits 5 s for dead DNS (took ${ms} ms)" "$([ "$ms" -lt 2000 ] && echo fast || echo "slow: $ms ms")" '^fast$'
+check "... and it says the probe goes on" "$(cat "$WORK/dead.log")" 'serving while the first probe'
 finish
