@@ -31,7 +31,9 @@ void question(int i, Question& q) {
   fmt::format_to(std::back_inserter(q.name), "{}.{}.{}.{}.zen.spamhaus.org", i & 255, (i >> 8) & 255, (i >> 16) & 255,
                  100 + (i >> 24));
 }
-Answer answer(int i) { return Answer{Status::Ok, {Record{RrType::A, 300, fmt::format("127.0.0.{}", 2 + i % 10)}}, 0, ""}; }
+Answer answer(int i) {
+  return Answer{Status::Ok, {Record{RrType::A, 300, fmt::format("127.0.0.{}", 2 + i % 10)}}, 0, ""};
+}
 
 struct NaiveCache {  // the peer
   std::mutex mutex;
@@ -69,10 +71,14 @@ double time_gets(C* cache, const std::vector<int>& keys, const std::vector<Quest
     const auto start = Clock::now();
     for (int x : idx) {
       const Question* ask = &q;
-      if (prebuilt) ask = &(*prebuilt)[x];
-      else question(keys[x], q);
-      if (cache) *misses += !cache->get(*ask).has_value();
-      else sink += q.name.size();
+      if (prebuilt)
+        ask = &(*prebuilt)[x];
+      else
+        question(keys[x], q);
+      if (cache)
+        *misses += !cache->get(*ask).has_value();
+      else
+        sink += q.name.size();
     }
     per_op.push_back(std::chrono::duration<double, std::nano>(Clock::now() - start).count() / kBatch);
   }
@@ -142,14 +148,17 @@ int main(int argc, char** argv) {
   int unused = 0;
   const double naming = time_gets<Cache>(nullptr, all, nullptr, &unused);
   fmt::print("cache, {} DNSBL answers (name like 7.113.0.203.zen.spamhaus.org, one A record)\n", entries);
-  fmt::print("   dynmilter Cache:           {:.1f} bytes/entry RSS (target <= 100); hit median {:.0f} ns on 10k recently used "
-             "(target <= 200), {:.0f} ns uniform over all\n",
-             ours.bytes_per_entry, ours.hot_ns, ours.uniform_ns - naming);
-  fmt::print("   peer unordered_map+mutex:  {:.1f} bytes/entry RSS; hit median {:.0f} ns on 10k recently used, {:.0f} ns uniform\n",
-             peer.bytes_per_entry, peer.hot_ns, peer.uniform_ns - naming);
+  fmt::print(
+      "   dynmilter Cache:           {:.1f} bytes/entry RSS (target <= 100); hit median {:.0f} ns on 10k recently used "
+      "(target <= 200), {:.0f} ns uniform over all\n",
+      ours.bytes_per_entry, ours.hot_ns, ours.uniform_ns - naming);
+  fmt::print(
+      "   peer unordered_map+mutex:  {:.1f} bytes/entry RSS; hit median {:.0f} ns on 10k recently used, {:.0f} ns "
+      "uniform\n",
+      peer.bytes_per_entry, peer.hot_ns, peer.uniform_ns - naming);
   fmt::print("   (uniform figures are net of building each name, {:.0f} ns, timed alone in this run)\n", naming);
   fmt::print("   this machine: {:.0f} ns per dependent DRAM load (a uniform hit follows 2: index slot, entry)\n", dram);
-  fmt::print("   held {} of {} ({} evicted early: 16 shards fill unevenly); {} misses among timed gets\n", held, entries,
-             entries - static_cast<long>(held), ours.misses);
+  fmt::print("   held {} of {} ({} evicted early: 16 shards fill unevenly); {} misses among timed gets\n", held,
+             entries, entries - static_cast<long>(held), ours.misses);
   return 0;
 }

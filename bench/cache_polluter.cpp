@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   constexpr std::size_t kHugePage = std::size_t{2} << 20;
-  const std::size_t size = ((static_cast<std::size_t>(mb) << 20) + kHugePage - 1) & ~(kHugePage - 1);  // whole 2 MB pages
+  const std::size_t size =
+      ((static_cast<std::size_t>(mb) << 20) + kHugePage - 1) & ~(kHugePage - 1);  // whole 2 MB pages
   auto* memory = static_cast<unsigned char*>(std::aligned_alloc(kHugePage, size));
   if (memory == nullptr) {
     std::perror("cache_polluter: aligned_alloc");

@@ -33,7 +33,8 @@ double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(
 
 std::string ip_for(int i) { return fmt::format("198.{}.{}.{}", 18 + (i >> 16) % 2, (i >> 8) & 255, i & 255); }
 
-std::shared_ptr<const config::Config> config_for(const std::vector<std::string>& zones, std::chrono::milliseconds list_timeout,
+std::shared_ptr<const config::Config> config_for(const std::vector<std::string>& zones,
+                                                 std::chrono::milliseconds list_timeout,
                                                  std::chrono::milliseconds timeout) {
   auto c = config::default_config();
   c.dnsbls.clear();
@@ -44,8 +45,8 @@ std::shared_ptr<const config::Config> config_for(const std::vector<std::string>&
 }
 
 // Scripts every zone to answer `code` after `delay` for the addresses ip_for(0..n).
-void script_all(test::FakeDnsServer& server, const std::vector<std::string>& zones, int n, std::chrono::milliseconds delay,
-                const char* code = "127.0.0.10") {
+void script_all(test::FakeDnsServer& server, const std::vector<std::string>& zones, int n,
+                std::chrono::milliseconds delay, const char* code = "127.0.0.10") {
   for (int i = 0; i < n; ++i)
     for (const auto& z : zones)
       server.script(net::dnsbl_query_name(*net::IpAddress::parse(ip_for(i)), z), dns::RrType::A,
@@ -79,8 +80,9 @@ void cold_latency(int rounds) {
     sequential.push_back(ms(Clock::now() - start));
   }
   fmt::print("1. cold decision, 6 lists x 20 ms ({} decisions)\n", rounds);
-  fmt::print("   dynmilter (parallel, one deadline): p50 {:.1f} ms  p95 {:.1f} ms  p99 {:.1f} ms   target p50 <= 22 ms\n",
-             bench::percentile(ours, 50), bench::percentile(ours, 95), bench::percentile(ours, 99));
+  fmt::print(
+      "   dynmilter (parallel, one deadline): p50 {:.1f} ms  p95 {:.1f} ms  p99 {:.1f} ms   target p50 <= 22 ms\n",
+      bench::percentile(ours, 50), bench::percentile(ours, 95), bench::percentile(ours, 99));
   fmt::print("   peer, one list after another (reject_rbl_client style): p50 {:.1f} ms  p95 {:.1f} ms\n",
              bench::percentile(sequential, 50), bench::percentile(sequential, 95));
 }
@@ -108,8 +110,9 @@ void coalescing() {
     max_q = std::max(max_q, n);
   }
   fmt::print("2. coalescing: 50 simultaneous connections from one address, 6 lists\n");
-  fmt::print("   queries per (zone, address) at the server: min {} max {} (target exactly 1); {} of 50 verdicts reject\n",
-             min_q, max_q, rejected.load());
+  fmt::print(
+      "   queries per (zone, address) at the server: min {} max {} (target exactly 1); {} of 50 verdicts reject\n",
+      min_q, max_q, rejected.load());
   fmt::print("   peer, no coalescing or cache: 50 per (zone, address) ({} queries in all)\n", 50 * zones.size());
 }
 
@@ -140,8 +143,9 @@ void black_hole(int rounds) {
   fmt::print("3. one black-holed list of 6, --dnsbl-timeout 200ms, --dns-timeout 2s ({} connections)\n", rounds);
   fmt::print("   verdict after: p50 {:.1f} ms  max {:.1f} ms (target: at the 200 ms per-list timeout)\n",
              bench::percentile(verdict, 50), bench::percentile(verdict, 100));
-  fmt::print("   CONNECT step (plan + start 6 lookups): p50 {:.0f} us  p99 {:.0f} us  max {:.0f} us (target < 1000 us)\n",
-             bench::percentile(connect, 50), bench::percentile(connect, 99), bench::percentile(connect, 100));
+  fmt::print(
+      "   CONNECT step (plan + start 6 lookups): p50 {:.0f} us  p99 {:.0f} us  max {:.0f} us (target < 1000 us)\n",
+      bench::percentile(connect, 50), bench::percentile(connect, 99), bench::percentile(connect, 100));
   fmt::print("   peer, no per-list timeout: verdict after {:.0f} ms (the whole --dns-timeout)\n", without);
 }
 
@@ -164,8 +168,9 @@ void in_flight() {
     const double wall = ms(Clock::now() - start);
     const double us = std::chrono::duration<double, std::micro>(transport.io_cpu() - cpu_before).count() / n;
     if (first == 0) first = us;
-    fmt::print("   {:5} in flight: {:6.1f} us per lookup ({:.2f}x the 100 figure), {} of {} answered, all within {:.0f} ms\n", n,
-               us, us / first, ok.load(), n, wall);
+    fmt::print(
+        "   {:5} in flight: {:6.1f} us per lookup ({:.2f}x the 100 figure), {} of {} answered, all within {:.0f} ms\n",
+        n, us, us / first, ok.load(), n, wall);
   }
 }
 

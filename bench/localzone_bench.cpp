@@ -44,7 +44,9 @@ long rss_of(const char* pid) {
   return 0;
 }
 
-std::string v4(std::uint32_t a) { return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255); }
+std::string v4(std::uint32_t a) {
+  return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
 
 // The median over blocks of 1,000 dependent steps of ns per step; `step(i, prev)` returns a
 // value the next step depends on.
@@ -97,10 +99,11 @@ int main(int argc, char** argv) {
   const long rss1 = bench::rss_bytes();
   const auto& data = *set->datasets().front().data;
   fmt::print("1. load (read, parse, sort, index): {:.2f} s (target <= 3 s for 10 million)\n", load_s);
-  fmt::print("2. memory: {:.2f} bytes per entry counted by the structure, {:.2f} by RSS growth (target <= 4.5);"
-             " a sorted uint32 array: 4.00\n",
-             static_cast<double>(data.memory_bytes()) / static_cast<double>(keys.size()),
-             static_cast<double>(rss1 - rss0) / static_cast<double>(keys.size()));
+  fmt::print(
+      "2. memory: {:.2f} bytes per entry counted by the structure, {:.2f} by RSS growth (target <= 4.5);"
+      " a sorted uint32 array: 4.00\n",
+      static_cast<double>(data.memory_bytes()) / static_cast<double>(keys.size()),
+      static_cast<double>(rss1 - rss0) / static_cast<double>(keys.size()));
 
   // 3: lookups, half of them listed, each chosen by the previous result.
   std::vector<std::uint32_t> sorted = keys;
@@ -120,23 +123,25 @@ int main(int argc, char** argv) {
   std::shuffle(perm.begin() + 1, perm.end(), std::mt19937(3));
   for (std::size_t i = 0; i < perm.size(); ++i) next[perm[i]] = perm[(i + 1) % perm.size()];
   const double dram = median_ns(steps, [&](std::size_t, std::uint64_t c) { return next[c]; });
-  fmt::print("3. lookup, p50 of 1,000-lookup blocks: {:.0f} ns; plain binary search over the same keys: {:.0f} ns; "
-             "one dependent DRAM load: {:.0f} ns -> {:.2f}x a DRAM load (target <= 1.5x), binary search {:.2f}x\n",
-             ours, binary, dram, ours / dram, binary / dram);
+  fmt::print(
+      "3. lookup, p50 of 1,000-lookup blocks: {:.0f} ns; plain binary search over the same keys: {:.0f} ns; "
+      "one dependent DRAM load: {:.0f} ns -> {:.2f}x a DRAM load (target <= 1.5x), binary search {:.2f}x\n",
+      ours, binary, dram, ours / dram, binary / dram);
 
   // 4: whole questions as the daemon asks them.
   std::vector<dns::Question> questions;
   for (std::size_t i = 0; i < 100'000; ++i) {
     const std::uint32_t a = probes[i];
-    questions.push_back({net::dnsbl_query_name(net::IpAddress::v4(a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255),
-                                               "bench.zone"),
-                         dns::RrType::A});
+    questions.push_back(
+        {net::dnsbl_query_name(net::IpAddress::v4(a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255), "bench.zone"),
+         dns::RrType::A});
   }
   std::size_t listed = 0;
   std::vector<double> per;
   for (std::size_t b = 0; b < questions.size() / 1000; ++b) {
     const auto start = Clock::now();
-    for (std::size_t i = b * 1000; i < (b + 1) * 1000; ++i) listed += set->answer(questions[i])->status == dns::Status::Ok;
+    for (std::size_t i = b * 1000; i < (b + 1) * 1000; ++i)
+      listed += set->answer(questions[i])->status == dns::Status::Ok;
     per.push_back(std::chrono::duration<double, std::nano>(Clock::now() - start).count() / 1000);
   }
   fmt::print("4. a whole question in-process (name -> answer with records): p50 {:.0f} ns; {} of {} listed\n",
@@ -167,12 +172,13 @@ int main(int argc, char** argv) {
     std::size_t ours_listed = 0;
     for (std::size_t i = 0; i < 20'000; ++i) ours_listed += set->answer(questions[i])->status == dns::Status::Ok;
     const char* pid = std::getenv("RBLDNSD_PID");
-    fmt::print("5. rbldnsd over loopback UDP, the same 20,000 questions one at a time: p50 {:.0f} ns, p99 {:.0f} ns "
-               "({:.0f}x the in-process question); it found {} listed, dynmilter {}; its RSS {:.1f} MB = {:.2f} bytes "
-               "per entry\n",
-               bench::percentile(rtt, 50), bench::percentile(rtt, 99), bench::percentile(rtt, 50) / bench::percentile(per, 50),
-               theirs, ours_listed, pid ? static_cast<double>(rss_of(pid)) / 1e6 : 0.0,
-               pid ? static_cast<double>(rss_of(pid)) / static_cast<double>(keys.size()) : 0.0);
+    fmt::print(
+        "5. rbldnsd over loopback UDP, the same 20,000 questions one at a time: p50 {:.0f} ns, p99 {:.0f} ns "
+        "({:.0f}x the in-process question); it found {} listed, dynmilter {}; its RSS {:.1f} MB = {:.2f} bytes "
+        "per entry\n",
+        bench::percentile(rtt, 50), bench::percentile(rtt, 99), bench::percentile(rtt, 50) / bench::percentile(per, 50),
+        theirs, ours_listed, pid ? static_cast<double>(rss_of(pid)) / 1e6 : 0.0,
+        pid ? static_cast<double>(rss_of(pid)) / static_cast<double>(keys.size()) : 0.0);
   }
   return 0;
 }

@@ -78,9 +78,10 @@ int main(int argc, char** argv) {
   std::size_t differ = 0;
   for (const auto& [name, ip] : names) differ += table.lookup(name) != table.lookup_sequential(name);
 
-  const auto indexed = per_name(names, 20, [&](const std::string& n, const std::string&) { return table.lookup(n).has_value(); });
-  const auto sequential =
-      per_name(names, 2, [&](const std::string& n, const std::string&) { return table.lookup_sequential(n).has_value(); });
+  const auto indexed =
+      per_name(names, 20, [&](const std::string& n, const std::string&) { return table.lookup(n).has_value(); });
+  const auto sequential = per_name(
+      names, 2, [&](const std::string& n, const std::string&) { return table.lookup_sequential(n).has_value(); });
   const rdns::NameWeights w;
   const auto builtin = per_name(names, 20, [&](const std::string& n, const std::string& ip) {
     return rdns::name_signals(n, net::IpAddress::parse(ip), w).size();
@@ -88,13 +89,15 @@ int main(int argc, char** argv) {
 
   fmt::print("host-name matching, {} corpus names, fqrdns.pcre ({} lines, index of {} states)\n", names.size(),
              table.entries.size(), table.index.states());
-  fmt::print("   dynmilter, literal index:       p50 {:.0f} ns  p99 {:.0f} ns  mean {:.0f} ns per name  (target p50 <= 1000)\n",
-             bench::percentile(indexed, 50), bench::percentile(indexed, 99), mean(indexed));
+  fmt::print(
+      "   dynmilter, literal index:       p50 {:.0f} ns  p99 {:.0f} ns  mean {:.0f} ns per name  (target p50 <= "
+      "1000)\n",
+      bench::percentile(indexed, 50), bench::percentile(indexed, 99), mean(indexed));
   fmt::print("   peer, line by line as Postfix:  p50 {:.0f} ns  p99 {:.0f} ns  mean {:.0f} ns per name\n",
              bench::percentile(sequential, 50), bench::percentile(sequential, 99), mean(sequential));
   fmt::print("   speed-up: {:.0f}x at p50, {:.0f}x in mean (target >= 100x); results differing: {} of {}\n",
-             bench::percentile(sequential, 50) / bench::percentile(indexed, 50), mean(sequential) / mean(indexed), differ,
-             names.size());
+             bench::percentile(sequential, 50) / bench::percentile(indexed, 50), mean(sequential) / mean(indexed),
+             differ, names.size());
   fmt::print("   table load (parse, compile + JIT 1,528 patterns, build index): median {:.1f} ms\n",
              bench::percentile(loads, 50));
   fmt::print("   built-in checks (address in name, words): p50 {:.0f} ns per name\n", bench::percentile(builtin, 50));

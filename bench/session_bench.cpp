@@ -115,7 +115,8 @@ int main(int argc, char** argv) {
   const long clients = argc > 1 ? std::stol(argv[1]) : 5000;
   const int passes = argc > 2 ? std::stoi(argv[2]) : 10;
   g_sweep.resize(static_cast<std::size_t>(argc > 3 ? std::stol(argv[3]) : 0) << 20);
-  if (const char* stride = std::getenv("SWEEP_STRIDE")) g_stride = static_cast<std::size_t>(std::max(1L, std::atol(stride)));
+  if (const char* stride = std::getenv("SWEEP_STRIDE"))
+    g_stride = static_cast<std::size_t>(std::max(1L, std::atol(stride)));
   std::vector<const char*> args = {"dynmilter", "--dnsbl", "pbl.test=127.0.0.[10..11]*3", "--log-level", "warning"};
   for (int i = 4; i < argc; ++i) args.push_back(argv[i]);  // more daemon options, as warm_path.sh's DYN_ARGS
   auto inv = config::parse_invocation(static_cast<int>(args.size()), args.data(), config::kDaemon);
@@ -142,17 +143,21 @@ int main(int argc, char** argv) {
     cpu += thread_cpu_ns() - c0;
   }
   const double n = static_cast<double>(clients) * passes;
-  std::printf("session_bench: %ld clients, %d warm passes (%.0f sessions); upstream questions: %ld to fill the cache, %ld after\n",
-              clients, passes, n, filled, upstream.asked - filled);
+  std::printf(
+      "session_bench: %ld clients, %d warm passes (%.0f sessions); upstream questions: %ld to fill the cache, %ld "
+      "after\n",
+      clients, passes, n, filled, upstream.asked - filled);
   const double staged = s.connect + s.helo + s.mail_rcpt + s.close;
-  std::printf("dynmilter's own CPU per warm session: %.2f us%s; by stage (steady clock): CONNECT %.2f, HELO %.2f, "
-              "MAIL+RCPT %.2f, close %.2f; per session: %.2f cache lookups, %.1f allocations\n",
-              (g_sweep.empty() ? cpu : staged) / n / 1e3,
-              g_sweep.empty() ? "" : g_stride == 64 ? " (the stages' sum: each starts with the CPU's caches swept)"
-                                                    : " (the stages' sum: each starts after a sweep of one byte per SWEEP_STRIDE)",
-              s.connect / n / 1e3, s.helo / n / 1e3, s.mail_rcpt / n / 1e3, s.close / n / 1e3,
-              static_cast<double>(resolver.stats().cache_hits - hits0) / n,
-              static_cast<double>(g_allocations.load() - allocations0) / n);
+  std::printf(
+      "dynmilter's own CPU per warm session: %.2f us%s; by stage (steady clock): CONNECT %.2f, HELO %.2f, "
+      "MAIL+RCPT %.2f, close %.2f; per session: %.2f cache lookups, %.1f allocations\n",
+      (g_sweep.empty() ? cpu : staged) / n / 1e3,
+      g_sweep.empty()  ? ""
+      : g_stride == 64 ? " (the stages' sum: each starts with the CPU's caches swept)"
+                       : " (the stages' sum: each starts after a sweep of one byte per SWEEP_STRIDE)",
+      s.connect / n / 1e3, s.helo / n / 1e3, s.mail_rcpt / n / 1e3, s.close / n / 1e3,
+      static_cast<double>(resolver.stats().cache_hits - hits0) / n,
+      static_cast<double>(g_allocations.load() - allocations0) / n);
   if (g_unexpected > 0) std::printf("verdicts other than the clients' kind: %ld\n", g_unexpected);
   std::printf("peer: bench/warm_path.sh (dynmilter against a do-nothing libmilter milter, same sessions, same run)\n");
   return 0;

@@ -38,7 +38,9 @@ class Line {
       buffer_.append(chunk, static_cast<std::size_t>(n));
     }
   }
-  bool send(const std::string& text) { return ::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size()); }
+  bool send(const std::string& text) {
+    return ::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
+  }
 
  private:
   int fd_;
@@ -68,7 +70,8 @@ bool session(int port, const std::string& client, std::string& what) {
     return true;
   };
   bool ok = step("", '2') && step("EHLO bench.example\r\n", '2');
-  if (ok && !client.empty()) ok = step("XCLIENT ADDR=" + client + " NAME=mail.bench.example\r\n", '2') && step("EHLO bench.example\r\n", '2');
+  if (ok && !client.empty())
+    ok = step("XCLIENT ADDR=" + client + " NAME=mail.bench.example\r\n", '2') && step("EHLO bench.example\r\n", '2');
   ok = ok && step("MAIL FROM:<sender@bench.example>\r\n", '2') && step("RCPT TO:<user@example.org>\r\n", '2') &&
        step("DATA\r\n", '3') &&
        step("From: sender@bench.example\r\nTo: user@example.org\r\nSubject: bench\r\n\r\nhello\r\n.\r\n", '2') &&

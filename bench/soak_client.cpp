@@ -81,8 +81,10 @@ bool one_session(const std::string& spec, long i, Tally& t) {
     if (accepted) ++t.good_accepted;
   } else {
     ++t.dynamic;
-    if (rejected) ++t.dynamic_rejected;
-    else if (!accepted) ++t.other;
+    if (rejected)
+      ++t.dynamic_rejected;
+    else if (!accepted)
+      ++t.other;
   }
   return true;
 }
@@ -106,7 +108,8 @@ int main(int argc, char** argv) {
   for (int w = 0; w < concurrency; ++w)
     workers.emplace_back([&] {
       for (long i = next++; i < first + sessions; i = next++) {
-        const auto due = std::chrono::duration<double>(spread * static_cast<double>(i - first) / static_cast<double>(sessions));
+        const auto due =
+            std::chrono::duration<double>(spread * static_cast<double>(i - first) / static_cast<double>(sessions));
         std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(due));
         one_session(spec, i, t);
       }
@@ -116,11 +119,14 @@ int main(int argc, char** argv) {
   const long failed = t.no_connection + t.hung + t.closed + (t.good - t.good_accepted);
   long over = 0;
   for (double ms : t.rcpt_ms) over += ms > budget;
-  std::printf("sessions %ld: answered %zu, failed %ld (no connection %ld, no answer in 10 s %ld, cut off %ld, good refused %ld)\n",
-              sessions, t.rcpt_ms.size(), failed, t.no_connection, t.hung, t.closed, t.good - t.good_accepted);
+  std::printf(
+      "sessions %ld: answered %zu, failed %ld (no connection %ld, no answer in 10 s %ld, cut off %ld, good refused "
+      "%ld)\n",
+      sessions, t.rcpt_ms.size(), failed, t.no_connection, t.hung, t.closed, t.good - t.good_accepted);
   std::printf("good clients %ld: accepted %ld; dynamic clients %ld: rejected %ld, accepted %ld, other %ld\n", t.good,
               t.good_accepted, t.dynamic, t.dynamic_rejected, t.dynamic - t.dynamic_rejected - t.other, t.other);
-  std::printf("RCPT wait ms: p50 %.1f p99 %.1f max %.1f; over the %.0f ms budget: %ld\n", bench::percentile(t.rcpt_ms, 50), bench::percentile(t.rcpt_ms, 99), bench::percentile(t.rcpt_ms, 100), budget,
-              over);
+  std::printf("RCPT wait ms: p50 %.1f p99 %.1f max %.1f; over the %.0f ms budget: %ld\n",
+              bench::percentile(t.rcpt_ms, 50), bench::percentile(t.rcpt_ms, 99), bench::percentile(t.rcpt_ms, 100),
+              budget, over);
   return failed == 0 && over == 0 ? 0 : 1;
 }

@@ -56,7 +56,8 @@ void on_answer(void* arg, int err, ub_result* result) {
 std::string address(long i, bool* dynamic) {
   *dynamic = i % 5 >= 3;
   const std::string low = std::to_string(i >> 8 & 255) + "." + std::to_string(i & 255);
-  return *dynamic ? "198." + std::to_string(18 + (i >> 16 & 1)) + "." + low : "100." + std::to_string(64 + (i >> 16 & 63)) + "." + low;
+  return *dynamic ? "198." + std::to_string(18 + (i >> 16 & 1)) + "." + low
+                  : "100." + std::to_string(64 + (i >> 16 & 63)) + "." + low;
 }
 
 std::string reversed(const std::string& ip) {  // "a.b.c.d" -> "d.c.b.a"
@@ -70,7 +71,8 @@ std::string reversed(const std::string& ip) {  // "a.b.c.d" -> "d.c.b.a"
 double cpu_seconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 bool set(ub_ctx* ctx, const char* option, const char* value) {
@@ -117,7 +119,8 @@ int main(int argc, char** argv) {
   const int fd = ub_fd(ctx);
   while (next < count || static_cast<long>(run.done_ms.size()) < count) {
     const auto now = Clock::now();
-    while (next < count && now >= t0 + std::chrono::duration<double>(seconds * static_cast<double>(next) / static_cast<double>(count))) {
+    while (next < count && now >= t0 + std::chrono::duration<double>(seconds * static_cast<double>(next) /
+                                                                     static_cast<double>(count))) {
       bool dynamic = false;
       const std::string ip = address(first + next, &dynamic);
       const std::string rev = reversed(ip);
@@ -139,8 +142,10 @@ int main(int argc, char** argv) {
     }
     int wait_ms = 100;
     if (next < count) {
-      const auto due = t0 + std::chrono::duration<double>(seconds * static_cast<double>(next) / static_cast<double>(count));
-      wait_ms = static_cast<int>(std::max<long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()).count()));
+      const auto due =
+          t0 + std::chrono::duration<double>(seconds * static_cast<double>(next) / static_cast<double>(count));
+      wait_ms = static_cast<int>(
+          std::max<long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()).count()));
     }
     pollfd p{fd, POLLIN, 0};
     if (poll(&p, 1, wait_ms) > 0 && ub_process(ctx) != 0) {
@@ -148,7 +153,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     if (Clock::now() - t0 > std::chrono::duration<double>(seconds + 30)) {
-      std::fprintf(stderr, "unbound_burst: %ld clients not done after %.0f s\n", count - static_cast<long>(run.done_ms.size()), seconds + 30);
+      std::fprintf(stderr, "unbound_burst: %ld clients not done after %.0f s\n",
+                   count - static_cast<long>(run.done_ms.size()), seconds + 30);
       break;
     }
   }

@@ -57,7 +57,8 @@ sfsistat start_session(SMFICTX* ctx, const char* hostname, const sockaddr* addr)
                m.client_resolve.value_or("(not sent)"));
   policy::ClientFacts facts{net::IpAddress::from_sockaddr(addr), hostname ? hostname : "", rdns::from_macros(m)};
   facts.id = policy::new_incident_id();
-  smfi_setpriv(ctx, new Session(g_policy.load(), std::move(facts), *g_state.querier, g_state.health, g_state.observers));
+  smfi_setpriv(ctx,
+               new Session(g_policy.load(), std::move(facts), *g_state.querier, g_state.health, g_state.observers));
   return SMFIS_CONTINUE;
 }
 

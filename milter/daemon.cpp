@@ -90,7 +90,8 @@ void set_socket_permissions(const std::string& path, const std::string& owner, c
   if (who && ::chown(path.c_str(), who->uid, who->gid) != 0)
     throw StartError(1, "cannot give socket " + path + " its owner: " + errno_text());
   const auto bits = static_cast<mode_t>(std::strtoul(mode.c_str(), nullptr, 8));
-  if (::chmod(path.c_str(), bits) != 0) throw StartError(1, "cannot set the mode of socket " + path + ": " + errno_text());
+  if (::chmod(path.c_str(), bits) != 0)
+    throw StartError(1, "cannot set the mode of socket " + path + ": " + errno_text());
 }
 
 void drop_privileges(const Identity& who) {
@@ -98,7 +99,8 @@ void drop_privileges(const Identity& who) {
     if (who.uid == ::geteuid() && who.gid == ::getegid()) return;
     throw StartError(1, "switching to user '" + who.name + "' needs dynmilter to start as root");
   }
-  const bool groups_ok = who.name.empty() ? ::setgroups(1, &who.gid) == 0 : ::initgroups(who.name.c_str(), who.gid) == 0;
+  const bool groups_ok =
+      who.name.empty() ? ::setgroups(1, &who.gid) == 0 : ::initgroups(who.name.c_str(), who.gid) == 0;
   if (!groups_ok || ::setgid(who.gid) != 0 || ::setuid(who.uid) != 0)
     throw StartError(1, "cannot drop privileges to uid " + std::to_string(who.uid) + ": " + errno_text());
   if (who.uid != 0 && ::setuid(0) == 0) throw StartError(1, "privileges dropped, but root could be regained");
@@ -127,7 +129,8 @@ Background Background::start() {
   }
   ::close(fds[0]);
   ::setsid();
-  if (::chdir("/") != 0) { /* "/" always exists; nothing to do */ }
+  if (::chdir("/") != 0) { /* "/" always exists; nothing to do */
+  }
   Background b;
   b.fd_ = fds[1];
   return b;

@@ -50,8 +50,8 @@ void drop_privileges(const Identity& who);
 // from start() and reports with ready() or failed().
 class Background {
  public:
-  static Background start();  // returns in the child only
-  void ready();               // the child started: the parent exits 0; stdio go to /dev/null
+  static Background start();                            // returns in the child only
+  void ready();                                         // the child started: the parent exits 0; stdio go to /dev/null
   void failed(int status, const std::string& message);  // the parent prints it and exits `status`
 
  private:

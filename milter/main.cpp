@@ -51,8 +51,8 @@ std::string summary(const config::Config& c) {
     lists += (lists.empty() ? "" : " ") + z.to_string();
   }
   for (const auto& s : c.dns_servers) servers += (servers.empty() ? "" : " ") + s.to_string();
-  return "socket=" + c.socket + " dnsbl=[" + lists + "] threshold=" + std::to_string(c.threshold) +
-         " dns=[" + servers + "] dns-timeout=" + c.dns_timeout.to_string();
+  return "socket=" + c.socket + " dnsbl=[" + lists + "] threshold=" + std::to_string(c.threshold) + " dns=[" + servers +
+         "] dns-timeout=" + c.dns_timeout.to_string();
 }
 
 // What a reload cannot change in a running daemon: the socket, the identity, the probes' rhythm.
@@ -73,7 +73,8 @@ std::vector<std::string> needs_restart(const config::Config& a, const config::Co
 void hide_keys(const config::Config& c) {
   std::vector<std::string> keys;
   for (const auto& z : c.dnsbls)
-    if (const auto safe = z.safe_name(); safe != z.zone) keys.push_back(z.zone.substr(0, z.zone.size() - safe.size() - 1));
+    if (const auto safe = z.safe_name(); safe != z.zone)
+      keys.push_back(z.zone.substr(0, z.zone.size() - safe.size() - 1));
   log::set_secrets(std::move(keys));
 }
 
@@ -95,7 +96,8 @@ void reconfigure_dns(DnsLayer dns, const config::Config& was, const config::Conf
     for (const auto& s : now.dns_servers) list += (list.empty() ? "" : " ") + s.to_string();
     log::notice("reload: DNS servers now {}", list);
   }
-  if (was.dns_cache_size != now.dns_cache_size || was.dns_min_ttl != now.dns_min_ttl || was.dns_max_ttl != now.dns_max_ttl) {
+  if (was.dns_cache_size != now.dns_cache_size || was.dns_min_ttl != now.dns_min_ttl ||
+      was.dns_max_ttl != now.dns_max_ttl) {
     dns.resolver.replace_cache(config::cache_options(now));
     log::notice("reload: DNS cache settings changed; the cache starts empty");
   }
@@ -124,7 +126,7 @@ void reload_loop(int argc, char** argv, std::shared_ptr<const config::Config> ru
       hide_keys(*fresh);
       reconfigure_dns(dns, *running, *fresh);
       dns.local.install(std::move(local));  // before the probes: a new local list is probed from its data
-      prober.reconfigure(fresh->dnsbls);  // a new list counts only once its probe finds it healthy
+      prober.reconfigure(fresh->dnsbls);    // a new list counts only once its probe finds it healthy
       // New servers: every list and the resolver itself are judged again through them.
       if (running->dns_servers != fresh->dns_servers) prober.probe_once();
       milter::replace_config(fresh);
@@ -202,7 +204,8 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
 
   smfiDesc table = milter::callback_table();
   if (smfi_register(table) != MI_SUCCESS) throw milter::StartError(1, "smfi_register failed");
-  smfi_settimeout(static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(config->milter_timeout.value).count()));
+  smfi_settimeout(
+      static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(config->milter_timeout.value).count()));
   std::string socket = config->socket;
   if (smfi_setconn(socket.data()) != MI_SUCCESS) throw milter::StartError(2, "bad milter socket '" + socket + "'");
   SocketGuard guard{path};
@@ -217,8 +220,9 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
     log::warning("running as root: set --user (e.g. dynmilter) so that a flaw in a filter cannot own the system");
 
   if (!milter::protocol_guard_active())
-    log::warning("the milter packet guard is not in effect (libmilter's mi_rd_cmd is not interposed): a malformed "
-                 "macro packet could crash the daemon; keep the socket reachable by the MTA only");
+    log::warning(
+        "the milter packet guard is not in effect (libmilter's mi_rd_cmd is not interposed): a malformed "
+        "macro packet could crash the daemon; keep the socket reachable by the MTA only");
 
   // Local zones answer in front of both the resolver (clients' lookups) and the transport (probes).
   localzone::Keeper local;
@@ -248,8 +252,8 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
   }
   milter::set_daemon_state(milter::DaemonState{config, &querier, &health, {metrics.get(), &list_warnings}});
   std::atomic<bool> stop_reload{false};
-  std::thread reloader(reload_loop, argc, argv, config, std::ref(prober), DnsLayer{transport, resolver, local}, metrics.get(),
-                       std::ref(stop_reload));
+  std::thread reloader(reload_loop, argc, argv, config, std::ref(prober), DnsLayer{transport, resolver, local},
+                       metrics.get(), std::ref(stop_reload));
 
   log::notice("dynmilter {} starting: {}", DYNMILTER_VERSION, summary(*config));
   guard.keep = true;

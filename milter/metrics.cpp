@@ -70,7 +70,8 @@ class LiveState final : public pm::Collectable {
     pm::MetricFamily healthy{"dynmilter_dnsbl_healthy",
                              "1 when the list passed its last RFC 5782 probe, 0.5 when degraded (it does not list "
                              "127.0.0.2; its listings still count), 0 when broken (ignored), -1 before the first",
-                             pm::MetricType::Gauge, {}};
+                             pm::MetricType::Gauge,
+                             {}};
     const auto zones = health->snapshot();  // held: a range-for would drop the temporary at once
     for (const auto& [zone, h] : *zones) {
       pm::ClientMetric m;
@@ -90,11 +91,13 @@ class LiveState final : public pm::Collectable {
     if (const localzone::Keeper* local = local_.load()) {
       pm::MetricFamily entries{"dynmilter_local_zone_entries",
                                "entries of each --local-zone dataset as loaded (0 when none is configured)",
-                               pm::MetricType::Gauge, {}};
+                               pm::MetricType::Gauge,
+                               {}};
       if (const auto set = local->zones().current())
         for (const auto& l : set->datasets()) {
           pm::ClientMetric m;
-          m.label = {{"zone", dnsbl::safe_zone(l.spec.zone)}, {"dataset", l.spec.to_string().substr(l.spec.zone.size() + 1)}};
+          m.label = {{"zone", dnsbl::safe_zone(l.spec.zone)},
+                     {"dataset", l.spec.to_string().substr(l.spec.zone.size() + 1)}};
           m.gauge.value = double(l.data->entries());
           entries.metric.push_back(std::move(m));
         }
@@ -135,8 +138,7 @@ struct Metrics::Impl {
   pm::Histogram* decision = nullptr;
 };
 
-Metrics::Metrics(const std::string& address)
-    : impl_(std::make_unique<Impl>()) {
+Metrics::Metrics(const std::string& address) : impl_(std::make_unique<Impl>()) {
   auto& r = *impl_->registry;
   impl_->connections = &pm::BuildCounter()
                             .Name("dynmilter_connections_total")
@@ -151,8 +153,10 @@ Metrics::Metrics(const std::string& address)
                        .Name("dynmilter_exempt_recipients_total")
                        .Help("recipients accepted without a verdict: role (postmaster, abuse), bypass, auth")
                        .Register(r);
-  impl_->list_queries = &pm::BuildCounter().Name("dynmilter_dnsbl_queries_total").Help("list lookups used in verdicts").Register(r);
-  impl_->list_hits = &pm::BuildCounter().Name("dynmilter_dnsbl_hits_total").Help("lookups that found the client listed").Register(r);
+  impl_->list_queries =
+      &pm::BuildCounter().Name("dynmilter_dnsbl_queries_total").Help("list lookups used in verdicts").Register(r);
+  impl_->list_hits =
+      &pm::BuildCounter().Name("dynmilter_dnsbl_hits_total").Help("lookups that found the client listed").Register(r);
   impl_->list_errors = &pm::BuildCounter()
                             .Name("dynmilter_dnsbl_errors_total")
                             .Help("lookups with an unknown outcome: failure, error code, broken list")
@@ -167,8 +171,9 @@ Metrics::Metrics(const std::string& address)
                               .Register(r);
   impl_->evidence_decisive = &pm::BuildCounter()
                                   .Name("dynmilter_evidence_decisive_total")
-                                  .Help("verdicts that reached the threshold only because of this list, signal or rule "
-                                        "(dry runs included)")
+                                  .Help(
+                                      "verdicts that reached the threshold only because of this list, signal or rule "
+                                      "(dry runs included)")
                                   .Register(r);
   impl_->decision = &pm::BuildHistogram()
                          .Name("dynmilter_decision_seconds")
@@ -211,14 +216,16 @@ void Metrics::exempt_recipient(std::string_view why) { impl_->exempt->Add({{"why
 void Metrics::reload(bool ok) { impl_->reloads->Add({{"result", ok ? "ok" : "failed"}}).Increment(); }
 
 void Metrics::verdict(const policy::Verdict& v, double elapsed_ms) {
-  impl_->verdicts->Add({{"action", std::string(policy::disposition(v))}, {"reason", std::string(verdict_reason(v))}}).Increment();
+  impl_->verdicts->Add({{"action", std::string(policy::disposition(v))}, {"reason", std::string(verdict_reason(v))}})
+      .Increment();
   for (const auto& l : v.lists) {
     const pm::Labels labels{{"list", l.zone}};
     impl_->list_queries->Add(labels).Increment();
     if (l.outcome.listing == dnsbl::Listing::Listed) impl_->list_hits->Add(labels).Increment();
     if (l.outcome.listing == dnsbl::Listing::Unknown) impl_->list_errors->Add(labels).Increment();
   }
-  for (const auto& [source, weight] : policy::evidence_hits(v)) impl_->evidence_hits->Add({{"source", source}}).Increment();
+  for (const auto& [source, weight] : policy::evidence_hits(v))
+    impl_->evidence_hits->Add({{"source", source}}).Increment();
   for (const auto& source : v.decisive) impl_->evidence_decisive->Add({{"source", source}}).Increment();
   if (v.basis == policy::Basis::Scored) impl_->decision->Observe(elapsed_ms / 1000.0);
 }

@@ -35,8 +35,7 @@ bool set_reply(SMFICTX* ctx, const smtp::SmtpReply& reply) {
 sfsistat enforce(SMFICTX* ctx, const policy::Verdict* verdict) {
   if (verdict == nullptr) return SMFIS_CONTINUE;
   switch (verdict->action) {
-    case policy::Action::Accept:
-      return SMFIS_CONTINUE;
+    case policy::Action::Accept: return SMFIS_CONTINUE;
     case policy::Action::Reject:
       // Without our text the MTA still rejects, with its generic reply.
       if (verdict->reply && !set_reply(ctx, *verdict->reply)) log::warning("smfi_setreply refused the reject text");

@@ -45,7 +45,11 @@ std::optional<std::int64_t> interval_seconds(const std::string& text) {
     return std::nullopt;
   }
   const std::string unit = text.substr(used);
-  const long long mult = unit == "s" || unit.empty() ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
+  const long long mult = unit == "s" || unit.empty() ? 1
+                         : unit == "m"               ? 60
+                         : unit == "h"               ? 3600
+                         : unit == "d"               ? 86400
+                                                     : 0;
   if (mult == 0 || n < 0 || n > 366LL * 86400 / mult) return std::nullopt;
   return n * mult;
 }
@@ -69,9 +73,11 @@ bool claim_turn(const std::string& path, const std::string& sender, std::int64_t
   }
   std::string text;
   char buf[65536];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0 && text.size() < (64u << 20);) text.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0 && text.size() < (64u << 20);)
+    text.append(buf, static_cast<std::size_t>(n));
   auto times = autoreply::parse_times(text);
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (!autoreply::take_turn(times, sender, now, interval)) return false;
   const auto out = autoreply::format_times(times);
   if (::lseek(fd, 0, SEEK_SET) != 0 || ::ftruncate(fd, 0) != 0 ||
@@ -166,9 +172,12 @@ int run(const config::Invocation& inv) {
   const auto report = readiness::check(config, dns.querier(), domain, ip, &dns.board());
   std::string verdict = "would " + report.verdict;
   if (!report.servers.empty() && !report.servers[0].reply.empty()) verdict += ": " + report.servers[0].reply;
-  const std::map<std::string, std::string> values{{"sender", inv.sender}, {"recipient", inv.recipient},
-                                                  {"ip", ip->to_string()},  {"domain", domain},
-                                                  {"report", readiness::format_text(report)}, {"verdict", verdict}};
+  const std::map<std::string, std::string> values{{"sender", inv.sender},
+                                                  {"recipient", inv.recipient},
+                                                  {"ip", ip->to_string()},
+                                                  {"domain", domain},
+                                                  {"report", readiness::format_text(report)},
+                                                  {"verdict", verdict}};
   const auto reply = autoreply::compose(inv.recipient.empty() ? "postmaster" : inv.recipient, inv.sender, message,
                                         autoreply::render(body_template, values));
   if (inv.dry_run) {
@@ -191,5 +200,6 @@ constexpr const char* kUsage =
 int main(int argc, char** argv) {
   // A setup error is temporary for the MTA (75: it retries); a failure while answering loses
   // nothing (0: the message itself is delivered to the bypass mailbox anyway).
-  return config::tool_main(argc, argv, {"dynmilter-autoreply", config::kCheck | config::kAutoreply, kUsage, 75, 0}, run);
+  return config::tool_main(argc, argv, {"dynmilter-autoreply", config::kCheck | config::kAutoreply, kUsage, 75, 0},
+                           run);
 }

@@ -51,7 +51,8 @@ std::string verdict_json(const policy::Transaction& txn, const policy::Verdict& 
   std::string lists, signals;
   for (const auto& l : v.lists)
     lists += fmt::format("{}{{\"zone\":{},\"weight\":{},\"outcome\":{},\"txt\":{}}}", lists.empty() ? "" : ",",
-                         json_string(l.zone), l.weight, json_string(dnsbl::to_string(l.outcome.listing)), json_string(l.txt));
+                         json_string(l.zone), l.weight, json_string(dnsbl::to_string(l.outcome.listing)),
+                         json_string(l.txt));
   for (const auto& s : v.signals)
     signals += fmt::format("{}{{\"name\":{},\"weight\":{},\"class\":{},\"reason\":{}}}", signals.empty() ? "" : ",",
                            json_string(s.name), s.weight, json_string(s.supporting ? "supporting" : "primary"),
@@ -92,7 +93,8 @@ int classify(const config::Invocation& inv) {
     for (const auto& s : signals)
       reasons += fmt::format("{}{}({:+d}): {}", reasons.empty() ? "" : "; ", s.name, s.weight, s.reason);
     std::cout << fmt::format("{}\t{}\t{}\t{}\t{}\n", name, ip ? ip->to_string() : "-",
-                             score >= inv.config.threshold ? "dynamic" : "static", score, reasons.empty() ? "-" : reasons);
+                             score >= inv.config.threshold ? "dynamic" : "static", score,
+                             reasons.empty() ? "-" : reasons);
   }
   return bad ? 2 : 0;
 }
@@ -143,7 +145,7 @@ int check(const config::Invocation& inv) {
   const auto config = std::make_shared<const config::Config>(inv.config);
   // The report below says everything; keep only warnings (a broken list) unless asked for debug.
   log::set_max_level(std::min(config->log_level, log::Level::Warning) == log::Level::Debug ? log::Level::Debug
-                                                                                            : log::Level::Warning);
+                                                                                           : log::Level::Warning);
   // The lists (and the resolver) probed first, as the daemon does at start, so a broken list shows as such.
   engine::ToolDns dns(*config);
   auto& transport = dns.querier();
@@ -165,10 +167,12 @@ int check(const config::Invocation& inv) {
   std::cout << fmt::format("dns:       {} (deadline {})\n", servers, config->dns_timeout.to_string());
   // The name as the daemon settled it: our own PTR and forward lookups (no MTA here).
   const auto& f = txn.facts();
-  std::cout << fmt::format("name:      {} ({}){}\n", f.rdns.name.empty() ? "-" : f.rdns.name, rdns::to_string(f.rdns.status),
+  std::cout << fmt::format("name:      {} ({}){}\n", f.rdns.name.empty() ? "-" : f.rdns.name,
+                           rdns::to_string(f.rdns.status),
                            f.ptr_ttl ? fmt::format(", PTR TTL {} s", *f.ptr_ttl) : std::string());
   if (!v.lists.empty()) std::cout << "lists:\n";
-  for (std::size_t i = 0; i < v.lists.size(); ++i) std::cout << describe(v.lists[i], *ip, config->dnsbls[i], *health) << "\n";
+  for (std::size_t i = 0; i < v.lists.size(); ++i)
+    std::cout << describe(v.lists[i], *ip, config->dnsbls[i], *health) << "\n";
   // Each signal with its class, and whether the refusal rests on it; then what decided, in one line.
   policy::for_each_contribution(v, [&](const policy::Contribution& c) {
     if (c.kind != policy::Contribution::Kind::Signal) return;

@@ -34,7 +34,8 @@ class LogInput {
   explicit LogInput(const std::string& path) : path_(path) {
     const char* tool = nullptr;
     for (const auto& [suffix, program] : {std::pair{".gz", "gzip"}, {".xz", "xz"}, {".bz2", "bzip2"}, {".zst", "zstd"}})
-      if (path.size() > std::strlen(suffix) && path.compare(path.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
+      if (path.size() > std::strlen(suffix) &&
+          path.compare(path.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
         tool = program;
     if (!tool) {
       file_ = std::fopen(path.c_str(), "rb");
@@ -78,7 +79,8 @@ class LogInput {
     ::waitpid(child_, &status, 0);
     child_ = -1;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-    return fmt::format("{} could not decompress it all (status {})", tool_, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return fmt::format("{} could not decompress it all (status {})", tool_,
+                       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   }
 
  private:
@@ -120,8 +122,8 @@ void read_lines(std::FILE* in, const std::string& path, replay::MailLog& log, bo
       carry.clear();
     }
     if (progress && bytes >= next_report) {
-      std::fprintf(stderr, "\rdynmilter-replay: %s: %.0f MB, %llu lines", path.c_str(), static_cast<double>(bytes) / 1e6,
-                   static_cast<unsigned long long>(log.counts().lines));
+      std::fprintf(stderr, "\rdynmilter-replay: %s: %.0f MB, %llu lines", path.c_str(),
+                   static_cast<double>(bytes) / 1e6, static_cast<unsigned long long>(log.counts().lines));
       next_report = bytes + (64 << 20);
     }
   }
@@ -141,8 +143,7 @@ void judge_by_name(const config::Config& config, const replay::Clients& clients,
 
 // As the daemon judges them: each client's lookups in parallel, many clients at a time.
 template <class Use>
-void judge_with_dns(const std::shared_ptr<const config::Config>& config, const replay::Clients& clients,
-                    Use use) {
+void judge_with_dns(const std::shared_ptr<const config::Config>& config, const replay::Clients& clients, Use use) {
   engine::ToolDns dns(*config);  // --local-zone data answers as in the daemon
   constexpr std::size_t kInFlight = 64;
   for (std::size_t at = 0; at < clients.size(); at += kInFlight) {
@@ -201,10 +202,14 @@ int run(const config::Invocation& inv) {
     replay::add(report, i, log.clients()[i], v, mynetworks);
     if (inv.csv) std::cout << replay::csv_row(log.clients()[i], v, mynetworks);
   };
-  if (inv.dns) judge_with_dns(config, log.clients(), use);
-  else judge_by_name(*config, log.clients(), use);
-  if (inv.json) std::cout << replay::format_json(report, log.clients());
-  else if (!inv.csv) std::cout << replay::format_table(report, log.clients());
+  if (inv.dns)
+    judge_with_dns(config, log.clients(), use);
+  else
+    judge_by_name(*config, log.clients(), use);
+  if (inv.json)
+    std::cout << replay::format_json(report, log.clients());
+  else if (!inv.csv)
+    std::cout << replay::format_table(report, log.clients());
   return status;
 }
 

@@ -52,7 +52,7 @@ Message parse_header(std::string_view text) {
     std::string_view line = text.substr(0, nl);
     text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) break;  // the end of the header section
+    if (line.empty()) break;                                                   // the end of the header section
     if ((line.front() == ' ' || line.front() == '\t') && !m.fields.empty()) {  // a folded continuation
       if (m.fields.back().second.size() < 16384) m.fields.back().second += " " + std::string(trim(line));
       continue;
@@ -184,8 +184,8 @@ const char* const kDefaultTemplate =
 std::string compose(const std::string& from, const std::string& to, const Message& original, const std::string& body) {
   std::string subject = field_value(original.get("Subject").value_or(""), 200);
   subject = subject.empty() ? "Your mail to us: why it was refused, and how to fix it" : "Auto: " + subject;
-  std::string out = "From: " + field_value(from) + "\n" + "To: " + field_value(to) + "\n" + "Subject: " + subject + "\n" +
-                    "Auto-Submitted: auto-replied\n" + "Precedence: bulk\n";
+  std::string out = "From: " + field_value(from) + "\n" + "To: " + field_value(to) + "\n" + "Subject: " + subject +
+                    "\n" + "Auto-Submitted: auto-replied\n" + "Precedence: bulk\n";
   if (const auto id = original.get("Message-ID")) {
     const auto mid = field_value(*id, 300);
     out += "In-Reply-To: " + mid + "\n";

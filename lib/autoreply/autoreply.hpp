@@ -39,7 +39,7 @@ std::optional<net::IpAddress> connecting_address(const Message& message, const s
 
 // At most one reply per sender per interval: the state file maps sender -> time of the last reply.
 using ReplyTimes = std::map<std::string, std::int64_t>;  // lower-case sender -> unix seconds
-ReplyTimes parse_times(std::string_view text);            // "sender<TAB>seconds" lines; bad lines skipped
+ReplyTimes parse_times(std::string_view text);           // "sender<TAB>seconds" lines; bad lines skipped
 std::string format_times(const ReplyTimes& times);
 // True (and records `now`) when `sender` had no reply within `interval_s`; forgets entries older
 // than the interval.

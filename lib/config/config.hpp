@@ -76,13 +76,13 @@ struct Config {
   // Daemon
   std::string socket = "inet:8894@127.0.0.1";
   bool foreground = false;
-  std::string user;          // empty: keep the identity dynmilter started with
-  std::string group;         // empty: the user's primary group
-  std::string socket_owner;  // unix socket: USER[:GROUP]; empty: the identity it runs as
+  std::string user;                  // empty: keep the identity dynmilter started with
+  std::string group;                 // empty: the user's primary group
+  std::string socket_owner;          // unix socket: USER[:GROUP]; empty: the identity it runs as
   std::string socket_mode = "0660";  // unix socket: octal permissions
   log::Level log_level = log::Level::Info;
   std::string syslog_facility = "mail";
-  std::string metrics;       // ADDR:PORT of the Prometheus endpoint; empty: off
+  std::string metrics;  // ADDR:PORT of the Prometheus endpoint; empty: off
 
   // DNS
   std::vector<dns::ServerAddress> dns_servers;  // after loading: never empty (resolv.conf, else 127.0.0.1)
@@ -96,13 +96,13 @@ struct Config {
 
   // Policy
   std::vector<dnsbl::ZoneSpec> dnsbls;
-  std::vector<localzone::Spec> local_zones;  // --dnsbl zones answered from rbldnsd-format files
+  std::vector<localzone::Spec> local_zones;                    // --dnsbl zones answered from rbldnsd-format files
   util::Duration dnsbl_timeout{std::chrono::milliseconds(0)};  // 0: each list may use all of dns_timeout
   util::Duration dnsbl_probe_interval{std::chrono::seconds(300)};
   std::vector<WeightSetting> rdns_weights;
   std::vector<ClassSetting> signal_classes;  // primary or supporting (supporting alone never refuses)
-  std::vector<std::string> rule_files;    // dynmilter-rules(5) files
-  std::vector<std::string> pcre_tables;   // Postfix pcre_table files, read as Postfix reads them
+  std::vector<std::string> rule_files;       // dynmilter-rules(5) files
+  std::vector<std::string> pcre_tables;      // Postfix pcre_table files, read as Postfix reads them
   int pcre_reject_weight = 3;
   util::Duration ptr_ttl_min{std::chrono::seconds(43200)};
   std::shared_ptr<const rules::RuleSet> rules = std::make_shared<rules::RuleSet>();  // loaded from the above
@@ -113,10 +113,10 @@ struct Config {
   smtp::ReplyCode tempfail_code{"450", "4.7.1"};
   DnsErrorAction on_dns_error = DnsErrorAction::Accept;
   std::vector<net::Cidr> exempt_networks;
-  std::vector<net::Cidr> allow_networks;        // inline --allow-network
-  std::vector<std::string> allow_files;         // --allow-file: networks, domains, /regex/, one per line
-  std::vector<std::string> allow_hostnames;     // domain suffixes or /regex/, matched against verified names only
-  int allow_threshold = 0;                      // < 0: a list score at or below it accepts (DNSWL)
+  std::vector<net::Cidr> allow_networks;     // inline --allow-network
+  std::vector<std::string> allow_files;      // --allow-file: networks, domains, /regex/, one per line
+  std::vector<std::string> allow_hostnames;  // domain suffixes or /regex/, matched against verified names only
+  int allow_threshold = 0;                   // < 0: a list score at or below it accepts (DNSWL)
   // Loaded from allow_files together with allow_networks and allow_hostnames (what the policy uses).
   std::shared_ptr<const Allowlist> allowlist = std::make_shared<Allowlist>();
   smtp::ReplyTemplate reply_text;

@@ -21,7 +21,8 @@ std::shared_ptr<Batch> Batch::start(Querier& querier, std::vector<Question> ques
   if (batch->pending_ == 0) return batch;
   for (std::size_t i = 0; i < n; ++i) {
     if (batch->answered_[i]) continue;  // read before the asking starts: set only above
-    querier.async_query(batch->questions_[i], deadline, [batch, i](Answer answer) { batch->complete(i, std::move(answer)); });
+    querier.async_query(batch->questions_[i], deadline,
+                        [batch, i](Answer answer) { batch->complete(i, std::move(answer)); });
   }
   return batch;
 }

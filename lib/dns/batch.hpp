@@ -43,11 +43,11 @@ class Batch {
   const Deadline deadline_;
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::vector<Answer> answers_;                 // guarded by mutex_ until closed_
+  std::vector<Answer> answers_;  // guarded by mutex_ until closed_
   // Whether question i has its answer (inline for up to 16 questions). Guarded by mutex_.
   boost::container::small_vector<std::uint8_t, 16> answered_;
-  std::size_t pending_;                         // guarded by mutex_: questions not answered yet
-  bool closed_ = false;                         // guarded by mutex_: the answers are final
+  std::size_t pending_;  // guarded by mutex_: questions not answered yet
+  bool closed_ = false;  // guarded by mutex_: the answers are final
 };
 
 }  // namespace dyn::dns

@@ -50,7 +50,8 @@ std::uint64_t hash_key(const std::uint8_t* key, std::size_t len) {
 }
 
 // nullptr when the answer cannot be stored compactly (a value over 255 bytes, too many records).
-std::uint8_t* encode_blob(const std::uint8_t* key, std::size_t klen, const Answer& a, RrType type, std::uint32_t expires) {
+std::uint8_t* encode_blob(const std::uint8_t* key, std::size_t klen, const Answer& a, RrType type,
+                          std::uint32_t expires) {
   if (a.records.size() > 255) return nullptr;
   std::size_t size = kHeader + klen + 2;
   for (const auto& r : a.records) {
@@ -113,8 +114,7 @@ Answer decode_blob(const std::uint8_t* blob) {
     p += len;
     a.records.push_back(std::move(r));
   }
-  if (a.status != Status::Ok && a.status != Status::NoData && a.status != Status::NxDomain)
-    a.detail = "cached failure";
+  if (a.status != Status::Ok && a.status != Status::NoData && a.status != Status::NxDomain) a.detail = "cached failure";
   return a;
 }
 
@@ -294,14 +294,12 @@ std::chrono::seconds Cache::lifetime(const Answer& a) const {
       return std::clamp(seconds(ttl), options_.min_ttl, options_.max_ttl);
     }
     case Status::NoData:
-    case Status::NxDomain:
-      return std::clamp(seconds(a.negative_ttl), options_.min_ttl, options_.max_ttl);
+    case Status::NxDomain: return std::clamp(seconds(a.negative_ttl), options_.min_ttl, options_.max_ttl);
     case Status::ServFail:
     case Status::Refused:
     case Status::Timeout:
     case Status::Malformed:
-    case Status::NetworkError:
-      return options_.error_ttl;
+    case Status::NetworkError: return options_.error_ttl;
   }
   return options_.error_ttl;
 }
@@ -320,7 +318,8 @@ std::optional<Answer> Cache::get(const Question& q, std::uint64_t hash) {
 
 std::optional<Answer> Cache::find(const std::uint8_t* key, std::size_t klen, std::uint64_t hash) {
   Shard& sh = *shards_[(hash >> 56) & (shards_.size() - 1)];
-  const auto now_s = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(now_() - epoch_).count());
+  const auto now_s =
+      static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(now_() - epoch_).count());
   std::lock_guard lock(sh.mutex);
   const std::size_t s = sh.find_slot(key, klen, hash);
   if (sh.table[s] == 0) {

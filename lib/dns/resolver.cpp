@@ -30,13 +30,11 @@ struct CachingResolver::Core {
 };
 
 namespace {
-std::string flight_key(const Question& q) {
-  return q.name + '/' + std::to_string(static_cast<unsigned>(q.type));
-}
+std::string flight_key(const Question& q) { return q.name + '/' + std::to_string(static_cast<unsigned>(q.type)); }
 }  // namespace
 
-CachingResolver::CachingResolver(Querier& upstream, CacheOptions cache_options, std::chrono::milliseconds query_lifetime,
-                                 Cache::Now now)
+CachingResolver::CachingResolver(Querier& upstream, CacheOptions cache_options,
+                                 std::chrono::milliseconds query_lifetime, Cache::Now now)
     : upstream_(upstream),
       query_lifetime_ms_(query_lifetime.count()),
       core_(std::make_shared<Core>(cache_options, std::move(now))) {}

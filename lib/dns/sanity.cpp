@@ -3,14 +3,16 @@
 namespace dyn::dns {
 
 std::vector<Question> sanity_questions(std::string_view nonce) {
-  return {Question{"", RrType::NS}, Question{canonical_name("dynmilter-probe-" + std::string(nonce) + ".invalid"), RrType::A}};
+  return {Question{"", RrType::NS},
+          Question{canonical_name("dynmilter-probe-" + std::string(nonce) + ".invalid"), RrType::A}};
 }
 
 std::optional<ResolverVerdict> judge_sanity(const Answer& must_exist, const Answer& must_not_exist) {
   if (must_exist.status == Status::NxDomain)
     return ResolverVerdict{false, "it answers NXDOMAIN for the root zone, which must exist"};
   if (must_not_exist.status == Status::Ok && !must_not_exist.records.empty())
-    return ResolverVerdict{false, "it answers " + must_not_exist.records.front().value + " for " + "a name under .invalid, which cannot exist"};
+    return ResolverVerdict{false, "it answers " + must_not_exist.records.front().value + " for " +
+                                      "a name under .invalid, which cannot exist"};
   // A recursive resolver always has the root's NS set: "no such data" for it is as false as
   // NXDOMAIN (a resolver that says so says it about every client's PTR too).
   if (must_exist.status == Status::NoData || (must_exist.status == Status::Ok && must_exist.records.empty()))

@@ -44,7 +44,8 @@ void Transport::async_query(const Question& question, Deadline deadline, Callbac
     std::lock_guard lock(impl_->mutex);
     if (!impl_->stopping) {
       first = impl_->incoming.empty();
-      impl_->incoming.push_back(Submission{Question{canonical_name(question.name), question.type}, deadline, std::move(done)});
+      impl_->incoming.push_back(
+          Submission{Question{canonical_name(question.name), question.type}, deadline, std::move(done)});
       done = nullptr;
     }
   }
@@ -61,14 +62,15 @@ void Transport::async_query(const Question& question, Deadline deadline, Callbac
 }
 
 Transport::Stats Transport::stats() const {
-  return Stats{impl_->sent.load(), impl_->answered.load(), impl_->ignored.load(), impl_->timed_out.load(),
-               impl_->tcp.load(), impl_->sockets.load()};
+  return Stats{impl_->sent.load(),      impl_->answered.load(), impl_->ignored.load(),
+               impl_->timed_out.load(), impl_->tcp.load(),      impl_->sockets.load()};
 }
 
 std::chrono::nanoseconds Transport::io_cpu() const {
   clockid_t clock;
   timespec ts{};
-  if (::pthread_getcpuclockid(impl_->thread.native_handle(), &clock) != 0 || ::clock_gettime(clock, &ts) != 0) return {};
+  if (::pthread_getcpuclockid(impl_->thread.native_handle(), &clock) != 0 || ::clock_gettime(clock, &ts) != 0)
+    return {};
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
@@ -101,10 +103,12 @@ void Transport::Impl::start_tcp(Lookup& lookup, std::size_t server) {
   TcpAttempt t;
   t.id = random_id();
   t.out = wire::frame_for_tcp(wire::encode_query(t.id, lookup.question));
-  if (t.out.empty()) return finish(lookup, Answer::failure(Status::Malformed, "reply truncated; the query cannot go over TCP"));
+  if (t.out.empty())
+    return finish(lookup, Answer::failure(Status::Malformed, "reply truncated; the query cannot go over TCP"));
   t.fd = open_socket(options.servers[server % options.servers.size()], SOCK_STREAM);  // the list may have changed
   if (t.fd < 0) {
-    finish(lookup, Answer::failure(Status::Malformed, std::string("reply truncated; TCP connect failed: ") + std::strerror(errno)));
+    finish(lookup, Answer::failure(Status::Malformed,
+                                   std::string("reply truncated; TCP connect failed: ") + std::strerror(errno)));
     return;
   }
   watch(t.fd, token(lookup.id, kTcpTag), EPOLLOUT);
@@ -113,7 +117,9 @@ void Transport::Impl::start_tcp(Lookup& lookup, std::size_t server) {
 
 void Transport::Impl::advance_tcp(Lookup& lookup, short revents) {
   TcpAttempt& t = *lookup.tcp;
-  auto fail = [&](const std::string& why) { finish(lookup, Answer::failure(Status::Malformed, "reply truncated; TCP " + why)); };
+  auto fail = [&](const std::string& why) {
+    finish(lookup, Answer::failure(Status::Malformed, "reply truncated; TCP " + why));
+  };
   if (t.phase == TcpAttempt::Phase::Connecting) {
     int err = 0;
     socklen_t len = sizeof err;

@@ -44,8 +44,8 @@ class Transport final : public Querier {
     std::uint64_t answered = 0;  // lookups completed by a matching reply
     std::uint64_t ignored = 0;   // datagrams dropped: undecodable, wrong ID or wrong question
     std::uint64_t timed_out = 0;
-    std::uint64_t tcp = 0;       // TCP retries after a truncated reply
-    std::uint64_t sockets = 0;   // UDP sockets opened (the attempts of one wake-up share one per server)
+    std::uint64_t tcp = 0;      // TCP retries after a truncated reply
+    std::uint64_t sockets = 0;  // UDP sockets opened (the attempts of one wake-up share one per server)
   };
   Stats stats() const;
 

@@ -114,7 +114,7 @@ struct Lookup {
   std::size_t next_server = 0;
   Clock::time_point next_try{};
   bool finished = false;
-  std::uint64_t timer_generation = 0;        // only the newest timer entry of a lookup counts
+  std::uint64_t timer_generation = 0;  // only the newest timer entry of a lookup counts
   Clock::time_point timer_at = Clock::time_point::min();
 };
 
@@ -211,7 +211,8 @@ struct Transport::Impl {
   void start_attempt(Lookup& lookup, Clock::time_point now);
   std::uint64_t join_socket(std::size_t server);
   void flush(Clock::time_point now);
-  void send_failed(std::uint64_t socket, const std::vector<std::vector<std::uint8_t>>& queries, int err, Clock::time_point now);
+  void send_failed(std::uint64_t socket, const std::vector<std::vector<std::uint8_t>>& queries, int err,
+                   Clock::time_point now);
   void send_trouble(int err, std::size_t server);
   void release(const Attempt& attempt);
   void read_replies(std::uint64_t socket, Clock::time_point now);

@@ -39,7 +39,8 @@ void Transport::Impl::start_attempt(Lookup& lookup, Clock::time_point now) {
 // full; 0 when a socket cannot be opened (errno says why).
 std::uint64_t Transport::Impl::join_socket(std::size_t server) {
   if (joinable.size() <= server) joinable.resize(server + 1, 0);
-  if (const auto it = udp.find(joinable[server]); it != udp.end() && it->second.joined < kMaxPerSocket) return it->first;
+  if (const auto it = udp.find(joinable[server]); it != udp.end() && it->second.joined < kMaxPerSocket)
+    return it->first;
   const int fd = open_socket(options.servers[server], SOCK_DGRAM);
   if (fd < 0) return 0;
   const std::uint64_t serial = ++last_socket;
@@ -100,7 +101,8 @@ void Transport::Impl::send_failed(std::uint64_t socket, const std::vector<std::v
     const auto l = owner ? active.find(*owner) : active.end();
     if (l == active.end()) continue;
     auto& attempts = l->second.attempts;
-    const auto a = std::find_if(attempts.begin(), attempts.end(), [&](const Attempt& x) { return x.socket == socket && x.id == id; });
+    const auto a = std::find_if(attempts.begin(), attempts.end(),
+                                [&](const Attempt& x) { return x.socket == socket && x.id == id; });
     if (a == attempts.end()) continue;
     release(*a);
     attempts.erase(a);
@@ -113,7 +115,8 @@ void Transport::Impl::send_trouble(int err, std::size_t server) {
   // Out of descriptors or buffers is the host's trouble, not the server's: say so loudly.
   const bool local = err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
   if (!local) {
-    log::debug("dns: cannot send to {}: {}", options.servers[server % options.servers.size()].to_string(), std::strerror(err));
+    log::debug("dns: cannot send to {}: {}", options.servers[server % options.servers.size()].to_string(),
+               std::strerror(err));
   } else if (const auto held = local_trouble.allow(std::strerror(err), util::RateLimit::Clock::now())) {
     log::warning("dns: cannot open a socket for a lookup: {}{}; lookups fail until it clears (LimitNOFILE?)",
                  std::strerror(err), *held ? fmt::format(" ({} more since the last warning)", *held) : std::string());
@@ -129,7 +132,6 @@ void Transport::Impl::release(const Attempt& attempt) {
   ::close(it->second.fd);  // also leaves the epoll set
   udp.erase(it);
 }
-
 
 // Every datagram waiting on a UDP socket, each to the lookup whose query id it carries. A lookup
 // that finishes releases the socket, which then may close: it is looked up again for each read.
@@ -149,8 +151,11 @@ void Transport::Impl::read_replies(std::uint64_t socket, Clock::time_point now) 
     const auto lookup = owner ? active.find(*owner) : active.end();
     if (lookup == active.end() || lookup->second.finished || reply->question != lookup->second.question) {
       ++ignored;
-      log::debug("dns: ignored a datagram from {}: {}", options.servers[it->second.server % options.servers.size()].to_string(),
-                 !reply ? why : lookup == active.end() || lookup->second.finished ? "wrong query ID" : "wrong question");
+      log::debug("dns: ignored a datagram from {}: {}",
+                 options.servers[it->second.server % options.servers.size()].to_string(),
+                 !reply                                              ? why
+                 : lookup == active.end() || lookup->second.finished ? "wrong query ID"
+                                                                     : "wrong question");
       continue;
     }
     Lookup& l = lookup->second;

@@ -40,13 +40,15 @@ struct Record {
 
 struct Answer {
   Status status = Status::Timeout;
-  std::vector<Record> records;    // only records of the asked type, for the asked name or its CNAME chain
+  std::vector<Record> records;     // only records of the asked type, for the asked name or its CNAME chain
   std::uint32_t negative_ttl = 0;  // RFC 2308: min(SOA TTL, SOA MINIMUM) for NoData/NxDomain
   std::string detail;              // why, for failures (shown in logs and dynmilter-check)
   bool authoritative = false;      // AA set: the TTLs are the zone's, not a cache's decremented ones
   std::string origin{};            // "" when a DNS server answered; else where it came from ("local zone ...")
 
-  static Answer failure(Status status, std::string detail) { return Answer{status, {}, 0, std::move(detail), false, {}}; }
+  static Answer failure(Status status, std::string detail) {
+    return Answer{status, {}, 0, std::move(detail), false, {}};
+  }
 };
 
 }  // namespace dyn::dns

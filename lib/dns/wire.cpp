@@ -11,10 +11,18 @@ namespace dyn::dns::wire {
 
 namespace {
 
-struct PktFree { void operator()(ldns_pkt* p) const { ldns_pkt_free(p); } };
-struct RdfFree { void operator()(ldns_rdf* r) const { ldns_rdf_deep_free(r); } };
-struct CharFree { void operator()(char* s) const { std::free(s); } };
-struct ByteFree { void operator()(std::uint8_t* b) const { std::free(b); } };
+struct PktFree {
+  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
+};
+struct RdfFree {
+  void operator()(ldns_rdf* r) const { ldns_rdf_deep_free(r); }
+};
+struct CharFree {
+  void operator()(char* s) const { std::free(s); }
+};
+struct ByteFree {
+  void operator()(std::uint8_t* b) const { std::free(b); }
+};
 using PktPtr = std::unique_ptr<ldns_pkt, PktFree>;
 using RdfPtr = std::unique_ptr<ldns_rdf, RdfFree>;
 
@@ -26,11 +34,15 @@ std::string rdf_text(const ldns_rdf* rdf) {
 
 bool known_type(ldns_rr_type t) {
   switch (t) {
-    case LDNS_RR_TYPE_A: case LDNS_RR_TYPE_NS: case LDNS_RR_TYPE_CNAME: case LDNS_RR_TYPE_SOA:
-    case LDNS_RR_TYPE_PTR: case LDNS_RR_TYPE_MX: case LDNS_RR_TYPE_TXT: case LDNS_RR_TYPE_AAAA:
-      return true;
-    default:
-      return false;
+    case LDNS_RR_TYPE_A:
+    case LDNS_RR_TYPE_NS:
+    case LDNS_RR_TYPE_CNAME:
+    case LDNS_RR_TYPE_SOA:
+    case LDNS_RR_TYPE_PTR:
+    case LDNS_RR_TYPE_MX:
+    case LDNS_RR_TYPE_TXT:
+    case LDNS_RR_TYPE_AAAA: return true;
+    default: return false;
   }
 }
 
@@ -39,8 +51,7 @@ std::string record_value(const ldns_rr* rr, RrType type) {
   if (ldns_rr_rd_count(rr) < 1) return {};
   switch (type) {
     case RrType::A:
-    case RrType::AAAA:
-      return rdf_text(ldns_rr_rdf(rr, 0));
+    case RrType::AAAA: return rdf_text(ldns_rr_rdf(rr, 0));
     case RrType::TXT: {  // its character-strings, joined, as they are (callers sanitise before showing)
       std::string text;
       for (std::size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
@@ -54,15 +65,13 @@ std::string record_value(const ldns_rr* rr, RrType type) {
     }
     case RrType::CNAME:
     case RrType::PTR:
-    case RrType::NS:
-      return canonical_name(rdf_text(ldns_rr_rdf(rr, 0)));
+    case RrType::NS: return canonical_name(rdf_text(ldns_rr_rdf(rr, 0)));
     case RrType::MX: {  // the exchange; "." for a null MX (RFC 7505: the domain takes no mail)
       if (ldns_rr_rd_count(rr) < 2) return {};
       const auto name = canonical_name(rdf_text(ldns_rr_rdf(rr, 1)));
       return name.empty() ? std::string(".") : name;
     }
-    case RrType::SOA:
-      return canonical_name(rdf_text(ldns_rr_rdf(rr, 0)));
+    case RrType::SOA: return canonical_name(rdf_text(ldns_rr_rdf(rr, 0)));
   }
   return {};
 }
@@ -175,7 +184,8 @@ std::optional<Reply> decode_reply(const std::uint8_t* data, std::size_t size, st
 
 std::vector<std::uint8_t> frame_for_tcp(const std::vector<std::uint8_t>& message) {
   if (message.empty() || message.size() > 0xffff) return {};
-  std::vector<std::uint8_t> out{static_cast<std::uint8_t>(message.size() >> 8), static_cast<std::uint8_t>(message.size())};
+  std::vector<std::uint8_t> out{static_cast<std::uint8_t>(message.size() >> 8),
+                                static_cast<std::uint8_t>(message.size())};
   out.insert(out.end(), message.begin(), message.end());
   return out;
 }

@@ -26,7 +26,8 @@ std::vector<dns::Question> probe_questions(const std::string& zone, const net::I
 net::IpAddress reserved_probe_address() {
   unsigned char b[4];
   util::random_bytes(b, sizeof b);
-  return net::IpAddress::v4(static_cast<std::uint8_t>(240 | (b[0] & 0x0f)), b[1], b[2], static_cast<std::uint8_t>(b[3] | 1));
+  return net::IpAddress::v4(static_cast<std::uint8_t>(240 | (b[0] & 0x0f)), b[1], b[2],
+                            static_cast<std::uint8_t>(b[3] | 1));
 }
 
 std::optional<ZoneHealth> judge_probe(const dns::Answer& test_point, const dns::Answer& must_not_list,
@@ -41,10 +42,12 @@ std::optional<ZoneHealth> judge_probe(const dns::Answer& test_point, const dns::
   if (u.listing == Listing::Listed)
     return ZoneHealth{Health::Broken, "lists 127.0.0.1, so it answers 'listed' for every address"};
   if (interpret(any, reserved).listing == Listing::Listed)
-    return ZoneHealth{Health::Broken, "lists " + std::string(reserved_address) +
-                                          ", reserved space no list can list: it answers 'listed' for (nearly) everything"};
+    return ZoneHealth{Health::Broken,
+                      "lists " + std::string(reserved_address) +
+                          ", reserved space no list can list: it answers 'listed' for (nearly) everything"};
   if (t.listing == Listing::NotListed)
-    return ZoneHealth{Health::Degraded, "does not list the test point 127.0.0.2 (RFC 5782): wrong zone name, or the list is gone?"};
+    return ZoneHealth{Health::Degraded,
+                      "does not list the test point 127.0.0.2 (RFC 5782): wrong zone name, or the list is gone?"};
   return ZoneHealth{Health::Healthy, ""};
 }
 
@@ -172,9 +175,10 @@ bool HealthBoard::take_check(const std::shared_ptr<dns::Batch>& check, dns::Dead
     believe = verdict ? verdict->sane : resolver_.sane;  // no answer from the check: as it stood
   }
   if (changed && !believe)
-    log::warning("the DNS resolver is NOT believed ({}): found by a connection's freshness check; reverse-DNS and HELO "
-                 "evidence count as unknown until a probe finds it sane",
-                 reason);
+    log::warning(
+        "the DNS resolver is NOT believed ({}): found by a connection's freshness check; reverse-DNS and HELO "
+        "evidence count as unknown until a probe finds it sane",
+        reason);
   return believe;
 }
 

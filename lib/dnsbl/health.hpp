@@ -48,7 +48,8 @@ net::IpAddress reserved_probe_address();
 // points failed (timeout, SERVFAIL): that says nothing about the list, so its previous state
 // stands. A failed lookup of the reserved address is no verdict on it either.
 std::optional<ZoneHealth> judge_probe(const dns::Answer& test_point, const dns::Answer& must_not_list,
-                                      const dns::Answer& reserved = dns::Answer::failure(dns::Status::Timeout, "not asked"),
+                                      const dns::Answer& reserved = dns::Answer::failure(dns::Status::Timeout,
+                                                                                         "not asked"),
                                       std::string_view reserved_address = {});
 
 // The daemon's current view of its DNS sources, shared by the prober (writer) and every
@@ -98,14 +99,14 @@ class HealthBoard {
   mutable std::mutex mutex_;
   std::shared_ptr<const HealthMap> zones_ = std::make_shared<const HealthMap>();
   mutable dns::ResolverVerdict resolver_;  // mutable: a connection's freshness check may condemn it
-  mutable dns::FailureWindow window_;  // bookkeeping of what readers saw, under mutex_
+  mutable dns::FailureWindow window_;      // bookkeeping of what readers saw, under mutex_
   static constexpr std::chrono::seconds kSuspectPause{10};
   mutable std::chrono::steady_clock::time_point last_suspect_{};
   std::function<void()> on_suspect_;
   // Freshness checks, under mutex_ (mutable: connections see the board as const).
   dns::Querier* checker_ = nullptr;
   std::chrono::milliseconds check_timeout_{0};
-  mutable std::shared_ptr<dns::Batch> check_;           // in flight, shared
+  mutable std::shared_ptr<dns::Batch> check_;                   // in flight, shared
   mutable std::chrono::steady_clock::time_point checked_at_{};  // when the last sane check was asked
   mutable bool checked_sane_ = false;
   mutable int leaned_ = 0;  // negative answers believed on the last check

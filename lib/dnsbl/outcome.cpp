@@ -28,9 +28,7 @@ Outcome interpret(const ZoneSpec& spec, const dns::Answer& answer) {
   Outcome out;
   switch (answer.status) {
     case dns::Status::NxDomain:
-    case dns::Status::NoData:
-      out.listing = Listing::NotListed;
-      return out;
+    case dns::Status::NoData: out.listing = Listing::NotListed; return out;
     case dns::Status::ServFail:
     case dns::Status::Refused:
     case dns::Status::Timeout:
@@ -40,8 +38,7 @@ Outcome interpret(const ZoneSpec& spec, const dns::Answer& answer) {
       out.transient = true;
       out.reason = std::string(dns::to_string(answer.status)) + (answer.detail.empty() ? "" : ": " + answer.detail);
       return out;
-    case dns::Status::Ok:
-      break;
+    case dns::Status::Ok: break;
   }
 
   bool any_match = false;

@@ -97,9 +97,10 @@ HealthMap Prober::probe(const std::vector<ZoneSpec>& zones, bool with_resolver, 
         if (v->sane)
           log::notice("the DNS resolver answers sanely again: reverse-DNS and HELO evidence count again");
         else
-          log::warning("the DNS resolver is NOT believed ({}): reverse-DNS and HELO evidence count as unknown "
-                       "until it recovers",
-                       v->reason);
+          log::warning(
+              "the DNS resolver is NOT believed ({}): reverse-DNS and HELO evidence count as unknown "
+              "until it recovers",
+              v->reason);
       }
     }
   }
@@ -159,8 +160,9 @@ void Prober::start(std::chrono::milliseconds interval) {
       }
       lock.unlock();
       auto wait = interval;
-      if (needs_retry()) wait = interval.count() > 0 ? std::min<std::chrono::milliseconds>(interval, std::chrono::seconds(10))
-                                                     : std::chrono::milliseconds(std::chrono::seconds(10));
+      if (needs_retry())
+        wait = interval.count() > 0 ? std::min<std::chrono::milliseconds>(interval, std::chrono::seconds(10))
+                                    : std::chrono::milliseconds(std::chrono::seconds(10));
       lock.lock();
       if (wait.count() <= 0) {  // probe at start only: still wake for probe_soon()
         cv_.wait(lock, [this] { return stopping_ || soon_; });

@@ -46,7 +46,8 @@ bool parse_octet(std::string_view s, std::bitset<256>& set) {
     if (dots == std::string_view::npos) {
       if (!parse_number(item, 0, 255, lo)) return false;
       hi = lo;
-    } else if (!parse_number(item.substr(0, dots), 0, 255, lo) || !parse_number(item.substr(dots + 2), 0, 255, hi) || lo > hi) {
+    } else if (!parse_number(item.substr(0, dots), 0, 255, lo) || !parse_number(item.substr(dots + 2), 0, 255, hi) ||
+               lo > hi) {
       return false;
     }
     for (int v = lo; v <= hi; ++v) set.set(static_cast<std::size_t>(v));

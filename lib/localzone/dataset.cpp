@@ -179,7 +179,8 @@ class Builder {
       bool given = false;
       const auto stamp = parse_stamp(stamp_text, &given);
       if (given && !stamp) fail("invalid $TIMESTAMP (want yyyy:mm:dd[:hh[:mi[:ss]]] [expiry or +time])");
-      if (stamp && *stamp > std::time(nullptr)) fail("the data's $TIMESTAMP is in the future: refused, as rbldnsd refuses it");
+      if (stamp && *stamp > std::time(nullptr))
+        fail("the data's $TIMESTAMP is in the future: refused, as rbldnsd refuses it");
       if (expiry_text.empty()) return;
       std::optional<std::time_t> expires;
       if (expiry_text[0] == '+') {
@@ -362,9 +363,10 @@ class Builder {
       case Kind::Ip6Trie: finish_trie6(); break;
     }
     if (d.kind_ != Kind::Ip6Trie && d.kind_ != Kind::Ip6TSet && !d.lookup(*net::IpAddress::parse("127.0.0.1")).empty())
-      throw LoadError(fmt::format("{}: the data lists 127.0.0.1, which no list may list (RFC 5782): refused, as a "
-                                  "list that answers 'listed' for everything would be",
-                                  file_));
+      throw LoadError(
+          fmt::format("{}: the data lists 127.0.0.1, which no list may list (RFC 5782): refused, as a "
+                      "list that answers 'listed' for everything would be",
+                      file_));
   }
 
   void finish_set4() {
@@ -378,7 +380,9 @@ class Builder {
       std::size_t j = i;
       ids.clear();
       const bool excluded = entries4_[i].value == 0;  // exclusions sort first in their block
-      for (; j < entries4_.size() && entries4_[j].level == entries4_[i].level && entries4_[j].first == entries4_[i].first; ++j)
+      for (;
+           j < entries4_.size() && entries4_[j].level == entries4_[i].level && entries4_[j].first == entries4_[i].first;
+           ++j)
         if (!excluded && (ids.empty() || ids.back() != entries4_[j].value - 1)) ids.push_back(entries4_[j].value - 1);
       spans.push_back({entries4_[i].first, entries4_[i].last, excluded ? 0 : group_of(ids)});
       i = j;
@@ -403,7 +407,8 @@ class Builder {
       const auto& before = entries[order[k > 0 ? k - 1 : 0]];
       if (k > 0 && e.first == before.first && e.*bits == before.*bits) {
         line_ = lines_[order[k]];
-        warn(fmt::format("ignored: a second entry for the same prefix (the first, line {}, holds)", lines_[order[k - 1]]));
+        warn(fmt::format("ignored: a second entry for the same prefix (the first, line {}, holds)",
+                         lines_[order[k - 1]]));
         continue;
       }
       spans.push_back({K(e.first), K(e.last), e.value == 0 ? 0 : group_of({e.value - 1})});

@@ -88,13 +88,13 @@ class Dataset {
   std::optional<std::string> base_;  // $= template
   std::optional<std::time_t> expires_;
 
-  std::unique_ptr<SortedKeys> keys4_;          // ip4tset: addresses; ip4set/ip4trie: interval starts
-  std::vector<std::uint32_t> group_of_;         // per interval: its group (0: not listed)
-  std::vector<U128> starts6_;                   // ip6trie: interval starts
-  std::vector<std::uint32_t> group_begin_;      // group g's values: group_values_[group_begin_[g] .. [g+1])
+  std::unique_ptr<SortedKeys> keys4_;       // ip4tset: addresses; ip4set/ip4trie: interval starts
+  std::vector<std::uint32_t> group_of_;     // per interval: its group (0: not listed)
+  std::vector<U128> starts6_;               // ip6trie: interval starts
+  std::vector<std::uint32_t> group_begin_;  // group g's values: group_values_[group_begin_[g] .. [g+1])
   std::vector<std::uint32_t> group_values_;
-  std::vector<std::uint64_t> nets6_;            // ip6tset: listed /64s
-  std::vector<U128> excluded6_;                 // ip6tset: excluded /128s
+  std::vector<std::uint64_t> nets6_;  // ip6tset: listed /64s
+  std::vector<U128> excluded6_;       // ip6tset: excluded /128s
 };
 
 }  // namespace dyn::localzone

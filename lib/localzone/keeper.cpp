@@ -18,8 +18,8 @@ void report(const ZoneSet& set, const ZoneSet* before, double seconds) {
     const bool shared = before && std::any_of(before->datasets().begin(), before->datasets().end(),
                                               [&](const ZoneSet::Loaded& b) { return b.data == l.data; });
     if (shared) continue;
-    log::notice("local zone {}: {} loaded: {} entries, {:.1f} MB in memory ({:.2f} s for this load)", dnsbl::safe_zone(l.spec.zone),
-                l.spec.to_string().substr(l.spec.zone.size() + 1), l.data->entries(),
+    log::notice("local zone {}: {} loaded: {} entries, {:.1f} MB in memory ({:.2f} s for this load)",
+                dnsbl::safe_zone(l.spec.zone), l.spec.to_string().substr(l.spec.zone.size() + 1), l.data->entries(),
                 static_cast<double>(l.data->memory_bytes()) / 1e6, seconds);
   }
 }
@@ -34,7 +34,8 @@ std::string files_state(const std::vector<Spec>& specs) {
         out += path + ":gone;";
         continue;
       }
-      out += fmt::format("{}:{}:{}:{}:{}.{};", path, st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+      out += fmt::format("{}:{}:{}:{}:{}.{};", path, st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec,
+                         st.st_mtim.tv_nsec);
     }
   return out;
 }

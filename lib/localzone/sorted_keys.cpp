@@ -33,7 +33,7 @@ std::size_t SortedKeys::floor(std::uint32_t x) const {
   }
   const std::uint32_t b = x >> 16;
   const std::uint16_t want = static_cast<std::uint16_t>(x);
-  const std::size_t lo = bucket_[b], hi = bucket_[b + 1];  // adjacent: one cache line
+  const std::size_t lo = bucket_[b], hi = bucket_[b + 1];           // adjacent: one cache line
   if (lo == hi || low_[lo] > want) return lo == 0 ? npos : lo - 1;  // nothing <= x in this bucket
   // Find the last position p in [lo, hi) with low_[p] <= want; low_[lo] <= want holds.
   // First guess: where `want` would be in an evenly filled bucket. Then gallop to bracket it.

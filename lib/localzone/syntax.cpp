@@ -194,7 +194,7 @@ std::optional<Value> parse_value(std::string_view text, const Value& fallback, s
     t.remove_prefix(1);
     const auto o = octets(t);
     std::uint32_t a = 0;
-    if (o) switch (o->bits) {  // inet_aton's reading; a bare N is 127.0.0.N
+    if (o) switch (o->bits) {               // inet_aton's reading; a bare N is 127.0.0.N
         case 8: a = o->value >> 24; break;  // 127.0.0. is added below, once 0 is ruled out
         case 16: a = (o->value & 0xff000000) | ((o->value >> 16) & 0xff); break;
         case 24: a = (o->value & 0xffff0000) | ((o->value >> 8) & 0xff); break;

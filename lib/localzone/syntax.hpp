@@ -17,7 +17,7 @@ namespace dyn::localzone {
 // 127.0.0.0-127.0.0.255, 127.0.0.1-255. `rest` is what follows the range on the line.
 struct Ip4Range {
   std::uint32_t first = 0, last = 0;
-  int bits = 32;  // the CIDR or prefix length; 32 for an a-b range
+  int bits = 32;           // the CIDR or prefix length; 32 for an a-b range
   bool host_bits = false;  // a CIDR whose address has bits set past its length (rbldnsd masks them off)
 };
 std::optional<Ip4Range> parse_ip4_range(std::string_view& text);

@@ -15,9 +15,7 @@ namespace dyn::localzone {
 
 namespace {
 
-bool name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-}
+bool name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'; }
 
 // The address a name's labels spell in reverse: "4.3.2.1" (1.2.3.4) or 32 nibbles; nullopt else.
 std::optional<net::IpAddress> address_of(std::string_view labels) {
@@ -81,8 +79,8 @@ bool unchanged(const ZoneSet::Loaded& l) {
 }  // namespace
 
 bool FileStamp::operator==(const FileStamp& o) const {
-  return path == o.path && device == o.device && inode == o.inode && size == o.size &&
-         mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
+  return path == o.path && device == o.device && inode == o.inode && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
+         mtime.tv_nsec == o.mtime.tv_nsec;
 }
 
 std::optional<Spec> Spec::parse(std::string_view text, std::string* why) {
@@ -92,7 +90,8 @@ std::optional<Spec> Spec::parse(std::string_view text, std::string* why) {
   };
   const auto c1 = text.find(':');
   const auto c2 = c1 == std::string_view::npos ? c1 : text.find(':', c1 + 1);
-  if (c2 == std::string_view::npos) return fail("want ZONE:TYPE:FILE[,FILE...], e.g. zen.spamhaus.org:ip4set:/var/lib/rbldnsd/sbl");
+  if (c2 == std::string_view::npos)
+    return fail("want ZONE:TYPE:FILE[,FILE...], e.g. zen.spamhaus.org:ip4set:/var/lib/rbldnsd/sbl");
   Spec s;
   std::string zone(text.substr(0, c1));
   while (!zone.empty() && zone.back() == '.') zone.pop_back();
@@ -124,7 +123,8 @@ std::string Spec::to_string() const {
 
 FileText read_stable(const std::string& path, FileStamp* stamp) {
   for (int attempt = 0; attempt < 3; ++attempt) {
-    struct stat before {}, after {};
+    struct stat before {
+    }, after{};
     if (::stat(path.c_str(), &before) != 0)
       throw LoadError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
     if (!S_ISREG(before.st_mode)) throw LoadError(fmt::format("{}: not a regular file", path));
@@ -170,9 +170,7 @@ std::shared_ptr<const ZoneSet> ZoneSet::load(const std::vector<Spec>& specs, con
   return set;
 }
 
-bool ZoneSet::changed_on_disk() const {
-  return !std::all_of(loaded_.begin(), loaded_.end(), unchanged);
-}
+bool ZoneSet::changed_on_disk() const { return !std::all_of(loaded_.begin(), loaded_.end(), unchanged); }
 
 std::optional<dns::Answer> ZoneSet::answer(const dns::Question& question) const {
   const std::string& name = question.name;

@@ -69,9 +69,7 @@ bool Cidr::contains(const IpAddress& ip) const {
   return ip.family() == network_.family() && prefix_equal(ip, network_, length_);
 }
 
-std::string Cidr::to_string() const {
-  return network_.to_string() + "/" + std::to_string(length_);
-}
+std::string Cidr::to_string() const { return network_.to_string() + "/" + std::to_string(length_); }
 
 bool any_contains(const std::vector<Cidr>& set, const IpAddress& ip) {
   for (const auto& c : set)

@@ -36,16 +36,15 @@ std::string prefix(const std::string& at) { return at.empty() ? at : at + ": "; 
 // Calls `use(line, "file:line")` for each line of an operator's list file that is not blank
 // once "#" comments are cut off, trimmed.
 template <class Use>
-void for_each_entry(const std::string& path, const std::string& kind, const std::string& named_at, const FileTexts* texts,
-                    Use use) {
+void for_each_entry(const std::string& path, const std::string& kind, const std::string& named_at,
+                    const FileTexts* texts, Use use) {
   std::string why;
   const auto in = open_file(path, texts, why);
   if (!in) throw Error(fmt::format("{}cannot read the {} file {}: {}", named_at, kind, path, why));
   std::string raw;
   for (int n = 1; std::getline(*in, raw); ++n) {
     const std::string line = trim(raw.substr(0, raw.find('#')));
-    if (has_control_character(line))
-      throw Error(fmt::format("{}:{}: a control character in the line", path, n));
+    if (has_control_character(line)) throw Error(fmt::format("{}:{}: a control character in the line", path, n));
     if (!line.empty()) use(line, fmt::format("{}:{}", path, n));
   }
 }
@@ -75,18 +74,19 @@ void load_allowlist(Config& c, const WhereRead& where, const FileTexts* texts) {
     add_name(h, at.empty() ? "allow-hostname" : at);
   }
   for (const auto& f : c.allow_files)
-    for_each_entry(f, "allow", prefix(where("allow-file", f)), texts, [&](const std::string& line, const std::string& at) {
-      if (line.front() != '/' && line.find_first_of(":/") != std::string::npos) {  // a network, or meant as one
-        std::string why;
-        auto cidr = net::Cidr::parse(line, &why);
-        if (!cidr) throw Error(fmt::format("{}: {}", at, why));
-        list->networks.push_back(*cidr);
-      } else if (auto cidr = net::Cidr::parse(line)) {
-        list->networks.push_back(*cidr);
-      } else {
-        add_name(line, at);
-      }
-    });
+    for_each_entry(
+        f, "allow", prefix(where("allow-file", f)), texts, [&](const std::string& line, const std::string& at) {
+          if (line.front() != '/' && line.find_first_of(":/") != std::string::npos) {  // a network, or meant as one
+            std::string why;
+            auto cidr = net::Cidr::parse(line, &why);
+            if (!cidr) throw Error(fmt::format("{}: {}", at, why));
+            list->networks.push_back(*cidr);
+          } else if (auto cidr = net::Cidr::parse(line)) {
+            list->networks.push_back(*cidr);
+          } else {
+            add_name(line, at);
+          }
+        });
   c.allowlist = std::move(list);
 }
 
@@ -94,10 +94,11 @@ void load_allowlist(Config& c, const WhereRead& where, const FileTexts* texts) {
 void load_bypass(Config& c, const WhereRead& where, const FileTexts* texts) {
   auto all = std::make_shared<std::vector<std::string>>(c.bypass_recipients);
   for (const auto& f : c.bypass_files)
-    for_each_entry(f, "bypass", prefix(where("bypass-file", f)), texts, [&](const std::string& line, const std::string& at) {
-      check_bypass_address(line, at + ": ");
-      all->push_back(line);
-    });
+    for_each_entry(f, "bypass", prefix(where("bypass-file", f)), texts,
+                   [&](const std::string& line, const std::string& at) {
+                     check_bypass_address(line, at + ": ");
+                     all->push_back(line);
+                   });
   for (auto& b : *all)
     for (auto& ch : b) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   c.bypass = std::move(all);

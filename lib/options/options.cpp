@@ -110,7 +110,8 @@ const std::vector<OptionDef>& table() {
       field("socket-owner", "USER[:GROUP]", &Config::socket_owner, kDaemon,
             "owner of a unix socket (empty: the --user/--group it runs as); for Postfix, its group postfix"),
       field("socket-mode", "OCTAL", &Config::socket_mode, kDaemon, "permissions of a unix socket"),
-      field("log-level", "LEVEL", &Config::log_level, kBoth, "least important messages logged: error, warning, notice, info, debug"),
+      field("log-level", "LEVEL", &Config::log_level, kBoth,
+            "least important messages logged: error, warning, notice, info, debug"),
       field("syslog-facility", "FACILITY", &Config::syslog_facility, kDaemon,
             "syslog facility when not in the foreground: mail, daemon, user, local0 ... local7"),
       field("metrics", "ADDR:PORT", &Config::metrics, kDaemon,
@@ -152,8 +153,10 @@ const std::vector<OptionDef>& table() {
             "(0: probe only at start)"),
       field("rdns-weight", "SIGNAL=N", &Config::rdns_weights, kBoth,
             "weight of a reverse-DNS or HELO signal (repeatable; later settings win): no-ptr, forged, ip-in-name, "
-            "ip-in-name-bare, ip-in-name-partial, dynamic-word, generic-word, dynamic-domain, device-id, helo-ip, helo-unresolvable, "
-            "ptr-ttl-short, neighbours-pooled, mx-confirmed (negative: a mail server of its own domain, the DUHL static rule), a-ttl-short, mx-ttl-short"),
+            "ip-in-name-bare, ip-in-name-partial, dynamic-word, generic-word, dynamic-domain, device-id, helo-ip, "
+            "helo-unresolvable, "
+            "ptr-ttl-short, neighbours-pooled, mx-confirmed (negative: a mail server of its own domain, the DUHL "
+            "static rule), a-ttl-short, mx-ttl-short"),
       field("signal-class", "SIGNAL=primary|supporting", &Config::signal_classes, kBoth,
             "what a signal may decide (repeatable; later settings win): primary evidence can refuse a client, "
             "supporting evidence only adds to it and never refuses alone, whatever the sum. Lists and rules are "
@@ -170,18 +173,21 @@ const std::vector<OptionDef>& table() {
       field("action", "reject|tempfail|tag|log", &Config::action, kBoth,
             "for a client that reaches the threshold: reject (550 5.7.1), tempfail (450 4.7.1), tag (accept, add an "
             "X-Dynmilter header) or log (accept; log what would have been done: a dry run)"),
-      field("action-for", "KEY=ACTION", &Config::action_for, kBoth,
-            "the strongest action one list, signal or rule can bring a client to (repeatable): KEY is a --dnsbl zone, "
-            "a signal name (no-ptr, ip-in-name, ...) or rule:NAME (a rule's name, or a --pcre-table file as given); "
-            "e.g. rule:new-rule=log tries a rule out, and a client its weight pushes over the threshold is only logged"),
+      field(
+          "action-for", "KEY=ACTION", &Config::action_for, kBoth,
+          "the strongest action one list, signal or rule can bring a client to (repeatable): KEY is a --dnsbl zone, "
+          "a signal name (no-ptr, ip-in-name, ...) or rule:NAME (a rule's name, or a --pcre-table file as given); "
+          "e.g. rule:new-rule=log tries a rule out, and a client its weight pushes over the threshold is only logged"),
       field("reject-code", "CODE X.Y.Z", &Config::reject_code, kBoth,
             "reply code and enhanced status code of action reject; must be 5xx with a 5.x.x status"),
       field("tempfail-code", "CODE X.Y.Z", &Config::tempfail_code, kBoth,
             "reply code and enhanced status code of action tempfail; must be 4xx with a 4.x.x status"),
-      field("threshold", "N", &Config::threshold, kBoth,
-            "reject when the weights of the lists that list the client and of its host-name signals add up to N or more"),
+      field(
+          "threshold", "N", &Config::threshold, kBoth,
+          "reject when the weights of the lists that list the client and of its host-name signals add up to N or more"),
       field("on-dns-error", "accept|tempfail", &Config::on_dns_error, kBoth,
-            "when lookups fail and the lists that failed could have reached the threshold: accept, or tempfail (451 4.7.1)"),
+            "when lookups fail and the lists that failed could have reached the threshold: accept, or tempfail (451 "
+            "4.7.1)"),
       field("exempt-network", "CIDR", &Config::exempt_networks, kBoth,
             "client networks never checked (repeatable; giving any replaces the default list)"),
       field("bypass-recipient", "ADDRESS", &Config::bypass_recipients, kBoth,
@@ -198,7 +204,8 @@ const std::vector<OptionDef>& table() {
             "clients whose forward-confirmed name is DOMAIN or ends in .DOMAIN, or matches /REGEX/ (PCRE, "
             "case-insensitive), are always accepted (repeatable)"),
       field("allow-threshold", "N", &Config::allow_threshold, kBoth,
-            "negative: a client whose list score is N or lower (allowlists such as list.dnswl.org=127.0.[0..255].[1..3]*-5) "
+            "negative: a client whose list score is N or lower (allowlists such as "
+            "list.dnswl.org=127.0.[0..255].[1..3]*-5) "
             "is accepted whatever else counts; 0 turns this off"),
       field("reply-text", "TEMPLATE", &Config::reply_text, kBoth,
             "text of the reject or tempfail reply; placeholders {ip}, {hostname}, {list}, {reason}, {score}, {bypass}, "
@@ -239,7 +246,8 @@ class Locations {
   // A value for the option was read from the file.
   bool has_value(const std::string& option) const {
     const auto it = at_.lower_bound({option, std::string()});
-    return it != at_.end() && it->first.first == option && std::next(it) != at_.end() && std::next(it)->first.first == option;
+    return it != at_.end() && it->first.first == option && std::next(it) != at_.end() &&
+           std::next(it)->first.first == option;
   }
   // The same as a message prefix: "file:line: " or "".
   std::string operator()(const std::string& option, const std::string& value = {}) const {
@@ -269,8 +277,7 @@ std::vector<std::string> read_config_file(const std::string& path, unsigned scop
   for (int lineno = 1; std::getline(in, raw); ++lineno) {
     const std::string line = trim(raw);
     if (line.empty() || line[0] == '#') continue;
-    if (has_control_character(line))
-      throw Error(fmt::format("{}:{}: a control character in the line", path, lineno));
+    if (has_control_character(line)) throw Error(fmt::format("{}:{}: a control character in the line", path, lineno));
     const auto eq = line.find('=');
     const std::string key = trim(line.substr(0, eq));
     std::string value = eq == std::string::npos ? std::string() : trim(line.substr(eq + 1));
@@ -313,7 +320,8 @@ std::vector<std::string> read_config_file(const std::string& path, unsigned scop
 }
 
 void check_consistency(const Config& c, const Locations& where) {
-  if (c.threshold <= 0) throw Error(fmt::format("{}threshold must be positive (got {})", where("threshold"), c.threshold));
+  if (c.threshold <= 0)
+    throw Error(fmt::format("{}threshold must be positive (got {})", where("threshold"), c.threshold));
   // The most a client can score: every positive list weight, plus the strongest reverse-DNS case
   // (a name with the address, a pool word and an ISP domain word; or no PTR at all).
   int lists = 0;
@@ -328,23 +336,28 @@ void check_consistency(const Config& c, const Locations& where) {
   if (!c.rule_files.empty() || !c.pcre_tables.empty()) rules = c.threshold;
   const int rdns_max = std::max(pos(weights.of("no-ptr")), names) + rules;
   if (lists + rdns_max < c.threshold)
-    throw Error(fmt::format("{}the positive --dnsbl weights ({}) and reverse-DNS weights (at most {}) can never reach "
-                            "threshold {}", where("threshold"), lists, rdns_max, c.threshold));
-  if (c.dns_timeout.value.count() <= 0) throw Error(fmt::format("{}dns-timeout must be more than zero", where("dns-timeout")));
+    throw Error(
+        fmt::format("{}the positive --dnsbl weights ({}) and reverse-DNS weights (at most {}) can never reach "
+                    "threshold {}",
+                    where("threshold"), lists, rdns_max, c.threshold));
+  if (c.dns_timeout.value.count() <= 0)
+    throw Error(fmt::format("{}dns-timeout must be more than zero", where("dns-timeout")));
   // The MTA stops waiting for a milter long before: Postfix after milter_command_timeout (30s),
   // Sendmail after its filter's R: timeout (10s by default).
   if (c.dns_timeout.value > kMaxDnsTimeout)
-    throw Error(fmt::format("{}dns-timeout {} is longer than {}: the MTA would give up on the milter first "
-                            "(Postfix milter_command_timeout is 30s, Sendmail's default R: is 10s)",
-                            where("dns-timeout"), c.dns_timeout.to_string(), util::Duration{kMaxDnsTimeout}.to_string()));
+    throw Error(
+        fmt::format("{}dns-timeout {} is longer than {}: the MTA would give up on the milter first "
+                    "(Postfix milter_command_timeout is 30s, Sendmail's default R: is 10s)",
+                    where("dns-timeout"), c.dns_timeout.to_string(), util::Duration{kMaxDnsTimeout}.to_string()));
   if (c.dnsbl_timeout.value > c.dns_timeout.value)
     throw Error(fmt::format("{}dnsbl-timeout {} is longer than dns-timeout {}, which bounds every lookup",
                             where("dnsbl-timeout"), c.dnsbl_timeout.to_string(), c.dns_timeout.to_string()));
   if (c.dnsbl_probe_interval.value.count() != 0 && c.dnsbl_probe_interval.value < kMinProbeInterval)
-    throw Error(fmt::format("{}dnsbl-probe-interval {} is shorter than {} (0 probes at start only): probes are "
-                            "queries the lists count against you",
-                            where("dnsbl-probe-interval"), c.dnsbl_probe_interval.to_string(),
-                            util::Duration{kMinProbeInterval}.to_string()));
+    throw Error(
+        fmt::format("{}dnsbl-probe-interval {} is shorter than {} (0 probes at start only): probes are "
+                    "queries the lists count against you",
+                    where("dnsbl-probe-interval"), c.dnsbl_probe_interval.to_string(),
+                    util::Duration{kMinProbeInterval}.to_string()));
   if (const auto why = socket_spec_error(c.socket); !why.empty())
     throw Error(fmt::format("{}socket '{}' {}", where("socket"), c.socket, why));
   if (std::string why; !c.reply_text.fits(smtp::kReplyValueLimits[std::size(smtp::kReplyValueLimits) - 1], &why))
@@ -360,17 +373,18 @@ void check_consistency(const Config& c, const Locations& where) {
                             c.dns_min_ttl.to_string(), c.dns_max_ttl.to_string()));
   if (c.socket_mode.empty() || c.socket_mode.size() > 4 ||
       c.socket_mode.find_first_not_of("01234567") != std::string::npos)
-    throw Error(fmt::format("{}socket-mode '{}' is not an octal mode such as 0660", where("socket-mode"), c.socket_mode));
+    throw Error(
+        fmt::format("{}socket-mode '{}' is not an octal mode such as 0660", where("socket-mode"), c.socket_mode));
   if (!syslog_facility_known(c.syslog_facility))
     throw Error(fmt::format("{}syslog-facility '{}' is not one of mail, daemon, user, local0 ... local7",
                             where("syslog-facility"), c.syslog_facility));
   if (!c.metrics.empty()) {  // written as a DNS server is, but the port must be given
     const auto a = dns::ServerAddress::parse(c.metrics);
-    const bool port_given = a && (a->ip.is_v4() ? c.metrics.find(':') != std::string::npos
-                                                : c.metrics.find("]:") != std::string::npos);
+    const bool port_given =
+        a && (a->ip.is_v4() ? c.metrics.find(':') != std::string::npos : c.metrics.find("]:") != std::string::npos);
     if (!port_given)
-      throw Error(fmt::format("{}metrics '{}' is not ADDRESS:PORT (an IPv6 address in brackets)", where("metrics"),
-                              c.metrics));
+      throw Error(
+          fmt::format("{}metrics '{}' is not ADDRESS:PORT (an IPv6 address in brackets)", where("metrics"), c.metrics));
   }
   if (c.allow_threshold > 0)
     throw Error(fmt::format("{}allow-threshold must be negative (or 0 to turn it off)", where("allow-threshold")));
@@ -386,7 +400,8 @@ void check_consistency(const Config& c, const Locations& where) {
 // Each --local-zone must be the zone of a --dnsbl list: a local zone nobody asks is a typo.
 void check_local_zones(const Config& c, const Locations& where) {
   for (const auto& l : c.local_zones)
-    if (std::none_of(c.dnsbls.begin(), c.dnsbls.end(), [&](const dnsbl::ZoneSpec& z) { return dns::canonical_name(z.zone) == l.zone; }))
+    if (std::none_of(c.dnsbls.begin(), c.dnsbls.end(),
+                     [&](const dnsbl::ZoneSpec& z) { return dns::canonical_name(z.zone) == l.zone; }))
       throw Error(fmt::format("{}local-zone {} is the zone of no --dnsbl list (it would answer nothing that is asked)",
                               where("local-zone", show(l)), l.zone));
 }
@@ -451,7 +466,8 @@ Invocation parse_invocation(int argc, const char* const* argv, unsigned scope, c
     if (bad == arg.end()) continue;
     const auto at = static_cast<std::size_t>(bad - arg.begin());
     const char* what = *bad == '\n' || *bad == '\r' ? "a line break" : "a control character";
-    throw Error(fmt::format("command-line argument {} ('{}...') contains {}", i, arg.substr(0, std::min<std::size_t>(at, 40)), what));
+    throw Error(fmt::format("command-line argument {} ('{}...') contains {}", i,
+                            arg.substr(0, std::min<std::size_t>(at, 40)), what));
   }
   Invocation inv;
   const Config defaults = default_config();
@@ -517,8 +533,10 @@ std::string help_text(unsigned scope) {
       "print-config", "print the effective configuration and exit")(
       "sample-config", "print a commented config file with every option at its default");
   for (const auto& o : tool_options(scope)) {
-    if (o.value_name.empty()) cli.add_options()(o.name.c_str(), o.help.c_str());
-    else cli.add_options()(o.name.c_str(), po::value<std::string>()->value_name(o.value_name), o.help.c_str());
+    if (o.value_name.empty())
+      cli.add_options()(o.name.c_str(), o.help.c_str());
+    else
+      cli.add_options()(o.name.c_str(), po::value<std::string>()->value_name(o.value_name), o.help.c_str());
   }
   std::ostringstream out;
   out << cli << "\n" << shown;
@@ -527,11 +545,16 @@ std::string help_text(unsigned scope) {
 
 bool print_requested_info(const Invocation& inv, unsigned scope, std::string_view usage, std::string_view program,
                           std::ostream& out) {
-  if (inv.help) out << usage << "\n" << help_text(scope);
-  else if (inv.version) out << program << " " << DYNMILTER_VERSION << "\n";
-  else if (inv.print_config) out << format_config(inv.config, scope);
-  else if (inv.sample_config) out << sample_config(scope);
-  else return false;
+  if (inv.help)
+    out << usage << "\n" << help_text(scope);
+  else if (inv.version)
+    out << program << " " << DYNMILTER_VERSION << "\n";
+  else if (inv.print_config)
+    out << format_config(inv.config, scope);
+  else if (inv.sample_config)
+    out << sample_config(scope);
+  else
+    return false;
   return true;
 }
 
@@ -577,11 +600,12 @@ std::string sample_config(unsigned scope) {
 }
 
 std::vector<OptionInfo> options(unsigned scope) {
-  std::vector<OptionInfo> out = {{"help", "", "print this help and exit", false},
-                                 {"version", "", "print the version and exit", false},
-                                 {"config", "FILE", "read options from FILE", false},
-                                 {"print-config", "", "print the effective configuration and exit", false},
-                                 {"sample-config", "", "print a commented config file with every option at its default", false}};
+  std::vector<OptionInfo> out = {
+      {"help", "", "print this help and exit", false},
+      {"version", "", "print the version and exit", false},
+      {"config", "FILE", "read options from FILE", false},
+      {"print-config", "", "print the effective configuration and exit", false},
+      {"sample-config", "", "print a commented config file with every option at its default", false}};
   out.insert(out.end(), tool_options(scope).begin(), tool_options(scope).end());
   for (const auto& d : table())
     if (d.scope & scope) out.push_back(d.info);

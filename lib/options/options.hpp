@@ -39,7 +39,7 @@ struct Invocation {
   bool version = false;
   bool print_config = false;
   bool sample_config = false;
-  bool classify = false;  // dynmilter-check --classify
+  bool classify = false;                // dynmilter-check --classify
   std::string config_path;              // empty: no config file
   std::vector<std::string> positional;  // dynmilter-check: ADDRESS [NAME]; dynmilter-replay: LOGFILE...;
                                         // dynmilter-autoreply: the recipients (Sendmail's $u), unused

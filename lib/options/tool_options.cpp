@@ -15,10 +15,14 @@ const std::vector<OptionInfo>& replay_options() {
   static const std::vector<OptionInfo> o = {
       {"json", "", "print the report as one JSON document", false},
       {"csv", "", "print one CSV row per client instead of the report", false},
-      {"dns", "", "ask the configured lists and the clients' own DNS records now (default: judge by the logged names "
-                  "only, lists not asked)", false},
-      {"mynetworks", "CIDR", "the MTA's trusted networks (Postfix mynetworks, repeatable): a would-be refusal inside "
-                             "them is reported as legitimate", true}};
+      {"dns", "",
+       "ask the configured lists and the clients' own DNS records now (default: judge by the logged names "
+       "only, lists not asked)",
+       false},
+      {"mynetworks", "CIDR",
+       "the MTA's trusted networks (Postfix mynetworks, repeatable): a would-be refusal inside "
+       "them is reported as legitimate",
+       true}};
   return o;
 }
 
@@ -26,8 +30,10 @@ const std::vector<OptionInfo>& replay_options() {
 const std::vector<OptionInfo>& check_options() {
   static const std::vector<OptionInfo> o = {
       {"classify", "", "read 'hostname [address]' lines on standard input and classify each name, without DNS", false},
-      {"sender", "DOMAIN", "readiness check: judge the mail servers of DOMAIN (every address of every MX host) as "
-                           "dynmilter and the old DUHL rules would, and say what to fix", false},
+      {"sender", "DOMAIN",
+       "readiness check: judge the mail servers of DOMAIN (every address of every MX host) as "
+       "dynmilter and the old DUHL rules would, and say what to fix",
+       false},
       {"sender-ip", "IP", "with --sender: judge only this sending address", false},
       {"helo", "NAME", "with ADDRESS: the HELO/EHLO name the client sends, judged as the daemon judges it", false},
       {"json", "", "print the verdict (ADDRESS) or the readiness report (--sender) as one JSON document", false}};
@@ -37,17 +43,27 @@ const std::vector<OptionInfo>& check_options() {
 // dynmilter-autoreply's own options (command line only).
 const std::vector<OptionInfo>& autoreply_options() {
   static const std::vector<OptionInfo> o = {
-      {"sender", "ADDRESS", "the envelope sender of the message to answer (Postfix pipe: ${sender}); empty: no reply", false},
-      {"recipient", "ADDRESS", "the bypass address the message was sent to: the reply's From (Postfix pipe: ${recipient})", false},
+      {"sender", "ADDRESS", "the envelope sender of the message to answer (Postfix pipe: ${sender}); empty: no reply",
+       false},
+      {"recipient", "ADDRESS",
+       "the bypass address the message was sent to: the reply's From (Postfix pipe: ${recipient})", false},
       {"state", "FILE", "where the time of each sender's last reply is kept (required; written under a lock)", false},
-      {"sendmail", "COMMAND", "the command that sends the reply, read on its standard input "
-                              "(default: /usr/sbin/sendmail -t -oi; split at spaces, no shell)", false},
-      {"received-by", "HOST", "a host name of this site's MTAs (repeatable): the client address is taken from the "
-                              "first Received field one of them added (default: the topmost Received field)", true},
-      {"template", "FILE", "the reply's text with placeholders {sender}, {recipient}, {ip}, {domain}, {report}, "
-                           "{verdict} (default: a built-in text)", false},
-      {"reply-interval", "DURATION", "at most one reply per sender within this time: N followed by s, m, h or d "
-                                     "(default 1d)", false},
+      {"sendmail", "COMMAND",
+       "the command that sends the reply, read on its standard input "
+       "(default: /usr/sbin/sendmail -t -oi; split at spaces, no shell)",
+       false},
+      {"received-by", "HOST",
+       "a host name of this site's MTAs (repeatable): the client address is taken from the "
+       "first Received field one of them added (default: the topmost Received field)",
+       true},
+      {"template", "FILE",
+       "the reply's text with placeholders {sender}, {recipient}, {ip}, {domain}, {report}, "
+       "{verdict} (default: a built-in text)",
+       false},
+      {"reply-interval", "DURATION",
+       "at most one reply per sender within this time: N followed by s, m, h or d "
+       "(default 1d)",
+       false},
       {"dry-run", "", "print the reply on standard output instead of sending it (the state is still kept)", false}};
   return o;
 }
@@ -60,7 +76,8 @@ void add_cli_only(po::options_description& desc, Invocation& inv, unsigned scope
       "version", po::bool_switch(&inv.version), "print the version and exit")(
       "config,c", po::value(&inv.config_path)->value_name("FILE"), "read options from FILE (same names as here)")(
       "print-config", po::bool_switch(&inv.print_config), "print the effective configuration and exit")(
-      "sample-config", po::bool_switch(&inv.sample_config), "print a commented config file with every option at its default");
+      "sample-config", po::bool_switch(&inv.sample_config),
+      "print a commented config file with every option at its default");
   if (scope & kAutoreply) {
     desc.add_options()("sender", po::value(&inv.sender), "")("recipient", po::value(&inv.recipient), "")(
         "state", po::value(&inv.state_file), "")("sendmail", po::value(&inv.sendmail_command), "")(

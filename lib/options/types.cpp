@@ -77,9 +77,12 @@ void log::validate(boost::any& out, const std::vector<std::string>& values, Leve
 
 void config::validate(boost::any& out, const std::vector<std::string>& values, DnsErrorAction*, int) {
   const auto& s = single(values);
-  if (s == "accept") out = DnsErrorAction::Accept;
-  else if (s == "tempfail") out = DnsErrorAction::Tempfail;
-  else bad(s, "want accept or tempfail");
+  if (s == "accept")
+    out = DnsErrorAction::Accept;
+  else if (s == "tempfail")
+    out = DnsErrorAction::Tempfail;
+  else
+    bad(s, "want accept or tempfail");
 }
 
 // Signal names are checked against the sources' declarations (policy/signal.hpp).
@@ -93,8 +96,10 @@ void config::validate(boost::any& out, const std::vector<std::string>& values, C
 
 void config::validate(boost::any& out, const std::vector<std::string>& values, PolicyAction*, int) {
   const auto& s = single(values);
-  if (auto a = parse_action(s)) out = *a;
-  else bad(s, "want reject, tempfail, tag or log");
+  if (auto a = parse_action(s))
+    out = *a;
+  else
+    bad(s, "want reject, tempfail, tag or log");
 }
 
 void config::validate(boost::any& out, const std::vector<std::string>& values, ActionFor*, int) {

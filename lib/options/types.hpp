@@ -11,19 +11,45 @@
 #include <string>
 #include <vector>
 
-namespace dyn::dnsbl { void validate(boost::any& out, const std::vector<std::string>& values, ZoneSpec*, int); }
-namespace dyn::localzone { void validate(boost::any& out, const std::vector<std::string>& values, Spec*, int); }
-namespace dyn::net { void validate(boost::any& out, const std::vector<std::string>& values, Cidr*, int); }
-namespace dyn::dns { void validate(boost::any& out, const std::vector<std::string>& values, ServerAddress*, int); }
-namespace dyn::util { void validate(boost::any& out, const std::vector<std::string>& values, Duration*, int); }
-namespace dyn::smtp { void validate(boost::any& out, const std::vector<std::string>& values, ReplyTemplate*, int); }
-namespace dyn::log { void validate(boost::any& out, const std::vector<std::string>& values, Level*, int); }
-namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, DnsErrorAction*, int); }
-namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, PolicyAction*, int); }
-namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, ActionFor*, int); }
-namespace dyn::smtp { void validate(boost::any& out, const std::vector<std::string>& values, ReplyCode*, int); }
-namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, WeightSetting*, int); }
-namespace dyn::config { void validate(boost::any& out, const std::vector<std::string>& values, ClassSetting*, int); }
+namespace dyn::dnsbl {
+void validate(boost::any& out, const std::vector<std::string>& values, ZoneSpec*, int);
+}
+namespace dyn::localzone {
+void validate(boost::any& out, const std::vector<std::string>& values, Spec*, int);
+}
+namespace dyn::net {
+void validate(boost::any& out, const std::vector<std::string>& values, Cidr*, int);
+}
+namespace dyn::dns {
+void validate(boost::any& out, const std::vector<std::string>& values, ServerAddress*, int);
+}
+namespace dyn::util {
+void validate(boost::any& out, const std::vector<std::string>& values, Duration*, int);
+}
+namespace dyn::smtp {
+void validate(boost::any& out, const std::vector<std::string>& values, ReplyTemplate*, int);
+}
+namespace dyn::log {
+void validate(boost::any& out, const std::vector<std::string>& values, Level*, int);
+}
+namespace dyn::config {
+void validate(boost::any& out, const std::vector<std::string>& values, DnsErrorAction*, int);
+}
+namespace dyn::config {
+void validate(boost::any& out, const std::vector<std::string>& values, PolicyAction*, int);
+}
+namespace dyn::config {
+void validate(boost::any& out, const std::vector<std::string>& values, ActionFor*, int);
+}
+namespace dyn::smtp {
+void validate(boost::any& out, const std::vector<std::string>& values, ReplyCode*, int);
+}
+namespace dyn::config {
+void validate(boost::any& out, const std::vector<std::string>& values, WeightSetting*, int);
+}
+namespace dyn::config {
+void validate(boost::any& out, const std::vector<std::string>& values, ClassSetting*, int);
+}
 
 namespace dyn::config {
 

@@ -48,7 +48,8 @@ std::string socket_spec_error(const std::string& spec) {
     if (!numeric || number < 1 || number > 65535) return "needs a port from 1 to 65535, e.g. inet:8894@127.0.0.1";
     if (at == std::string::npos) return {};  // all addresses
     const auto host = rest.substr(at + 1);
-    const auto bare = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
+    const auto bare =
+        host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
     if (bare.empty() || !net::IpAddress::parse(bare)) return "needs an IP address after '@', e.g. inet:8894@127.0.0.1";
     return {};
   }

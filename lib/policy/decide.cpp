@@ -29,8 +29,7 @@ std::string allowed_hostname(const config::Config& config, const ClientFacts& fa
   if (facts.rdns.status != rdns::RdnsStatus::Ok || !config.allowlist) return {};
   const std::string name = dns::canonical_name(facts.rdns.name);
   for (const auto& d : config.allowlist->domains)
-    if (dns::at_or_under(name, d))
-      return "under allowed domain " + d;
+    if (dns::at_or_under(name, d)) return "under allowed domain " + d;
   for (const auto& p : config.allowlist->patterns)
     if (p.pattern.match(name) == rules::MatchResult::Match)
       return "matching allowed pattern /" + p.pattern.source() + "/ (" + p.where + ")";
@@ -77,7 +76,8 @@ config::PolicyAction strongest_action(const config::Config& config, const Verdic
     int score = 0;
     bool primary = false;
     auto add = [&](int weight, std::string_view key, bool is_primary) {
-      if (weight < 0) score += weight;
+      if (weight < 0)
+        score += weight;
       else if (severity(action_of(config, key)) >= severity(a)) {
         score += weight;
         primary = primary || (is_primary && weight > 0);
@@ -129,7 +129,7 @@ Evidence gather(const config::Config& config, const ClientFacts& facts, const An
   const Context context{config, facts, health, p.weights};
   Evidence all;
   all.lists.reserve(config.dnsbls.size());
-  all.signals.reserve(8);  // more than a client usually gets
+  all.signals.reserve(8);            // more than a client usually gets
   std::vector<dns::Question> asked;  // one source's questions at a time
   for (const auto& source : p.sources) {
     Answers mine;
@@ -201,7 +201,8 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const Ans
     if (l.outcome.listing == dnsbl::Listing::Listed) v.score += l.weight;
   if (config.allow_threshold < 0 && v.score <= config.allow_threshold) {
     v.basis = Basis::Allowlisted;
-    v.note = "list score " + std::to_string(v.score) + " reaches the allow threshold " + std::to_string(config.allow_threshold);
+    v.note = "list score " + std::to_string(v.score) + " reaches the allow threshold " +
+             std::to_string(config.allow_threshold);
     return v;
   }
   v.signals = std::move(evidence.signals);
@@ -233,9 +234,7 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const Ans
         v.tag = true;
         v.note = "tagged";
         return v;
-      case config::PolicyAction::Log:
-        v.note = "dry run: would reject (" + reason_text(facts, v) + ")";
-        return v;
+      case config::PolicyAction::Log: v.note = "dry run: would reject (" + reason_text(facts, v) + ")"; return v;
     }
     const bool reject = action == config::PolicyAction::Reject;
     v.action = reject ? Action::Reject : Action::Tempfail;
@@ -246,7 +245,8 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const Ans
       config.on_dns_error == config::DnsErrorAction::Tempfail) {
     v.action = Action::Tempfail;
     v.note = "DNS lookups failed for lists that could have decided";
-    v.reply = smtp::SmtpReply{"451", "4.7.1", "Temporary DNS failure while checking your IP address; please try again later."};
+    v.reply = smtp::SmtpReply{"451", "4.7.1",
+                              "Temporary DNS failure while checking your IP address; please try again later."};
   }
   return v;
 }

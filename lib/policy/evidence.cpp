@@ -5,9 +5,16 @@ namespace dyn::policy {
 // The sources, each defined in its own file in policy/sources/: how to make it, and the signals
 // it declares. The lists come first (one source per --dnsbl, their evidence is a listing, not a
 // signal), then these, in the order their evidence is shown.
-#define DYN_SOURCE(x) std::unique_ptr<const Source> make_##x##_source(); std::span<const SignalSpec> x##_signals();
-DYN_SOURCE(rdns_facts) DYN_SOURCE(name) DYN_SOURCE(rules) DYN_SOURCE(neighbours) DYN_SOURCE(helo) DYN_SOURCE(ptr_ttl)
-DYN_SOURCE(duhl)
+#define DYN_SOURCE(x)                                \
+  std::unique_ptr<const Source> make_##x##_source(); \
+  std::span<const SignalSpec> x##_signals()
+DYN_SOURCE(rdns_facts);
+DYN_SOURCE(name);
+DYN_SOURCE(rules);
+DYN_SOURCE(neighbours);
+DYN_SOURCE(helo);
+DYN_SOURCE(ptr_ttl);
+DYN_SOURCE(duhl);
 #undef DYN_SOURCE
 std::unique_ptr<const Source> make_dnsbl_source(const dnsbl::ZoneSpec& list, const config::Config& config);
 
@@ -17,9 +24,12 @@ struct Kind {
   std::span<const SignalSpec> (*signals)();
 };
 constexpr Kind kKinds[] = {
-    {make_rdns_facts_source, rdns_facts_signals}, {make_name_source, name_signals},
-    {make_rules_source, rules_signals},           {make_neighbours_source, neighbours_signals},
-    {make_helo_source, helo_signals},             {make_ptr_ttl_source, ptr_ttl_signals},
+    {make_rdns_facts_source, rdns_facts_signals},
+    {make_name_source, name_signals},
+    {make_rules_source, rules_signals},
+    {make_neighbours_source, neighbours_signals},
+    {make_helo_source, helo_signals},
+    {make_ptr_ttl_source, ptr_ttl_signals},
     {make_duhl_source, duhl_signals},
 };
 }  // namespace
@@ -56,7 +66,8 @@ const dns::Answer& Answers::at(Stage stage, std::size_t i) const {
 }
 
 void AnswerBook::add(std::span<const dns::Question> questions, std::span<const dns::Answer> answers) {
-  static const dns::Answer missing = dns::Answer::failure(dns::Status::Timeout, "no answer within the transaction deadline");
+  static const dns::Answer missing =
+      dns::Answer::failure(dns::Status::Timeout, "no answer within the transaction deadline");
   for (std::size_t i = 0; i < questions.size(); ++i)
     entries_.push_back(Entry{&questions[i], i < answers.size() ? &answers[i] : &missing});
 }

@@ -15,12 +15,12 @@ namespace dyn::policy {
 
 // What the MTA told us about the client, parsed once at the edge.
 struct ClientFacts {
-  std::optional<net::IpAddress> ip;  // none: AF_UNIX, a missing or unparsable address
-  std::string hostname;              // as the MTA sent it ("unknown", "[192.0.2.1]", a name); may be empty
-  rdns::RdnsFacts rdns{};            // the MTA's own reverse-DNS result, from its macros
-  std::string helo{};                // the HELO/EHLO argument, once the client sent one
+  std::optional<net::IpAddress> ip;        // none: AF_UNIX, a missing or unparsable address
+  std::string hostname;                    // as the MTA sent it ("unknown", "[192.0.2.1]", a name); may be empty
+  rdns::RdnsFacts rdns{};                  // the MTA's own reverse-DNS result, from its macros
+  std::string helo{};                      // the HELO/EHLO argument, once the client sent one
   std::optional<std::uint32_t> ptr_ttl{};  // TTL of the PTR record, from our own lookup
-  std::string id{};                  // incident reference for this connection: in the log line and {id}
+  std::string id{};                        // incident reference for this connection: in the log line and {id}
 };
 
 struct ListResult {
@@ -28,7 +28,7 @@ struct ListResult {
   int weight = 0;
   dns::Status status = dns::Status::Timeout;  // how the lookup ended, for dynmilter-check
   dnsbl::Outcome outcome;
-  std::string txt;  // the list's TXT text for a listing (asked only when the reply shows {txt})
+  std::string txt;     // the list's TXT text for a listing (asked only when the reply shows {txt})
   std::string origin;  // "" from DNS; else where the answer came from ("local zone ...")
 };
 

@@ -19,8 +19,10 @@ std::string tag_header(const ClientFacts& facts, const Verdict& v, int threshold
                                 threshold, facts.ip ? facts.ip->to_string() : "none");
   std::string listed, signals;
   for_each_contribution(v, [&](const Contribution& c) {
-    if (c.kind == Contribution::Kind::Listing) listed += fmt::format("{}{}", listed.empty() ? "" : ",", c.key);
-    else if (c.weight != 0) signals += fmt::format("{}{}({:+d})", signals.empty() ? "" : ",", c.key, c.weight);
+    if (c.kind == Contribution::Kind::Listing)
+      listed += fmt::format("{}{}", listed.empty() ? "" : ",", c.key);
+    else if (c.weight != 0)
+      signals += fmt::format("{}{}({:+d})", signals.empty() ? "" : ",", c.key, c.weight);
   });
   if (!listed.empty()) out += "; listed=" + listed;
   if (!signals.empty()) out += "; signals=" + signals;
@@ -55,7 +57,8 @@ std::string log_line(const ClientFacts& facts, const Verdict& verdict, double el
       out += ")";
     }
   }
-  if (facts.rdns.status != rdns::RdnsStatus::Unknown) out += fmt::format(" rdns={}", rdns::to_string(facts.rdns.status));
+  if (facts.rdns.status != rdns::RdnsStatus::Unknown)
+    out += fmt::format(" rdns={}", rdns::to_string(facts.rdns.status));
   for_each_contribution(verdict, [&](const Contribution& c) {
     if (c.kind == Contribution::Kind::Signal && c.weight != 0) out += fmt::format(" signal={}({:+d})", c.key, c.weight);
   });

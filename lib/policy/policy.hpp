@@ -29,19 +29,18 @@ std::string_view to_string(Action action);
 // Why the verdict is what it is.
 enum class Basis { NoAddress, ExemptNetwork, Allowlisted, Scored };
 
-
 struct Verdict {
   Action action = Action::Accept;
   Basis basis = Basis::Scored;
   int score = 0;
   std::vector<ListResult> lists;
-  std::vector<rdns::Signal> signals;  // reverse-DNS signals, each with its weight and reason
-  std::string note;                  // for NoAddress/ExemptNetwork/Tempfail: why, in words
-  std::optional<smtp::SmtpReply> reply;    // set for Reject and Tempfail
-  bool reached = false;              // the score reached the threshold (whatever --action does with it)
-  bool supporting_only = false;      // the score reached it with supporting evidence alone: not refused
-  bool tag = false;                  // --action tag: add the header at the end of the message
-  bool limited_by_action_for = false;  // --action-for or a rule's action= made the action milder
+  std::vector<rdns::Signal> signals;     // reverse-DNS signals, each with its weight and reason
+  std::string note;                      // for NoAddress/ExemptNetwork/Tempfail: why, in words
+  std::optional<smtp::SmtpReply> reply;  // set for Reject and Tempfail
+  bool reached = false;                  // the score reached the threshold (whatever --action does with it)
+  bool supporting_only = false;          // the score reached it with supporting evidence alone: not refused
+  bool tag = false;                      // --action tag: add the header at the end of the message
+  bool limited_by_action_for = false;    // --action-for or a rule's action= made the action milder
   // The evidence without which the score would not have reached the threshold: list zones and
   // signal names ("pbl.test", "no-ptr", "rule:NAME"). Set whenever it was reached, dry runs too.
   std::vector<std::string> decisive;
@@ -53,10 +52,10 @@ struct Verdict {
 struct Contribution {
   enum class Kind { Listing, Signal };
   Kind kind;
-  std::string_view key;  // the list's zone (its safe name) or the signal's name, as in Verdict::decisive
-  int weight;            // what it added to the score (negative: for the client; 0: shown, not counted)
-  bool primary;          // may refuse (a listing always; a signal by its class)
-  const ListResult* list = nullptr;      // Kind::Listing
+  std::string_view key;              // the list's zone (its safe name) or the signal's name, as in Verdict::decisive
+  int weight;                        // what it added to the score (negative: for the client; 0: shown, not counted)
+  bool primary;                      // may refuse (a listing always; a signal by its class)
+  const ListResult* list = nullptr;  // Kind::Listing
   const rdns::Signal* signal = nullptr;  // Kind::Signal
   bool against() const { return weight > 0; }
 };
@@ -68,7 +67,8 @@ void for_each_contribution(const Verdict& v, F&& fn) {
   for (const auto& l : v.lists)
     if (l.outcome.listing == dnsbl::Listing::Listed)
       fn(Contribution{Contribution::Kind::Listing, l.zone, l.weight, true, &l, nullptr});
-  for (const auto& s : v.signals) fn(Contribution{Contribution::Kind::Signal, s.name, s.weight, !s.supporting, nullptr, &s});
+  for (const auto& s : v.signals)
+    fn(Contribution{Contribution::Kind::Signal, s.name, s.weight, !s.supporting, nullptr, &s});
 }
 
 // The refusal (or the dry run's would-be refusal) rests on this key (Verdict::decisive).

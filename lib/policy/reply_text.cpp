@@ -42,7 +42,8 @@ std::string listing_text(const Verdict& v) {
 std::string join_listed(const Verdict& v) {
   std::string out;
   for_each_contribution(v, [&](const Contribution& c) {
-    if (c.kind == Contribution::Kind::Listing && c.against()) out += fmt::format("{}{}", out.empty() ? "" : ", ", c.key);
+    if (c.kind == Contribution::Kind::Listing && c.against())
+      out += fmt::format("{}{}", out.empty() ? "" : ", ", c.key);
   });
   return out;
 }
@@ -90,8 +91,10 @@ std::string reason_text(const ClientFacts& facts, const Verdict& v) {
   bool any_listed = false;
   for_each_contribution(v, [&](const Contribution& c) {
     if (!c.against()) return;
-    if (c.kind == Contribution::Kind::Listing) any_listed = true;
-    else if (c.primary && first_primary.empty()) first_primary = c.key;
+    if (c.kind == Contribution::Kind::Listing)
+      any_listed = true;
+    else if (c.primary && first_primary.empty())
+      first_primary = c.key;
   });
   auto counts = [&](const Contribution& c) {
     if (!v.decisive.empty()) return is_decisive(v, c.key);
@@ -118,23 +121,26 @@ std::string reason_text(const ClientFacts& facts, const Verdict& v) {
 }
 
 smtp::SmtpReply render_reply(const config::Config& config, const ClientFacts& facts, const Verdict& v,
-                       const smtp::ReplyCode& code) {
+                             const smtp::ReplyCode& code) {
   const std::string reason = reason_text(facts, v), ip = facts.ip->to_string(), listed = join_listed(v),
                     score = std::to_string(v.score), txt = listing_text(v);
   const std::string_view hostname = facts.hostname.empty() ? std::string_view("unknown") : facts.hostname;
-  const std::string_view bypass = !config.bypass || config.bypass->empty() ? std::string_view("postmaster") : config.bypass->front();
+  const std::string_view bypass =
+      !config.bypass || config.bypass->empty() ? std::string_view("postmaster") : config.bypass->front();
   const smtp::ReplyValue values[] = {{"reason", reason}, {"ip", ip},         {"hostname", hostname}, {"list", listed},
-                               {"score", score},   {"bypass", bypass}, {"id", facts.id},       {"txt", txt}};
+                                     {"score", score},   {"bypass", bypass}, {"id", facts.id},       {"txt", txt}};
   // Long values (a 255-character host name, many lists) are cut until the reply fits; the
   // template was checked at load to fit with every value at the shortest of these.
   for (const std::size_t max_value : smtp::kReplyValueLimits) {
-    auto reply = smtp::SmtpReply::make(code.code, code.xcode, without_empty_lines(config.reply_text.render(values, max_value)), nullptr);
+    auto reply = smtp::SmtpReply::make(code.code, code.xcode,
+                                       without_empty_lines(config.reply_text.render(values, max_value)), nullptr);
     if (reply) return *reply;
   }
   // Cannot happen after the load-time check; the guidance stays all the same.
-  return smtp::SmtpReply{code.code, code.xcode,
-                   "Your IP address " + facts.ip->to_string() +
-                       " appears to be dynamically assigned. Please smarthost your mail through your ISP's mail server."};
+  return smtp::SmtpReply{
+      code.code, code.xcode,
+      "Your IP address " + facts.ip->to_string() +
+          " appears to be dynamically assigned. Please smarthost your mail through your ISP's mail server."};
 }
 
 }  // namespace dyn::policy

@@ -6,6 +6,7 @@
 
 namespace dyn::policy {
 
-smtp::SmtpReply render_reply(const config::Config& config, const ClientFacts& facts, const Verdict& verdict, const smtp::ReplyCode& code);
+smtp::SmtpReply render_reply(const config::Config& config, const ClientFacts& facts, const Verdict& verdict,
+                             const smtp::ReplyCode& code);
 
 }  // namespace dyn::policy

@@ -18,9 +18,9 @@
 namespace dyn::policy {
 
 struct SignalSpec {
-  std::string_view name;     // "ptr-ttl-short"
-  int weight = 0;            // the default weight
-  rdns::Strength strength;   // the default class
+  std::string_view name;    // "ptr-ttl-short"
+  int weight = 0;           // the default weight
+  rdns::Strength strength;  // the default class
   // What the refused sender's admin reads when this signal decides: {name} is the client's host
   // name, {ttl} the TTL the signal's reason names (" (300 s)"), both optional.
   std::string_view words;
@@ -29,7 +29,7 @@ struct SignalSpec {
 // Every declared signal (pointers into the sources' own tables).
 std::span<const SignalSpec* const> signal_catalog();
 const SignalSpec* find_signal(std::string_view name);  // nullptr when no source declares it
-std::string signal_names();                             // "ip-in-name, ip-in-name-bare, ..."
+std::string signal_names();                            // "ip-in-name, ip-in-name-bare, ..."
 
 // A configuration's weight for each declared signal: its default unless a setting changes it
 // (later settings win).
@@ -37,8 +37,8 @@ class Weights {
  public:
   Weights() : Weights(std::vector<config::WeightSetting>{}) {}
   explicit Weights(const std::vector<config::WeightSetting>& settings);
-  int of(const SignalSpec& spec) const;  // `spec` is a catalog entry (found by address)
-  int of(std::string_view name) const;   // 0 for a name no source declares
+  int of(const SignalSpec& spec) const;                      // `spec` is a catalog entry (found by address)
+  int of(std::string_view name) const;                       // 0 for a name no source declares
   const rdns::NameWeights& names() const { return names_; }  // the name checks' share (rdns)
 
  private:

@@ -100,7 +100,8 @@ bool Transaction::settle(bool block) {
   take_ptr(ptr);
   if (ptr.status == dns::Status::Ok && !ptr.records.empty() && !forward_batch_) {
     // The second step of forward confirmation gets what is left of the PTR's budget.
-    forward_until_ = std::min(deadline_, std::max(source_deadline_, dns::Clock::now() + std::chrono::milliseconds(100)));
+    forward_until_ =
+        std::min(deadline_, std::max(source_deadline_, dns::Clock::now() + std::chrono::milliseconds(100)));
     const std::string& name = ptr.records.front().value;
     forward_batch_ = dns::Batch::start(querier_, {{name, dns::RrType::A}, {name, dns::RrType::AAAA}}, forward_until_);
     batches_.push_back({forward_batch_, Stage::Connect});
@@ -123,7 +124,8 @@ bool Transaction::settle(bool block) {
     }
     if (check_ && !block && !check_->done()) return false;
     if (check_) {
-      const auto until = std::min(deadline_, std::max(source_deadline_, dns::Clock::now() + std::chrono::milliseconds(100)));
+      const auto until =
+          std::min(deadline_, std::max(source_deadline_, dns::Clock::now() + std::chrono::milliseconds(100)));
       believed = health_->take_check(check_, until);
       check_.reset();
     }
@@ -155,8 +157,9 @@ void Transaction::helo(std::string_view name, dns::Querier&) {
   facts_.helo = std::string(name.substr(0, 255));
   // A second HELO (after STARTTLS, or a client that repeats itself) replaces the first: its
   // lookups are dropped (they may still fill the cache), so a flood of HELOs holds one set.
-  batches_.erase(std::remove_if(batches_.begin(), batches_.end(), [](const Asked& a) { return a.stage == Stage::Helo; }),
-                 batches_.end());
+  batches_.erase(
+      std::remove_if(batches_.begin(), batches_.end(), [](const Asked& a) { return a.stage == Stage::Helo; }),
+      batches_.end());
   planned_helo_ = false;
   advance(false);
 }

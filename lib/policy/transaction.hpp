@@ -56,17 +56,17 @@ class Transaction {
   dns::Deadline late_deadline() const;  // for questions asked after CONNECT: what is left of the budget
 
   std::shared_ptr<const PreparedConfig> policy_;
-  const config::Config& config_;      // *policy_->config
-  const Prepared& prepared_;          // policy_->prepared
+  const config::Config& config_;  // *policy_->config
+  const Prepared& prepared_;      // policy_->prepared
   ClientFacts facts_;
-  rdns::RdnsFacts mta_rdns_;          // the MTA's own result when it was only a hint
+  rdns::RdnsFacts mta_rdns_;  // the MTA's own result when it was only a hint
   dns::Clock::time_point started_;
   dns::Deadline deadline_;
   dns::Deadline source_deadline_;  // deadline_, or earlier with --dnsbl-timeout
   const dnsbl::HealthBoard* health_;
   dns::Querier& querier_;
-  bool checked_ = false;   // the client is looked up at all (not exempt, has an address)
-  bool settled_ = false;   // facts_.rdns is final: the sources may plan
+  bool checked_ = false;  // the client is looked up at all (not exempt, has an address)
+  bool settled_ = false;  // facts_.rdns is final: the sources may plan
   bool planned_connect_ = false, planned_helo_ = false;
   bool ptr_taken_ = false;
   // Every batch this connection started, with the stage it asked for (HELO answers can be

@@ -24,7 +24,8 @@ namespace {
 // explanation, so that a caller that only sums the weights builds no text. Returns false when a
 // server word cancels the other checks (it is emitted first, with weight 0).
 template <class Emit>
-bool each_name_signal(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w, Emit&& emit) {
+bool each_name_signal(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w,
+                      Emit&& emit) {
   if (!plausible_host_name(name)) return true;
   const NameWords words = split_name(name);
   if (const auto server = server_word(words); !server.empty()) {
@@ -36,10 +37,12 @@ bool each_name_signal(std::string_view name, const std::optional<net::IpAddress>
     if (m.level == Embedding::Full && host_has_word_label(words))
       emit("ip-in-name", w.ip_in_name, [&] { return "the address is in the name (" + m.spelling + ")"; });
     else if (m.level == Embedding::Full)
-      emit("ip-in-name-bare", w.ip_in_name_bare,
-           [&] { return "the name is the address (" + m.spelling + ") under a domain, as hosting providers also write"; });
+      emit("ip-in-name-bare", w.ip_in_name_bare, [&] {
+        return "the name is the address (" + m.spelling + ") under a domain, as hosting providers also write";
+      });
     else if (m.level == Embedding::Partial)
-      emit("ip-in-name-partial", w.ip_in_name_partial, [&] { return "part of the address is in the name (" + m.spelling + ")"; });
+      emit("ip-in-name-partial", w.ip_in_name_partial,
+           [&] { return "part of the address is in the name (" + m.spelling + ")"; });
   }
   if (const auto id = device_id(words); !id.empty())
     emit("device-id", w.device_id, [&] { return "a device's hardware address or serial in the name (" + id + ")"; });
@@ -56,7 +59,9 @@ bool each_name_signal(std::string_view name, const std::optional<net::IpAddress>
 
 void name_signals(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w,
                   std::vector<Signal>& out) {
-  each_name_signal(name, ip, w, [&](const char* id, int weight, auto why) { out.push_back(Signal{id, weight, why()}); });
+  each_name_signal(name, ip, w, [&](const char* id, int weight, auto why) {
+    out.push_back(Signal{id, weight, why()});
+  });
 }
 
 std::vector<Signal> name_signals(std::string_view name, const std::optional<net::IpAddress>& ip, const NameWeights& w) {

@@ -14,22 +14,22 @@
 namespace dyn::rdns {
 
 struct Signal {
-  std::string name;    // "ip-in-name", "dynamic-word", ...
+  std::string name;  // "ip-in-name", "dynamic-word", ...
   int weight = 0;
-  std::string reason;  // for people: what was seen
+  std::string reason;       // for people: what was seen
   bool supporting = false;  // its class (Strength below), set when the verdict is decided
 };
 
 // The name checks' weights (policy/sources/name.cpp declares these signals and fills this in from
 // the configuration's weights).
 struct NameWeights {
-  int ip_in_name = 3;           // the whole address in the name, and a word label ("lightspeed", "subs")
-  int ip_in_name_bare = 2;      // the whole address is all the host part says ("1-2-3-4.isp.example")
-  int ip_in_name_partial = 1;   // three octets (IPv4) or half the address (IPv6)
-  int dynamic_word = 3;         // a word naming pools outright in the host part: dsl, dhcp, pool, cpe, ...
-  int generic_word = 1;         // a word common in pool names but also elsewhere: ip, home, user, access, ...
-  int dynamic_domain = 1;       // a pool word in the ISP's domain: skybroadband, shawcable, ...
-  int device_id = 2;            // a modem's MAC address or serial in the first label: s01061cabc081bf83
+  int ip_in_name = 3;          // the whole address in the name, and a word label ("lightspeed", "subs")
+  int ip_in_name_bare = 2;     // the whole address is all the host part says ("1-2-3-4.isp.example")
+  int ip_in_name_partial = 1;  // three octets (IPv4) or half the address (IPv6)
+  int dynamic_word = 3;        // a word naming pools outright in the host part: dsl, dhcp, pool, cpe, ...
+  int generic_word = 1;        // a word common in pool names but also elsewhere: ip, home, user, access, ...
+  int dynamic_domain = 1;      // a pool word in the ISP's domain: skybroadband, shawcable, ...
+  int device_id = 2;           // a modem's MAC address or serial in the first label: s01061cabc081bf83
 };
 
 // Whether the text can be a host name worth judging: not empty, not "unknown", not an address

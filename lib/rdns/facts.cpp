@@ -31,7 +31,9 @@ RdnsFacts from_macros(const RdnsMacros& m) {
   if (m.client_resolve) {
     const std::string r = upper(*m.client_resolve);
     if (r == "OK") return {RdnsStatus::Ok, known_name(m.client_name) ? *m.client_name : m.connect_hostname};
-    if (r == "FORGED") return {RdnsStatus::Forged, known_name(m.client_ptr) ? *m.client_ptr : (known_name(m.client_name) ? *m.client_name : "")};
+    if (r == "FORGED")
+      return {RdnsStatus::Forged,
+              known_name(m.client_ptr) ? *m.client_ptr : (known_name(m.client_name) ? *m.client_name : "")};
     if (r == "FAIL") return {RdnsStatus::NoPtr, ""};
     if (r == "TEMP") return {RdnsStatus::TempFail, ""};
   }

@@ -34,7 +34,9 @@ std::vector<std::string> runs_of(const std::string& s, Keep keep) {
   return runs;
 }
 
-std::vector<std::string> digit_runs(const std::string& s) { return runs_of(s, [](unsigned char c) { return util::ascii_digit(static_cast<char>(c)); }); }
+std::vector<std::string> digit_runs(const std::string& s) {
+  return runs_of(s, [](unsigned char c) { return util::ascii_digit(static_cast<char>(c)); });
+}
 
 bool is_octet(const std::string& run, int value) {
   if (run.size() > 3 || run.empty()) return false;
@@ -96,8 +98,10 @@ bool in_two_pairs(const std::vector<std::string>& runs, const std::array<int, 4>
 
 std::string hex8(const std::array<int, 4>& o, bool reversed) {
   char buf[9];
-  if (reversed) std::snprintf(buf, sizeof buf, "%02x%02x%02x%02x", o[3], o[2], o[1], o[0]);
-  else std::snprintf(buf, sizeof buf, "%02x%02x%02x%02x", o[0], o[1], o[2], o[3]);
+  if (reversed)
+    std::snprintf(buf, sizeof buf, "%02x%02x%02x%02x", o[3], o[2], o[1], o[0]);
+  else
+    std::snprintf(buf, sizeof buf, "%02x%02x%02x%02x", o[0], o[1], o[2], o[3]);
   return buf;
 }
 

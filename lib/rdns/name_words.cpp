@@ -10,26 +10,28 @@ namespace {
 
 // Whole words that name dynamic access technology or pools outright ("strong").
 constexpr std::array kDynamicWords = {
-    "dyn",   "dynamic", "dynamicip", "dynip",  "dhcp",   "pool",  "pools",  "dsl",    "adsl",      "vdsl",
-    "xdsl",  "sdsl",    "cable",     "ppp",    "pppoe",  "pppoa", "dial",   "dialup", "dialin",    "broadband",
-    "residential", "cpe", "catv",    "kabel",  "modem",  "gprs",  "umts",   "lte",    "cgn",       "cgnat",
-    "ftth",  "fttc",    "fttx",      "pptp",   "bredband", "ipoe", "subscriber", "customer", "cust", "dclient"};
+    "dyn",   "dynamic", "dynamicip", "dynip",     "dhcp",        "pool",     "pools", "dsl",
+    "adsl",  "vdsl",    "xdsl",      "sdsl",      "cable",       "ppp",      "pppoe", "pppoa",
+    "dial",  "dialup",  "dialin",    "broadband", "residential", "cpe",      "catv",  "kabel",
+    "modem", "gprs",    "umts",      "lte",       "cgn",         "cgnat",    "ftth",  "fttc",
+    "fttx",  "pptp",    "bredband",  "ipoe",      "subscriber",  "customer", "cust",  "dclient"};
 // Whole words common in pool names but also elsewhere ("weak"): they need other evidence.
-constexpr std::array kGenericWords = {"client", "clients", "res",  "resi",  "bb",    "cm",     "dip",
-                                      "user",   "users",   "home", "nat",   "wireless", "wlan", "wifi",
-                                      "mobile", "mob",     "fiber", "fibre", "access", "ip",   "hsd",
-                                      "subs",   "retail",  "priv", "abo"};
+constexpr std::array kGenericWords = {"client", "clients", "res",   "resi",  "bb",       "cm",   "dip",
+                                      "user",   "users",   "home",  "nat",   "wireless", "wlan", "wifi",
+                                      "mobile", "mob",     "fiber", "fibre", "access",   "ip",   "hsd",
+                                      "subs",   "retail",  "priv",  "abo"};
 // Parts of longer words that still name customer pools ("skybroadband", "shawcable", "dynamicip").
 // ("bredband" and "laajakaista" are Scandinavian and Finnish for broadband.)
-constexpr std::array kDynamicParts = {"dynamic", "dialup", "broadband", "dsl",  "cable", "dhcp",     "ppp",
-                                      "customer", "residential", "kabel", "pool", "cust",  "bredband", "laajakaista"};
+constexpr std::array kDynamicParts = {"dynamic", "dialup", "broadband", "dsl",         "cable",
+                                      "dhcp",    "ppp",    "customer",  "residential", "kabel",
+                                      "pool",    "cust",   "bredband",  "laajakaista"};
 // Whole words that name servers: their presence keeps the generic checks from firing.
 constexpr std::array kServerWords = {
-    "mail",   "mx",     "smtp",    "smtpout", "out",    "outbound", "mailout", "relay",  "mta",    "static",
-    "business", "biz",  "srv",     "server",  "ns",     "dns",      "web",     "www",    "vps",    "hosting",
-    "send",   "sender", "bounce",  "bounces", "mailer", "post",     "postfix", "exchange", "gw",   "gateway",
-    "corp",   "office", "colo",    "dedicated", "ded",  "mo",       "mxout",   "smtpgw", "list",   "lists",
-    "cloud",  "node",   "api",     "edge",    "delivery", "sta",    "compute"};
+    "mail",     "mx",     "smtp",   "smtpout",   "out",      "outbound", "mailout", "relay",    "mta",  "static",
+    "business", "biz",    "srv",    "server",    "ns",       "dns",      "web",     "www",      "vps",  "hosting",
+    "send",     "sender", "bounce", "bounces",   "mailer",   "post",     "postfix", "exchange", "gw",   "gateway",
+    "corp",     "office", "colo",   "dedicated", "ded",      "mo",       "mxout",   "smtpgw",   "list", "lists",
+    "cloud",    "node",   "api",    "edge",      "delivery", "sta",      "compute"};
 // Parts of longer words that name servers ("sinamail", "mailchannels", "smtprelay", "staticrdns").
 constexpr std::array kServerParts = {"mail", "smtp", "relay", "outbound", "mta", "static"};
 // Parts of domain words that name hosting and cloud providers, not access ISPs.
@@ -136,19 +138,20 @@ std::string server_word(const NameWords& w) {
     if (contains_word(kServerWords, word)) return word;
   // A server word inside a longer word ("bcstcmta04": a cable head-end, not an MTA) is weaker
   // than a whole pool word beside it ("res.dyn"): then it cancels nothing.
-  const bool pool_word = std::any_of(w.words.begin(), w.words.end(), [](const std::string& word) { return contains_word(kDynamicWords, word); });
+  const bool pool_word = std::any_of(w.words.begin(), w.words.end(),
+                                     [](const std::string& word) { return contains_word(kDynamicWords, word); });
   for (const auto& word : w.words)
     if (auto p = part_in(kServerParts, word); !p.empty() && !pool_word) return p;
   for (const auto& word : letter_runs(w.domain))
-    if (auto p = part_in(kHostingParts, word); !p.empty() || contains_word(kHostingParts, word)) return p.empty() ? word : p;
+    if (auto p = part_in(kHostingParts, word); !p.empty() || contains_word(kHostingParts, word))
+      return p.empty() ? word : p;
   return {};
 }
 
 std::string device_id(const NameWords& w) {
   const std::string first = w.host.substr(0, w.host.find('.'));
   std::size_t i = 0;
-  while (i < first.size() && i < 2 && util::ascii_alpha(first[i]) && !util::ascii_xdigit(first[i]))
-    ++i;
+  while (i < first.size() && i < 2 && util::ascii_alpha(first[i]) && !util::ascii_xdigit(first[i])) ++i;
   const std::string hex = first.substr(i);
   if (hex.size() < 12 || hex.size() > 16) return {};
   int letters = 0, digits = 0;

@@ -69,7 +69,8 @@ bool same_domain(std::string_view a, std::string_view b) {
 }
 }  // namespace
 
-std::optional<std::string> pool_around(std::string_view client_name, const std::array<Neighbour, 2>& n, std::string* why) {
+std::optional<std::string> pool_around(std::string_view client_name, const std::array<Neighbour, 2>& n,
+                                       std::string* why) {
   auto no = [&](std::string reason) -> std::optional<std::string> {
     if (why) *why = std::move(reason);
     return std::nullopt;

@@ -31,6 +31,7 @@ struct Neighbour {
 // The neighbours are named like a pool around a client named `client_name`: both have names
 // under the client's parent domain, both embed their own whole address, in the same shape, and
 // neither carries a server word. nullopt when they are not, with the reason in *why.
-std::optional<std::string> pool_around(std::string_view client_name, const std::array<Neighbour, 2>& n, std::string* why);
+std::optional<std::string> pool_around(std::string_view client_name, const std::array<Neighbour, 2>& n,
+                                       std::string* why);
 
 }  // namespace dyn::rdns

@@ -92,7 +92,8 @@ bool Report::all_pass() const {
 }
 
 std::vector<Finding> judge_server(const config::Config& config, const ServerAnswers& a) {
-  const auto min_s = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(config.ptr_ttl_min.value).count());
+  const auto min_s =
+      static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(config.ptr_ttl_min.value).count());
   const std::string ip = a.ip.to_string();
   std::vector<Finding> out;
   const bool has_ptr = a.ptr.status == dns::Status::Ok && !a.ptr.records.empty();
@@ -100,11 +101,14 @@ std::vector<Finding> judge_server(const config::Config& config, const ServerAnsw
   const std::string ask_isp = "ask whoever holds the address block (your ISP or hosting provider) for a PTR record";
 
   // ptr-exists
-  if (has_ptr) out.push_back(make("ptr-exists", Result::Pass, fmt::format("{} has PTR {}", ip, joined(values(a.ptr)))));
+  if (has_ptr)
+    out.push_back(make("ptr-exists", Result::Pass, fmt::format("{} has PTR {}", ip, joined(values(a.ptr)))));
   else if (answered(a.ptr))
-    out.push_back(make("ptr-exists", Result::Fail, fmt::format("{} has no PTR record", ip),
-                       fmt::format("{} naming the server, such as mail.your-domain, that maps back to {}", ask_isp, ip)));
-  else out.push_back(make("ptr-exists", Result::Unknown, failure(a.ptr)));
+    out.push_back(
+        make("ptr-exists", Result::Fail, fmt::format("{} has no PTR record", ip),
+             fmt::format("{} naming the server, such as mail.your-domain, that maps back to {}", ask_isp, ip)));
+  else
+    out.push_back(make("ptr-exists", Result::Unknown, failure(a.ptr)));
 
   // fcrdns
   if (!has_ptr) {
@@ -119,14 +123,17 @@ std::vector<Finding> judge_server(const config::Config& config, const ServerAnsw
       all_answered &= answered(f);
       for (const auto& v : values(f)) addresses.push_back(v);
     }
-    if (found) out.push_back(make("fcrdns", Result::Pass, fmt::format("{} has address {}", name, ip)));
+    if (found)
+      out.push_back(make("fcrdns", Result::Pass, fmt::format("{} has address {}", name, ip)));
     else if (!all_answered || a.ptr_addresses.empty())
-      out.push_back(make("fcrdns", Result::Unknown, fmt::format("the addresses of {} could not all be looked up", name)));
+      out.push_back(
+          make("fcrdns", Result::Unknown, fmt::format("the addresses of {} could not all be looked up", name)));
     else
-      out.push_back(make("fcrdns", Result::Fail,
-                         addresses.empty() ? fmt::format("{} has no address", name)
-                                           : fmt::format("{} has addresses {}, not {}", name, joined(addresses), ip),
-                         fmt::format("add {} as an address of {} (or have the PTR name a host that has it)", ip, name)));
+      out.push_back(
+          make("fcrdns", Result::Fail,
+               addresses.empty() ? fmt::format("{} has no address", name)
+                                 : fmt::format("{} has addresses {}, not {}", name, joined(addresses), ip),
+               fmt::format("add {} as an address of {} (or have the PTR name a host that has it)", ip, name)));
   }
 
   // ptr-not-generic: dynmilter's own name checks and rules, as they would judge the name.
@@ -137,7 +144,8 @@ std::vector<Finding> judge_server(const config::Config& config, const ServerAnsw
     std::string fired;
     for (const auto& s : policy::gather(config, facts).signals)
       if (s.weight > 0) fired += fmt::format("{}{} ({:+d}): {}", fired.empty() ? "" : "; ", s.name, s.weight, s.reason);
-    if (fired.empty()) out.push_back(make("ptr-not-generic", Result::Pass, fmt::format("{}: no name check fired", name)));
+    if (fired.empty())
+      out.push_back(make("ptr-not-generic", Result::Pass, fmt::format("{}: no name check fired", name)));
     else
       out.push_back(make("ptr-not-generic", Result::Fail, fmt::format("{} looks generic: {}", name, fired),
                          fmt::format("{} that names the server (mail.your-domain) instead of the name generated for "
@@ -149,13 +157,16 @@ std::vector<Finding> judge_server(const config::Config& config, const ServerAnsw
   if (a.mx_host.empty()) {
     out.push_back(make("a-ttl", Result::Unknown, fmt::format("{} is no MX host's address", ip)));
   } else if (const auto* addr = address_answer(a, a.mx_host, a.ip)) {
-    out.push_back(ttl_rule("a-ttl", fmt::format("{} record of {}", a.ip.is_v4() ? "A" : "AAAA", a.mx_host), *addr, min_s));
+    out.push_back(
+        ttl_rule("a-ttl", fmt::format("{} record of {}", a.ip.is_v4() ? "A" : "AAAA", a.mx_host), *addr, min_s));
   }
-  if (a.mx.status == dns::Status::Ok) out.push_back(ttl_rule("mx-ttl", "MX record", a.mx, min_s));
+  if (a.mx.status == dns::Status::Ok)
+    out.push_back(ttl_rule("mx-ttl", "MX record", a.mx, min_s));
   else if (answered(a.mx))
     out.push_back(make("mx-ttl", Result::Fail, "the domain has no MX record (its own address stands in, RFC 5321)",
                        "publish an MX record naming your mail server, with a TTL of at least 12 hours"));
-  else out.push_back(make("mx-ttl", Result::Unknown, failure(a.mx)));
+  else
+    out.push_back(make("mx-ttl", Result::Unknown, failure(a.mx)));
 
   // mx-maps-to-ip: the address is an address of an MX host.
   {
@@ -168,15 +179,18 @@ std::vector<Finding> judge_server(const config::Config& config, const ServerAnsw
         if (which.empty() && holds(ans, a.ip)) which = a.all_mx_hosts[i];
       }
     }
-    if (!which.empty()) out.push_back(make("mx-maps-to-ip", Result::Pass, fmt::format("MX host {} has address {}", which, ip)));
-    else if (!all_answered) out.push_back(make("mx-maps-to-ip", Result::Unknown, "the MX hosts' addresses could not all be looked up"));
+    if (!which.empty())
+      out.push_back(make("mx-maps-to-ip", Result::Pass, fmt::format("MX host {} has address {}", which, ip)));
+    else if (!all_answered)
+      out.push_back(make("mx-maps-to-ip", Result::Unknown, "the MX hosts' addresses could not all be looked up"));
     else
-      out.push_back(make("mx-maps-to-ip", Result::Fail,
-                         fmt::format("{} is not an address of any MX host ({})", ip,
-                                     a.all_mx_hosts.empty() ? "none" : joined(a.all_mx_hosts)),
-                         "send from an MX host's address, or make this server an MX host of your domain with "
-                         "a static address: its MX, A and PTR records must all keep TTLs of 12 hours (43200 s) or more, "
-                         "and its PTR must name it (dynamic DNS names, whose records live for minutes, do not count)"));
+      out.push_back(
+          make("mx-maps-to-ip", Result::Fail,
+               fmt::format("{} is not an address of any MX host ({})", ip,
+                           a.all_mx_hosts.empty() ? "none" : joined(a.all_mx_hosts)),
+               "send from an MX host's address, or make this server an MX host of your domain with "
+               "a static address: its MX, A and PTR records must all keep TTLs of 12 hours (43200 s) or more, "
+               "and its PTR must name it (dynamic DNS names, whose records live for minutes, do not count)"));
   }
 
   // ptr-is-mx-name
@@ -241,7 +255,8 @@ Report check(const config::Config& config, dns::Querier& querier, const std::str
   } else if (mx.status == dns::Status::NoData) {
     report.mx_hosts.push_back(report.domain);
   } else if (mx.status == dns::Status::NxDomain) {
-    report.domain_findings.push_back(make("mx", Result::Fail, fmt::format("the domain {} does not exist", report.domain)));
+    report.domain_findings.push_back(
+        make("mx", Result::Fail, fmt::format("the domain {} does not exist", report.domain)));
   } else {
     report.domain_findings.push_back(make("mx", Result::Unknown, failure(mx)));
   }
@@ -266,13 +281,18 @@ Report check(const config::Config& config, dns::Querier& querier, const std::str
     for (std::size_t i = 0; i < host_addresses.size(); ++i)
       for (const auto& v : values(host_addresses[i])) {
         const auto a = net::IpAddress::parse(v);
-        const bool seen = std::any_of(servers.begin(), servers.end(), [&](const auto& s) { return a && s.second == *a; });
+        const bool seen =
+            std::any_of(servers.begin(), servers.end(), [&](const auto& s) { return a && s.second == *a; });
         if (a && !seen && servers.size() < kMaxServers) servers.emplace_back(report.mx_hosts[i / 2], *a);
       }
     if (servers.empty() && !report.mx_hosts.empty())
-      report.domain_findings.push_back(make("mx-maps-to-ip", host_addresses.empty() || std::all_of(host_addresses.begin(), host_addresses.end(), answered) ? Result::Fail : Result::Unknown,
-                                            fmt::format("no address for the MX hosts ({})", joined(report.mx_hosts)),
-                                            "give each MX host an A (or AAAA) record"));
+      report.domain_findings.push_back(
+          make("mx-maps-to-ip",
+               host_addresses.empty() || std::all_of(host_addresses.begin(), host_addresses.end(), answered)
+                   ? Result::Fail
+                   : Result::Unknown,
+               fmt::format("no address for the MX hosts ({})", joined(report.mx_hosts)),
+               "give each MX host an A (or AAAA) record"));
   }
 
   qs.clear();
@@ -298,7 +318,12 @@ Report check(const config::Config& config, dns::Querier& querier, const std::str
     txns.push_back(std::make_unique<policy::Transaction>(shared, std::move(facts), querier, health));
   }
   for (std::size_t i = 0; i < servers.size(); ++i) {
-    ServerAnswers a{servers[i].first, servers[i].second, mx, host_addresses, report.mx_hosts, ptrs[i],
+    ServerAnswers a{servers[i].first,
+                    servers[i].second,
+                    mx,
+                    host_addresses,
+                    report.mx_hosts,
+                    ptrs[i],
                     {ptr_addresses[2 * i], ptr_addresses[2 * i + 1]}};
     Server s{servers[i].first, servers[i].second, judge_server(config, a), "accept", "", {}, 0};
     auto v = txns[i]->verdict();
@@ -328,8 +353,10 @@ Report check(const config::Config& config, dns::Querier& querier, const std::str
   }
   report.verdict = report.servers.empty() ? "unknown" : "accept";
   for (const auto& s : report.servers) {
-    if (s.verdict == "reject") report.verdict = "reject";
-    else if (s.verdict == "defer" && report.verdict != "reject") report.verdict = "defer";
+    if (s.verdict == "reject")
+      report.verdict = "reject";
+    else if (s.verdict == "defer" && report.verdict != "reject")
+      report.verdict = "defer";
   }
   return report;
 }
@@ -356,8 +383,9 @@ std::string format_text(const Report& r) {
 
 std::string format_json(const Report& r) {
   using util::json_string;
-  std::string out = fmt::format("{{\"domain\":{},\"ip\":{},\"mx\":{},\"rules\":[", json_string(r.domain),
-                                r.given_ip ? json_string(r.given_ip->to_string()) : "null", util::json_list(r.mx_hosts));
+  std::string out =
+      fmt::format("{{\"domain\":{},\"ip\":{},\"mx\":{},\"rules\":[", json_string(r.domain),
+                  r.given_ip ? json_string(r.given_ip->to_string()) : "null", util::json_list(r.mx_hosts));
   bool first = true;
   const auto rule = [&](const Finding& f, const Server* s) {
     out += fmt::format("{}{{\"rule\":{},\"result\":{},\"detail\":{},\"fix\":{}", first ? "" : ",", json_string(f.rule),

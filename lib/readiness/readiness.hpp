@@ -33,13 +33,13 @@ struct Finding {
 
 // What the DNS said about one sending server (an address of an MX host, or the address given).
 struct ServerAnswers {
-  std::string mx_host;                        // empty: the address was given and is no MX host's
+  std::string mx_host;  // empty: the address was given and is no MX host's
   net::IpAddress ip;
-  dns::Answer mx;                             // the domain's MX answer (shared by every server)
-  std::vector<dns::Answer> mx_host_addresses; // A and AAAA of mx_host (every MX host for mx-maps-to-ip)
-  std::vector<std::string> all_mx_hosts;      // with mx_host_addresses: the same order, two answers each
-  dns::Answer ptr;                            // PTR of ip
-  std::vector<dns::Answer> ptr_addresses;     // A and AAAA of the first PTR name
+  dns::Answer mx;                              // the domain's MX answer (shared by every server)
+  std::vector<dns::Answer> mx_host_addresses;  // A and AAAA of mx_host (every MX host for mx-maps-to-ip)
+  std::vector<std::string> all_mx_hosts;       // with mx_host_addresses: the same order, two answers each
+  dns::Answer ptr;                             // PTR of ip
+  std::vector<dns::Answer> ptr_addresses;      // A and AAAA of the first PTR name
 };
 
 struct Server {
@@ -57,7 +57,7 @@ struct Server {
 struct Report {
   std::string domain;
   std::optional<net::IpAddress> given_ip;
-  std::vector<std::string> mx_hosts;  // as found (the domain itself for an implicit MX)
+  std::vector<std::string> mx_hosts;     // as found (the domain itself for an implicit MX)
   std::vector<Finding> domain_findings;  // about the domain alone (no MX host found, a null MX)
   std::vector<Server> servers;
   std::string verdict;  // the worst of the servers': reject, defer, accept; "unknown" with none

@@ -23,7 +23,9 @@ namespace dyn::replay {
 namespace {
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-bool ends_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(s.size() - p.size()) == p; }
+bool ends_with(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
 
 // "host program[pid]: message": the session key "host program[pid]", the program, the message.
 struct Header {
@@ -43,8 +45,8 @@ std::optional<Header> header(std::string_view line) {
     const auto prev = line.rfind(' ', space - 1);
     const auto host_at = prev == std::string_view::npos ? 0 : prev + 1;
     const auto host = line.substr(host_at, space - host_at);
-    const bool is_time = !host.empty() && std::isdigit(static_cast<unsigned char>(host[0])) &&
-                         host.find(':') != std::string_view::npos;
+    const bool is_time =
+        !host.empty() && std::isdigit(static_cast<unsigned char>(host[0])) && host.find(':') != std::string_view::npos;
     if (!host.empty() && !is_time) key_at = host_at;
   }
   return Header{line.substr(key_at, colon + 1 - key_at), line.substr(program_at, open - program_at),
@@ -180,9 +182,12 @@ void MailLog::add_line(std::string_view line) {
     return;
   }
   ++counts_.mta_lines;
-  if (postfix && ends_with(program, "/smtpd")) postfix_smtpd(h->key, h->message);
-  else if (postfix) postfix_other(h->message);
-  else sendmail(h->key, h->message);
+  if (postfix && ends_with(program, "/smtpd"))
+    postfix_smtpd(h->key, h->message);
+  else if (postfix)
+    postfix_other(h->message);
+  else
+    sendmail(h->key, h->message);
 }
 
 void MailLog::postfix_smtpd(std::string_view key, std::string_view message) {
@@ -284,8 +289,10 @@ void MailLog::postfix_smtpd(std::string_view key, std::string_view message) {
     const auto c = follow(rest.substr(from + 6));
     const auto colon = rest.find("]: ", from);
     if (c == kNone || colon == std::string_view::npos) return void(++counts_.malformed);
-    if (kind == "reject: ") clients_[c].mta_refused = true;
-    else refused_by_milter(c, rest.substr(colon + 3));
+    if (kind == "reject: ")
+      clients_[c].mta_refused = true;
+    else
+      refused_by_milter(c, rest.substr(colon + 3));
     ++counts_.used;
     return;
   }
@@ -348,13 +355,14 @@ void MailLog::sendmail(std::string_view key, std::string_view message) {
     q.client = s.client = c;
     const auto n = field(rest, "nrcpts=");
     if (!n.empty() && n != "0") q.rcpt_accepted = true;
-  } else if ((starts_with(rest, "Milter") || starts_with(rest, "milter=")) && rest.find("reject=") != std::string_view::npos) {
+  } else if ((starts_with(rest, "Milter") || starts_with(rest, "milter=")) &&
+             rest.find("reject=") != std::string_view::npos) {
     const char k = reply_class(rest.substr(rest.find("reject=") + 7));
     q.milter_refused |= k == '5';
     q.milter_deferred |= k == '4';
   } else if (starts_with(rest, "ruleset=") && rest.find("reject=") != std::string_view::npos) {
-    if (const auto relay = rest.find("relay="); relay != std::string_view::npos &&
-                                                sendmail_endpoint(rest.substr(relay + 6), name, address, forged))
+    if (const auto relay = rest.find("relay=");
+        relay != std::string_view::npos && sendmail_endpoint(rest.substr(relay + 6), name, address, forged))
       if (const auto c = client(name, address, &s, forged); c != kNone) clients_[c].mta_refused = true;
   } else if (starts_with(rest, "to=") && rest.find(", stat=Sent") != std::string_view::npos) {
     q.delivered = q.delivered || !exempt(field(rest, "to="));

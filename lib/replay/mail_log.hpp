@@ -21,11 +21,11 @@ namespace dyn::replay {
 
 struct Client {
   net::IpAddress ip;
-  std::string name;            // as logged: a name (Sendmail's may be unverified), or "unknown"
-  rdns::RdnsFacts rdns;        // what the MTA knew, as its milter macros would have said
-  std::string auth_user;       // SASL login (Postfix sasl_username, Sendmail authid), if any
-  bool authenticated = false;  // it logged in (XCLIENT logins included)
-  bool delivered = false;      // a message of its was delivered (status=sent, stat=Sent)
+  std::string name;              // as logged: a name (Sendmail's may be unverified), or "unknown"
+  rdns::RdnsFacts rdns;          // what the MTA knew, as its milter macros would have said
+  std::string auth_user;         // SASL login (Postfix sasl_username, Sendmail authid), if any
+  bool authenticated = false;    // it logged in (XCLIENT logins included)
+  bool delivered = false;        // a message of its was delivered (status=sent, stat=Sent)
   bool milter_refused = false;   // a milter refused it with a 5xx (Postfix milter-reject, Sendmail Milter: reject)
   bool milter_deferred = false;  // ... or with a 4xx
   bool mta_refused = false;      // the MTA's own restrictions refused a command (NOQUEUE: reject)
@@ -37,12 +37,12 @@ struct Client {
 using Clients = std::deque<Client>;
 
 struct Counts {
-  std::uint64_t lines = 0;        // every line read
-  std::uint64_t mta_lines = 0;    // lines of Postfix or Sendmail
-  std::uint64_t used = 0;         // lines that told something about a client
-  std::uint64_t other = 0;        // lines of other programs (or no syslog header): skipped
-  std::uint64_t malformed = 0;    // MTA lines of a known kind that could not be read: skipped
-  std::uint64_t forgotten = 0;    // sessions or queue ids dropped at the caps (their later lines lose their client)
+  std::uint64_t lines = 0;      // every line read
+  std::uint64_t mta_lines = 0;  // lines of Postfix or Sendmail
+  std::uint64_t used = 0;       // lines that told something about a client
+  std::uint64_t other = 0;      // lines of other programs (or no syslog header): skipped
+  std::uint64_t malformed = 0;  // MTA lines of a known kind that could not be read: skipped
+  std::uint64_t forgotten = 0;  // sessions or queue ids dropped at the caps (their later lines lose their client)
 };
 
 class MailLog {

@@ -76,11 +76,13 @@ Report empty_report() {
 Report summarize(const Clients& clients, const std::vector<policy::Verdict>& verdicts,
                  const std::vector<net::Cidr>& mynetworks) {
   Report r = empty_report();
-  for (std::size_t i = 0; i < clients.size() && i < verdicts.size(); ++i) add(r, i, clients[i], verdicts[i], mynetworks);
+  for (std::size_t i = 0; i < clients.size() && i < verdicts.size(); ++i)
+    add(r, i, clients[i], verdicts[i], mynetworks);
   return r;
 }
 
-void add(Report& r, std::size_t i, const Client& c, const policy::Verdict& v, const std::vector<net::Cidr>& mynetworks) {
+void add(Report& r, std::size_t i, const Client& c, const policy::Verdict& v,
+         const std::vector<net::Cidr>& mynetworks) {
   const std::string action(policy::disposition(v));
   ++r.actions[action];
   for (const auto& [key, weight] : policy::evidence_hits(v)) {
@@ -95,24 +97,27 @@ void add(Report& r, std::size_t i, const Client& c, const policy::Verdict& v, co
   if (refuses(action) && c.rcpt_accepted && !refused_then && !c.authenticated) ++r.now_refused;
   if (!refuses(action) && refused_then) ++r.now_accepted;
   if (refuses(action))
-    if (auto evidence = legitimacy(c, mynetworks); !evidence.empty()) r.suspects.push_back({i, action, std::move(evidence)});
+    if (auto evidence = legitimacy(c, mynetworks); !evidence.empty())
+      r.suspects.push_back({i, action, std::move(evidence)});
 }
 
 std::string format_table(const Report& r, const Clients& clients) {
   std::string out;
-  out += fmt::format("read:        {} lines in {} file(s); {} of Postfix or Sendmail, {} used; skipped: {} of other "
-                     "programs, {} malformed{}\n",
-                     r.counts.lines, r.files, r.counts.mta_lines, r.counts.used, r.counts.other, r.counts.malformed,
-                     r.counts.forgotten ? fmt::format(", {} sessions or queue ids forgotten at the caps", r.counts.forgotten)
-                                        : std::string());
+  out += fmt::format(
+      "read:        {} lines in {} file(s); {} of Postfix or Sendmail, {} used; skipped: {} of other "
+      "programs, {} malformed{}\n",
+      r.counts.lines, r.files, r.counts.mta_lines, r.counts.used, r.counts.other, r.counts.malformed,
+      r.counts.forgotten ? fmt::format(", {} sessions or queue ids forgotten at the caps", r.counts.forgotten)
+                         : std::string());
   out += fmt::format("judged:      {} distinct clients, {}\n", r.clients(),
                      r.dns ? "with DNS (lists and the clients' own records asked now)"
                            : "by name only (lists not asked: --dns asks them)");
   out += fmt::format("would:       reject {}, tempfail {}, tag {}, log only {}, accept {}\n", r.actions.at("reject"),
                      r.actions.at("tempfail"), r.actions.at("tag"), r.actions.at("log"), r.actions.at("accept"));
-  out += fmt::format("the log:     a milter refused {} and deferred {} of these clients then; now {} more would be "
-                     "refused or deferred, {} would be accepted\n",
-                     r.refused_then, r.deferred_then, r.now_refused, r.now_accepted);
+  out += fmt::format(
+      "the log:     a milter refused {} and deferred {} of these clients then; now {} more would be "
+      "refused or deferred, {} would be accepted\n",
+      r.refused_then, r.deferred_then, r.now_refused, r.now_accepted);
   out += "\nevidence against clients (hits; decisive: the threshold would not have been reached without it)\n";
   out += fmt::format("  {:<28} {:>8} {:>9}  {}\n", "source", "hits", "decisive", "examples");
   for (const auto& [key, s] : r.sources)
@@ -148,15 +153,19 @@ std::string format_json(const Report& r, const Clients& clients) {
   for (std::size_t i = 0; i < r.suspects.size(); ++i) {
     const auto& s = r.suspects[i];
     const Client& c = clients[s.client];
-    out += fmt::format("{}{{\"address\":{},\"name\":{},\"action\":{},\"evidence\":{}}}", i ? "," : "",
-                       json_string(c.ip.to_string()), json_string(c.name), json_string(s.action), json_list(s.evidence));
+    out +=
+        fmt::format("{}{{\"address\":{},\"name\":{},\"action\":{},\"evidence\":{}}}", i ? "," : "",
+                    json_string(c.ip.to_string()), json_string(c.name), json_string(s.action), json_list(s.evidence));
   }
-  out += fmt::format("],\"log\":{{\"refused_then\":{},\"deferred_then\":{},\"now_refused\":{},\"now_accepted\":{}}}}}\n",
-                     r.refused_then, r.deferred_then, r.now_refused, r.now_accepted);
+  out +=
+      fmt::format("],\"log\":{{\"refused_then\":{},\"deferred_then\":{},\"now_refused\":{},\"now_accepted\":{}}}}}\n",
+                  r.refused_then, r.deferred_then, r.now_refused, r.now_accepted);
   return out;
 }
 
-std::string csv_header() { return "address,name,rdns,action,score,decisive,hits,authenticated,mynetworks,delivered,then\n"; }
+std::string csv_header() {
+  return "address,name,rdns,action,score,decisive,hits,authenticated,mynetworks,delivered,then\n";
+}
 
 std::string csv_row(const Client& c, const policy::Verdict& v, const std::vector<net::Cidr>& mynetworks) {
   return fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", csv(c.ip.to_string()), csv(c.name),

@@ -30,7 +30,7 @@ struct Suspect {  // a would-be refusal that the log shows to be legitimate
 struct Report {
   Counts counts;
   std::size_t files = 0;
-  bool dns = false;  // lists and the client's own records were asked
+  bool dns = false;                              // lists and the client's own records were asked
   std::map<std::string, std::uint64_t> actions;  // reject, tempfail, tag, log, accept
   std::map<std::string, SourceCount> sources;
   std::vector<Suspect> suspects;

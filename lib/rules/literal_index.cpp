@@ -159,7 +159,8 @@ LiteralIndex::LiteralIndex(const std::vector<std::string>& literals) : patterns_
   std::deque<std::int32_t> queue;
   for (int a = 0; a < kAlphabet; ++a) {
     std::int32_t& t = next_[a];
-    if (t < 0) t = 0;
+    if (t < 0)
+      t = 0;
     else {
       fail_[t] = 0;
       queue.push_back(t);
@@ -194,6 +195,5 @@ void LiteralIndex::candidate_list(std::string_view name, std::vector<std::uint32
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
 }
-
 
 }  // namespace dyn::rules

@@ -29,7 +29,7 @@ class LiteralIndex {
  private:
   static constexpr int kAlphabet = 40;  // a-z, 0-9, '.', '-', '_', other
   static int symbol(unsigned char c);
-  std::vector<std::int32_t> next_;               // states x kAlphabet, full DFA
+  std::vector<std::int32_t> next_;  // states x kAlphabet, full DFA
   std::vector<std::int32_t> fail_;
   std::vector<std::vector<std::uint32_t>> out_;  // patterns whose literal ends at a state (with suffix outputs merged)
   std::vector<std::uint32_t> always_;

@@ -10,8 +10,12 @@ namespace {
 constexpr std::uint32_t kMatchLimit = 100'000;
 constexpr std::uint32_t kDepthLimit = 10'000;
 
-struct MatchDataFree { void operator()(pcre2_match_data* m) const { pcre2_match_data_free(m); } };
-struct ContextFree { void operator()(pcre2_match_context* c) const { pcre2_match_context_free(c); } };
+struct MatchDataFree {
+  void operator()(pcre2_match_data* m) const { pcre2_match_data_free(m); }
+};
+struct ContextFree {
+  void operator()(pcre2_match_context* c) const { pcre2_match_context_free(c); }
+};
 
 // Per thread: match data (room for the whole match only: we need no captures) and a context
 // carrying the limits. Threads are libmilter's connection threads.
@@ -47,11 +51,13 @@ std::optional<Pattern> Pattern::compile(std::string_view regex, const PatternOpt
   if (o.ungreedy) flags |= PCRE2_UNGREEDY;
   int code = 0;
   PCRE2_SIZE offset = 0;
-  pcre2_code* compiled = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(regex.data()), regex.size(), flags, &code, &offset, nullptr);
+  pcre2_code* compiled =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(regex.data()), regex.size(), flags, &code, &offset, nullptr);
   if (!compiled) {
     PCRE2_UCHAR buf[256];
     pcre2_get_error_message(code, buf, sizeof buf);
-    if (error) *error = "bad regular expression at offset " + std::to_string(offset) + ": " + reinterpret_cast<char*>(buf);
+    if (error)
+      *error = "bad regular expression at offset " + std::to_string(offset) + ": " + reinterpret_cast<char*>(buf);
     return std::nullopt;
   }
   auto c = std::make_shared<Code>();

@@ -11,7 +11,7 @@
 namespace dyn::rules {
 
 struct PatternOptions {
-  bool caseless = true;   // host names are case-insensitive (Postfix pcre_table's default too)
+  bool caseless = true;  // host names are case-insensitive (Postfix pcre_table's default too)
   bool multiline = false, dotall = false, extended = false, anchored = false, dollar_endonly = false, ungreedy = false;
 };
 

@@ -55,31 +55,15 @@ std::size_t parse_pattern(const std::string& s, TableEntry& e, const std::string
   PatternOptions o;
   for (; i < s.size() && !std::isspace(static_cast<unsigned char>(s[i])); ++i) {
     switch (s[i]) {
-      case 'i':
-        o.caseless = !o.caseless;
-        break;
-      case 'm':
-        o.multiline = !o.multiline;
-        break;
-      case 's':
-        o.dotall = !o.dotall;
-        break;
-      case 'x':
-        o.extended = !o.extended;
-        break;
-      case 'A':
-        o.anchored = !o.anchored;
-        break;
-      case 'E':
-        o.dollar_endonly = !o.dollar_endonly;
-        break;
-      case 'U':
-        o.ungreedy = !o.ungreedy;
-        break;
-      case 'X':
-        break;  // PCRE1 "extra": nothing to do in PCRE2
-      default:
-        throw Error(fmt::format("{}: unknown pattern flag '{}'", where, s[i]));
+      case 'i': o.caseless = !o.caseless; break;
+      case 'm': o.multiline = !o.multiline; break;
+      case 's': o.dotall = !o.dotall; break;
+      case 'x': o.extended = !o.extended; break;
+      case 'A': o.anchored = !o.anchored; break;
+      case 'E': o.dollar_endonly = !o.dollar_endonly; break;
+      case 'U': o.ungreedy = !o.ungreedy; break;
+      case 'X': break;  // PCRE1 "extra": nothing to do in PCRE2
+      default: throw Error(fmt::format("{}: unknown pattern flag '{}'", where, s[i]));
     }
   }
   std::string why;
@@ -114,7 +98,8 @@ bool is_reject_result(std::string_view r) {
 
 PcreTable load_pcre_table(const std::string& path) {
   std::error_code ec;  // (the throwing overload ends the program on a name too long: found by fuzzing)
-  if (std::filesystem::is_directory(path, ec)) throw Error(fmt::format("{}: cannot read the pcre table: it is a directory", path));
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(fmt::format("{}: cannot read the pcre table: it is a directory", path));
   std::ifstream in(path);
   if (!in) throw Error(fmt::format("{}: cannot read the pcre table", path));
   return parse_pcre_table(in, path);
@@ -159,7 +144,8 @@ PcreTable parse_pcre_table(std::istream& in, const std::string& path) {
   }
   std::vector<std::string> literals;
   for (const auto& e : t.entries)
-    literals.push_back(e.pattern && !e.negate ? required_literal(e.pattern->source(), e.options.extended) : std::string());
+    literals.push_back(e.pattern && !e.negate ? required_literal(e.pattern->source(), e.options.extended)
+                                              : std::string());
   t.index = LiteralIndex(literals);
   std::vector<int> open;
   for (std::size_t i = 0; i < t.entries.size(); ++i) {

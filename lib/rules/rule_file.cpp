@@ -51,7 +51,8 @@ Example parse_example(const std::string& value, const std::string& where, int li
 }
 
 void finish(Rule& r, const std::string& file, std::vector<Rule>& out) {
-  if (!r.pattern && !r.ip_in_name) throw Error(fmt::format("{}: rule '{}' has neither a pattern nor a check", r.where, r.name));
+  if (!r.pattern && !r.ip_in_name)
+    throw Error(fmt::format("{}: rule '{}' has neither a pattern nor a check", r.where, r.name));
   if (r.reason.empty()) throw Error(fmt::format("{}: rule '{}' has no reason", r.where, r.name));
   for (const auto& e : r.must_match)
     if (!r.matches(e.name, e.ip))
@@ -72,7 +73,8 @@ bool Rule::matches(std::string_view host, const std::optional<net::IpAddress>& i
 
 std::vector<Rule> load_rule_file(const std::string& path) {
   std::error_code ec;  // (the throwing overload ends the program on a name too long: found by fuzzing)
-  if (std::filesystem::is_directory(path, ec)) throw Error(fmt::format("{}: cannot read the rule file: it is a directory", path));
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(fmt::format("{}: cannot read the rule file: it is a directory", path));
   std::ifstream in(path);
   if (!in) throw Error(fmt::format("{}: cannot read the rule file", path));
   return parse_rule_file(in, path);
@@ -99,12 +101,14 @@ std::vector<Rule> parse_rule_file(std::istream& in, const std::string& path) {
       current->where = where;
       if (!valid_rule_name(current->name)) throw Error(fmt::format("{}: bad rule name '{}'", where, current->name));
       for (const auto& r : out)
-        if (r.name == current->name) throw Error(fmt::format("{}: rule '{}' already defined at {}", where, r.name, r.where));
+        if (r.name == current->name)
+          throw Error(fmt::format("{}: rule '{}' already defined at {}", where, r.name, r.where));
       continue;
     }
     const auto eq = line.find('=');
     if (eq == std::string::npos) throw Error(fmt::format("{}: expected 'key = value' or '[rule-name]'", where));
-    if (!current) throw Error(fmt::format("{}: '{}' outside a rule (start one with [name])", where, trim(line.substr(0, eq))));
+    if (!current)
+      throw Error(fmt::format("{}: '{}' outside a rule (start one with [name])", where, trim(line.substr(0, eq))));
     const std::string key = trim(line.substr(0, eq));
     const std::string value = trim(line.substr(eq + 1));
     if (key == "pattern") {
@@ -135,7 +139,8 @@ std::vector<Rule> parse_rule_file(std::istream& in, const std::string& path) {
     } else if (key == "nomatch") {
       current->must_not_match.push_back(parse_example(value, where, lineno));
     } else {
-      throw Error(fmt::format("{}: unknown key '{}' (known: pattern, check, weight, reason, action, match, nomatch)", where, key));
+      throw Error(fmt::format("{}: unknown key '{}' (known: pattern, check, weight, reason, action, match, nomatch)",
+                              where, key));
     }
   }
   if (current) {

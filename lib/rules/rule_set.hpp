@@ -59,8 +59,8 @@ struct PcreTable {
   // As Postfix does, a line whose pattern does not compile (or an endif without its if) is
   // skipped with a warning rather than refusing the table; each warning names file:line.
   std::vector<std::string> warnings;
-  LiteralIndex index;         // built at load: which lines may match a name
-  std::vector<int> parent;    // per entry: the innermost enclosing "if" entry, or -1
+  LiteralIndex index;       // built at load: which lines may match a name
+  std::vector<int> parent;  // per entry: the innermost enclosing "if" entry, or -1
 
   // The result of the first matching line, and its line number; nullopt when none matches.
   // Uses the index: only lines whose required literal occurs in the name are tried.
@@ -70,15 +70,14 @@ struct PcreTable {
 };
 
 struct RuleHit {
-  std::string rule;    // rule name, or the pcre_table's file name
-  std::string where;   // file:line
+  std::string rule;   // rule name, or the pcre_table's file name
+  std::string where;  // file:line
   int weight = 0;
   std::string reason;  // the rule's reason, or the table's result text
 };
 
-
-std::vector<Rule> load_rule_file(const std::string& path);    // throws Error
-PcreTable load_pcre_table(const std::string& path);           // throws Error
+std::vector<Rule> load_rule_file(const std::string& path);  // throws Error
+PcreTable load_pcre_table(const std::string& path);         // throws Error
 // The same from text already read; `name` stands for the file in messages and hits.
 std::vector<Rule> parse_rule_file(std::istream& in, const std::string& name);  // throws Error
 PcreTable parse_pcre_table(std::istream& in, const std::string& name);         // throws Error only for I/O

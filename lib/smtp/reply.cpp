@@ -90,7 +90,9 @@ std::string escape_percent(std::string_view text) {
   return out;
 }
 
-std::string sanitize_reply_text(std::string_view text, std::size_t max_length) { return sanitized_within({}, text, max_length); }
+std::string sanitize_reply_text(std::string_view text, std::size_t max_length) {
+  return sanitized_within({}, text, max_length);
+}
 
 std::string sanitized_within(std::string_view prefix, std::string_view text, std::size_t max_length,
                              std::string_view suffix) {

@@ -14,11 +14,16 @@ std::optional<Duration> Duration::parse(std::string_view text) {
   const std::string unit(end);
   if (end == s.c_str() || !std::isfinite(number) || number < 0) return std::nullopt;
   double ms = 0;
-  if (unit.empty() || unit == "s") ms = number * 1000;
-  else if (unit == "ms") ms = number;
-  else if (unit == "m") ms = number * 60000;
-  else if (unit == "h") ms = number * 3600000;
-  else return std::nullopt;
+  if (unit.empty() || unit == "s")
+    ms = number * 1000;
+  else if (unit == "ms")
+    ms = number;
+  else if (unit == "m")
+    ms = number * 60000;
+  else if (unit == "h")
+    ms = number * 3600000;
+  else
+    return std::nullopt;
   if (ms > 86400.0 * 1000) return std::nullopt;  // a day is far beyond any sane timeout
   return Duration{std::chrono::milliseconds(static_cast<long long>(std::llround(ms)))};
 }

@@ -7,9 +7,12 @@ namespace dyn::util {
 std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (const unsigned char ch : s) {
-    if (ch == '"' || ch == '\\') out += {'\\', static_cast<char>(ch)};
-    else if (ch < 0x20 || ch >= 0x7f) out += fmt::format("\\u{:04x}", ch);
-    else out += static_cast<char>(ch);
+    if (ch == '"' || ch == '\\')
+      out += {'\\', static_cast<char>(ch)};
+    else if (ch < 0x20 || ch >= 0x7f)
+      out += fmt::format("\\u{:04x}", ch);
+    else
+      out += static_cast<char>(ch);
   }
   return out + "\"";
 }

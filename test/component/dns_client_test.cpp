@@ -184,7 +184,8 @@ TEST_CASE("questions asked together share a socket, and each still gets only its
   std::vector<std::string> many;
   for (int i = 1; i <= 40; ++i) many.push_back("127.0.1." + std::to_string(i));
   server.script("tc.test", dns::RrType::A, test::Script{Kind::Truncated, many});
-  for (const char* name : {"id.test", "q.test", "junk.test", "never.test", "tc.test"}) qs.push_back({name, dns::RrType::A});
+  for (const char* name : {"id.test", "q.test", "junk.test", "never.test", "tc.test"})
+    qs.push_back({name, dns::RrType::A});
   dns::Transport t({{server_of(server)}, 5000ms});
   const auto start = dns::Clock::now();
   auto answers = dns::Batch::start(t, qs, start + 400ms)->wait_until(start + 2s);
@@ -204,7 +205,7 @@ TEST_CASE("questions asked together share a socket, and each still gets only its
   const auto st = t.stats();
   CHECK(st.sent == 45);
   CHECK(st.ignored == 3);
-  CHECK(st.sockets >= 3);       // at most 16 questions per socket
+  CHECK(st.sockets >= 3);            // at most 16 questions per socket
   CHECK(st.sockets <= st.sent / 2);  // not one per question
 }
 

@@ -15,7 +15,9 @@
 namespace dyn::test {
 
 namespace {
-struct PktFree { void operator()(ldns_pkt* p) const { ldns_pkt_free(p); } };
+struct PktFree {
+  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
+};
 using PktPtr = std::unique_ptr<ldns_pkt, PktFree>;
 
 void push_rr(ldns_pkt* pkt, ldns_pkt_section section, const std::string& text) {
@@ -188,9 +190,7 @@ std::vector<std::uint8_t> FakeDnsServer::respond(const std::uint8_t* data, std::
       ldns_pkt_set_rcode(reply.get(), LDNS_RCODE_NXDOMAIN);
       push_rr(reply.get(), LDNS_SECTION_AUTHORITY, soa);
       break;
-    case Script::Kind::NoData:
-      push_rr(reply.get(), LDNS_SECTION_AUTHORITY, soa);
-      break;
+    case Script::Kind::NoData: push_rr(reply.get(), LDNS_SECTION_AUTHORITY, soa); break;
     case Script::Kind::ServFail: ldns_pkt_set_rcode(reply.get(), LDNS_RCODE_SERVFAIL); break;
     case Script::Kind::Refused: ldns_pkt_set_rcode(reply.get(), LDNS_RCODE_REFUSED); break;
     case Script::Kind::Drop:
@@ -226,7 +226,9 @@ void FakeDnsServer::run() {
       pending.erase(pending.begin());
     }
     const int timeout =
-        pending.empty() ? -1 : static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(pending.begin()->first - now).count());
+        pending.empty()
+            ? -1
+            : static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(pending.begin()->first - now).count());
     pollfd fds[3] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}, {tcp_fd_, POLLIN, 0}};
     if (::poll(fds, 3, timeout) < 0) continue;
     if (fds[1].revents & POLLIN) return;
@@ -242,13 +244,15 @@ void FakeDnsServer::run() {
       const ssize_t n = ::recvfrom(fd_, buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &len);
       if (n < 0) break;
       if (n == 0) continue;
-      if (auto reply = delayed_reply(buf, static_cast<std::size_t>(n), from)) pending.emplace(reply->when, std::move(*reply));
+      if (auto reply = delayed_reply(buf, static_cast<std::size_t>(n), from))
+        pending.emplace(reply->when, std::move(*reply));
     }
   }
 }
 
 // The reply to one datagram and when to send it; none when it is to be dropped or unanswerable.
-std::optional<FakeDnsServer::Delayed> FakeDnsServer::delayed_reply(const std::uint8_t* buf, std::size_t n, const sockaddr_in& from) {
+std::optional<FakeDnsServer::Delayed> FakeDnsServer::delayed_reply(const std::uint8_t* buf, std::size_t n,
+                                                                   const sockaddr_in& from) {
   std::chrono::milliseconds delay{0};
   bool drop = false;
   auto bytes = respond(buf, n, &delay, &drop, false);
@@ -259,8 +263,9 @@ std::optional<FakeDnsServer::Delayed> FakeDnsServer::delayed_reply(const std::ui
     if (ldns_wire2pkt(&raw, buf, n) == LDNS_STATUS_OK) {
       PktPtr q(raw);
       char* owner = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(q.get()), 0)));
-      const auto key = std::make_pair(dns::canonical_name(owner),
-                                      static_cast<dns::RrType>(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(q.get()), 0))));
+      const auto key =
+          std::make_pair(dns::canonical_name(owner),
+                         static_cast<dns::RrType>(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(q.get()), 0))));
       std::free(owner);
       std::lock_guard lock(mutex_);
       auto it = scripts_.find(key);

@@ -24,7 +24,19 @@ namespace dyn::test {
 struct Script {
   // WrongSource: the right reply (ID and question), sent from another port of the server's
   // address, as an off-path spoofer who guessed the ID would.
-  enum class Kind { Records, NxDomain, NoData, ServFail, Refused, Drop, Truncated, WrongId, WrongQuestion, Garbage, WrongSource };
+  enum class Kind {
+    Records,
+    NxDomain,
+    NoData,
+    ServFail,
+    Refused,
+    Drop,
+    Truncated,
+    WrongId,
+    WrongQuestion,
+    Garbage,
+    WrongSource
+  };
   Kind kind = Kind::NxDomain;
   std::vector<std::string> values;  // rdata in presentation form ("127.0.0.2", "host.example.")
   std::uint32_t ttl = 300;
@@ -32,14 +44,24 @@ struct Script {
   std::chrono::milliseconds delay{0};
   bool authoritative = false;  // the AA bit
 
-  static Script records(std::vector<std::string> v, std::uint32_t ttl = 300) { return {Kind::Records, std::move(v), ttl}; }
+  static Script records(std::vector<std::string> v, std::uint32_t ttl = 300) {
+    return {Kind::Records, std::move(v), ttl};
+  }
   static Script of(Kind k) {
     Script s;
     s.kind = k;
     return s;
   }
-  Script after(std::chrono::milliseconds d) const { Script s = *this; s.delay = d; return s; }
-  Script from_authority() const { Script s = *this; s.authoritative = true; return s; }
+  Script after(std::chrono::milliseconds d) const {
+    Script s = *this;
+    s.delay = d;
+    return s;
+  }
+  Script from_authority() const {
+    Script s = *this;
+    s.authoritative = true;
+    return s;
+  }
 };
 
 class FakeDnsServer {

@@ -10,15 +10,16 @@
 
 using namespace dyn;
 using namespace std::chrono_literals;
-using test::Script;
 using dns::RrType;
+using test::Script;
 
 namespace {
 
 constexpr std::uint32_t kDay = 86400;
 
 // good.example: MX mail.good.example (192.0.2.10), PTR mail.good.example, all TTLs one day.
-void good_zone(test::FakeDnsServer& s, std::uint32_t mx_ttl = kDay, std::uint32_t a_ttl = kDay, std::uint32_t ptr_ttl = kDay) {
+void good_zone(test::FakeDnsServer& s, std::uint32_t mx_ttl = kDay, std::uint32_t a_ttl = kDay,
+               std::uint32_t ptr_ttl = kDay) {
   s.script("good.example", RrType::MX, Script::records({"10 mail.good.example."}, mx_ttl).from_authority());
   s.script("mail.good.example", RrType::A, Script::records({"192.0.2.10"}, a_ttl).from_authority());
   s.script("mail.good.example", RrType::AAAA, Script::of(Script::Kind::NoData).from_authority());
@@ -48,7 +49,8 @@ const readiness::Finding& rule(const readiness::Report& r, const std::string& na
 
 }  // namespace
 
-TEST_CASE("a domain whose mail server meets every rule passes, and dynmilter would accept it", "[readiness][component]") {
+TEST_CASE("a domain whose mail server meets every rule passes, and dynmilter would accept it",
+          "[readiness][component]") {
   test::FakeDnsServer s;
   good_zone(s);
   const auto r = run(s, "good.example");
@@ -62,7 +64,8 @@ TEST_CASE("a domain whose mail server meets every rule passes, and dynmilter wou
   CHECK(r.verdict == "accept");
   CHECK(r.all_pass());
   const auto json = readiness::format_json(r);
-  CHECK(json.find("{\"domain\":\"good.example\",\"ip\":null,\"mx\":[\"mail.good.example\"],\"rules\":[{\"rule\":\"ptr-exists\",\"result\":\"pass\"") == 0);
+  CHECK(json.find("{\"domain\":\"good.example\",\"ip\":null,\"mx\":[\"mail.good.example\"],\"rules\":[{\"rule\":\"ptr-"
+                  "exists\",\"result\":\"pass\"") == 0);
   CHECK(json.find("\"verdict\":\"accept\"}\n") != std::string::npos);
 }
 
@@ -99,7 +102,8 @@ TEST_CASE("each rule fails in turn, with what to change", "[readiness][component
   SECTION("a PTR name that does not map back, generic, and not the MX name") {
     test::FakeDnsServer s;
     good_zone(s);
-    s.script("10.2.0.192.in-addr.arpa", RrType::PTR, Script::records({"dsl-192-0-2-10.pool.isp.example."}, kDay).from_authority());
+    s.script("10.2.0.192.in-addr.arpa", RrType::PTR,
+             Script::records({"dsl-192-0-2-10.pool.isp.example."}, kDay).from_authority());
     s.script("dsl-192-0-2-10.pool.isp.example", RrType::A, Script::records({"192.0.2.99"}));
     const auto r = run(s, "good.example");
     CHECK(rule(r, "fcrdns").result == Result::Fail);
@@ -143,7 +147,8 @@ TEST_CASE("each rule fails in turn, with what to change", "[readiness][component
     dns::Transport t({{*dns::ServerAddress::parse(s.address())}});
     const auto r = readiness::check(c, t, "good.example", std::nullopt, nullptr);
     CHECK(rule(r, "not-listed").result == Result::Fail);
-    CHECK(rule(r, "not-listed").detail == "listed in zen.dq.spamhaus.net (\"https://check.spamhaus.example/192.0.2.10\")");
+    CHECK(rule(r, "not-listed").detail ==
+          "listed in zen.dq.spamhaus.net (\"https://check.spamhaus.example/192.0.2.10\")");
     CHECK(r.servers[0].reply.find("k3y0123456789abcdef") == std::string::npos);
   }
   SECTION("an exempt server: no list is asked, and the report says so instead of passing it") {
@@ -191,15 +196,18 @@ TEST_CASE("temporary DNS failures are unknown, never fail", "[readiness][compone
   CHECK(dead.domain_findings[0].result == readiness::Result::Unknown);
 }
 
-TEST_CASE("--sender shows each server's evidence as the address check does: the neighbours it asked", "[readiness][component]") {
+TEST_CASE("--sender shows each server's evidence as the address check does: the neighbours it asked",
+          "[readiness][component]") {
   // c7.acme.example says little by itself (no server word); the addresses on each side are named like a pool.
   test::FakeDnsServer s;
   s.script("acme.example", RrType::MX, Script::records({"10 c7.acme.example."}, kDay).from_authority());
   s.script("c7.acme.example", RrType::A, Script::records({"192.0.2.50"}, kDay).from_authority());
   s.script("c7.acme.example", RrType::AAAA, Script::of(Script::Kind::NoData).from_authority());
   s.script("50.2.0.192.in-addr.arpa", RrType::PTR, Script::records({"c7.acme.example."}, kDay).from_authority());
-  s.script("49.2.0.192.in-addr.arpa", RrType::PTR, Script::records({"dyn-192-0-2-49.acme.example."}, kDay).from_authority());
-  s.script("51.2.0.192.in-addr.arpa", RrType::PTR, Script::records({"dyn-192-0-2-51.acme.example."}, kDay).from_authority());
+  s.script("49.2.0.192.in-addr.arpa", RrType::PTR,
+           Script::records({"dyn-192-0-2-49.acme.example."}, kDay).from_authority());
+  s.script("51.2.0.192.in-addr.arpa", RrType::PTR,
+           Script::records({"dyn-192-0-2-51.acme.example."}, kDay).from_authority());
   const auto r = run(s, "acme.example", "192.0.2.50");
   REQUIRE(r.servers.size() == 1);
   const auto& e = r.servers[0].evidence;

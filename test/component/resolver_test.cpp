@@ -19,7 +19,9 @@ using Kind = test::Script::Kind;
 
 namespace {
 dns::ServerAddress server_of(const test::FakeDnsServer& s) { return *dns::ServerAddress::parse(s.address()); }
-double ms_since(dns::Clock::time_point t) { return std::chrono::duration<double, std::milli>(dns::Clock::now() - t).count(); }
+double ms_since(dns::Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(dns::Clock::now() - t).count();
+}
 }  // namespace
 
 TEST_CASE("50 simultaneous askers of one name cause one wire query", "[resolver][component]") {
@@ -42,10 +44,16 @@ TEST_CASE("50 simultaneous askers of one name cause one wire query", "[resolver]
   CHECK(resolver.stats().coalesced + resolver.stats().cache_hits == 49);
 }
 
-TEST_CASE("answers known now, several at once: cached ones filled, known ones left alone, the rest unknown", "[resolver][component]") {
+TEST_CASE("answers known now, several at once: cached ones filled, known ones left alone, the rest unknown",
+          "[resolver][component]") {
   struct Upstream final : dns::Querier {  // answers at once: the resolver caches what it says
     void async_query(const dns::Question& q, dns::Deadline, Callback done) override {
-      done(dns::Answer{dns::Status::Ok, {dns::Record{dns::RrType::A, 300, q.name == "a.test" ? "192.0.2.1" : "192.0.2.2"}}, 0, "", true, {}});
+      done(dns::Answer{dns::Status::Ok,
+                       {dns::Record{dns::RrType::A, 300, q.name == "a.test" ? "192.0.2.1" : "192.0.2.2"}},
+                       0,
+                       "",
+                       true,
+                       {}});
     }
   } upstream;
   dns::CachingResolver resolver(upstream, dns::CacheOptions{}, 1000ms);
@@ -113,7 +121,8 @@ TEST_CASE("a dead list is not asked again for every connection", "[resolver][com
   CHECK(server.queries("dead.test") == 2);
 }
 
-TEST_CASE("a per-list timeout (dnsbl-timeout) stops a black-holed list holding up the verdict", "[resolver][component]") {
+TEST_CASE("a per-list timeout (dnsbl-timeout) stops a black-holed list holding up the verdict",
+          "[resolver][component]") {
   test::FakeDnsServer server;
   server.script("7.113.0.203.good.test", dns::RrType::A, test::Script::records({"127.0.0.2"}).after(20ms));
   server.script("7.113.0.203.hole.test", dns::RrType::A, test::Script::of(Kind::Drop));
@@ -125,7 +134,9 @@ TEST_CASE("a per-list timeout (dnsbl-timeout) stops a black-holed list holding u
   c.dnsbl_timeout = util::Duration{200ms};
   c.threshold = 1;
   const auto start = dns::Clock::now();
-  policy::Transaction txn(std::make_shared<const config::Config>(c), {net::IpAddress::parse("203.0.113.7"), "h.example.net", {rdns::RdnsStatus::Ok, "h.example.net"}}, resolver);
+  policy::Transaction txn(
+      std::make_shared<const config::Config>(c),
+      {net::IpAddress::parse("203.0.113.7"), "h.example.net", {rdns::RdnsStatus::Ok, "h.example.net"}}, resolver);
   const auto& v = txn.verdict();
   const double took = ms_since(start);
   CHECK(v.action == policy::Action::Reject);  // the good list decided
@@ -167,13 +178,17 @@ TEST_CASE("the prober marks lists healthy or broken by the RFC 5782 test points"
     c.threshold = 1;
     server.script("7.113.0.203.all.test", dns::RrType::A, test::Script::records({"127.0.0.2"}));
     auto cfg = std::make_shared<const config::Config>(c);
-    policy::Transaction broken(cfg, {net::IpAddress::parse("203.0.113.7"), "h.example.net", {rdns::RdnsStatus::Ok, "h.example.net"}}, transport, &board);
+    policy::Transaction broken(
+        cfg, {net::IpAddress::parse("203.0.113.7"), "h.example.net", {rdns::RdnsStatus::Ok, "h.example.net"}},
+        transport, &board);
     CHECK(broken.verdict().action == policy::Action::Accept);
     CHECK(broken.verdict().lists[0].outcome.reason.find("list marked broken") != std::string::npos);
 
     server.script("1.0.0.127.all.test", dns::RrType::A, test::Script::of(Kind::NxDomain));  // repaired
     prober.probe_once();
-    policy::Transaction healed(cfg, {net::IpAddress::parse("203.0.113.7"), "h.example.net", {rdns::RdnsStatus::Ok, "h.example.net"}}, transport, &board);
+    policy::Transaction healed(
+        cfg, {net::IpAddress::parse("203.0.113.7"), "h.example.net", {rdns::RdnsStatus::Ok, "h.example.net"}},
+        transport, &board);
     CHECK(healed.verdict().action == policy::Action::Reject);
   }
 }

@@ -48,7 +48,8 @@ TEST_CASE("a client listed with a PBL code is rejected with the smarthost text",
   CHECK(v.reply->text ==
         "Your IP address 203.0.113.7 appears to be dynamically assigned (listed in pbl.test). "
         "Please smarthost your mail through your ISP's mail server. Mail to postmaster reaches a person; "
-        "quote reference " + facts.id + ".");
+        "quote reference " +
+            facts.id + ".");
 }
 
 TEST_CASE("an unlisted client, a list error code and a dead list all pass", "[policy][component]") {
@@ -111,7 +112,8 @@ TEST_CASE("a HELO name is looked up when HELO arrives, within the connection's d
 
 TEST_CASE("without the MTA's macros, dynmilter looks up PTR and forward records itself", "[policy][component]") {
   test::FakeDnsServer server;
-  server.script("7.113.0.203.in-addr.arpa", dns::RrType::PTR, test::Script::records({"dsl-203-0-113-7.pool.isp.example."}, 600));
+  server.script("7.113.0.203.in-addr.arpa", dns::RrType::PTR,
+                test::Script::records({"dsl-203-0-113-7.pool.isp.example."}, 600));
   server.script("dsl-203-0-113-7.pool.isp.example", dns::RrType::A, test::Script::records({"203.0.113.7"}));
   server.script("8.113.0.203.in-addr.arpa", dns::RrType::PTR, test::Script::records({"mail.isp.example."}, 86400));
   server.script("mail.isp.example", dns::RrType::A, test::Script::records({"198.51.100.1"}));  // does not map back
@@ -217,14 +219,18 @@ TEST_CASE("a question HELO shares with CONNECT, or two HELO sources share, is as
     return std::any_of(v.signals.begin(), v.signals.end(), [&](const auto& s) { return s.name == name; });
   };
 
-  policy::Transaction same(cfg, {net::IpAddress::parse("192.0.2.25"), "gone.sender.example", {rdns::RdnsStatus::Ok, "gone.sender.example"}}, t);
+  policy::Transaction same(
+      cfg, {net::IpAddress::parse("192.0.2.25"), "gone.sender.example", {rdns::RdnsStatus::Ok, "gone.sender.example"}},
+      t);
   same.helo("gone.sender.example", t);
   CHECK(has(same.verdict(), "helo-unresolvable"));  // the answers CONNECT got, where HELO's questions need them
   CHECK(server.queries("gone.sender.example", dns::RrType::A) == 1);
   CHECK(server.queries("gone.sender.example", dns::RrType::AAAA) == 1);
   CHECK(server.queries("sender.example", dns::RrType::MX) == 1);
 
-  policy::Transaction other(cfg, {net::IpAddress::parse("192.0.2.26"), "host.other.example", {rdns::RdnsStatus::Ok, "host.other.example"}}, t);
+  policy::Transaction other(
+      cfg, {net::IpAddress::parse("192.0.2.26"), "host.other.example", {rdns::RdnsStatus::Ok, "host.other.example"}},
+      t);
   other.helo("mx.sender2.example", t);
   const auto& v = other.verdict();
   CHECK(has(v, "mx-confirmed"));  // by the HELO name: an MX of its domain, with the client's address
@@ -250,7 +256,8 @@ TEST_CASE("the MTA's unknown is a hint: no-ptr and forged rest on dynmilter's ow
     return policy::ClientFacts{net::IpAddress::parse(ip), "unknown", rdns::from_macros(m)};
   };
   auto has = [](const policy::Verdict& v, std::string_view name) {
-    return std::any_of(v.signals.begin(), v.signals.end(), [&](const auto& s) { return s.name == name && s.weight > 0; });
+    return std::any_of(v.signals.begin(), v.signals.end(),
+                       [&](const auto& s) { return s.name == name && s.weight > 0; });
   };
 
   policy::Transaction has_ptr(cfg, postfix_unknown("198.51.100.5"), t);
@@ -270,18 +277,21 @@ TEST_CASE("the MTA's unknown is a hint: no-ptr and forged rest on dynmilter's ow
 
   // Sendmail's FORGED or FAIL is not taken on its word either: here our lookup confirms.
   rdns::RdnsMacros sendmail{"[198.51.100.5]", "mx1.good.test", std::string("FORGED"), "[198.51.100.5]"};
-  policy::Transaction forged_by_mta(cfg, {net::IpAddress::parse("198.51.100.5"), "[198.51.100.5]", rdns::from_macros(sendmail)}, t);
+  policy::Transaction forged_by_mta(
+      cfg, {net::IpAddress::parse("198.51.100.5"), "[198.51.100.5]", rdns::from_macros(sendmail)}, t);
   CHECK_FALSE(has(forged_by_mta.verdict(), "forged"));
   policy::Transaction forged(cfg, postfix_unknown("198.51.100.8"), t);
   CHECK(has(forged.verdict(), "forged"));
 }
 
-TEST_CASE("with the PTR TTL and MX signals off, no PTR is asked and no list's TTL is taken for it", "[policy][component]") {
+TEST_CASE("with the PTR TTL and MX signals off, no PTR is asked and no list's TTL is taken for it",
+          "[policy][component]") {
   test::FakeDnsServer server;
   server.script("7.113.0.203.pbl.test", dns::RrType::A, test::Script::records({"127.0.0.10"}, 60));
   dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
   auto c = *config_with({"pbl.test=127.0.0.[10..11]*3"}, 3);
-  for (const char* off : {"ptr-ttl-short=0", "mx-confirmed=0"}) c.rdns_weights.push_back(*policy::parse_weight_setting(off, nullptr));
+  for (const char* off : {"ptr-ttl-short=0", "mx-confirmed=0"})
+    c.rdns_weights.push_back(*policy::parse_weight_setting(off, nullptr));
   policy::Transaction txn(std::make_shared<const config::Config>(c), client("203.0.113.7"), t);
   CHECK(txn.verdict().action == policy::Action::Reject);
   CHECK_FALSE(txn.facts().ptr_ttl);  // the list's answer (TTL 60) is not the PTR's
@@ -294,14 +304,16 @@ void sane_world(test::FakeDnsServer& s) {
   s.script("", dns::RrType::NS, test::Script::records({"a.root-servers.net."}, 86400));
   for (int i = 1; i <= 40; ++i) {
     const auto n = std::to_string(i);
-    s.script(n + ".2.0.192.in-addr.arpa", dns::RrType::PTR, test::Script::records({"mx" + n + ".good.example."}, 86400));
+    s.script(n + ".2.0.192.in-addr.arpa", dns::RrType::PTR,
+             test::Script::records({"mx" + n + ".good.example."}, 86400));
     s.script("mx" + n + ".good.example", dns::RrType::A, test::Script::records({"192.0.2." + n}, 86400));
   }
 }
 // The same server turned liar: NXDOMAIN for everything, the root included.
 void lying_world(test::FakeDnsServer& s) {
   s.script("", dns::RrType::NS, test::Script::of(Kind::NxDomain));
-  for (int i = 1; i <= 40; ++i) s.script(std::to_string(i) + ".2.0.192.in-addr.arpa", dns::RrType::PTR, test::Script::of(Kind::NxDomain));
+  for (int i = 1; i <= 40; ++i)
+    s.script(std::to_string(i) + ".2.0.192.in-addr.arpa", dns::RrType::PTR, test::Script::of(Kind::NxDomain));
 }
 policy::ClientFacts unverified(const std::string& ip) { return {net::IpAddress::parse(ip), "unknown", {}}; }
 }  // namespace
@@ -368,6 +380,6 @@ TEST_CASE("a real wave of clients without PTR is refused, with one freshness che
   }
   CHECK(board.resolver().sane);
   const auto checks = server.queries("", dns::RrType::NS) - before;
-  CHECK(checks >= 4);   // a check leans at most kNegativesPerCheck + 1 answers (and lasts kFreshFor)
+  CHECK(checks >= 4);  // a check leans at most kNegativesPerCheck + 1 answers (and lasts kFreshFor)
   CHECK(checks <= 12);
 }

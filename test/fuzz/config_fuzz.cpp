@@ -15,7 +15,7 @@ using namespace dyn;
 namespace {
 
 std::optional<config::Invocation> load(const std::vector<std::string>& words, unsigned scope,
-                                        const config::FileTexts& files) {
+                                       const config::FileTexts& files) {
   std::vector<const char*> argv{"fuzz"};
   for (const auto& w : words) argv.push_back(w.c_str());
   try {

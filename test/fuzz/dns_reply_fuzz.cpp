@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string why;
   auto reply = wire::decode_reply(data, size, &why);
   if (!reply) return 0;
-  static Cache cache(CacheOptions{1000, std::chrono::seconds(60), std::chrono::seconds(3600), std::chrono::seconds(5), 1});
+  static Cache cache(
+      CacheOptions{1000, std::chrono::seconds(60), std::chrono::seconds(3600), std::chrono::seconds(5), 1});
   cache.put(reply->question, reply->answer);
   if (auto back = cache.get(reply->question)) {
     if (back->status != reply->answer.status || back->records.size() != reply->answer.records.size()) std::abort();

@@ -14,8 +14,9 @@ using namespace dyn;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  static constexpr localzone::Kind kinds[] = {localzone::Kind::Ip4Set, localzone::Kind::Ip4TSet, localzone::Kind::Ip4Trie,
-                                              localzone::Kind::Ip6Trie, localzone::Kind::Ip6TSet};
+  static constexpr localzone::Kind kinds[] = {localzone::Kind::Ip4Set, localzone::Kind::Ip4TSet,
+                                              localzone::Kind::Ip4Trie, localzone::Kind::Ip6Trie,
+                                              localzone::Kind::Ip6TSet};
   const auto kind = kinds[data[0] % 5];
   const std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
   if (const auto spec = localzone::Spec::parse(text.substr(0, text.find('\n')), nullptr)) {
@@ -32,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   std::vector<net::IpAddress> probes = {*net::IpAddress::parse("0.0.0.0"), *net::IpAddress::parse("255.255.255.255"),
-                                        *net::IpAddress::parse("::"), *net::IpAddress::parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")};
+                                        *net::IpAddress::parse("::"),
+                                        *net::IpAddress::parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")};
   for (std::size_t at = 1; at + 16 <= size && probes.size() < 64; at += 7) {
     std::array<std::uint8_t, 16> b{};
     for (int i = 0; i < 16; ++i) b[static_cast<std::size_t>(i)] = data[at + static_cast<std::size_t>(i)];

@@ -25,9 +25,19 @@ namespace {
 std::shared_ptr<const config::Config> fuzz_config() {
   static const auto config = [] {
     const std::string rules = std::string(DYNMILTER_SOURCE_DIR) + "/rules/providers.rules";
-    const char* argv[] = {"fuzz", "--rules", rules.c_str(), "--dns-server", "127.0.0.1:9",
-                          "--dnsbl", "pbl.test=127.0.0.[10..11]*3", "--dnsbl", "any.test*2", "--dnsbl", "white.test*-2",
-                          "--bypass-recipient", "@bypass.example"};
+    const char* argv[] = {"fuzz",
+                          "--rules",
+                          rules.c_str(),
+                          "--dns-server",
+                          "127.0.0.1:9",
+                          "--dnsbl",
+                          "pbl.test=127.0.0.[10..11]*3",
+                          "--dnsbl",
+                          "any.test*2",
+                          "--dnsbl",
+                          "white.test*-2",
+                          "--bypass-recipient",
+                          "@bypass.example"};
     auto inv = config::parse_invocation(sizeof argv / sizeof *argv, argv, config::kDaemon);
     return std::make_shared<const config::Config>(inv.config);
   }();
@@ -51,9 +61,10 @@ class FuzzQuerier : public dns::Querier {
     a.negative_ttl = in_.ConsumeIntegral<std::uint32_t>();
     const int n = a.status == dns::Status::Ok ? in_.ConsumeIntegralInRange<int>(0, 3) : 0;
     for (int i = 0; i < n; ++i) {
-      static const char* kValues[] = {"127.0.0.2", "127.0.0.10", "127.0.0.11", "127.255.255.252", "127.255.255.254",
-                                      "192.0.2.1", "2001:db8::1", "dsl-1-2-3-4.pool.example", "mail.example"};
-      std::string value = in_.ConsumeBool() ? in_.ConsumeRandomLengthString(80)
+      static const char* kValues[] = {"127.0.0.2",       "127.0.0.10", "127.0.0.11",  "127.255.255.252",
+                                      "127.255.255.254", "192.0.2.1",  "2001:db8::1", "dsl-1-2-3-4.pool.example",
+                                      "mail.example"};
+      std::string value = in_.ConsumeBool()   ? in_.ConsumeRandomLengthString(80)
                           : in_.ConsumeBool() ? client_
                                               : std::string(in_.PickValueInArray(kValues));
       a.records.push_back(dns::Record{question.type, in_.ConsumeIntegral<std::uint32_t>(), std::move(value)});
@@ -101,8 +112,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string client = in.ConsumeBool() ? in.ConsumeRandomLengthString(50) : in.PickValueInArray(kClients);
   const bool failures_only = in.ConsumeBool();
 
-  const rdns::RdnsMacros m{find(macros, "{client_name}"), find(macros, "{client_ptr}"), find(macros, "{client_resolve}"),
-                           hostname};
+  const rdns::RdnsMacros m{find(macros, "{client_name}"), find(macros, "{client_ptr}"),
+                           find(macros, "{client_resolve}"), hostname};
   policy::ClientFacts facts{net::IpAddress::parse(client), hostname, rdns::from_macros(m)};
   facts.id = "fuzz";
   const auto mta_said = facts.rdns.status;

@@ -28,15 +28,16 @@
 #include <string>
 #include <unistd.h>
 
-using dyn::test::Script;
 using dyn::dns::RrType;
+using dyn::test::Script;
 
 namespace {
 
 // The four numeric labels in front of `suffix` (reversed, as in-addr.arpa and DNSBL names have
 // them), as the address's octets in order; false when there are not exactly four.
 bool octets_before(const std::string& name, const std::string& suffix, int out[4]) {
-  if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) return false;
+  if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return false;
   int n[4];
   char tail;
   const std::string head = name.substr(0, name.size() - suffix.size());
@@ -51,21 +52,27 @@ bool octets_before(const std::string& name, const std::string& suffix, int out[4
 std::optional<Script> synthesize(const std::string& name, RrType type, std::chrono::milliseconds delay) {
   int ip[4];
   auto nx = Script::of(Script::Kind::NxDomain).after(delay);
-  if (name.empty() || name == ".") return type == RrType::NS ? Script::records({"a.root-servers.net."}, 86400).after(delay) : nx;
+  if (name.empty() || name == ".")
+    return type == RrType::NS ? Script::records({"a.root-servers.net."}, 86400).after(delay) : nx;
   if (octets_before(name + ".", "in-addr.arpa.", ip))
-    return type == RrType::PTR
-               ? Script::records({"h-" + std::to_string(ip[0]) + "-" + std::to_string(ip[1]) + "-" + std::to_string(ip[2]) + "-" +
-                                      std::to_string(ip[3]) + ".pool.bench."}, 3600).after(delay)
-               : nx;
+    return type == RrType::PTR ? Script::records({"h-" + std::to_string(ip[0]) + "-" + std::to_string(ip[1]) + "-" +
+                                                  std::to_string(ip[2]) + "-" + std::to_string(ip[3]) + ".pool.bench."},
+                                                 3600)
+                                     .after(delay)
+                               : nx;
   if (int a, b, c, d; std::sscanf(name.c_str(), "h-%d-%d-%d-%d.pool.bench", &a, &b, &c, &d) == 4)
-    return type == RrType::A ? Script::records({std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c) + "." +
-                                                std::to_string(d)}, 3600).after(delay)
-                             : nx;
+    return type == RrType::A
+               ? Script::records(
+                     {std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c) + "." + std::to_string(d)},
+                     3600)
+                     .after(delay)
+               : nx;
   const auto dot = name.find('.', name.find('.', name.find('.', name.find('.') + 1) + 1) + 1);
-  if (type == RrType::A && dot != std::string::npos && name.size() > 6 && name.compare(name.size() - 6, 6, ".bench") == 0 &&
-      octets_before(name + ".", name.substr(dot + 1) + ".", ip)) {
+  if (type == RrType::A && dot != std::string::npos && name.size() > 6 &&
+      name.compare(name.size() - 6, 6, ".bench") == 0 && octets_before(name + ".", name.substr(dot + 1) + ".", ip)) {
     const bool test_point = ip[0] == 127 && ip[1] == 0 && ip[2] == 0 && ip[3] == 2;
-    if (test_point || (ip[0] == 198 && (ip[1] == 18 || ip[1] == 19))) return Script::records({"127.0.0.10"}, 3600).after(delay);
+    if (test_point || (ip[0] == 198 && (ip[1] == 18 || ip[1] == 19)))
+      return Script::records({"127.0.0.10"}, 3600).after(delay);
   }
   return nx;
 }
@@ -84,11 +91,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::map<std::string, Script> kinds = {
-      {"nxdomain", Script::of(Script::Kind::NxDomain)},   {"nodata", Script::of(Script::Kind::NoData)},
-      {"servfail", Script::of(Script::Kind::ServFail)},   {"refused", Script::of(Script::Kind::Refused)},
-      {"drop", Script::of(Script::Kind::Drop)},           {"truncated", Script::of(Script::Kind::Truncated)},
-      {"wrong-id", Script::of(Script::Kind::WrongId)},    {"wrong-question", Script::of(Script::Kind::WrongQuestion)},
-      {"garbage", Script::of(Script::Kind::Garbage)},     {"wrong-source", Script::of(Script::Kind::WrongSource)},
+      {"nxdomain", Script::of(Script::Kind::NxDomain)}, {"nodata", Script::of(Script::Kind::NoData)},
+      {"servfail", Script::of(Script::Kind::ServFail)}, {"refused", Script::of(Script::Kind::Refused)},
+      {"drop", Script::of(Script::Kind::Drop)},         {"truncated", Script::of(Script::Kind::Truncated)},
+      {"wrong-id", Script::of(Script::Kind::WrongId)},  {"wrong-question", Script::of(Script::Kind::WrongQuestion)},
+      {"garbage", Script::of(Script::Kind::Garbage)},   {"wrong-source", Script::of(Script::Kind::WrongSource)},
       {"address", Script::records({"198.51.100.1"})},
   };
   dyn::test::FakeDnsServer server;
@@ -103,8 +110,8 @@ int main(int argc, char** argv) {
       if (!(f >> name >> type >> ttl >> aa) || name[0] == '#') continue;
       std::getline(f >> std::ws, rdata);
       const std::map<std::string, dyn::dns::RrType> types = {
-          {"A", dyn::dns::RrType::A}, {"AAAA", dyn::dns::RrType::AAAA}, {"MX", dyn::dns::RrType::MX},
-          {"PTR", dyn::dns::RrType::PTR}, {"TXT", dyn::dns::RrType::TXT}, {"CNAME", dyn::dns::RrType::CNAME},
+          {"A", dyn::dns::RrType::A},     {"AAAA", dyn::dns::RrType::AAAA}, {"MX", dyn::dns::RrType::MX},
+          {"PTR", dyn::dns::RrType::PTR}, {"TXT", dyn::dns::RrType::TXT},   {"CNAME", dyn::dns::RrType::CNAME},
           {"NS", dyn::dns::RrType::NS}};
       if (!types.count(type)) continue;
       auto& s = zone[{name, types.at(type)}];

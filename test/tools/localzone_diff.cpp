@@ -33,7 +33,9 @@ namespace {
 constexpr std::size_t kChunk = 64;
 const char* const kKinds[] = {"ip4set", "ip4tset", "ip4trie", "ip6trie", "ip6tset"};
 
-std::string v4(std::uint32_t a) { return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255); }
+std::string v4(std::uint32_t a) {
+  return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
 
 // Addresses cluster in a few blocks, so that entries overlap, nest and exclude each other.
 struct Gen {
@@ -101,9 +103,7 @@ std::string gen_ip4set(Gen& g) {
         text = fmt::format("{}-{}", v4(first), last & 0xff);
         break;
       }
-      default:
-        first = last = a;
-        text = v4(a);
+      default: first = last = a; text = v4(a);
     }
     g.probe4(first, last);
     out += (excl ? "!" : "") + text + (excl ? "" : g.value()) + "\n";
@@ -219,7 +219,8 @@ std::string show(const dns::Answer& a) {
 
 int compare(const std::string& dir, int port) {
   std::vector<localzone::Spec> specs;
-  for (const char* k : kKinds) specs.push_back(*localzone::Spec::parse(fmt::format("{}.diff:{}:{}/{}", k, k, dir, k), nullptr));
+  for (const char* k : kKinds)
+    specs.push_back(*localzone::Spec::parse(fmt::format("{}.diff:{}:{}/{}", k, k, dir, k), nullptr));
   std::vector<std::string> warnings;
   const auto set = localzone::ZoneSet::load(specs, nullptr, &warnings);
   std::vector<net::IpAddress> probes;
@@ -236,8 +237,9 @@ int compare(const std::string& dir, int port) {
         for (auto type : {dns::RrType::A, dns::RrType::TXT})
           questions.push_back({net::dnsbl_query_name(ip, fmt::format("{}.diff", k)), type});
     for (std::size_t at = 0; at < questions.size(); at += kChunk) {
-      const std::vector<dns::Question> part(questions.begin() + static_cast<long>(at),
-                                            questions.begin() + static_cast<long>(std::min(questions.size(), at + kChunk)));
+      const std::vector<dns::Question> part(
+          questions.begin() + static_cast<long>(at),
+          questions.begin() + static_cast<long>(std::min(questions.size(), at + kChunk)));
       const auto theirs = dns::Batch::start(transport, part, dns::Clock::now() + std::chrono::seconds(10))
                               ->wait_until(dns::Clock::now() + std::chrono::seconds(10));
       for (std::size_t i = 0; i < part.size(); ++i) {
@@ -259,7 +261,8 @@ int compare(const std::string& dir, int port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 4 && std::string(argv[1]) == "generate") return generate(argv[2], static_cast<unsigned>(std::atoi(argv[3])));
+  if (argc == 4 && std::string(argv[1]) == "generate")
+    return generate(argv[2], static_cast<unsigned>(std::atoi(argv[3])));
   if (argc == 4 && std::string(argv[1]) == "compare") return compare(argv[2], std::atoi(argv[3]));
   std::fprintf(stderr, "usage: localzone_diff generate DIR SEED | compare DIR PORT\n");
   return 2;

@@ -24,7 +24,9 @@ inline Bytes be32(std::uint32_t v) {
   const std::uint32_t n = htonl(v);
   return Bytes(reinterpret_cast<const char*>(&n), 4);
 }
-inline Bytes packet(char cmd, const Bytes& data) { return be32(static_cast<std::uint32_t>(data.size() + 1)) + cmd + data; }
+inline Bytes packet(char cmd, const Bytes& data) {
+  return be32(static_cast<std::uint32_t>(data.size() + 1)) + cmd + data;
+}
 inline Bytes z(const std::string& s) { return s + std::string(1, '\0'); }
 
 // Option negotiation as Postfix 3.7 offers it: protocol 6, every action, every step.

@@ -36,7 +36,8 @@ const std::map<std::string, std::function<Bytes()>>& scenarios() {
       {"stage-only-macro", [] { return session(macro('C', "")); }},
       {"empty-macro", [] { return session(packet('D', "")); }},
       {"unknown-stage-macro", [] { return session(macro('Z', z("{a}") + z("b"))); }},
-      {"odd-macro-mail", [] {
+      {"odd-macro-mail",
+       [] {
          return optneg() + connect_v4("h", "203.0.113.7") + macro('M', z("{auth_authen}")) + mail("<a@x>") +
                 rcpt("<u@y>") + quit();
        }},
@@ -45,23 +46,33 @@ const std::map<std::string, std::function<Bytes()>>& scenarios() {
       {"unknown-command", [] { return optneg() + packet('Z', "junk"); }},
       {"connect-truncated", [] { return optneg() + packet('C', z("host")); }},
       {"connect-bad-family", [] { return optneg() + packet('C', z("host") + "9" + std::string("\0\0", 2) + z("x")); }},
-      {"connect-bad-address", [] { return optneg() + packet('C', z("host") + "4" + std::string("\0\x19", 2) + z("not-an-ip")) + rcpt("<u@y>"); }},
+      {"connect-bad-address",
+       [] {
+         return optneg() + packet('C', z("host") + "4" + std::string("\0\x19", 2) + z("not-an-ip")) + rcpt("<u@y>");
+       }},
       {"connect-unterminated", [] { return optneg() + packet('C', "host-without-nul"); }},
       {"rcpt-before-connect", [] { return optneg() + rcpt("<u@y>") + mail("<a@x>"); }},
-      {"rcpt-empty", [] { return optneg() + connect_v4("h", "203.0.113.7") + mail("<a@x>") + packet('R', "") + quit(); }},
-      {"rcpt-unterminated", [] { return optneg() + connect_v4("h", "203.0.113.7") + mail("<a@x>") + packet('R', "<u@y>"); }},
-      {"helo-flood", [] {  // 15 HELOs on one connection: past --max-helo (10), each is deferred
+      {"rcpt-empty",
+       [] { return optneg() + connect_v4("h", "203.0.113.7") + mail("<a@x>") + packet('R', "") + quit(); }},
+      {"rcpt-unterminated",
+       [] { return optneg() + connect_v4("h", "203.0.113.7") + mail("<a@x>") + packet('R', "<u@y>"); }},
+      {"helo-flood",
+       [] {  // 15 HELOs on one connection: past --max-helo (10), each is deferred
          Bytes b = optneg() + connect_v4("h", "203.0.113.7");
          for (int i = 0; i < 15; ++i) b += helo("h" + std::to_string(i) + ".example.net");
          return b + quit();
        }},
       {"helo-huge", [] { return optneg() + connect_v4("h", "203.0.113.7") + helo(std::string(60000, 'a')) + quit(); }},
-      {"header-unterminated", [] { return optneg() + connect_v4("h", "203.0.113.7") + mail("<a@x>") + rcpt("<u@y>") + packet('L', "X-Dynmilter"); }},
+      {"header-unterminated",
+       [] {
+         return optneg() + connect_v4("h", "203.0.113.7") + mail("<a@x>") + rcpt("<u@y>") + packet('L', "X-Dynmilter");
+       }},
       {"optneg-short", [] { return packet('O', be32(6)); }},
       {"half-packet", [] { return optneg() + be32(40) + "C" + "host"; }},
-      {"hostile-macros", [] {
-         return session(macro('C', z("{client_name}") + z(std::string(5000, 'x') + "\x01\xff%n") + z("{client_resolve}") +
-                                       z("TEMP\r\n250 ok") + z("{client_ptr}") + z("")));
+      {"hostile-macros",
+       [] {
+         return session(macro('C', z("{client_name}") + z(std::string(5000, 'x') + "\x01\xff%n") +
+                                       z("{client_resolve}") + z("TEMP\r\n250 ok") + z("{client_ptr}") + z("")));
        }},
   };
   return all;
@@ -79,7 +90,7 @@ std::string run(const std::string& spec, const Bytes& bytes, int quiet_ms, bool&
   ReplyReader::Reply reply;
   for (;;) {
     const auto end = reader.next(quiet_ms, reply);
-    const std::string what = end == ReplyReader::End::Reply ? std::string(1, reply.command)
+    const std::string what = end == ReplyReader::End::Reply   ? std::string(1, reply.command)
                              : end == ReplyReader::End::Quiet ? "quiet"
                                                               : "closed";
     replies += (replies.empty() ? "" : ",") + what;

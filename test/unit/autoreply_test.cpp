@@ -25,7 +25,8 @@ TEST_CASE("autoreply: header fields, folded lines, the body left alone", "[autor
   CHECK(m.get("subject") == "let me in");
   CHECK(m.all("Received").size() == 3);
   CHECK(m.all("Received")[0] ==
-        "from inner.mx.test.example (inner.mx.test.example [10.0.0.2]) by outer.mx.test.example (Postfix) with ESMTP id 1; Tue,  1 Dec 2026 06:00:01 +0000");
+        "from inner.mx.test.example (inner.mx.test.example [10.0.0.2]) by outer.mx.test.example (Postfix) with ESMTP "
+        "id 1; Tue,  1 Dec 2026 06:00:01 +0000");
   CHECK_FALSE(m.get("X-Absent"));
 }
 
@@ -51,7 +52,8 @@ TEST_CASE("autoreply: RFC 3834, never to bounces, automatic mail, lists or maile
   CHECK(autoreply::reason_not_to_reply("<Sender@Client.example>", plain).empty());
   CHECK(autoreply::reason_not_to_reply("", plain) == "the null sender (a bounce)");
   CHECK(autoreply::reason_not_to_reply("<>", plain) == "the null sender (a bounce)");
-  CHECK(autoreply::reason_not_to_reply("MAILER-DAEMON", plain) == "the null sender (a bounce)");  // Postfix pipe's ${sender}
+  CHECK(autoreply::reason_not_to_reply("MAILER-DAEMON", plain) ==
+        "the null sender (a bounce)");  // Postfix pipe's ${sender}
   CHECK(autoreply::reason_not_to_reply("MAILER-DAEMON@x.example", plain).find("mailer") != std::string::npos);
   CHECK_FALSE(autoreply::reason_not_to_reply("owner-list@x.example", plain).empty());
   CHECK_FALSE(autoreply::reason_not_to_reply("list-request@x.example", plain).empty());
@@ -76,8 +78,10 @@ TEST_CASE("autoreply: one reply per sender per interval, whatever the case of th
 }
 
 TEST_CASE("autoreply: the reply carries RFC 3834's fields and answers the message", "[autoreply]") {
-  const auto original = autoreply::parse_header("Subject: let me in\nMessage-ID: <m1@c.example>\nReferences: <m0@c.example>\n\n");
-  const auto body = autoreply::render("ip {ip}, {unknown} stays, {domain}.", {{"ip", "203.0.113.7"}, {"domain", "c.example"}});
+  const auto original =
+      autoreply::parse_header("Subject: let me in\nMessage-ID: <m1@c.example>\nReferences: <m0@c.example>\n\n");
+  const auto body =
+      autoreply::render("ip {ip}, {unknown} stays, {domain}.", {{"ip", "203.0.113.7"}, {"domain", "c.example"}});
   CHECK(body == "ip 203.0.113.7, {unknown} stays, c.example.");
   const auto reply = autoreply::compose("help@example.org", "sender@c.example\r\nBcc: x@y", original, body);
   CHECK(reply.find("From: help@example.org\nTo: sender@c.example  Bcc: x@y\nSubject: Auto: let me in\n") == 0);

@@ -13,7 +13,9 @@ using namespace std::chrono_literals;
 namespace {
 struct FakeClock {
   Clock::time_point t = Clock::time_point(1000s);
-  Cache::Now fn() { return [this] { return t; }; }
+  Cache::Now fn() {
+    return [this] { return t; };
+  }
 };
 Answer a_answer(std::vector<std::string> values, std::uint32_t ttl) {
   Answer a;
@@ -54,16 +56,15 @@ TEST_CASE("lifetimes: TTLs clamped to [min, max], negative TTL from the SOA, fai
   o.max_ttl = 3600s;
   o.error_ttl = 5s;
   Cache c(o, clock.fn());
-  struct Case { Answer a; std::chrono::seconds want; };
+  struct Case {
+    Answer a;
+    std::chrono::seconds want;
+  };
   const Case cases[] = {
-      {a_answer({"127.0.0.2"}, 300), 300s},
-      {a_answer({"127.0.0.2"}, 10), 60s},
-      {a_answer({"127.0.0.2"}, 86400), 3600s},
-      {a_answer({"127.0.0.2", "127.0.0.3"}, 300), 300s},
-      {negative(Status::NxDomain, 900), 900s},
-      {negative(Status::NoData, 0), 60s},
-      {negative(Status::NxDomain, 999999), 3600s},
-      {Answer::failure(Status::Timeout, "t"), 5s},
+      {a_answer({"127.0.0.2"}, 300), 300s},         {a_answer({"127.0.0.2"}, 10), 60s},
+      {a_answer({"127.0.0.2"}, 86400), 3600s},      {a_answer({"127.0.0.2", "127.0.0.3"}, 300), 300s},
+      {negative(Status::NxDomain, 900), 900s},      {negative(Status::NoData, 0), 60s},
+      {negative(Status::NxDomain, 999999), 3600s},  {Answer::failure(Status::Timeout, "t"), 5s},
       {Answer::failure(Status::ServFail, "s"), 5s},
   };
   for (const auto& k : cases) CHECK(c.lifetime(k.a) == k.want);
@@ -211,7 +212,8 @@ TEST_CASE("a prefetch is only a hint: any name, stored or not, and what get retu
 TEST_CASE("get with the hash its prefetch returned finds what get alone finds", "[cache]") {
   FakeClock clock;
   Cache c(CacheOptions{1000, 60s, 3600s, 5s, 4}, clock.fn());
-  for (int i = 0; i < 200; ++i) c.put(qa(std::to_string(i) + ".0.0.127.zen.test"), a_answer({"127.0.0." + std::to_string(i % 250)}, 300));
+  for (int i = 0; i < 200; ++i)
+    c.put(qa(std::to_string(i) + ".0.0.127.zen.test"), a_answer({"127.0.0." + std::to_string(i % 250)}, 300));
   for (int i = 0; i < 200; ++i) {
     const auto q = qa(std::to_string(i) + ".0.0.127.zen.test");
     const auto hinted = c.get(q, c.prefetch(q));

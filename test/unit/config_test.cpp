@@ -97,13 +97,17 @@ TEST_CASE("a config file uses the same names, the command line wins", "[config]"
 }
 
 TEST_CASE("config file errors name the file and the line", "[config]") {
-  struct Case { const char* text; const char* want; };
+  struct Case {
+    const char* text;
+    const char* want;
+  };
   const Case cases[] = {
       {"threshold = 2\nbogus = 1\n", ":2: unknown option 'bogus'"},
       {"dnsbl = a.test\n\n\ndnsbl = b.test*x\n", ":4: invalid value 'b.test*x' for --dnsbl"},
       {"threshold = 1\nthreshold = 2\n", ":2: option 'threshold' given twice (first on line 1)"},
       {"reply-text = {nope}\n", ":1: invalid value '{nope}' for --reply-text"},
-      {"threshold = 2\nreply-text = Refused{?list: listed in {list}.\n", ":2: invalid value 'Refused{?list: listed in {list}.' for --reply-text"},
+      {"threshold = 2\nreply-text = Refused{?list: listed in {list}.\n",
+       ":2: invalid value 'Refused{?list: listed in {list}.' for --reply-text"},
       {"reply-text = Refused{?lists:x}\n", ":1: invalid value 'Refused{?lists:x}' for --reply-text"},
       {"print-config\n", ":1: unknown option 'print-config'"},  // command line only
   };
@@ -149,8 +153,8 @@ TEST_CASE("dynmilter-check reads the daemon's file and skips the daemon-only opt
 }
 
 TEST_CASE("print-config output is itself a valid config file giving the same configuration", "[config]") {
-  auto first = parse({"--dnsbl", "a.test=127.0.0.[2..3]*2", "--dnsbl", "b.test", "--threshold", "2",
-                      "--dns-server", "127.0.0.1:5300", "--on-dns-error", "tempfail"});
+  auto first = parse({"--dnsbl", "a.test=127.0.0.[2..3]*2", "--dnsbl", "b.test", "--threshold", "2", "--dns-server",
+                      "127.0.0.1:5300", "--on-dns-error", "tempfail"});
   TempFile f(format_config(first.config, kDaemon));
   auto second = parse({"-c", f.path});
   CHECK(format_config(second.config, kDaemon) == format_config(first.config, kDaemon));

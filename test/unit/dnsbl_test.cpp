@@ -24,7 +24,12 @@ ZoneSpec spec(const char* text) {
 }  // namespace
 
 TEST_CASE("zone specs parse in postscreen syntax and round-trip", "[dnsbl]") {
-  struct Case { const char* in; const char* zone; int weight; bool filter; };
+  struct Case {
+    const char* in;
+    const char* zone;
+    int weight;
+    bool filter;
+  };
   const Case cases[] = {
       {"zen.spamhaus.org", "zen.spamhaus.org", 1, false},
       {"zen.spamhaus.org=127.0.0.[10..11]", "zen.spamhaus.org", 1, true},
@@ -44,10 +49,20 @@ TEST_CASE("zone specs parse in postscreen syntax and round-trip", "[dnsbl]") {
 }
 
 TEST_CASE("bad zone specs are refused with a reason", "[dnsbl]") {
-  const char* bad[] = {"", "nodot", "zen.spamhaus.org*", "zen.spamhaus.org*x", "zen.spamhaus.org*1.5",
-                       "zen.spamhaus.org=127.0.0", "zen.spamhaus.org=127.0.0.256", "zen.spamhaus.org=127.0.0.[11..10]",
-                       "zen.spamhaus.org=127.0.0.[10..11", "zen.spamhaus.org=127.0.0.[]", "zen.spamhaus.org=127.0.0.[1;]",
-                       "bad zone.example", "a..b.example", "zen.spamhaus.org*99999"};
+  const char* bad[] = {"",
+                       "nodot",
+                       "zen.spamhaus.org*",
+                       "zen.spamhaus.org*x",
+                       "zen.spamhaus.org*1.5",
+                       "zen.spamhaus.org=127.0.0",
+                       "zen.spamhaus.org=127.0.0.256",
+                       "zen.spamhaus.org=127.0.0.[11..10]",
+                       "zen.spamhaus.org=127.0.0.[10..11",
+                       "zen.spamhaus.org=127.0.0.[]",
+                       "zen.spamhaus.org=127.0.0.[1;]",
+                       "bad zone.example",
+                       "a..b.example",
+                       "zen.spamhaus.org*99999"};
   for (const char* text : bad) {
     INFO("spec: '" << text << "'");
     std::string why;
@@ -66,7 +81,11 @@ TEST_CASE("the reply filter selects codes octet by octet", "[dnsbl]") {
 }
 
 TEST_CASE("answers: only 127/8 codes inside the filter are Listed", "[dnsbl]") {
-  struct Case { const char* spec; std::vector<std::string> codes; Listing want; };
+  struct Case {
+    const char* spec;
+    std::vector<std::string> codes;
+    Listing want;
+  };
   const Case cases[] = {
       {"zen.spamhaus.org=127.0.0.[10..11]", {"127.0.0.11"}, Listing::Listed},
       {"zen.spamhaus.org=127.0.0.[10..11]", {"127.0.0.2", "127.0.0.10"}, Listing::Listed},
@@ -115,5 +134,6 @@ TEST_CASE("a zone that carries an access key is shown without it", "[dnsbl]") {
   CHECK(dqs.to_string().find("abcdefghij0123456789klmn") == 0);  // the config keeps it
   CHECK(spec("zen.spamhaus.org").safe_name() == "zen.spamhaus.org");
   CHECK(spec("b.barracudacentral.org").safe_name() == "b.barracudacentral.org");
-  CHECK(spec("averyveryverylonglistname.example").safe_name() == "averyveryverylonglistname.example");  // no digits: a name
+  CHECK(spec("averyveryverylonglistname.example").safe_name() ==
+        "averyveryverylonglistname.example");  // no digits: a name
 }

@@ -29,7 +29,10 @@ std::string unroff(std::string s) {
 }
 }  // namespace
 
-TEST_CASE("every option is in its program's man page: dynmilter(8), dynmilter-check(1), dynmilter-replay(1), dynmilter-autoreply(8)", "[docs]") {
+TEST_CASE(
+    "every option is in its program's man page: dynmilter(8), dynmilter-check(1), dynmilter-replay(1), "
+    "dynmilter-autoreply(8)",
+    "[docs]") {
   const auto daemon_page = unroff(read("man/dynmilter.8"));
   for (const auto& o : options(kDaemon)) {
     INFO("dynmilter(8) misses --" << o.name);

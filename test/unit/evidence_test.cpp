@@ -18,7 +18,9 @@ config::Config with_lists(std::vector<std::string> lists) {
   for (const auto& l : lists) c.dnsbls.push_back(*dnsbl::ZoneSpec::parse(l, nullptr));
   return c;
 }
-dns::Answer a(const char* value) { return dns::Answer{dns::Status::Ok, {dns::Record{dns::RrType::A, 60, value}}, 0, ""}; }
+dns::Answer a(const char* value) {
+  return dns::Answer{dns::Status::Ok, {dns::Record{dns::RrType::A, 60, value}}, 0, ""};
+}
 dns::Answer nx() { return dns::Answer{dns::Status::NxDomain, {}, 0, ""}; }
 std::string names(const std::vector<rdns::Signal>& signals) {
   std::string out;
@@ -138,18 +140,24 @@ TEST_CASE("neighbours: a pool is two names alike, each with its own address, und
   const auto a6 = *net::IpAddress::parse("203.0.113.6"), a8 = *net::IpAddress::parse("203.0.113.8");
   std::string why;
   using N = rdns::Neighbour;
-  CHECK(rdns::pool_around("host7.isp.example", {N{a6, "dsl-203-0-113-6.isp.example"}, N{a8, "dsl-203-0-113-8.isp.example"}}, &why));
-  CHECK_FALSE(rdns::pool_around("mail.smallbiz.example", {N{a6, "dsl-203-0-113-6.isp.example"}, N{a8, "dsl-203-0-113-8.isp.example"}}, &why));
+  CHECK(rdns::pool_around("host7.isp.example",
+                          {N{a6, "dsl-203-0-113-6.isp.example"}, N{a8, "dsl-203-0-113-8.isp.example"}}, &why));
+  CHECK_FALSE(rdns::pool_around("mail.smallbiz.example",
+                                {N{a6, "dsl-203-0-113-6.isp.example"}, N{a8, "dsl-203-0-113-8.isp.example"}}, &why));
   CHECK(why.find("not under smallbiz.example") != std::string::npos);  // its own domain: a business line
-  CHECK_FALSE(rdns::pool_around("host7.isp.example", {N{a6, "mail-203-0-113-6.isp.example"}, N{a8, "mail-203-0-113-8.isp.example"}}, &why));
+  CHECK_FALSE(rdns::pool_around("host7.isp.example",
+                                {N{a6, "mail-203-0-113-6.isp.example"}, N{a8, "mail-203-0-113-8.isp.example"}}, &why));
   CHECK(why.find("named like a server") != std::string::npos);
   CHECK_FALSE(rdns::pool_around("host7.isp.example", {N{a6, "dsl-203-0-113-6.isp.example"}, N{a8, ""}}, &why));
   CHECK(why.find("has no name") != std::string::npos);
-  CHECK_FALSE(rdns::pool_around("host7.isp.example", {N{a6, "dsl-203-0-113-6.isp.example"}, N{a8, "cable-203-0-113-8.isp.example"}}, &why));
+  CHECK_FALSE(rdns::pool_around("host7.isp.example",
+                                {N{a6, "dsl-203-0-113-6.isp.example"}, N{a8, "cable-203-0-113-8.isp.example"}}, &why));
   CHECK(why == "the neighbours are named differently");
-  CHECK_FALSE(rdns::pool_around("host7.isp.example", {N{a6, "dsl-203-0-113-9.isp.example"}, N{a8, "dsl-203-0-113-8.isp.example"}}, &why));
+  CHECK_FALSE(rdns::pool_around("host7.isp.example",
+                                {N{a6, "dsl-203-0-113-9.isp.example"}, N{a8, "dsl-203-0-113-8.isp.example"}}, &why));
   CHECK(why.find("does not carry its own address") != std::string::npos);
-  CHECK_FALSE(rdns::pool_around("localhost", {N{a6, "dsl-203-0-113-6.isp.example"}, N{a8, "dsl-203-0-113-8.isp.example"}}, &why));
+  CHECK_FALSE(rdns::pool_around("localhost",
+                                {N{a6, "dsl-203-0-113-6.isp.example"}, N{a8, "dsl-203-0-113-8.isp.example"}}, &why));
   // Hundreds of labels, garbage: no signal, no crash.
   std::string long_name;
   for (int i = 0; i < 120; ++i) long_name += "a.";
@@ -162,12 +170,15 @@ TEST_CASE("neighbours through gather: weighed only around a name that says littl
   auto f = facts(rdns::RdnsStatus::Ok, "host7.isp.example");
   const auto qs = policy::plan(c, f);
   REQUIRE(qs.size() == 4);  // the two neighbours, then the DUHL source's A and MX
-  auto ptr = [](const char* name) { return dns::Answer{dns::Status::Ok, {dns::Record{dns::RrType::PTR, 60, name}}, 0, ""}; };
+  auto ptr = [](const char* name) {
+    return dns::Answer{dns::Status::Ok, {dns::Record{dns::RrType::PTR, 60, name}}, 0, ""};
+  };
   const auto pooled = policy::gather(c, f, {ptr("dsl-203-0-113-6.isp.example"), ptr("dsl-203-0-113-8.isp.example")});
   REQUIRE(pooled.signals.size() == 1);
   CHECK(pooled.signals[0].name == "neighbours-pooled");
   CHECK(pooled.signals[0].weight == 1);
-  const auto failed = policy::gather(c, f, {ptr("dsl-203-0-113-6.isp.example"), dns::Answer::failure(dns::Status::ServFail, "x")});
+  const auto failed =
+      policy::gather(c, f, {ptr("dsl-203-0-113-6.isp.example"), dns::Answer::failure(dns::Status::ServFail, "x")});
   REQUIRE(failed.signals.size() == 1);
   CHECK(failed.signals[0].weight == 0);  // a failure says nothing (shown as a note)
   CHECK(failed.signals[0].reason == "neighbour 203.0.113.8 not known: servfail");
@@ -220,10 +231,14 @@ TEST_CASE("DUHL rules as DUHL wrote them: an MX host with MX, A and PTR TTLs of 
   auto mx = [](const char* host, std::uint32_t ttl = 86400) {
     return dns::Answer{dns::Status::Ok, {dns::Record{dns::RrType::MX, ttl, host}}, 0, ""};
   };
-  auto addr = [](const char* ip, std::uint32_t ttl) { return dns::Answer{dns::Status::Ok, {dns::Record{dns::RrType::A, ttl, ip}}, 0, ""}; };
+  auto addr = [](const char* ip, std::uint32_t ttl) {
+    return dns::Answer{dns::Status::Ok, {dns::Record{dns::RrType::A, ttl, ip}}, 0, ""};
+  };
   // The DUHL signals among the evidence (the name checks add a weight-0 note for "mail").
   auto duhl = [](policy::Evidence e) {
-    std::erase_if(e.signals, [](const rdns::Signal& s) { return s.name.find("ttl") == std::string::npos && s.name != "mx-confirmed"; });
+    std::erase_if(e.signals, [](const rdns::Signal& s) {
+      return s.name.find("ttl") == std::string::npos && s.name != "mx-confirmed";
+    });
     return e;
   };
   // The neighbours are not asked around a server's name: the plan is the name's A, then the MX.
@@ -241,7 +256,8 @@ TEST_CASE("DUHL rules as DUHL wrote them: an MX host with MX, A and PTR TTLs of 
       {"A TTL short", addr("203.0.113.7", 300), mx("mail.example.org"), 86400, "a-ttl-short(1) mx-confirmed(0)"},
       {"PTR TTL short", addr("203.0.113.7", 86400), mx("mail.example.org"), 300, "ptr-ttl-short(1) mx-confirmed(0)"},
       {"another MX host", addr("203.0.113.7", 300), mx("other.example.org"), 86400, "a-ttl-short(1)"},
-      {"the name's A is elsewhere, the MX failed", addr("192.0.2.1", 300), dns::Answer::failure(dns::Status::ServFail, "x"), 86400, ""},
+      {"the name's A is elsewhere, the MX failed", addr("192.0.2.1", 300),
+       dns::Answer::failure(dns::Status::ServFail, "x"), 86400, ""},
   };
   for (const auto& k : cases) {
     INFO(k.what);
@@ -254,8 +270,9 @@ TEST_CASE("DUHL rules as DUHL wrote them: an MX host with MX, A and PTR TTLs of 
   f.ptr_ttl = 86400;
   const auto e = duhl(policy::gather(c, f, {addr("203.0.113.7", 86400), mx("mail.example.org")}));
   REQUIRE(e.signals.size() == 1);
-  CHECK(e.signals[0].reason == "the client's name mail.example.org is an MX host of example.org, with MX, address and "
-                               "PTR TTLs of 43200 s or more");
+  CHECK(e.signals[0].reason ==
+        "the client's name mail.example.org is an MX host of example.org, with MX, address and "
+        "PTR TTLs of 43200 s or more");
   // An unverified name is not confirmed by anything: nothing asked.
   CHECK(policy::plan(c, facts(rdns::RdnsStatus::Forged, "mail.example.org")).empty());
   // HELO: its MX names it and it has the client's address, with long TTLs; the client has a
@@ -266,14 +283,16 @@ TEST_CASE("DUHL rules as DUHL wrote them: an MX host with MX, A and PTR TTLs of 
   const auto qs = policy::plan_helo(c, g);
   REQUIRE(qs.size() == 4);  // helo-unresolvable's A and AAAA, then the MX and the A
   auto helo_case = [&](const policy::ClientFacts& facts, std::uint32_t ttl) {
-    return duhl(policy::gather(c, facts, {}, {}, {addr("203.0.113.7", ttl), {}, mx("mx1.client.example", ttl), addr("203.0.113.7", ttl)}));
+    return duhl(policy::gather(
+        c, facts, {}, {}, {addr("203.0.113.7", ttl), {}, mx("mx1.client.example", ttl), addr("203.0.113.7", ttl)}));
   };
   auto h = helo_case(g, 86400);
   REQUIRE(h.signals.size() == 1);
   CHECK(h.signals[0].name == "mx-confirmed");
   CHECK(h.signals[0].weight == -2);
-  CHECK(h.signals[0].reason == "the HELO name mx1.client.example is an MX host of client.example, with MX, address and "
-                               "PTR TTLs of 43200 s or more");
+  CHECK(h.signals[0].reason ==
+        "the HELO name mx1.client.example is an MX host of client.example, with MX, address and "
+        "PTR TTLs of 43200 s or more");
   // Dynamic DNS: MX and A with TTL 60 earn nothing but mx-ttl-short.
   h = helo_case(g, 60);
   REQUIRE(h.signals.size() == 1);
@@ -283,7 +302,8 @@ TEST_CASE("DUHL rules as DUHL wrote them: an MX host with MX, A and PTR TTLs of 
   home.helo = "mx1.client.example";
   CHECK(helo_case(home, 86400).signals.empty());
   // A HELO name that is some other server's MX host, from another address: not confirmed.
-  CHECK(duhl(policy::gather(c, g, {}, {}, {addr("192.0.2.9", 86400), {}, mx("mx1.client.example"), addr("192.0.2.9", 86400)}))
+  CHECK(duhl(policy::gather(c, g, {}, {},
+                            {addr("192.0.2.9", 86400), {}, mx("mx1.client.example"), addr("192.0.2.9", 86400)}))
             .signals.empty());
 }
 
@@ -370,9 +390,9 @@ TEST_CASE("signals: each source declares its own, the settings change weights an
     CHECK(std::find(names.begin(), names.end(), spec->name) == names.end());
     names.push_back(spec->name);
   }
-  for (const char* n : {"no-ptr", "forged", "ip-in-name", "ip-in-name-bare", "ip-in-name-partial", "dynamic-word", "generic-word",
-                        "dynamic-domain", "device-id", "neighbours-pooled", "helo-ip", "helo-unresolvable", "ptr-ttl-short",
-                        "mx-confirmed", "a-ttl-short", "mx-ttl-short"})
+  for (const char* n : {"no-ptr", "forged", "ip-in-name", "ip-in-name-bare", "ip-in-name-partial", "dynamic-word",
+                        "generic-word", "dynamic-domain", "device-id", "neighbours-pooled", "helo-ip",
+                        "helo-unresolvable", "ptr-ttl-short", "mx-confirmed", "a-ttl-short", "mx-ttl-short"})
     CHECK(policy::find_signal(n) != nullptr);
   CHECK(names.size() == 16);
   CHECK(policy::find_signal("rule:x") == nullptr);

@@ -44,12 +44,12 @@ TEST_CASE("macro packets: only complete name/value pairs are kept", "[hardening]
     bool trailing, intact;
   } cases[] = {
       {"C" + "{a}\0x\0"s, 7, 2, false, true},
-      {"C" + "{client_name}\0"s, 1, 1, false, false},               // the crash: one name, no value
-      {"C" + "{a}\0x\0{b}\0"s, 7, 3, false, false},                  // the last name unpaired
-      {"C" + "{a}\0x\0{b}"s, 7, 2, true, false},                     // an unterminated string
-      {"C"s, 1, 0, false, true},                                     // a stage byte alone
+      {"C" + "{client_name}\0"s, 1, 1, false, false},  // the crash: one name, no value
+      {"C" + "{a}\0x\0{b}\0"s, 7, 3, false, false},    // the last name unpaired
+      {"C" + "{a}\0x\0{b}"s, 7, 2, true, false},       // an unterminated string
+      {"C"s, 1, 0, false, true},                       // a stage byte alone
       {""s, 0, 0, false, true},
-      {"C" + "\0\0"s, 3, 2, false, true},                            // empty name and value
+      {"C" + "\0\0"s, 3, 2, false, true},  // empty name and value
   };
   for (const auto& c : cases) {
     const auto got = milterproto::check_macro_packet(c.packet);
@@ -97,10 +97,10 @@ TEST_CASE("the failure window trips at 95 % of a full window", "[hardening][reso
   dns::FailureWindow w(20);
   for (int i = 0; i < 19; ++i) CHECK_FALSE(w.record(dns::Status::NxDomain));  // not full yet
   CHECK(w.record(dns::Status::NxDomain));
-  CHECK(w.record(dns::Status::Ok));            // 19 of 20
-  CHECK_FALSE(w.record(dns::Status::Ok));      // 18 of 20
+  CHECK(w.record(dns::Status::Ok));        // 19 of 20
+  CHECK_FALSE(w.record(dns::Status::Ok));  // 18 of 20
   for (int i = 0; i < 18; ++i) w.record(dns::Status::Timeout);
-  CHECK(w.record(dns::Status::ServFail));      // the two successes have left the window
+  CHECK(w.record(dns::Status::ServFail));  // the two successes have left the window
 }
 
 TEST_CASE("a run of failed lookups asks for one early resolver probe, not one per lookup", "[hardening][health]") {
@@ -108,9 +108,9 @@ TEST_CASE("a run of failed lookups asks for one early resolver probe, not one pe
   int asked = 0;
   board.set_on_suspect([&] { ++asked; });
   for (int i = 0; i < 63; ++i) board.note_lookup(dns::Status::NxDomain);
-  CHECK(asked == 0);  // the window (64 lookups) is not full yet
+  CHECK(asked == 0);                                                        // the window (64 lookups) is not full yet
   for (int i = 0; i < 1000; ++i) board.note_lookup(dns::Status::NxDomain);  // a wave of clients without PTR
-  CHECK(asked == 1);  // the next one no sooner than 10 s later
+  CHECK(asked == 1);                                                        // the next one no sooner than 10 s later
 }
 
 TEST_CASE("lists count only once probed healthy, the board follows reloads", "[hardening][health]") {
@@ -121,11 +121,12 @@ TEST_CASE("lists count only once probed healthy, the board follows reloads", "[h
   CHECK(board.track({"a.test", "c.test"}) == std::vector<std::string>{"c.test"});  // b.test removed
   CHECK(board.snapshot()->count("b.test") == 0);
   CHECK(board.snapshot()->at("a.test").state == dnsbl::Health::Healthy);  // kept its verdict
-  CHECK_FALSE(board.update("b.test", {dnsbl::Health::Healthy, ""}));       // a late probe of a removed list
+  CHECK_FALSE(board.update("b.test", {dnsbl::Health::Healthy, ""}));      // a late probe of a removed list
 
   auto c = config::default_config();
   c.dnsbls = {*dnsbl::ZoneSpec::parse("a.test*3", nullptr), *dnsbl::ZoneSpec::parse("c.test*3", nullptr)};
-  const policy::ClientFacts facts{net::IpAddress::parse("203.0.113.7"), "h.example.net", {rdns::RdnsStatus::Ok, "h.example.net"}};
+  const policy::ClientFacts facts{
+      net::IpAddress::parse("203.0.113.7"), "h.example.net", {rdns::RdnsStatus::Ok, "h.example.net"}};
   const std::vector<dns::Answer> both{answer(dns::Status::Ok, {"127.0.0.2"}), answer(dns::Status::Ok, {"127.0.0.2"})};
   auto v = policy::decide(c, facts, both, *board.snapshot());
   CHECK(v.score == 3);  // a.test only: c.test is new and not yet probed
@@ -161,7 +162,8 @@ TEST_CASE("option values that would run wrong are refused with a clear error", "
   CHECK(error_of({"--rules", dir}).find("directory") != std::string::npos);
   CHECK(error_of({"--pcre-table", dir}).find("directory") != std::string::npos);
   CHECK(error_of({"--dns-timeout", "3600s"}).find("longer than 30s") != std::string::npos);
-  CHECK(error_of({"--dnsbl-timeout", "6s", "--dns-timeout", "5s"}).find("longer than dns-timeout") != std::string::npos);
+  CHECK(error_of({"--dnsbl-timeout", "6s", "--dns-timeout", "5s"}).find("longer than dns-timeout") !=
+        std::string::npos);
   CHECK(error_of({"--dnsbl-probe-interval", "1ms"}).find("shorter than 10s") != std::string::npos);
   CHECK(error_of({"--dnsbl-probe-interval", "0"}).empty());
   CHECK(error_of({"--socket", "inet:99999@127.0.0.1"}).find("port from 1 to 65535") != std::string::npos);
@@ -229,14 +231,16 @@ TEST_CASE("values that spell the option parser's placeholders fail at once", "[h
     std::filesystem::remove(printed_path);
   }
   // So would any other control character: the printed file would not load (found by fuzzing).
-  CHECK(error_of({"--group", "a/dynm\x10\x10r"}) == "command-line argument 2 ('a/dynm...') contains a control character");
+  CHECK(error_of({"--group", "a/dynm\x10\x10r"}) ==
+        "command-line argument 2 ('a/dynm...') contains a control character");
 }
 
 TEST_CASE("a reply with long values is cut, never stripped of its guidance", "[hardening][reply]") {
   auto c = config::default_config();
   c.reply_text = *smtp::ReplyTemplate::parse("{hostname} {reason} {hostname} Please smarthost.", nullptr);
   c.dnsbls.clear();
-  const std::string name = std::string(60, 'a') + "." + std::string(60, 'b') + "." + std::string(60, 'c') + ".dsl-203-0-113-7.example";
+  const std::string name =
+      std::string(60, 'a') + "." + std::string(60, 'b') + "." + std::string(60, 'c') + ".dsl-203-0-113-7.example";
   policy::ClientFacts facts{net::IpAddress::parse("203.0.113.7"), name, {rdns::RdnsStatus::Forged, name}};
   const auto v = policy::decide(c, facts);
   REQUIRE(v.action == policy::Action::Reject);
@@ -246,8 +250,8 @@ TEST_CASE("a reply with long values is cut, never stripped of its guidance", "[h
 }
 
 TEST_CASE("quoted and source-routed postmaster addresses are exempt", "[hardening][recipients]") {
-  for (const char* r : {"<\"postmaster\"@example.org>", "<\"post\\master\"@example.org>", "<@relay.example:postmaster@example.org>",
-                        "<\"Abuse\"@example.org>"})
+  for (const char* r : {"<\"postmaster\"@example.org>", "<\"post\\master\"@example.org>",
+                        "<@relay.example:postmaster@example.org>", "<\"Abuse\"@example.org>"})
     CHECK(policy::is_role_recipient(r));
   CHECK_FALSE(policy::is_role_recipient("<\"postmaster.x\"@example.org>"));
 }

@@ -31,8 +31,8 @@ std::vector<std::string> a_of(const Dataset& d, const char* address) {
   std::vector<std::string> out;
   for (auto id : d.lookup(ip(address))) {
     const auto a = d.value(id).a;
-    out.push_back(std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." + std::to_string((a >> 8) & 255) +
-                  "." + std::to_string(a & 255));
+    out.push_back(std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." +
+                  std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255));
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -86,7 +86,8 @@ TEST_CASE("SortedKeys finds the last key <= x like a binary search, in small and
       }
       for (auto x : probes) {
         const auto it = std::upper_bound(keys.begin(), keys.end(), x);
-        const std::size_t want = it == keys.begin() ? SortedKeys::npos : static_cast<std::size_t>(it - keys.begin() - 1);
+        const std::size_t want =
+            it == keys.begin() ? SortedKeys::npos : static_cast<std::size_t>(it - keys.begin() - 1);
         INFO("n " << n << " clumped " << clumped << " x " << x);
         REQUIRE(sk.floor(x) == want);
         REQUIRE(sk.contains(x) == ref.count(x));
@@ -109,7 +110,8 @@ TEST_CASE("flatten gives every point the innermost block's group", "[localzone]"
     // The loader drops a second block at the same place; so does this reference.
     std::vector<Span<std::uint64_t>> unique;
     for (const auto& s : spans)
-      if (std::none_of(unique.begin(), unique.end(), [&](const auto& u) { return u.first == s.first && u.last == s.last; }))
+      if (std::none_of(unique.begin(), unique.end(),
+                       [&](const auto& u) { return u.first == s.first && u.last == s.last; }))
         unique.push_back(s);
     std::vector<std::uint32_t> want(4096, 0);  // each point: the group of the smallest block covering it
     for (std::uint64_t p = 0; p < 4096; ++p) {
@@ -188,10 +190,13 @@ TEST_CASE("ip4set: the most specific octet level decides, an exclusion there win
   CHECK(a_of(*d, "2001:db8::1").empty());  // the other family
 }
 
-TEST_CASE("ip4trie and ip6trie: the longest prefix decides, exclusions, the first of two equal prefixes", "[localzone]") {
+TEST_CASE("ip4trie and ip6trie: the longest prefix decides, exclusions, the first of two equal prefixes",
+          "[localzone]") {
   std::vector<std::string> warnings;
-  const auto t4 = load(Kind::Ip4Trie, ":2:trie $\n10.0.0.0/8 :3:eight\n10.1.0.0/16\n!10.1.2.0/24\n10.1.2.128/25 :5:\n"
-                       "10.9.0.0/16 :6:\n10.9.0.0/16 :7:\n0/0 :8:\n!127/8\n", &warnings);
+  const auto t4 = load(Kind::Ip4Trie,
+                       ":2:trie $\n10.0.0.0/8 :3:eight\n10.1.0.0/16\n!10.1.2.0/24\n10.1.2.128/25 :5:\n"
+                       "10.9.0.0/16 :6:\n10.9.0.0/16 :7:\n0/0 :8:\n!127/8\n",
+                       &warnings);
   CHECK(a_of(*t4, "10.1.1.10") == V{"127.0.0.2"});
   CHECK(txt_of(*t4, "10.1.1.10") == "trie 10.1.1.10");
   CHECK(a_of(*t4, "10.2.1.10") == V{"127.0.0.3"});
@@ -203,7 +208,8 @@ TEST_CASE("ip4trie and ip6trie: the longest prefix decides, exclusions, the firs
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0] == "test.zone:7: ignored: a second entry for the same prefix (the first, line 6, holds)");
 
-  const auto t6 = load(Kind::Ip6Trie, ":127.0.1.2: Listed, see http://example.com/lookup?$\n2001:21ab:c000/36\n"
+  const auto t6 = load(Kind::Ip6Trie,
+                       ":127.0.1.2: Listed, see http://example.com/lookup?$\n2001:21ab:c000/36\n"
                        "2001:21ab:def7:4242 :127.0.1.3: This one smells funny\n2605:6001:42::/52\n::1\n"
                        "!2605:6001:42::bead\n2001:db8::/32 :5:\n2001:db8:0:1::/64 :6:x $ y\n::/0 :9:\n");
   CHECK(txt_of(*t6, "2001:21ab:c000::5") == "Listed, see http://example.com/lookup?2001:21ab:c000::5");
@@ -223,7 +229,8 @@ TEST_CASE("ip4tset and ip6tset: one value for all, the first default line, ip6ts
   CHECK(txt_of(*t4, "198.51.100.7") == "v4 198.51.100.7");
   CHECK(a_of(*t4, "192.0.2.2").empty());
   CHECK(t4->entries() == 3);
-  const auto t6 = load(Kind::Ip6TSet, ":3:v6 $ listed\n2001:20fe:23:41ed\nabac:adab:ad00:42f\n!abac:adab:ad00:42f::2\n");
+  const auto t6 =
+      load(Kind::Ip6TSet, ":3:v6 $ listed\n2001:20fe:23:41ed\nabac:adab:ad00:42f\n!abac:adab:ad00:42f::2\n");
   CHECK(txt_of(*t6, "2001:20fe:23:41ed::1") == "v6 2001:20fe:23:41ed::1 listed");
   CHECK(a_of(*t6, "abac:adab:ad00:42f::2").empty());
   CHECK(a_of(*t6, "abac:adab:ad00:42f::3") == V{"127.0.0.3"});
@@ -231,7 +238,8 @@ TEST_CASE("ip4tset and ip6tset: one value for all, the first default line, ip6ts
 }
 
 TEST_CASE("the $= base template", "[localzone]") {
-  const auto d = load(Kind::Ip4Set, "$= See http://www.example.com/bl?$= ($) for details\n127.0.0.2 r123\n127.0.0.3\n"
+  const auto d = load(Kind::Ip4Set,
+                      "$= See http://www.example.com/bl?$= ($) for details\n127.0.0.2 r123\n127.0.0.3\n"
                       "127.0.0.4 =See other blocklists for details about $\n1.2.3.4 :4:\n");
   CHECK(txt_of(*d, "127.0.0.2") == "See http://www.example.com/bl?r123 (127.0.0.2) for details");
   CHECK(txt_of(*d, "127.0.0.3") == "See http://www.example.com/bl?127.0.0.3 (127.0.0.3) for details");
@@ -246,7 +254,8 @@ TEST_CASE("bad data files: the first bad line named file:line, nothing half-load
     const char* error;
   };
   const Case cases[] = {
-      {Kind::Ip4Set, "192.0.2.0/24\n10.1.2.3/24\n", "test.zone:2: invalid range: the address has bits set past the prefix length"},
+      {Kind::Ip4Set, "192.0.2.0/24\n10.1.2.3/24\n",
+       "test.zone:2: invalid range: the address has bits set past the prefix length"},
       {Kind::Ip4Set, "12\n", "test.zone:1: invalid address range"},
       {Kind::Ip4Set, "1.2.3.4/33\n", "test.zone:1: invalid address range"},
       {Kind::Ip4Set, "10.8.1-10.9\n", "test.zone:1: invalid address range"},
@@ -256,12 +265,15 @@ TEST_CASE("bad data files: the first bad line named file:line, nothing half-load
       {Kind::Ip4TSet, "10.0.0.0/8\n", "test.zone:1: invalid address (ip4tset wants a whole IPv4 address per line)"},
       {Kind::Ip4TSet, "!10.0.0.1\n", "test.zone:1: ip4tset has no exclusions (use ip4set)"},
       {Kind::Ip6TSet, "2001:db8::/64\n", "test.zone:1: invalid IPv6 address"},
-      {Kind::Ip6TSet, "2001:db8::1\n", "test.zone:1: an ip6tset entry is a /64 written as four groups, e.g. 2001:db8:1:2"},
+      {Kind::Ip6TSet, "2001:db8::1\n",
+       "test.zone:1: an ip6tset entry is a /64 written as four groups, e.g. 2001:db8:1:2"},
       {Kind::Ip6Trie, "2001:db8::1/200\n", "test.zone:1: invalid IPv6 address or prefix"},
       {Kind::Ip6Trie, "2001:db8::1::2\n", "test.zone:1: invalid IPv6 address or prefix"},
-      {Kind::Ip6Trie, "2001:db8::1/64\n", "test.zone:1: invalid range: the address has bits set past the prefix length"},
-      {Kind::Ip4Trie, "127.0.0.0/8\n", "test.zone: the data lists 127.0.0.1, which no list may list (RFC 5782): refused, "
-                                       "as a list that answers 'listed' for everything would be"},
+      {Kind::Ip6Trie, "2001:db8::1/64\n",
+       "test.zone:1: invalid range: the address has bits set past the prefix length"},
+      {Kind::Ip4Trie, "127.0.0.0/8\n",
+       "test.zone: the data lists 127.0.0.1, which no list may list (RFC 5782): refused, "
+       "as a list that answers 'listed' for everything would be"},
       {Kind::Ip4Set, std::string("1.2.3.4\n1.2.3.5\0\n", 17), "test.zone:2: a NUL byte in the line (not a text file?)"},
   };
   for (const auto& c : cases) {
@@ -345,7 +357,8 @@ TEST_CASE("$TIMESTAMP: stale data answers SERVFAIL, future data is refused", "[l
     load(Kind::Ip4TSet, "$TIMESTAMP 2999:01:01\n192.0.2.1\n");
     FAIL("accepted");
   } catch (const LoadError& e) {
-    CHECK(std::string(e.what()) == "test.zone:1: the data's $TIMESTAMP is in the future: refused, as rbldnsd refuses it");
+    CHECK(std::string(e.what()) ==
+          "test.zone:1: the data's $TIMESTAMP is in the future: refused, as rbldnsd refuses it");
   }
   char dir[] = "/tmp/dynlzXXXXXX";
   REQUIRE(::mkdtemp(dir));
@@ -375,7 +388,7 @@ TEST_CASE("Keeper: a changed file is read again, a bad one keeps the old data, o
     return got;
   };
   CHECK(status("1.2.0.192.k.local") == dns::Status::Ok);
-  CHECK_FALSE(keeper.check_files());  // nothing changed
+  CHECK_FALSE(keeper.check_files());      // nothing changed
   auto rewrite = [&](const char* text) {  // a new file in place of the old, as rsync does
     std::ofstream(path + ".new") << text;
     std::filesystem::rename(path + ".new", path);
@@ -407,8 +420,8 @@ TEST_CASE("answers known now, several at once: a local zone's first, then the up
     }
   } upstream;
   LocalQuerier querier(zone.keeper.zones(), upstream);
-  const std::vector<dns::Question> questions{{"1.2.0.192.k.local", dns::RrType::A}, {"x.other.test", dns::RrType::A},
-                                             {"2.2.0.192.k.local", dns::RrType::A}};
+  const std::vector<dns::Question> questions{
+      {"1.2.0.192.k.local", dns::RrType::A}, {"x.other.test", dns::RrType::A}, {"2.2.0.192.k.local", dns::RrType::A}};
   std::vector<dns::Answer> answers(questions.size());
   std::vector<std::uint8_t> known(questions.size(), 0);
   querier.answer_known(questions, answers, known);
@@ -418,7 +431,8 @@ TEST_CASE("answers known now, several at once: a local zone's first, then the up
   CHECK(answers[2].status == dns::Status::NxDomain);  // the local zone's "not listed", not upstream's
 }
 
-TEST_CASE("without a zone loaded every question goes upstream, and a set put in or taken out applies at once", "[localzone]") {
+TEST_CASE("without a zone loaded every question goes upstream, and a set put in or taken out applies at once",
+          "[localzone]") {
   KeptZone zone("192.0.2.1\n");  // only for its file: this test swaps sets by hand
   struct Upstream : dns::Querier {
     void async_query(const dns::Question&, dns::Deadline, Callback done) override {

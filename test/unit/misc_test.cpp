@@ -47,7 +47,12 @@ TEST_CASE("durations: seconds by default, ms, m and h suffixes", "[util]") {
 }
 
 TEST_CASE("DNS server addresses with and without ports", "[dns]") {
-  struct Case { const char* in; const char* ip; unsigned port; const char* shown; };
+  struct Case {
+    const char* in;
+    const char* ip;
+    unsigned port;
+    const char* shown;
+  };
   const Case cases[] = {
       {"192.0.2.53", "192.0.2.53", 53, "192.0.2.53"},
       {"127.0.0.1:5300", "127.0.0.1", 5300, "127.0.0.1:5300"},
@@ -63,7 +68,8 @@ TEST_CASE("DNS server addresses with and without ports", "[dns]") {
     CHECK(s->port == c.port);
     CHECK(s->to_string() == c.shown);
   }
-  for (const char* bad : {"", "dns.example", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:70000", "[::1", "[::1]x", "[::1]:"}) {
+  for (const char* bad :
+       {"", "dns.example", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:70000", "[::1", "[::1]x", "[::1]:"}) {
     INFO(bad);
     CHECK_FALSE(dns::ServerAddress::parse(bad));
   }

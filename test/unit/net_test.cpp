@@ -12,7 +12,11 @@
 using namespace dyn::net;
 
 TEST_CASE("IpAddress parses both families and normalises v4-mapped IPv6", "[net]") {
-  struct Case { const char* in; const char* want; bool v4; };
+  struct Case {
+    const char* in;
+    const char* want;
+    bool v4;
+  };
   const Case cases[] = {
       {"192.0.2.1", "192.0.2.1", true},
       {"2001:db8::1", "2001:db8::1", false},
@@ -97,7 +101,8 @@ TEST_CASE("Cidr contains, and refuses host bits and bad lengths", "[net]") {
   std::string why;
   CHECK_FALSE(Cidr::parse("192.0.2.1/24", &why));
   CHECK(why.find("host bits") != std::string::npos);
-  for (const char* bad : {"192.0.2.0/33", "192.0.2.0/", "192.0.2.0/x", "2001:db8::/129", "nonsense/8", "::ffff:1.2.3.0/90"}) {
+  for (const char* bad :
+       {"192.0.2.0/33", "192.0.2.0/", "192.0.2.0/x", "2001:db8::/129", "nonsense/8", "::ffff:1.2.3.0/90"}) {
     INFO(bad);
     CHECK_FALSE(Cidr::parse(bad));
   }

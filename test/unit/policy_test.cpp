@@ -45,7 +45,11 @@ TEST_CASE("plan asks every list about the client, exempt and address-less client
 
 TEST_CASE("weights add up, reject at the threshold", "[policy]") {
   auto c = with_lists({"a.test*2", "b.test*2", "allow.test*-3"}, 4);
-  struct Case { std::vector<dns::Answer> answers; int score; policy::Action action; };
+  struct Case {
+    std::vector<dns::Answer> answers;
+    int score;
+    policy::Action action;
+  };
   const Case cases[] = {
       {{listed("127.0.0.2"), nx(), nx()}, 2, policy::Action::Accept},
       {{listed("127.0.0.2"), listed("127.0.0.2"), nx()}, 4, policy::Action::Reject},
@@ -75,7 +79,8 @@ TEST_CASE("the reject reply names the address and the lists that listed it", "[p
   c.bypass = std::make_shared<std::vector<std::string>>(std::vector<std::string>{"help@example.org"});
   v = policy::decide(c, facts, {listed("127.0.0.10"), listed("127.0.0.11")});
   REQUIRE(v.reply);
-  CHECK(v.reply->text.find("Mail to help@example.org reaches a person; quote reference 7kq2mhx9vd.") != std::string::npos);
+  CHECK(v.reply->text.find("Mail to help@example.org reaches a person; quote reference 7kq2mhx9vd.") !=
+        std::string::npos);
 }
 
 TEST_CASE("a lookup failure never rejects, tempfail only when configured and it could matter", "[policy]") {
@@ -186,7 +191,8 @@ TEST_CASE("a short PTR TTL adds a weak signal (the old DUHL rule)", "[policy]") 
 
 TEST_CASE("bypass recipients: addresses and whole domains, case-insensitive", "[policy]") {
   auto c = with_lists({"a.test*3"}, 3);
-  c.bypass = std::make_shared<std::vector<std::string>>(std::vector<std::string>{"help@example.org", "@unblock.example.net"});
+  c.bypass =
+      std::make_shared<std::vector<std::string>>(std::vector<std::string>{"help@example.org", "@unblock.example.net"});
   CHECK(policy::exempt_recipient(c, "<Help@Example.org>") == "bypass");
   CHECK(policy::exempt_recipient(c, "<anyone@UNBLOCK.example.net>") == "bypass");
   CHECK(policy::exempt_recipient(c, "<postmaster@example.org>") == "role");
@@ -240,8 +246,8 @@ TEST_CASE("allowlists: networks, verified host names, and an allow threshold for
   CHECK(v.basis == policy::Basis::Allowlisted);
   CHECK(v.action == policy::Action::Accept);
 
-  policy::ClientFacts verified{net::IpAddress::parse("203.0.113.7"), "mx.partner.example",
-                               {rdns::RdnsStatus::Ok, "mx.partner.example"}};
+  policy::ClientFacts verified{
+      net::IpAddress::parse("203.0.113.7"), "mx.partner.example", {rdns::RdnsStatus::Ok, "mx.partner.example"}};
   CHECK(policy::decide(c, verified, {listed("127.0.0.2"), nx()}).basis == policy::Basis::Allowlisted);
   policy::ClientFacts forged = verified;
   forged.rdns = {rdns::RdnsStatus::Forged, "mx.partner.example"};  // anyone can write that PTR
@@ -267,8 +273,13 @@ TEST_CASE("allow files: networks, domains and patterns, one per line, errors nam
                          "/^mx[0-9]+\\.bulk\\.example$/\n";
   std::ofstream(bad) << "192.0.2.0/24\n192.0.2.1/24\n";
   std::ofstream(bad_re) << "partner.example\n\n/^mx(/\n";
-  const char* argv_good[] = {"dynmilter", "--allow-file", good.c_str(), "--allow-network", "198.51.100.7",
-                             "--allow-hostname", "/^out[0-9]\\.other\\.example$/"};
+  const char* argv_good[] = {"dynmilter",
+                             "--allow-file",
+                             good.c_str(),
+                             "--allow-network",
+                             "198.51.100.7",
+                             "--allow-hostname",
+                             "/^out[0-9]\\.other\\.example$/"};
   auto inv = config::parse_invocation(7, argv_good, config::kDaemon);
   CHECK(inv.config.allowlist->networks.size() == 3);
   CHECK(inv.config.allowlist->domains == std::vector<std::string>{"partner.example"});
@@ -278,7 +289,8 @@ TEST_CASE("allow files: networks, domains and patterns, one per line, errors nam
   // A pattern is matched against forward-confirmed names only.
   auto c = inv.config;
   c.dnsbls = {*dnsbl::ZoneSpec::parse("a.test*3", nullptr)};
-  policy::ClientFacts f{net::IpAddress::parse("203.0.113.7"), "MX12.bulk.example", {rdns::RdnsStatus::Ok, "MX12.bulk.example."}};
+  policy::ClientFacts f{
+      net::IpAddress::parse("203.0.113.7"), "MX12.bulk.example", {rdns::RdnsStatus::Ok, "MX12.bulk.example."}};
   auto v = policy::decide(c, f, {listed("127.0.0.2")});
   CHECK(v.basis == policy::Basis::Allowlisted);
   CHECK(v.note.find("allowed pattern /^mx[0-9]+\\.bulk\\.example$/ (" + good + ":6)") != std::string::npos);
@@ -308,7 +320,8 @@ TEST_CASE("bypass files: one address or @domain per line, errors name file:line"
   std::ofstream(bad) << "ok@example.org\nnot-an-address\n";
   const char* argv_good[] = {"dynmilter", "--bypass-recipient", "first@example.org", "--bypass-file", good.c_str()};
   auto inv = config::parse_invocation(5, argv_good, config::kDaemon);
-  CHECK(*inv.config.bypass == std::vector<std::string>{"first@example.org", "unblock@example.org", "@help.example.net"});
+  CHECK(*inv.config.bypass ==
+        std::vector<std::string>{"first@example.org", "unblock@example.org", "@help.example.net"});
   CHECK(policy::exempt_recipient(inv.config, "<x@HELP.example.net>") == "bypass");
   const char* argv_bad[] = {"dynmilter", "--bypass-file", bad.c_str()};
   std::string err;
@@ -338,7 +351,8 @@ TEST_CASE("per-list and per-rule actions: a contribution never brings a client p
 
   // Mixed: 2 from a tag-limited list plus 1 from a tempfail-limited signal reach 3 only at tag.
   c = with_lists({"tagged.test*2"}, 3);
-  c.action_for = {*config::ActionFor::parse("tagged.test=tag", nullptr), *config::ActionFor::parse("no-ptr=tempfail", nullptr)};
+  c.action_for = {*config::ActionFor::parse("tagged.test=tag", nullptr),
+                  *config::ActionFor::parse("no-ptr=tempfail", nullptr)};
   c.rdns_weights.push_back(*policy::parse_weight_setting("no-ptr=1", nullptr));
   policy::ClientFacts noptr{net::IpAddress::parse("203.0.113.7"), "", {rdns::RdnsStatus::NoPtr, ""}};
   v = policy::decide(c, noptr, {listed("127.0.0.2")});
@@ -353,9 +367,11 @@ TEST_CASE("per-list and per-rule actions: a contribution never brings a client p
   CHECK(v.reply->code == "450");
 }
 
-TEST_CASE("action-for settings and rule actions are checked at load, reply codes must match their actions", "[config]") {
+TEST_CASE("action-for settings and rule actions are checked at load, reply codes must match their actions",
+          "[config]") {
   const std::string rules = "/tmp/dynmilter-action-rules", conf = "/tmp/dynmilter-action-conf";
-  std::ofstream(rules) << "[trial]\npattern = /^trial-/\nweight = 3\nreason = on trial\naction = log\nmatch = trial-1.example\n";
+  std::ofstream(rules)
+      << "[trial]\npattern = /^trial-/\nweight = 3\nreason = on trial\naction = log\nmatch = trial-1.example\n";
   auto run = [](std::vector<const char*> argv) {
     argv.insert(argv.begin(), "dynmilter");
     try {
@@ -367,15 +383,19 @@ TEST_CASE("action-for settings and rule actions are checked at load, reply codes
   };
   CHECK(run({"--rules", rules.c_str(), "--action-for", "rule:trial=tag", "--action-for", "zen.spamhaus.org=tempfail",
              "--action-for", "no-ptr=log"}) == "ok");
-  CHECK(run({"--action-for", "rule:nonesuch=log"}).find("names no --dnsbl zone, signal or rule:NAME") != std::string::npos);
+  CHECK(run({"--action-for", "rule:nonesuch=log"}).find("names no --dnsbl zone, signal or rule:NAME") !=
+        std::string::npos);
   CHECK(run({"--action-for", "no-ptr=drop"}).find("want KEY=reject|tempfail|tag|log") != std::string::npos);
-  CHECK(run({"--reject-code", "450 4.7.1"}).find("reject-code 450 4.7.1 is not a permanent (5xx) reply") != std::string::npos);
-  CHECK(run({"--tempfail-code", "554 5.7.1"}).find("tempfail-code 554 5.7.1 is not a temporary (4xx)") != std::string::npos);
+  CHECK(run({"--reject-code", "450 4.7.1"}).find("reject-code 450 4.7.1 is not a permanent (5xx) reply") !=
+        std::string::npos);
+  CHECK(run({"--tempfail-code", "554 5.7.1"}).find("tempfail-code 554 5.7.1 is not a temporary (4xx)") !=
+        std::string::npos);
   CHECK(run({"--reject-code", "554 4.7.1"}).find("does not match reply code 554") != std::string::npos);
   CHECK(run({"--reject-code", "554 5.7.1"}) == "ok");
   // From the config file, the refusal names file:line; the command line overrides the file.
   std::ofstream(conf) << "# policy\nthreshold = 5\nreject-code = 421 4.7.0\n";
-  CHECK(run({"-c", conf.c_str()}) == conf + ":3: reject-code 421 4.7.0 is not a permanent (5xx) reply, as action reject needs");
+  CHECK(run({"-c", conf.c_str()}) ==
+        conf + ":3: reject-code 421 4.7.0 is not a permanent (5xx) reply, as action reject needs");
   CHECK(run({"-c", conf.c_str(), "--reject-code", "550 5.7.1"}) == "ok");
   std::ofstream(conf) << "threshold = 0\n";
   CHECK(run({"-c", conf.c_str()}) == conf + ":1: threshold must be positive (got 0)");
@@ -385,7 +405,8 @@ TEST_CASE("action-for settings and rule actions are checked at load, reply codes
   const char* argv[] = {"dynmilter", "--rules", rules.c_str()};
   auto c = config::parse_invocation(3, argv, config::kDaemon).config;
   c.dnsbls.clear();
-  policy::ClientFacts f{net::IpAddress::parse("203.0.113.7"), "trial-1.example", {rdns::RdnsStatus::Ok, "trial-1.example"}};
+  policy::ClientFacts f{
+      net::IpAddress::parse("203.0.113.7"), "trial-1.example", {rdns::RdnsStatus::Ok, "trial-1.example"}};
   auto v = policy::decide(c, f);
   CHECK(v.reached);
   CHECK(v.action == policy::Action::Accept);
@@ -396,8 +417,10 @@ TEST_CASE("action-for settings and rule actions are checked at load, reply codes
 
 TEST_CASE("multi-line reply templates become multi-line replies, each line valid", "[policy]") {
   std::string err;
-  auto t = smtp::ReplyTemplate::parse("Your IP address {ip} appears to be dynamically assigned.\\n"
-                                        "Please smarthost through your ISP.\\nReference {id}", &err);
+  auto t = smtp::ReplyTemplate::parse(
+      "Your IP address {ip} appears to be dynamically assigned.\\n"
+      "Please smarthost through your ISP.\\nReference {id}",
+      &err);
   REQUIRE(t);
   auto c = with_lists({"a.test*3"}, 3);
   c.reply_text = *t;
@@ -435,7 +458,7 @@ TEST_CASE("incident references use 31 unambiguous characters, each as likely as 
   for (const auto& [ch, n] : count) {
     INFO("character '" << ch << "' came " << n << " times");
     CHECK(alphabet.find(ch) != std::string::npos);
-    CHECK(n > 9'000);  // 10 standard deviations either side: a biased mapping (such as b % 31 on
+    CHECK(n > 9'000);   // 10 standard deviations either side: a biased mapping (such as b % 31 on
     CHECK(n < 11'000);  // every byte, which favours 8 characters by 1/8) fails this
   }
 }

@@ -21,25 +21,29 @@ std::string signal_names(const std::vector<rdns::Signal>& v) {
 }  // namespace
 
 TEST_CASE("the IPv4 address is found in each common spelling", "[rdns]") {
-  struct Case { const char* name; const char* addr; Embedding want; };
+  struct Case {
+    const char* name;
+    const char* addr;
+    Embedding want;
+  };
   const Case cases[] = {
-      {"dsl-203-0-113-7.pool.isp.example", "203.0.113.7", Embedding::Full},            // dashed
-      {"203.0.113.7.cust.isp.example", "203.0.113.7", Embedding::Full},                // dotted
-      {"7.113.0.203.dyn.isp.example", "203.0.113.7", Embedding::Full},                 // reversed
-      {"203-000-113-007.res.isp.example", "203.0.113.7", Embedding::Full},             // zero-padded
-      {"c203000113007.cable.isp.example", "203.0.113.7", Embedding::Full},             // run together, padded
-      {"dyn20301137.isp.example", "203.0.113.7", Embedding::Full},                     // run together (plain)
-      {"cpe-cb007107.isp.example", "203.0.113.7", Embedding::Full},                    // hex
-      {"0x077100cb.isp.example", "203.0.113.7", Embedding::Full},                      // hex, reversed
-      {"n203000113007.isp.example", "203.0.113.7", Embedding::Full},                   // run together, padded
-      {"n20300011307.isp.example", "203.0.113.7", Embedding::Full},                    // run together, mixed padding
-      {"a-113-7.w203-0.isp.example", "203.0.113.7", Embedding::Full},                  // in two halves
-      {"a-113-8.w203-0.isp.example", "203.0.113.7", Embedding::None},                  // one half is wrong
-      {"ip-203-0-113.pool.isp.example", "203.0.113.7", Embedding::Partial},            // three octets
+      {"dsl-203-0-113-7.pool.isp.example", "203.0.113.7", Embedding::Full},  // dashed
+      {"203.0.113.7.cust.isp.example", "203.0.113.7", Embedding::Full},      // dotted
+      {"7.113.0.203.dyn.isp.example", "203.0.113.7", Embedding::Full},       // reversed
+      {"203-000-113-007.res.isp.example", "203.0.113.7", Embedding::Full},   // zero-padded
+      {"c203000113007.cable.isp.example", "203.0.113.7", Embedding::Full},   // run together, padded
+      {"dyn20301137.isp.example", "203.0.113.7", Embedding::Full},           // run together (plain)
+      {"cpe-cb007107.isp.example", "203.0.113.7", Embedding::Full},          // hex
+      {"0x077100cb.isp.example", "203.0.113.7", Embedding::Full},            // hex, reversed
+      {"n203000113007.isp.example", "203.0.113.7", Embedding::Full},         // run together, padded
+      {"n20300011307.isp.example", "203.0.113.7", Embedding::Full},          // run together, mixed padding
+      {"a-113-7.w203-0.isp.example", "203.0.113.7", Embedding::Full},        // in two halves
+      {"a-113-8.w203-0.isp.example", "203.0.113.7", Embedding::None},        // one half is wrong
+      {"ip-203-0-113.pool.isp.example", "203.0.113.7", Embedding::Partial},  // three octets
       {"host7.isp.example", "203.0.113.7", Embedding::None},
       {"mail.example.net", "203.0.113.7", Embedding::None},
       {"a-1-2-3-4.isp.example", "203.0.113.7", Embedding::None},
-      {"DSL-203-0-113-7.Pool.ISP.Example.", "203.0.113.7", Embedding::Full},           // case, trailing dot
+      {"DSL-203-0-113-7.Pool.ISP.Example.", "203.0.113.7", Embedding::Full},  // case, trailing dot
   };
   for (const auto& c : cases) {
     INFO(c.name << " for " << c.addr);
@@ -49,10 +53,11 @@ TEST_CASE("the IPv4 address is found in each common spelling", "[rdns]") {
 
 TEST_CASE("the IPv6 address is found as groups or nibbles", "[rdns]") {
   const auto a = ip("2001:db8:1c00:570d:d118:5ff5:6236:8e43");
-  CHECK(rdns::find_ip_in_name("2001-db8-1c00-570d-d118-5ff5-6236-8e43.cable.dyn.isp.example", a).level == Embedding::Full);
-  CHECK(rdns::find_ip_in_name("20010db81c00570dd1185ff562368e43.pool.isp.example", a).level == Embedding::Full);
-  CHECK(rdns::find_ip_in_name("3.4.e.8.6.3.2.6.5.f.f.5.8.1.1.d.d.0.7.5.0.0.c.1.8.b.d.0.1.0.0.2.ip6.isp.example", a).level ==
+  CHECK(rdns::find_ip_in_name("2001-db8-1c00-570d-d118-5ff5-6236-8e43.cable.dyn.isp.example", a).level ==
         Embedding::Full);
+  CHECK(rdns::find_ip_in_name("20010db81c00570dd1185ff562368e43.pool.isp.example", a).level == Embedding::Full);
+  CHECK(rdns::find_ip_in_name("3.4.e.8.6.3.2.6.5.f.f.5.8.1.1.d.d.0.7.5.0.0.c.1.8.b.d.0.1.0.0.2.ip6.isp.example", a)
+            .level == Embedding::Full);
   CHECK(rdns::find_ip_in_name("d1185ff562368e43.pool.isp.example", a).level == Embedding::Partial);
   CHECK(rdns::find_ip_in_name("mail.isp.example", a).level == Embedding::None);
 }
@@ -79,15 +84,20 @@ TEST_CASE("names split into host part, registrable domain and words", "[rdns]") 
   }
   CHECK(rdns::registrable_domain("isp.co.uk") == "isp.co.uk");
   CHECK(rdns::registrable_domain("a.b.isp.com.au") == "isp.com.au");
-  CHECK(rdns::registrable_domain("host.isp.de") == "isp.de");           // two letters, not a generic second level
-  CHECK(rdns::registrable_domain("a.co.example") == "co.example");       // the country code must be two letters
+  CHECK(rdns::registrable_domain("host.isp.de") == "isp.de");       // two letters, not a generic second level
+  CHECK(rdns::registrable_domain("a.co.example") == "co.example");  // the country code must be two letters
   CHECK(rdns::registrable_domain("Mail.Sender.Example.") == "sender.example");
-  CHECK(rdns::split_name("a..isp.example").host == "a.");                 // an empty label stays in place
+  CHECK(rdns::split_name("a..isp.example").host == "a.");  // an empty label stays in place
 }
 
 TEST_CASE("generic names of pools are dynamic, with reasons", "[rdns]") {
   const rdns::NameWeights w;
-  struct Case { const char* name; const char* addr; const char* signals; int score; };
+  struct Case {
+    const char* name;
+    const char* addr;
+    const char* signals;
+    int score;
+  };
   const Case cases[] = {
       {"dsl-203-0-113-7.pool.isp.example", "203.0.113.7", "ip-in-name,dynamic-word", 6},
       {"203-0-113-7.isp.example", "203.0.113.7", "ip-in-name-bare", 2},  // hosting providers write this too
@@ -111,14 +121,13 @@ TEST_CASE("generic names of pools are dynamic, with reasons", "[rdns]") {
 
 TEST_CASE("a device id needs 12 to 16 hex digits with letters and digits, after at most two letters", "[rdns]") {
   const std::pair<const char*, bool> cases[] = {
-      {"s01060011aabbccdd.cg.isp.example", true},   // prefix + MAC
-      {"h0011aabbccdd.isp.example", true},
-      {"0011aabbccdd.isp.example", true},
-      {"001122334455.isp.example", false},           // digits only: a run-together number, not an id
-      {"aabbccddeeff.isp.example", false},           // letters only: a word-like string
-      {"xyz0011aabbccdd.isp.example", false},        // three letters before it
-      {"0011aabbccddeeff00.isp.example", false},     // 18 hex digits
-      {"h0011aabbcc.isp.example", false},            // 10 hex digits
+      {"s01060011aabbccdd.cg.isp.example", true},  // prefix + MAC
+      {"h0011aabbccdd.isp.example", true},        {"0011aabbccdd.isp.example", true},
+      {"001122334455.isp.example", false},        // digits only: a run-together number, not an id
+      {"aabbccddeeff.isp.example", false},        // letters only: a word-like string
+      {"xyz0011aabbccdd.isp.example", false},     // three letters before it
+      {"0011aabbccddeeff00.isp.example", false},  // 18 hex digits
+      {"h0011aabbcc.isp.example", false},         // 10 hex digits
       {"mail0011aabbccdd.isp.example", false},
   };
   for (const auto& [name, want] : cases) {
@@ -161,12 +170,16 @@ TEST_CASE("a server word inside a longer word cancels nothing beside a whole poo
 
 TEST_CASE("the name's score is the sum of its signals' weights, none when a server word cancels them", "[rdns]") {
   const rdns::NameWeights w;
-  const std::pair<const char*, const char*> cases[] = {
-      {"dsl-203-0-113-7.pool.isp.example", "203.0.113.7"}, {"203-0-113-7.hoster.example", "203.0.113.7"},
-      {"7.sub-203-0-113.wireless.example", "203.0.113.7"}, {"cpe-ac1f6b2c9d40.cable.example", "203.0.113.7"},
-      {"user.isp.example", "203.0.113.7"},                 {"host.skybroadband.example", "203.0.113.7"},
-      {"mail.example.org", "203.0.113.7"},                 {"smtp-203-0-113-7.isp.example", "203.0.113.7"},
-      {"example", "203.0.113.7"},                          {"[203.0.113.7]", "203.0.113.7"}};
+  const std::pair<const char*, const char*> cases[] = {{"dsl-203-0-113-7.pool.isp.example", "203.0.113.7"},
+                                                       {"203-0-113-7.hoster.example", "203.0.113.7"},
+                                                       {"7.sub-203-0-113.wireless.example", "203.0.113.7"},
+                                                       {"cpe-ac1f6b2c9d40.cable.example", "203.0.113.7"},
+                                                       {"user.isp.example", "203.0.113.7"},
+                                                       {"host.skybroadband.example", "203.0.113.7"},
+                                                       {"mail.example.org", "203.0.113.7"},
+                                                       {"smtp-203-0-113-7.isp.example", "203.0.113.7"},
+                                                       {"example", "203.0.113.7"},
+                                                       {"[203.0.113.7]", "203.0.113.7"}};
   for (const auto& [name, ip] : cases) {
     INFO(name);
     const auto address = net::IpAddress::parse(ip);
@@ -195,7 +208,9 @@ TEST_CASE("odd names give no signal and no crash", "[rdns]") {
 TEST_CASE("MTA macros normalise to Ok, Forged, NoPtr, TempFail", "[rdns]") {
   using S = rdns::RdnsStatus;
   auto f = [](std::optional<std::string> name, std::optional<std::string> ptr, std::optional<std::string> resolve,
-              std::string host = "h") { return rdns::from_macros({std::move(name), std::move(ptr), std::move(resolve), host}); };
+              std::string host = "h") {
+    return rdns::from_macros({std::move(name), std::move(ptr), std::move(resolve), host});
+  };
   // Sendmail and Postfix (which sends client_resolve when asked through smfi_setsymlist).
   CHECK(f("dsl-1.isp.example", "dsl-1.isp.example", "OK").status == S::Ok);
   CHECK(f("dsl-1.isp.example", "dsl-1.isp.example", "OK").name == "dsl-1.isp.example");
@@ -226,8 +241,8 @@ TEST_CASE("our own forward confirmation: Ok, Forged, NoPtr, and failures that sa
   CHECK(rdns::confirm(ptr, {fwd_ok, nodata}, a).name == "dsl-7.pool.isp.example");
   CHECK(rdns::confirm(ptr, {fwd_other, nodata}, a).status == S::Forged);
   CHECK(rdns::confirm(ptr, {nx, nx}, a).status == S::Forged);
-  CHECK(rdns::confirm(ptr, {fail, nodata}, a).status == S::Unknown);    // can't tell
-  CHECK(rdns::confirm(ptr, {fail, fwd_ok}, a).status == S::Ok);         // one family confirms
+  CHECK(rdns::confirm(ptr, {fail, nodata}, a).status == S::Unknown);  // can't tell
+  CHECK(rdns::confirm(ptr, {fail, fwd_ok}, a).status == S::Ok);       // one family confirms
   CHECK(rdns::confirm(nx, {}, a).status == S::NoPtr);
   CHECK(rdns::confirm(nodata, {}, a).status == S::NoPtr);
   CHECK(rdns::confirm(fail, {}, a).status == S::Unknown);

@@ -8,11 +8,21 @@ using namespace dyn::smtp;
 TEST_CASE("SmtpReply::make validates code, enhanced code and text", "[reply]") {
   CHECK(SmtpReply::make("550", "5.7.1", "go away", nullptr));
   CHECK(SmtpReply::make("451", "4.7.1", "later", nullptr));
-  struct Bad { const char* code; const char* xcode; std::string text; };
+  struct Bad {
+    const char* code;
+    const char* xcode;
+    std::string text;
+  };
   const Bad bad[] = {
-      {"250", "2.0.0", "ok"},     {"55", "5.7.1", "x"},        {"550", "4.7.1", "x"},  // class mismatch
-      {"550", "5.7", "x"},        {"550", "5.7.1.2", "x"},     {"550", "5.x.1", "x"},
-      {"550", "5.7.1", ""},       {"550", "5.7.1", "a\r\nb"},  {"550", "5.7.1", "caf\xc3\xa9"},
+      {"250", "2.0.0", "ok"},
+      {"55", "5.7.1", "x"},
+      {"550", "4.7.1", "x"},  // class mismatch
+      {"550", "5.7", "x"},
+      {"550", "5.7.1.2", "x"},
+      {"550", "5.x.1", "x"},
+      {"550", "5.7.1", ""},
+      {"550", "5.7.1", "a\r\nb"},
+      {"550", "5.7.1", "caf\xc3\xa9"},
       {"550", "5.7.1", std::string(600, 'a')},
   };
   for (const auto& b : bad) {
@@ -45,7 +55,8 @@ TEST_CASE("templates check their placeholders when parsed", "[reply]") {
   CHECK_FALSE(ReplyTemplate::parse("line\nbreak", &why));
 }
 
-TEST_CASE("rendering copies the text between placeholders whole: line breaks, backslashes, cut values, either end", "[reply]") {
+TEST_CASE("rendering copies the text between placeholders whole: line breaks, backslashes, cut values, either end",
+          "[reply]") {
   auto t = ReplyTemplate::parse("{ip} a\\b\\nline two {hostname}\\ntail {list}", nullptr);
   REQUIRE(t);
   CHECK(t->render({{"ip", "203.0.113.7"}, {"hostname", "h.example"}, {"list", "x"}}, 200) ==
@@ -53,7 +64,8 @@ TEST_CASE("rendering copies the text between placeholders whole: line breaks, ba
   // A value longer than the limit ends in "..."; a placeholder without a value renders empty.
   CHECK(t->render({{"ip", "203.0.113.7"}, {"hostname", std::string(40, 'n')}}, 12) ==
         "203.0.113.7 a\\b\nline two nnnnnnnnn...\ntail ");
-  CHECK(ReplyTemplate::parse("no placeholder at all", nullptr)->render(std::map<std::string, std::string>{}, 200) == "no placeholder at all");
+  CHECK(ReplyTemplate::parse("no placeholder at all", nullptr)->render(std::map<std::string, std::string>{}, 200) ==
+        "no placeholder at all");
 }
 
 TEST_CASE("rendering inserts sanitised values, CR/LF and % cannot break the reply", "[reply]") {
@@ -68,7 +80,8 @@ TEST_CASE("rendering inserts sanitised values, CR/LF and % cannot break the repl
 
 TEST_CASE("conditional segments: one template for list and reverse-DNS refusals, bad ones refused at load", "[reply]") {
   std::string why;
-  const auto t = ReplyTemplate::parse("Refused ({reason}).{?list: Listed in {list}: {txt}}{!list: Fix your PTR.}", &why);
+  const auto t =
+      ReplyTemplate::parse("Refused ({reason}).{?list: Listed in {list}: {txt}}{!list: Fix your PTR.}", &why);
   REQUIRE(t);
   const ReplyValue listed[] = {{"reason", "listed in pbl.test"}, {"list", "pbl.test"}, {"txt", "see https://x/1"}};
   CHECK(t->render(listed) == "Refused (listed in pbl.test). Listed in pbl.test: see https://x/1");

@@ -27,8 +27,10 @@ struct TempFile {
 std::string load_error(const std::string& text, bool table = false) {
   TempFile f(text);
   try {
-    if (table) rules::load_pcre_table(f.path);
-    else rules::load_rule_file(f.path);
+    if (table)
+      rules::load_pcre_table(f.path);
+    else
+      rules::load_rule_file(f.path);
   } catch (const rules::Error& e) {
     std::string m = e.what();
     return m.rfind(f.path, 0) == 0 ? m.substr(f.path.size()) : m;
@@ -72,7 +74,10 @@ TEST_CASE("a rule file loads, examples are checked, hits carry file:line", "[rul
 }
 
 TEST_CASE("bad rule files are refused with file:line", "[rules]") {
-  struct Case { std::string text; const char* want; };
+  struct Case {
+    std::string text;
+    const char* want;
+  };
   const Case cases[] = {
       {"pattern = /x/\n", ":1: 'pattern' outside a rule"},
       {"[a]\npattern = x\n", ":2: a pattern is written /regex/"},
@@ -81,8 +86,10 @@ TEST_CASE("bad rule files are refused with file:line", "[rules]") {
       {"[a]\npattern = /x/\nreason = r\n", ":1: rule 'a' has no weight"},
       {"[a]\nweight = 1\nreason = r\n", ":1: rule 'a' has neither a pattern nor a check"},
       {"[a]\npattern = /x/\nweight = 1\n", ":1: rule 'a' has no reason"},
-      {"[a]\npattern = /^dsl/\nweight = 1\nreason = r\nmatch = mail.example\n", ":5: example 'mail.example' does not match rule 'a'"},
-      {"[a]\npattern = /dsl/\nweight = 1\nreason = r\nnomatch = dsl.example\n", ":5: counter-example 'dsl.example' matches rule 'a'"},
+      {"[a]\npattern = /^dsl/\nweight = 1\nreason = r\nmatch = mail.example\n",
+       ":5: example 'mail.example' does not match rule 'a'"},
+      {"[a]\npattern = /dsl/\nweight = 1\nreason = r\nnomatch = dsl.example\n",
+       ":5: counter-example 'dsl.example' matches rule 'a'"},
       {"[a]\npattern = /x/\nweight = 1\nreason = r\ncolour = red\n", ":5: unknown key 'colour'"},
       {"[a b]\n", ":1: bad rule name 'a b'"},
       {"[a]\npattern = /x/\nweight = 1\nreason = r\n[a]\n", ":5: rule 'a' already defined"},
@@ -131,7 +138,7 @@ TEST_CASE("pcre_table: first match wins, DUNNO stops, only REJECT counts", "[rul
 TEST_CASE("pcre_table: flags toggle, default is case-insensitive", "[rules][pcre]") {
   TempFile f("/^abc/ REJECT one\n/^XYZ/i REJECT two\n");
   const auto t = rules::load_pcre_table(f.path);
-  CHECK(t.lookup("ABC.example"));   // caseless by default
+  CHECK(t.lookup("ABC.example"));  // caseless by default
   CHECK(t.lookup("XYZ.example"));
   CHECK_FALSE(t.lookup("xyz.example"));  // i made it case-sensitive
 }
@@ -182,25 +189,29 @@ TEST_CASE("rule hits become verdict signals with file:line, no PTR gives rules n
   auto v = policy::decide(c, facts);
   CHECK(v.action == policy::Action::Reject);
   bool found = false;
-  for (const auto& s : v.signals) found = found || (s.name == "rule:pool" && s.reason.find(f.path + ":1") != std::string::npos);
+  for (const auto& s : v.signals)
+    found = found || (s.name == "rule:pool" && s.reason.find(f.path + ":1") != std::string::npos);
   CHECK(found);
   facts.rdns = {rdns::RdnsStatus::TempFail, ""};
   CHECK(policy::decide(c, facts).action == policy::Action::Accept);
 }
 
 TEST_CASE("required literals are ones every match must contain", "[rules][index]") {
-  struct Case { const char* re; const char* want; };
+  struct Case {
+    const char* re;
+    const char* want;
+  };
   const Case cases[] = {
       {"\\.dynamicIP\\.rima-tde\\.net$", ".dynamicip.rima-tde.net"},
       {"^[12]?[0-9]{1,2}(-[12]?[0-9]{1,2}){3}\\.(net|cab)\\.prima\\.net\\.ar$", ".prima.net.ar"},
       {"d[iy]n(amic|amicIP|adsl)?[.-_]?.[0-9]{0,3}[.-]", ""},  // braces are a quantifier, not "0,3"
       {"([0-9]{1,3}[.-]){2,4}.[.-]d[iy]namic[ao]", "namic"},
       {"dial(in|up)?[0-9]?[.-]", "dial"},
-      {"abcd?ef", "abc"},           // d is optional
-      {"ab+cdef", "cdef"},          // b at least once: runs "ab" and "cdef"; the longest is kept
-      {"dsl|cable", ""},            // a top-level alternative requires nothing
-      {"(?i)pool\\.example", ""},   // inline options: give up
-      {"x\\d+abc", "abc"},          // \d is a class, not a literal
+      {"abcd?ef", "abc"},                 // d is optional
+      {"ab+cdef", "cdef"},                // b at least once: runs "ab" and "cdef"; the longest is kept
+      {"dsl|cable", ""},                  // a top-level alternative requires nothing
+      {"(?i)pool\\.example", ""},         // inline options: give up
+      {"x\\d+abc", "abc"},                // \d is a class, not a literal
       {"pool\\.exam{2}ple", "pool.exa"},  // the m before {2} is left out: conservative
       // Braces that are not {n}, {n,} or {n,m} are literal characters, and what they hold counts:
       // here a top-level '|' with empty alternatives, so every name matches (found by the fuzzer).
@@ -213,7 +224,7 @@ TEST_CASE("required literals are ones every match must contain", "[rules][index]
     CHECK(rules::required_literal(c.re, false) == c.want);
   }
   CHECK(rules::required_literal("pool\\.example", true).empty());  // extended mode: give up
-  CHECK(rules::required_literal("dsl\\Q.x\\E", false).empty());  // \Q..\E quoting: give up (found by fuzzing)
+  CHECK(rules::required_literal("dsl\\Q.x\\E", false).empty());    // \Q..\E quoting: give up (found by fuzzing)
 }
 
 TEST_CASE("the literal index finds every pattern whose literal occurs, case-insensitively", "[rules][index]") {

@@ -13,8 +13,14 @@ using Bytes = std::vector<std::uint8_t>;
 
 namespace {
 
-void u16(Bytes& b, unsigned v) { b.push_back(static_cast<std::uint8_t>(v >> 8)); b.push_back(static_cast<std::uint8_t>(v)); }
-void u32(Bytes& b, std::uint32_t v) { u16(b, v >> 16); u16(b, v & 0xffff); }
+void u16(Bytes& b, unsigned v) {
+  b.push_back(static_cast<std::uint8_t>(v >> 8));
+  b.push_back(static_cast<std::uint8_t>(v));
+}
+void u32(Bytes& b, std::uint32_t v) {
+  u16(b, v >> 16);
+  u16(b, v & 0xffff);
+}
 void name(Bytes& b, const std::string& n) {
   std::size_t start = 0;
   while (start < n.size()) {
@@ -31,21 +37,38 @@ Bytes header(unsigned id, unsigned qd, unsigned an, unsigned ns = 0, unsigned rc
   Bytes b;
   u16(b, id);
   u16(b, 0x8180 | rcode);
-  u16(b, qd); u16(b, an); u16(b, ns); u16(b, 0);
+  u16(b, qd);
+  u16(b, an);
+  u16(b, ns);
+  u16(b, 0);
   return b;
 }
-void question(Bytes& b, const std::string& n, unsigned type) { name(b, n); u16(b, type); u16(b, 1); }
+void question(Bytes& b, const std::string& n, unsigned type) {
+  name(b, n);
+  u16(b, type);
+  u16(b, 1);
+}
 void a_record(Bytes& b, const std::string& owner, std::uint32_t ttl, std::array<std::uint8_t, 4> ip) {
-  name(b, owner); u16(b, 1); u16(b, 1); u32(b, ttl); u16(b, 4);
+  name(b, owner);
+  u16(b, 1);
+  u16(b, 1);
+  u32(b, ttl);
+  u16(b, 4);
   b.insert(b.end(), ip.begin(), ip.end());
 }
 void cname_record(Bytes& b, const std::string& owner, const std::string& target) {
-  name(b, owner); u16(b, 5); u16(b, 1); u32(b, 60);
-  Bytes t; name(t, target);
+  name(b, owner);
+  u16(b, 5);
+  u16(b, 1);
+  u32(b, 60);
+  Bytes t;
+  name(t, target);
   u16(b, static_cast<unsigned>(t.size()));
   b.insert(b.end(), t.begin(), t.end());
 }
-std::optional<wire::Reply> decode(const Bytes& b, std::string* why = nullptr) { return wire::decode_reply(b.data(), b.size(), why); }
+std::optional<wire::Reply> decode(const Bytes& b, std::string* why = nullptr) {
+  return wire::decode_reply(b.data(), b.size(), why);
+}
 
 }  // namespace
 
@@ -100,8 +123,12 @@ TEST_CASE("a CNAME loop ends as NoData", "[wire]") {
 }
 
 TEST_CASE("rcodes map to statuses", "[wire]") {
-  struct Case { unsigned rcode; Status want; };
-  for (auto c : {Case{3, Status::NxDomain}, Case{2, Status::ServFail}, Case{5, Status::Refused}, Case{4, Status::ServFail}}) {
+  struct Case {
+    unsigned rcode;
+    Status want;
+  };
+  for (auto c :
+       {Case{3, Status::NxDomain}, Case{2, Status::ServFail}, Case{5, Status::Refused}, Case{4, Status::ServFail}}) {
     Bytes b = header(9, 1, 0, 0, c.rcode);
     question(b, "x.test", 1);
     auto r = decode(b);
@@ -150,8 +177,13 @@ TEST_CASE("malformed packets are refused with a reason, never decoded", "[wire]"
   {
     Bytes b = header(1, 1, 1);
     question(b, "a.test", 1);
-    name(b, "a.test"); u16(b, 1); u16(b, 1); u32(b, 60); u16(b, 2);  // A record with 2-byte rdata
-    b.push_back(127); b.push_back(0);
+    name(b, "a.test");
+    u16(b, 1);
+    u16(b, 1);
+    u32(b, 60);
+    u16(b, 2);  // A record with 2-byte rdata
+    b.push_back(127);
+    b.push_back(0);
     bad.push_back({"A rdata of the wrong length", b});
   }
   for (const auto& [what, bytes] : bad) {
@@ -166,8 +198,15 @@ TEST_CASE("answer records of the wrong type or class are refused, not read as no
   {
     Bytes b = header(1, 1, 1);
     question(b, "2.0.0.127.bl.test", 1);
-    name(b, "2.0.0.127.bl.test"); u16(b, 16); u16(b, 1); u32(b, 60); u16(b, 4);  // TXT for an A question
-    b.push_back(3); b.push_back('a'); b.push_back('b'); b.push_back('c');
+    name(b, "2.0.0.127.bl.test");
+    u16(b, 16);
+    u16(b, 1);
+    u32(b, 60);
+    u16(b, 4);  // TXT for an A question
+    b.push_back(3);
+    b.push_back('a');
+    b.push_back('b');
+    b.push_back('c');
     std::string why;
     CHECK_FALSE(decode(b, &why));
     CHECK(why.find("type 16") != std::string::npos);
@@ -175,8 +214,15 @@ TEST_CASE("answer records of the wrong type or class are refused, not read as no
   {
     Bytes b = header(1, 1, 1);
     question(b, "2.0.0.127.bl.test", 1);
-    name(b, "2.0.0.127.bl.test"); u16(b, 1); u16(b, 3); u32(b, 60); u16(b, 4);  // class CH
-    b.push_back(127); b.push_back(0); b.push_back(0); b.push_back(2);
+    name(b, "2.0.0.127.bl.test");
+    u16(b, 1);
+    u16(b, 3);
+    u32(b, 60);
+    u16(b, 4);  // class CH
+    b.push_back(127);
+    b.push_back(0);
+    b.push_back(0);
+    b.push_back(2);
     std::string why;
     CHECK_FALSE(decode(b, &why));
     CHECK(why.find("class") != std::string::npos);

@@ -35,9 +35,10 @@ class DnsblSource final : public Source {
                              ? "list marked broken (" + h->second.reason + ")"
                              : std::string("list not yet probed: it counts once a probe finds it healthy");
     }
-    if (r.outcome.listing == dnsbl::Listing::Unknown && r.outcome.transient && list_.weight > 0) e.could_add += list_.weight;
-    if (const auto& t = answers.at(Stage::Connect, 1); r.outcome.listing == dnsbl::Listing::Listed &&
-                                                        t.status == dns::Status::Ok && !t.records.empty())
+    if (r.outcome.listing == dnsbl::Listing::Unknown && r.outcome.transient && list_.weight > 0)
+      e.could_add += list_.weight;
+    if (const auto& t = answers.at(Stage::Connect, 1);
+        r.outcome.listing == dnsbl::Listing::Listed && t.status == dns::Status::Ok && !t.records.empty())
       r.txt = t.records.front().value;
     e.lists.push_back(std::move(r));
   }

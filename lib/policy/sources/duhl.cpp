@@ -39,7 +39,9 @@ bool has_value(const dns::Answer& a, std::string_view value) {
          std::any_of(a.records.begin(), a.records.end(), [&](const dns::Record& r) { return r.value == value; });
 }
 
-bool holds(const dns::Answer& a, const net::IpAddress& ip) { return a.status == dns::Status::Ok && rdns::holds_address(a, ip); }
+bool holds(const dns::Answer& a, const net::IpAddress& ip) {
+  return a.status == dns::Status::Ok && rdns::holds_address(a, ip);
+}
 
 std::uint32_t min_ttl(const dns::Answer& a) {
   std::uint32_t ttl = UINT32_MAX;
@@ -90,9 +92,11 @@ class DuhlSource final : public Source {
       if (maps && min_ttl(address) < floor && c.weights.of(kATtlShort) != 0)
         e.signals.push_back(rdns::Signal{"a-ttl-short", c.weights.of(kATtlShort),
                                          "the address record of " + name + " has a TTL of " +
-                                             std::to_string(min_ttl(address)) + " s, under " + std::to_string(floor) + " s"});
+                                             std::to_string(min_ttl(address)) + " s, under " + std::to_string(floor) +
+                                             " s"});
       const auto domain = rdns::registrable_domain(name);
-      if (maps && mx_rule(c, answers.at(Stage::Connect, 1), address, name, domain, "the client's name ", floor, e)) return;
+      if (maps && mx_rule(c, answers.at(Stage::Connect, 1), address, name, domain, "the client's name ", floor, e))
+        return;
     }
     // The HELO name, for a server whose verified name is its provider's: it must still have one.
     if (name.empty() || c.facts.helo.empty()) return;
@@ -120,13 +124,14 @@ class DuhlSource final : public Source {
     }
     if (a_ttl < floor || ptr_ttl < floor) {
       e.signals.push_back(rdns::Signal{"mx-confirmed", 0,
-                                       what + ", but its " + (a_ttl < floor ? "address" : "PTR") + " record has a TTL of " +
-                                           std::to_string(std::min(a_ttl, ptr_ttl)) + " s: the static rule wants " +
-                                           std::to_string(floor) + " s or more"});
+                                       what + ", but its " + (a_ttl < floor ? "address" : "PTR") +
+                                           " record has a TTL of " + std::to_string(std::min(a_ttl, ptr_ttl)) +
+                                           " s: the static rule wants " + std::to_string(floor) + " s or more"});
       return true;
     }
-    e.signals.push_back(rdns::Signal{"mx-confirmed", c.weights.of(kMxConfirmed),
-                                     what + ", with MX, address and PTR TTLs of " + std::to_string(floor) + " s or more"});
+    e.signals.push_back(
+        rdns::Signal{"mx-confirmed", c.weights.of(kMxConfirmed),
+                     what + ", with MX, address and PTR TTLs of " + std::to_string(floor) + " s or more"});
     return true;
   }
 };

@@ -45,7 +45,9 @@ class HeloSource final : public Source {
       return;
     }
     // Not asked, or no longer believed: a Timeout, which says nothing.
-    auto none = [](const dns::Answer& a) { return a.status == dns::Status::NxDomain || a.status == dns::Status::NoData; };
+    auto none = [](const dns::Answer& a) {
+      return a.status == dns::Status::NxDomain || a.status == dns::Status::NoData;
+    };
     if (none(answers.at(Stage::Helo, 0)) && none(answers.at(Stage::Helo, 1)))
       e.signals.push_back(rdns::Signal{"helo-unresolvable", c.weights.of(kSignals[1]),
                                        smtp::sanitized_within("the HELO name ", helo, 100, " has no address record")});

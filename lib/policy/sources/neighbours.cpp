@@ -25,7 +25,8 @@ constexpr SignalSpec kSignals[] = {
 
 Need need(const Context& c, std::string* name) {
   if (c.weights.of(kSignals[0]) == 0 || !c.facts.ip) return Need::No;
-  if (c.facts.rdns.status == rdns::RdnsStatus::Unknown && !rdns::plausible_host_name(c.facts.hostname)) return Need::Maybe;
+  if (c.facts.rdns.status == rdns::RdnsStatus::Unknown && !rdns::plausible_host_name(c.facts.hostname))
+    return Need::Maybe;
   *name = judged_name(c.facts);
   if (!rdns::plausible_host_name(*name)) return Need::No;
   const auto score = rdns::name_score(*name, c.facts.ip, c.weights.names());
@@ -51,10 +52,12 @@ class NeighboursSource final : public Source {
     std::array<rdns::Neighbour, 2> n{rdns::Neighbour{ips[0], {}}, rdns::Neighbour{ips[1], {}}};
     for (int i = 0; i < 2; ++i) {
       const auto& a = answers.at(Stage::Connect, static_cast<std::size_t>(i));
-      if (a.status == dns::Status::Ok && !a.records.empty()) n[i].name = a.records.front().value;
+      if (a.status == dns::Status::Ok && !a.records.empty())
+        n[i].name = a.records.front().value;
       else if (a.status != dns::Status::NxDomain && a.status != dns::Status::NoData) {
-        e.signals.push_back(rdns::Signal{"neighbours-pooled", 0,  // a failure says nothing; shown all the same
-                                         "neighbour " + ips[i].to_string() + " not known: " + std::string(dns::to_string(a.status))});
+        e.signals.push_back(
+            rdns::Signal{"neighbours-pooled", 0,  // a failure says nothing; shown all the same
+                         "neighbour " + ips[i].to_string() + " not known: " + std::string(dns::to_string(a.status))});
         return;
       }
     }
