@@ -9,7 +9,7 @@ flags=(-std=c++20 -fsyntax-only -x c++)
 for d in "$@"; do flags+=(-I "$d"); done
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 # Boost and fmt come from the system include path.
-echo '#include "options/options.hpp"' > "$work/down.cpp"
+echo '#include "config/config.hpp"' > "$work/down.cpp"
 echo '#include "policy/policy.hpp"' > "$work/up.cpp"
 if ! "$cxx" "${flags[@]}" "$work/down.cpp" 2> "$work/down.err"; then
   echo "FAIL: config/config.hpp does not compile with config's own include path:"; head -5 "$work/down.err"; exit 1
