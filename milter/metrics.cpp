@@ -23,6 +23,7 @@ std::string_view verdict_reason(const policy::Verdict& v) {
     case policy::Basis::Allowlisted: return "allowlisted";
     case policy::Basis::Scored: break;
   }
+  if (v.surge_deferred) return "list-surging";
   if (v.reached) {
     bool listed = false;
     policy::for_each_contribution(v, [&](const policy::Contribution& c) {
@@ -72,6 +73,11 @@ class LiveState final : public pm::Collectable {
                              "127.0.0.2; its listings still count), 0 when broken (ignored), -1 before the first",
                              pm::MetricType::Gauge,
                              {}};
+    pm::MetricFamily surging{"dynmilter_dnsbl_surging",
+                             "1 while the list lists a far larger share of clients than its recent baseline "
+                             "(the listing-rate guard: refusals that rest on it are deferred)",
+                             pm::MetricType::Gauge,
+                             {}};
     const auto zones = health->snapshot();  // held: a range-for would drop the temporary at once
     for (const auto& [zone, h] : *zones) {
       pm::ClientMetric m;
@@ -83,8 +89,13 @@ class LiveState final : public pm::Collectable {
         case dnsbl::Health::Unprobed: m.gauge.value = -1; break;
       }
       healthy.metric.push_back(std::move(m));
+      pm::ClientMetric surge;
+      surge.label = {{"list", dnsbl::safe_zone(zone)}};
+      surge.gauge.value = h.surging ? 1 : 0;
+      surging.metric.push_back(std::move(surge));
     }
     out.push_back(std::move(healthy));
+    out.push_back(std::move(surging));
     gauge("dynmilter_resolver_sane",
           "1 while the resolver answers its sanity probes sanely; 0 while reverse-DNS and HELO evidence is ignored",
           health->resolver().sane ? 1 : 0);

@@ -1,6 +1,7 @@
 #include "dnsbl/health.hpp"
 
 #include "dnsbl/outcome.hpp"
+#include "dnsbl/zone_spec.hpp"
 #include "net/reverse.hpp"
 #include "util/log.hpp"
 #include "util/random.hpp"
@@ -52,6 +53,8 @@ std::optional<ZoneHealth> judge_probe(const dns::Answer& test_point, const dns::
 }
 
 std::vector<std::string> HealthBoard::track(const std::vector<std::string>& zones) {
+  std::lock_guard rates(rates_mutex_);
+  std::erase_if(rates_, [&](const auto& r) { return std::find(zones.begin(), zones.end(), r.first) == zones.end(); });
   std::lock_guard lock(mutex_);
   std::vector<std::string> added;
   HealthMap next;
@@ -70,10 +73,13 @@ bool HealthBoard::update(const std::string& zone, const ZoneHealth& health) {
   std::lock_guard lock(mutex_);
   const auto it = zones_->find(zone);
   if (it == zones_->end()) return false;
-  if (it->second == health) return false;
-  const bool changed = it->second.state != health.state;
+  ZoneHealth merged = health;  // a probe says nothing about the listing rate: keep the guard's state
+  merged.surging = it->second.surging;
+  merged.surge = it->second.surge;
+  if (it->second == merged) return false;
+  const bool changed = it->second.state != merged.state;
   auto next = std::make_shared<HealthMap>(*zones_);
-  (*next)[zone] = health;
+  (*next)[zone] = std::move(merged);
   zones_ = std::move(next);
   return changed;
 }
@@ -123,6 +129,30 @@ void HealthBoard::note_lookup(dns::Status status) const {
 void HealthBoard::set_on_suspect(std::function<void()> hook) {
   std::lock_guard lock(mutex_);
   on_suspect_ = std::move(hook);
+}
+
+void HealthBoard::note_listing(const std::string& zone, const net::IpAddress& client, bool listed) const {
+  std::lock_guard rates(rates_mutex_);
+  auto& rate = rates_[zone];
+  const auto change = rate.note(client, listed);
+  if (!change) return;
+  const std::string words = rate.describe();
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = zones_->find(zone);
+    if (it == zones_->end()) return;
+    auto next = std::make_shared<HealthMap>(*zones_);
+    (*next)[zone].surging = *change;
+    (*next)[zone].surge = *change ? words : std::string();
+    zones_ = std::move(next);
+  }
+  if (*change)
+    log::warning(
+        "dnsbl {} {}: far more than usual; clients whose refusal rests on it are deferred (4xx), not "
+        "refused, until its rate falls back (a list gone bad, or a wave of listed clients: check the list)",
+        safe_zone(zone), words);
+  else
+    log::notice("dnsbl {} {}: back to its usual rate, its listings refuse again", safe_zone(zone), words);
 }
 
 void HealthBoard::set_checker(dns::Querier* checker, std::chrono::milliseconds timeout) {

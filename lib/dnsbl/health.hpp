@@ -9,6 +9,7 @@
 #include "dns/batch.hpp"
 #include "dns/querier.hpp"
 #include "dns/sanity.hpp"
+#include "dnsbl/listing_rate.hpp"
 #include "dns/types.hpp"
 #include "net/ip_address.hpp"
 
@@ -29,8 +30,14 @@ inline bool counts(Health h) { return h == Health::Healthy || h == Health::Degra
 std::string_view to_string(Health health);
 
 struct ZoneHealth {
+  ZoneHealth() = default;
+  ZoneHealth(Health s, std::string why = {}) : state(s), reason(std::move(why)) {}  // NOLINT: a state is a health
   Health state = Health::Unprobed;
   std::string reason;  // why broken or degraded
+  // The listing-rate guard (listing_rate.hpp): the list lists a far larger share of clients than
+  // it did; refusals that rest on it are deferred instead. Kept across probes.
+  bool surging = false;
+  std::string surge;  // the shares, in words
   bool operator==(const ZoneHealth&) const = default;
 };
 
@@ -68,6 +75,11 @@ class HealthBoard {
   std::shared_ptr<const HealthMap> snapshot() const;
   Health state(const std::string& zone) const;  // Unprobed for a zone it does not track
 
+  // One client's answer from a list (listed or not listed; unknown answers are not noted): the
+  // listing-rate guard. A change of its state is logged (a warning when it begins) and shows in
+  // the map (ZoneHealth::surging) and in the metrics.
+  void note_listing(const std::string& zone, const net::IpAddress& client, bool listed) const;
+
   // Returns true when the resolver's state changed.
   bool update_resolver(const dns::ResolverVerdict& verdict);
   dns::ResolverVerdict resolver() const;
@@ -97,7 +109,7 @@ class HealthBoard {
 
  private:
   mutable std::mutex mutex_;
-  std::shared_ptr<const HealthMap> zones_ = std::make_shared<const HealthMap>();
+  mutable std::shared_ptr<const HealthMap> zones_ = std::make_shared<const HealthMap>();  // the guard writes it too
   mutable dns::ResolverVerdict resolver_;  // mutable: a connection's freshness check may condemn it
   mutable dns::FailureWindow window_;      // bookkeeping of what readers saw, under mutex_
   static constexpr std::chrono::seconds kSuspectPause{10};
@@ -109,7 +121,9 @@ class HealthBoard {
   mutable std::shared_ptr<dns::Batch> check_;                   // in flight, shared
   mutable std::chrono::steady_clock::time_point checked_at_{};  // when the last sane check was asked
   mutable bool checked_sane_ = false;
-  mutable int leaned_ = 0;  // negative answers believed on the last check
+  mutable int leaned_ = 0;          // negative answers believed on the last check
+  mutable std::mutex rates_mutex_;  // the guard's bookkeeping (taken before mutex_, never inside it)
+  mutable std::map<std::string, ListingRate> rates_;
 };
 
 }  // namespace dyn::dnsbl

@@ -3,6 +3,8 @@
 #include "policy/policy.hpp"
 #include "policy/reply_text.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace dyn::policy {
@@ -236,7 +238,26 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const Ans
         return v;
       case config::PolicyAction::Log: v.note = "dry run: would reject (" + reason_text(facts, v) + ")"; return v;
     }
-    const bool reject = action == config::PolicyAction::Reject;
+    bool reject = action == config::PolicyAction::Reject;
+    // A refusal that rests on a list listing far more clients than usual is a delay instead: the
+    // client retries, and is refused then if the list still lists it once its rate is back.
+    if (reject) {
+      int without = v.score, primary_left = 0;
+      std::string_view surging;
+      for_each_contribution(v, [&](const Contribution& c) {
+        if (c.kind == Contribution::Kind::Listing && !c.list->surge.empty() && c.against()) {
+          without -= c.weight;
+          if (surging.empty()) surging = c.key;
+        } else if (c.against() && c.primary) {
+          ++primary_left;
+        }
+      });
+      if (!surging.empty() && !(without >= config.threshold && primary_left > 0)) {
+        reject = false;
+        v.surge_deferred = true;
+        v.note = fmt::format("deferred, not refused: list {} lists far more clients than usual", surging);
+      }
+    }
     v.action = reject ? Action::Reject : Action::Tempfail;
     v.reply = render_reply(config, facts, v, reject ? config.reject_code : config.tempfail_code);
     return v;

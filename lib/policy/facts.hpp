@@ -30,6 +30,7 @@ struct ListResult {
   dnsbl::Outcome outcome;
   std::string txt;     // the list's TXT text for a listing (asked only when the reply shows {txt})
   std::string origin;  // "" from DNS; else where the answer came from ("local zone ...")
+  std::string surge;   // the list lists far more clients than usual (the guard, in words): defer, never refuse
 };
 
 }  // namespace dyn::policy

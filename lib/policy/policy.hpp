@@ -41,6 +41,7 @@ struct Verdict {
   bool supporting_only = false;          // the score reached it with supporting evidence alone: not refused
   bool tag = false;                      // --action tag: add the header at the end of the message
   bool limited_by_action_for = false;    // --action-for or a rule's action= made the action milder
+  bool surge_deferred = false;           // a refusal that rested on a list whose listing rate surged: deferred instead
   // The evidence without which the score would not have reached the threshold: list zones and
   // signal names ("pbl.test", "no-ptr", "rule:NAME"). Set whenever it was reached, dry runs too.
   std::vector<std::string> decisive;

@@ -181,6 +181,12 @@ const Verdict& Transaction::verdict() {
     static const dnsbl::HealthMap kNone;
     const auto health = health_ ? health_->snapshot() : nullptr;
     verdict_ = decide(config_, facts_, book, health ? *health : kNone, &prepared_);
+    // What each list said about this client, for its listing-rate guard (the lists follow
+    // config.dnsbls; the board knows them by their full zone).
+    if (health_ && facts_.ip && verdict_->lists.size() == config_.dnsbls.size())
+      for (std::size_t i = 0; i < verdict_->lists.size(); ++i)
+        if (const auto l = verdict_->lists[i].outcome.listing; l != dnsbl::Listing::Unknown)
+          health_->note_listing(config_.dnsbls[i].zone, *facts_.ip, l == dnsbl::Listing::Listed);
     decided_at_ = dns::Clock::now();
     waited_ = decided_at_ - asked;
   }

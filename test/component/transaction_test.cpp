@@ -383,3 +383,41 @@ TEST_CASE("a real wave of clients without PTR is refused, with one freshness che
   CHECK(checks >= 4);  // a check leans at most kNegativesPerCheck + 1 answers (and lasts kFreshFor)
   CHECK(checks <= 12);
 }
+
+TEST_CASE("a list that flips to listing everyone mid-run: once its rate surges, its refusals become deferrals",
+          "[policy][component][guard]") {
+  test::FakeDnsServer server;
+  dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
+  dnsbl::HealthBoard board;
+  board.track({"flip.test"});
+  board.update("flip.test", dnsbl::ZoneHealth{dnsbl::Health::Healthy});
+  const auto cfg = config_with({"flip.test"}, 3);  // weight 1 by default: give it 3
+  auto c = std::make_shared<config::Config>(*cfg);
+  c->dnsbls = {*dnsbl::ZoneSpec::parse("flip.test*3", nullptr)};
+  const std::shared_ptr<const config::Config> flip = c;
+  auto addr = [](int i) { return "198.18." + std::to_string(i / 256) + "." + std::to_string(i % 256); };
+  auto query = [&](int i) { return std::to_string(i % 256) + "." + std::to_string(i / 256) + ".18.198.flip.test"; };
+  int i = 0, refused = 0;
+  for (; i < 1200; ++i) {  // it lists one client in ten: those are refused
+    if (i % 10 == 0) server.script(query(i), dns::RrType::A, test::Script::records({"127.0.0.2"}));
+    policy::Transaction txn(flip, client(addr(i).c_str()), t, &board);
+    refused += txn.verdict().action == policy::Action::Reject;
+  }
+  CHECK(refused == 120);
+  // It turns bad: every client listed from here on.
+  int rejected = 0, deferred = 0;
+  for (int k = 0; k < 300; ++k, ++i) {
+    server.script(query(i), dns::RrType::A, test::Script::records({"127.0.0.2"}));
+    policy::Transaction txn(flip, client(addr(i).c_str()), t, &board);
+    const auto& v = txn.verdict();
+    rejected += v.action == policy::Action::Reject;
+    if (v.action == policy::Action::Tempfail) {
+      ++deferred;
+      CHECK(v.note.find("flip.test lists far more clients than usual") != std::string::npos);
+      CHECK(v.reply->code == "450");
+    }
+  }
+  CHECK(rejected < 200);  // refused only until the recent share passed 90%
+  CHECK(deferred > 100);
+  CHECK(board.snapshot()->at("flip.test").surging);
+}

@@ -170,6 +170,7 @@ check "exempt recipients: postmaster, bypass, authenticated" "$(printf '%s\n' "$
   'why="auth"\} 1 .*why="bypass"\} 1 .*why="role"\} 2'
 check "per-list hits" "$m" '^dynmilter_dnsbl_hits_total\{list="pbl\.test"\} [1-9][0-9]*$'
 check "list health from the RFC 5782 probe" "$m" '^dynmilter_dnsbl_healthy\{list="pbl\.test"\} 1$'
+check "the listing-rate guard, not holding the list" "$m" '^dynmilter_dnsbl_surging\{list="pbl\.test"\} 0$'
 check "connections counted" "$m" '^dynmilter_connections_total [1-9][0-9]*$'
 check "decision latency histogram" "$m" '^dynmilter_decision_seconds_count [1-9][0-9]*$'
 check "evidence hits by source" "$m" '^dynmilter_evidence_hits_total\{source="pbl\.test"\} [1-9][0-9]*$'

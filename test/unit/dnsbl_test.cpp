@@ -1,4 +1,5 @@
 // DNSBL specs in postscreen syntax and the three-state reading of a list's answer.
+#include "dnsbl/listing_rate.hpp"
 #include "dnsbl/outcome.hpp"
 
 #include <catch2/catch.hpp>
@@ -136,4 +137,51 @@ TEST_CASE("a zone that carries an access key is shown without it", "[dnsbl]") {
   CHECK(spec("b.barracudacentral.org").safe_name() == "b.barracudacentral.org");
   CHECK(spec("averyveryverylonglistname.example").safe_name() ==
         "averyveryverylonglistname.example");  // no digits: a name
+}
+
+TEST_CASE("listing-rate guard: a list that suddenly lists nearly everyone trips it, a usual wave does not",
+          "[dnsbl][guard]") {
+  auto ip = [](int i) {
+    return *net::IpAddress::parse("10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256));
+  };
+  dnsbl::ListingRate rate;  // 200 recent, 1000 baseline, trips above 90% after under 50%, ends under 70%
+  int i = 0;
+  for (; i < 1200; ++i) CHECK_FALSE(rate.note(ip(i), i % 5 == 0).has_value());  // lists 20%
+  CHECK(rate.baseline_share() == Approx(0.2));
+  std::optional<int> tripped_at;
+  for (int k = 0; k < 200; ++k, ++i)
+    if (rate.note(ip(i), true) == std::optional<bool>(true)) tripped_at = k;
+  REQUIRE(tripped_at);
+  CHECK(*tripped_at > 170);  // the recent share passed 90% (20% of 200 were listed before)
+  CHECK(rate.surging());
+  CHECK(rate.describe().find("of the 1000 before") != std::string::npos);
+  // The surge does not become its own baseline: still surging after many more listed clients.
+  for (int k = 0; k < 2000; ++k, ++i) CHECK_FALSE(rate.note(ip(i), true).has_value());
+  CHECK(rate.surging());
+  CHECK(rate.baseline_share() == Approx(0.2));
+  // Back to the usual share: it ends once the recent share is under 70%.
+  std::optional<int> ended_at;
+  for (int k = 0; k < 200; ++k, ++i)
+    if (rate.note(ip(i), k % 5 == 0) == std::optional<bool>(false)) ended_at = k;
+  REQUIRE(ended_at);
+  CHECK_FALSE(rate.surging());
+
+  SECTION("a client that retries counts once") {
+    dnsbl::ListingRate r;
+    for (int k = 0; k < 1200; ++k) r.note(ip(k), false);
+    for (int k = 0; k < 500; ++k) r.note(ip(5000), true);  // one listed client, 500 times
+    CHECK_FALSE(r.surging());
+    CHECK(r.recent_share() == Approx(1.0 / 200));
+  }
+  SECTION("a wave of listed clients against a list that usually lists most of them does not trip it") {
+    dnsbl::ListingRate r;
+    for (int k = 0; k < 1200; ++k) r.note(ip(k), k % 10 < 6);  // a PBL listing 60% of what connects
+    for (int k = 1200; k < 1600; ++k) CHECK_FALSE(r.note(ip(k), true).has_value());  // a botnet: 100%
+    CHECK_FALSE(r.surging());
+  }
+  SECTION("without a baseline (a fresh start) it never trips") {
+    dnsbl::ListingRate r;
+    for (int k = 0; k < 390; ++k) CHECK_FALSE(r.note(ip(k), true).has_value());
+    CHECK_FALSE(r.surging());
+  }
 }

@@ -27,8 +27,11 @@ class DnsblSource final : public Source {
     if (!c.facts.ip) return;
     const dns::Answer& answer = answers.at(Stage::Connect, 0);
     // A key in the zone name is never shown.
-    ListResult r{list_.safe_name(), list_.weight, answer.status, dnsbl::interpret(list_, answer), {}, answer.origin};
-    if (auto h = c.health.find(list_.zone); h != c.health.end() && !dnsbl::counts(h->second.state)) {
+    ListResult r{
+        list_.safe_name(), list_.weight, answer.status, dnsbl::interpret(list_, answer), {}, answer.origin, {}};
+    const auto h = c.health.find(list_.zone);
+    if (h != c.health.end() && h->second.surging) r.surge = h->second.surge;
+    if (h != c.health.end() && !dnsbl::counts(h->second.state)) {
       r.outcome.listing = dnsbl::Listing::Unknown;
       r.outcome.transient = false;
       r.outcome.reason = h->second.state == dnsbl::Health::Broken
