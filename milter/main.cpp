@@ -32,6 +32,10 @@ namespace {
 
 using namespace dyn;
 
+localzone::Limits local_limits(const config::Config& c) {
+  return {c.local_zone_max_bytes.value, c.local_zone_max_shrink};
+}
+
 void syslog_sink(log::Level level, std::string_view line) {
   int prio = LOG_INFO;
   switch (level) {
@@ -119,7 +123,7 @@ void reload_loop(int argc, char** argv, std::shared_ptr<const config::Config> ru
     try {
       auto next = config::parse_invocation(argc, argv, config::kDaemon);
       auto fresh = std::make_shared<const config::Config>(std::move(next.config));
-      auto local = dns.local.prepare(fresh->local_zones);  // a bad file fails the reload here
+      auto local = dns.local.prepare(fresh->local_zones, local_limits(*fresh));  // a bad file fails the reload here
       for (const auto& name : needs_restart(*running, *fresh))
         log::warning("reload: {} changed; it takes effect at the next restart", name);
       log::set_max_level(fresh->log_level);
@@ -227,7 +231,7 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
   // Local zones answer in front of both the resolver (clients' lookups) and the transport (probes).
   localzone::Keeper local;
   try {
-    local.install(local.prepare(config->local_zones));
+    local.install(local.prepare(config->local_zones, local_limits(*config)));
   } catch (const localzone::LoadError& e) {
     throw milter::StartError(1, std::string("local zone data: ") + e.what());
   }

@@ -12,6 +12,7 @@
 #include "rules/rule_set.hpp"
 
 #include <memory>
+#include "util/byte_size.hpp"
 #include "util/duration.hpp"
 #include "util/log.hpp"
 
@@ -96,7 +97,9 @@ struct Config {
 
   // Policy
   std::vector<dnsbl::ZoneSpec> dnsbls;
-  std::vector<localzone::Spec> local_zones;                    // --dnsbl zones answered from rbldnsd-format files
+  util::ByteSize local_zone_max_bytes{1ull << 30};  // the most a --local-zone dataset's files may hold
+  int local_zone_max_shrink = 50;            // percent: a changed dataset with fewer entries than this is refused
+  std::vector<localzone::Spec> local_zones;  // --dnsbl zones answered from rbldnsd-format files
   util::Duration dnsbl_timeout{std::chrono::milliseconds(0)};  // 0: each list may use all of dns_timeout
   util::Duration dnsbl_probe_interval{std::chrono::seconds(300)};
   std::vector<WeightSetting> rdns_weights;

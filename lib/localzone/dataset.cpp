@@ -70,10 +70,60 @@ class Builder {
   }
 
   std::shared_ptr<const Dataset> run(const std::vector<FileText>& files) {
-    std::size_t bytes = 0;  // room for about one entry per 12 bytes of text: no regrowth on big files
+    std::size_t bytes = 0;
     for (const auto& f : files) bytes += f.text.size();
+    expect(bytes);
+    for (const auto& f : files) {
+      begin_file(f.name);
+      feed(f.text);
+      end_file();
+    }
+    return done();
+  }
+
+  // The streaming steps (DatasetReader): the files' text arrives in chunks of any size.
+  void expect(std::size_t bytes) {  // room for about one entry per 12 bytes of text: no regrowth
     if (d_->kind_ == Kind::Ip4TSet) tset4_.reserve(bytes / 12);
-    for (const auto& f : files) read_file(f);
+  }
+  void begin_file(std::string name) {
+    file_ = std::move(name);
+    line_ = 0;
+    pending_.clear();
+    scope_ = Value{};  // a default line holds to the end of its file
+    scope_id_.reset();
+  }
+  void feed(std::string_view chunk) {
+    // A line cut by the chunk's end waits in pending_ for the rest of it.
+    if (!pending_.empty()) {
+      const auto nl = chunk.find('\n');
+      if (nl == std::string_view::npos) {
+        pending_.append(chunk);
+        return;
+      }
+      pending_.append(chunk.substr(0, nl));
+      chunk.remove_prefix(nl + 1);
+      const std::string line = std::move(pending_);
+      pending_.clear();
+      read_line(line);
+    }
+    while (!chunk.empty()) {
+      const auto nl = chunk.find('\n');
+      if (nl == std::string_view::npos) {
+        pending_.assign(chunk);
+        return;
+      }
+      read_line(chunk.substr(0, nl));
+      chunk.remove_prefix(nl + 1);
+    }
+  }
+  void end_file() {
+    if (!pending_.empty()) {
+      const std::string line = std::move(pending_);
+      pending_.clear();
+      read_line(line);
+    }
+  }
+  std::shared_ptr<const Dataset> done() {
     finish();
     return std::move(d_);
   }
@@ -103,27 +153,17 @@ class Builder {
     return it->second;
   }
 
-  void read_file(const FileText& f) {
-    file_ = f.name;
-    line_ = 0;
-    scope_ = Value{};  // a default line holds to the end of its file
-    scope_id_.reset();
-    std::string_view all = f.text;
-    while (!all.empty()) {
-      const auto nl = all.find('\n');
-      std::string_view line = all.substr(0, nl);
-      all.remove_prefix(nl == std::string_view::npos ? all.size() : nl + 1);
-      ++line_;
-      if (line.find('\0') != std::string_view::npos) fail("a NUL byte in the line (not a text file?)");
-      line = trim(line);
-      if (line.empty()) continue;
-      if (line[0] == '$' || (line.size() > 1 && line[0] == '#' && line[1] == '$')) {
-        special(line.substr(line[0] == '$' ? 1 : 2));
-        continue;
-      }
-      if (is_comment(line[0])) continue;
-      entry(line);
+  void read_line(std::string_view line) {
+    ++line_;
+    if (line.find('\0') != std::string_view::npos) fail("a NUL byte in the line (not a text file?)");
+    line = trim(line);
+    if (line.empty()) return;
+    if (line[0] == '$' || (line.size() > 1 && line[0] == '#' && line[1] == '$')) {
+      special(line.substr(line[0] == '$' ? 1 : 2));
+      return;
     }
+    if (is_comment(line[0])) return;
+    entry(line);
   }
 
   void special(std::string_view s) {
@@ -437,6 +477,7 @@ class Builder {
   std::unique_ptr<Dataset> d_;
   std::vector<std::string>* warnings_;
   std::string file_;
+  std::string pending_;  // the start of a line whose end is in the next chunk
   std::size_t line_ = 0;
   Value scope_;
   std::optional<std::uint32_t> scope_id_;  // scope_'s value id, once interned
@@ -460,6 +501,16 @@ std::shared_ptr<const Dataset> Dataset::parse(Kind kind, const std::vector<FileT
                                               std::vector<std::string>* warnings) {
   return Builder(kind, warnings).run(files);
 }
+
+DatasetReader::DatasetReader(Kind kind, std::vector<std::string>* warnings, std::size_t expected_bytes)
+    : b_(std::make_unique<Builder>(kind, warnings)) {
+  b_->expect(expected_bytes);
+}
+DatasetReader::~DatasetReader() = default;
+void DatasetReader::begin_file(std::string name) { b_->begin_file(std::move(name)); }
+void DatasetReader::feed(std::string_view chunk) { b_->feed(chunk); }
+void DatasetReader::end_file() { b_->end_file(); }
+std::shared_ptr<const Dataset> DatasetReader::finish() { return b_->done(); }
 
 Dataset::~Dataset() = default;
 

@@ -45,6 +45,23 @@ struct FileText {
 };
 
 class SortedKeys;
+class Builder;
+
+// A dataset read in chunks: begin_file, feed (any split, lines may span chunks), end_file for
+// each file, then finish. Throws LoadError as Dataset::parse does. A file is never held whole:
+// loading costs the data's memory, not also its text's.
+class DatasetReader {
+ public:
+  DatasetReader(Kind kind, std::vector<std::string>* warnings, std::size_t expected_bytes);
+  ~DatasetReader();
+  void begin_file(std::string name);
+  void feed(std::string_view chunk);
+  void end_file();
+  std::shared_ptr<const class Dataset> finish();
+
+ private:
+  std::unique_ptr<Builder> b_;
+};
 
 class Dataset {
  public:

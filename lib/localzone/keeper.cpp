@@ -42,11 +42,12 @@ std::string files_state(const std::vector<Spec>& specs) {
 
 }  // namespace
 
-std::shared_ptr<const ZoneSet> Keeper::prepare(const std::vector<Spec>& specs) const {
+std::shared_ptr<const ZoneSet> Keeper::prepare(const std::vector<Spec>& specs, const Limits& limits) {
+  limits_ = limits;
   const auto before = zones_.current();
   std::vector<std::string> warnings;
   const auto start = std::chrono::steady_clock::now();
-  auto set = ZoneSet::load(specs, before.get(), &warnings);
+  auto set = ZoneSet::load(specs, before.get(), &warnings, limits);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const auto& w : warnings) log::warning("local zone data {}", w);
   report(*set, before.get(), seconds);
@@ -59,7 +60,7 @@ bool Keeper::check_files() {
   const std::string state = files_state(now->specs());
   if (state == failed_files_) return false;  // already tried and logged
   try {
-    install(prepare(now->specs()));
+    install(prepare(now->specs(), limits_));
     failed_files_.clear();
     return true;
   } catch (const LoadError& e) {

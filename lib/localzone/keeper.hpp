@@ -16,9 +16,9 @@ namespace dyn::localzone {
 
 class Keeper {
  public:
-  // Loads `specs` without installing them (a reload installs them only once every step worked).
-  // Throws LoadError.
-  std::shared_ptr<const ZoneSet> prepare(const std::vector<Spec>& specs) const;
+  // Loads `specs` without installing them (a reload installs them only once every step worked),
+  // under `limits` (kept for the file checks that follow). Throws LoadError.
+  std::shared_ptr<const ZoneSet> prepare(const std::vector<Spec>& specs, const Limits& limits);
   void install(std::shared_ptr<const ZoneSet> set) { zones_.replace(std::move(set)); }
 
   // Reads again the datasets whose files changed; returns true when new data was installed.
@@ -31,15 +31,17 @@ class Keeper {
  private:
   LocalZones zones_;
   std::atomic<std::uint64_t> failed_loads_{0};
-  std::string failed_files_;  // the files' state when they last failed to load: not read again until it changes
+  std::string failed_files_;
+  Limits limits_;  // the files' state when they last failed to load: not read again until it changes
 };
 
 // For the tools (dynmilter-check, -replay, -autoreply): the configuration's local zones loaded
 // once, answering in front of `upstream` as in the daemon. Throws LoadError.
 class ToolZones {
  public:
-  ToolZones(const std::vector<Spec>& specs, dns::Querier& upstream) : querier_(keeper_.zones(), upstream) {
-    keeper_.install(keeper_.prepare(specs));
+  ToolZones(const std::vector<Spec>& specs, const Limits& limits, dns::Querier& upstream)
+      : querier_(keeper_.zones(), upstream) {
+    keeper_.install(keeper_.prepare(specs, limits));
   }
   dns::Querier& querier() { return querier_; }
 

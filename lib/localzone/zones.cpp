@@ -1,6 +1,8 @@
 #include "localzone/zones.hpp"
 
 #include "net/ip_address.hpp"
+#include "util/byte_size.hpp"
+#include "util/random.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -121,50 +123,115 @@ std::string Spec::to_string() const {
   return out;
 }
 
-FileText read_stable(const std::string& path, FileStamp* stamp) {
+namespace {
+
+constexpr std::size_t kChunk = 1 << 20;  // read 1 MiB at a time: a file is never held whole
+
+bool lists(const Dataset& d, const char* address) { return !d.lookup(*net::IpAddress::parse(address)).empty(); }
+
+// A dataset's files read and parsed in one pass, chunk by chunk, each file checked unchanged
+// while it was read (else read again, up to 3 times) and their total bounded by `limits`.
+std::shared_ptr<const Dataset> read_dataset(const Spec& spec, const Limits& limits, std::vector<FileStamp>& stamps,
+                                            std::vector<std::string>* warnings) {
+  const auto zone = spec.zone;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    struct stat before {
-    }, after{};
-    if (::stat(path.c_str(), &before) != 0)
-      throw LoadError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-    if (!S_ISREG(before.st_mode)) throw LoadError(fmt::format("{}: not a regular file", path));
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw LoadError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-    std::string text;
-    text.resize(static_cast<std::size_t>(before.st_size));
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    if (in.peek() != std::char_traits<char>::eof()) continue;  // it grew while read
-    if (::stat(path.c_str(), &after) != 0) continue;
-    const auto s1 = stamp_of(path, before), s2 = stamp_of(path, after);
-    if (!(s1 == s2) || text.size() != static_cast<std::size_t>(before.st_size)) continue;  // changed while read
-    if (stamp) *stamp = s1;
-    return FileText{path, std::move(text)};
+    std::vector<struct stat> before(spec.files.size());
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < spec.files.size(); ++i) {
+      const auto& path = spec.files[i];
+      if (::stat(path.c_str(), &before[i]) != 0)
+        throw LoadError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
+      if (!S_ISREG(before[i].st_mode)) throw LoadError(fmt::format("{}: not a regular file", path));
+      total += static_cast<std::uint64_t>(before[i].st_size);
+    }
+    auto too_big = [&](std::uint64_t bytes) {
+      return LoadError(fmt::format("{}: {} byte{} of data, more than --local-zone-max-bytes {}", spec.to_string(),
+                                   bytes, bytes == 1 ? "" : "s", util::ByteSize{limits.max_bytes}.to_string()));
+    };
+    if (total > limits.max_bytes) throw too_big(total);
+    std::vector<std::string> attempt_warnings;
+    DatasetReader reader(spec.kind, warnings ? &attempt_warnings : nullptr, static_cast<std::size_t>(total));
+    std::vector<char> chunk(std::min<std::uint64_t>(kChunk, total + 1));
+    std::uint64_t read_total = 0;
+    bool stable = true;
+    stamps.clear();
+    for (std::size_t i = 0; i < spec.files.size() && stable; ++i) {
+      const auto& path = spec.files[i];
+      std::ifstream in(path, std::ios::binary);
+      if (!in) throw LoadError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+      reader.begin_file(path);
+      std::uint64_t read_file = 0;
+      while (in) {
+        in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        const auto n = static_cast<std::size_t>(in.gcount());
+        if (n == 0) break;
+        read_file += n;
+        read_total += n;
+        if (read_total > limits.max_bytes) throw too_big(read_total);  // it grew past the bound while read
+        reader.feed(std::string_view(chunk.data(), n));
+      }
+      reader.end_file();
+      struct stat after {};
+      const bool same = ::stat(path.c_str(), &after) == 0 && stamp_of(path, before[i]) == stamp_of(path, after) &&
+                        read_file == static_cast<std::uint64_t>(before[i].st_size);
+      if (!same) stable = false;  // changed while read: read the dataset again
+      stamps.push_back(stamp_of(path, before[i]));
+    }
+    if (!stable) continue;
+    auto data = reader.finish();
+    if (warnings) warnings->insert(warnings->end(), attempt_warnings.begin(), attempt_warnings.end());
+    return data;
   }
-  throw LoadError(fmt::format("{}: kept changing while it was read (3 tries); the old data stays", path));
+  throw LoadError(fmt::format("{}: kept changing while it was read (3 tries); the old data stays", spec.to_string()));
+}
+
+// A changed dataset against the one in use: refused (the old data stays) when it shrank by more
+// than the bound or to nothing, or when it fails test points the old data passed or that no
+// list may fail (127.0.0.1 and reserved space listed: it lists everything).
+void check_change(const Spec& spec, const Dataset& now, const Dataset& before, const Limits& limits) {
+  const auto old_n = before.entries(), new_n = now.entries();
+  const std::string what = spec.to_string();
+  if (old_n > 0 && limits.max_shrink < 100 &&
+      (new_n == 0 || new_n * 100 < old_n * static_cast<std::size_t>(100 - limits.max_shrink)))
+    throw LoadError(
+        fmt::format("{}: {} entries where {} were loaded: it shrank by more than "
+                    "--local-zone-max-shrink {}% (a truncated or emptied file?)",
+                    what, new_n, old_n, limits.max_shrink));
+  if (now.kind() == Kind::Ip6Trie || now.kind() == Kind::Ip6TSet) return;  // the test points are IPv4
+  if (lists(now, "127.0.0.1"))
+    throw LoadError(fmt::format("{}: lists 127.0.0.1 (RFC 5782: never listed), so it lists everything", what));
+  const auto reserved = dnsbl_reserved_address();
+  if (!now.lookup(reserved).empty())
+    throw LoadError(fmt::format("{}: lists {}, reserved space no list can list", what, reserved.to_string()));
+  if (lists(before, "127.0.0.2") && !lists(now, "127.0.0.2"))
+    throw LoadError(fmt::format("{}: no longer lists the test point 127.0.0.2 (RFC 5782), which it did", what));
+}
+
+}  // namespace
+
+net::IpAddress dnsbl_reserved_address() {
+  unsigned char b[3];
+  util::random_bytes(b, sizeof b);
+  return *net::IpAddress::parse(fmt::format("{}.{}.{}.{}", 240 + (b[0] % 16), b[1], b[2], 1 + (b[0] >> 4)));
 }
 
 std::shared_ptr<const ZoneSet> ZoneSet::load(const std::vector<Spec>& specs, const ZoneSet* previous,
-                                             std::vector<std::string>* warnings) {
+                                             std::vector<std::string>* warnings, const Limits& limits) {
   auto set = std::make_shared<ZoneSet>();
   set->specs_ = specs;
   for (const auto& spec : specs) {
-    if (previous)  // the same spec, and its files as they were: share the data
-      if (auto it = std::find_if(previous->loaded_.begin(), previous->loaded_.end(),
-                                 [&](const Loaded& l) { return l.spec == spec && unchanged(l); });
-          it != previous->loaded_.end()) {
-        set->loaded_.push_back(*it);
-        continue;
-      }
+    const Loaded* old = nullptr;  // the same spec's data in use, if any
+    if (previous)
+      for (const auto& l : previous->loaded_)
+        if (l.spec == spec) old = &l;
+    if (old && unchanged(*old)) {  // its files as they were: share the data
+      set->loaded_.push_back(*old);
+      continue;
+    }
     Loaded l;
     l.spec = spec;
-    std::vector<FileText> texts;
-    for (const auto& path : spec.files) {
-      FileStamp stamp;
-      texts.push_back(read_stable(path, &stamp));
-      l.stamps.push_back(std::move(stamp));
-    }
-    l.data = Dataset::parse(spec.kind, texts, warnings);
+    l.data = read_dataset(spec, limits, l.stamps, warnings);
+    if (old) check_change(spec, *l.data, *old->data, limits);
     set->loaded_.push_back(std::move(l));
   }
   return set;

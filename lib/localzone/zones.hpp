@@ -7,6 +7,7 @@
 
 #include "dns/querier.hpp"
 #include "localzone/dataset.hpp"
+#include "net/ip_address.hpp"
 
 #include <atomic>
 #include <ctime>
@@ -39,6 +40,17 @@ struct FileStamp {
   bool operator==(const FileStamp& o) const;
 };
 
+// What a load may take: the most bytes a dataset's files may hold together
+// (--local-zone-max-bytes), and how much a changed dataset may shrink against the one in use
+// (--local-zone-max-shrink, percent; 100: any).
+struct Limits {
+  std::uint64_t max_bytes = 1ull << 30;
+  int max_shrink = 50;
+};
+
+// An address in reserved 240.0.0.0/4, new at each call: no list may list it.
+net::IpAddress dnsbl_reserved_address();
+
 // One generation of local data: every zone with its datasets. Immutable; shared by lookups.
 class ZoneSet {
  public:
@@ -48,11 +60,13 @@ class ZoneSet {
     std::shared_ptr<const Dataset> data;
   };
 
-  // Loads every spec's files. Data whose files are unchanged since `previous` loaded them is
-  // shared, not read again. Throws LoadError ("file:line: ...") for a file that cannot be used;
-  // `warnings` gets the lines ignored as rbldnsd ignores them.
+  // Loads every spec's files, reading them in chunks (never whole). Data whose files are
+  // unchanged since `previous` loaded them is shared, not read again; changed data is checked
+  // against what `previous` held (check_change: shrink and test points). Throws LoadError
+  // ("file:line: ...") for a file that cannot be used, or a change refused; `warnings` gets the
+  // lines ignored as rbldnsd ignores them.
   static std::shared_ptr<const ZoneSet> load(const std::vector<Spec>& specs, const ZoneSet* previous,
-                                             std::vector<std::string>* warnings);
+                                             std::vector<std::string>* warnings, const Limits& limits = {});
 
   // The answer for a question inside a local zone; nullopt when its name is in none.
   std::optional<dns::Answer> answer(const dns::Question& question) const;
@@ -99,8 +113,5 @@ class LocalQuerier : public dns::Querier {
   const LocalZones& zones_;
   dns::Querier& upstream_;
 };
-
-// Reads a file whole, making sure it did not change while it was read; its stamp goes to `stamp`.
-FileText read_stable(const std::string& path, FileStamp* stamp);
 
 }  // namespace dyn::localzone

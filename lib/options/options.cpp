@@ -144,6 +144,13 @@ const std::vector<OptionDef>& table() {
             "answer a --dnsbl zone in-process from rbldnsd data files instead of asking DNS (repeatable; several "
             "datasets of one zone answer together): TYPE is ip4set, ip4tset, ip4trie, ip6trie or ip6tset, e.g. "
             "zen.spamhaus.org:ip4tset:/var/lib/rbldnsd/xbl; files are read again when they change"),
+      field("local-zone-max-bytes", "SIZE", &Config::local_zone_max_bytes, kBoth,
+            "the most a --local-zone dataset's files may hold together (K, M, G suffixes); a larger one is refused "
+            "with an error at start, and at a reload or file change its old data stays"),
+      field("local-zone-max-shrink", "PERCENT", &Config::local_zone_max_shrink, kBoth,
+            "a changed --local-zone dataset with this many percent fewer entries than the one in use (or none at "
+            "all, or one that lists 127.0.0.1 or a reserved address, or no longer lists 127.0.0.2) is refused and "
+            "the old data stays, with a warning; 100 accepts any shrink (a restart loads whatever is there)"),
       field("dnsbl-timeout", "DURATION", &Config::dnsbl_timeout, kBoth,
             "stop waiting for any one list after this long, so one slow list cannot hold up the verdict "
             "(0: each list may use all of --dns-timeout)"),
@@ -365,6 +372,11 @@ void check_consistency(const Config& c, const Locations& where) {
                             where("reply-text"), why, smtp::kReplyValueLimits[std::size(smtp::kReplyValueLimits) - 1]));
   if (c.dns_cache_size <= 0) throw Error(fmt::format("{}dns-cache-size must be positive", where("dns-cache-size")));
   if (c.max_helo <= 0) throw Error(fmt::format("{}max-helo must be positive", where("max-helo")));
+  if (c.local_zone_max_shrink < 0 || c.local_zone_max_shrink > 100)
+    throw Error(
+        fmt::format("{}local-zone-max-shrink must be a percentage from 0 to 100", where("local-zone-max-shrink")));
+  if (c.local_zone_max_bytes.value == 0)
+    throw Error(fmt::format("{}local-zone-max-bytes must be more than zero", where("local-zone-max-bytes")));
   if (c.milter_timeout.value < std::chrono::seconds(1))
     throw Error(fmt::format("{}milter-timeout must be at least 1s", where("milter-timeout")));
   for (const auto& b : c.bypass_recipients) check_bypass_address(b, where("bypass-recipient", b));

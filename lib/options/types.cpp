@@ -61,6 +61,13 @@ void util::validate(boost::any& out, const std::vector<std::string>& values, Dur
   out = *v;
 }
 
+void util::validate(boost::any& out, const std::vector<std::string>& values, ByteSize*, int) {
+  const auto& s = single(values);
+  auto v = ByteSize::parse(s);
+  if (!v) bad(s, "want a size such as 1G, 512M, 64K or a number of bytes");
+  out = *v;
+}
+
 void smtp::validate(boost::any& out, const std::vector<std::string>& values, ReplyTemplate*, int) {
   validate_with(out, values, &ReplyTemplate::parse);
 }
@@ -156,6 +163,7 @@ std::string show(const std::string& v) { return v; }
 std::string show(bool v) { return v ? "true" : "false"; }
 std::string show(int v) { return std::to_string(v); }
 std::string show(const util::Duration& v) { return v.to_string(); }
+std::string show(const util::ByteSize& v) { return v.to_string(); }
 std::string show(const dnsbl::ZoneSpec& v) { return v.to_string(); }
 std::string show(const net::Cidr& v) { return v.to_string(); }
 std::string show(const dns::ServerAddress& v) { return v.to_string(); }

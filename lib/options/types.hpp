@@ -25,7 +25,8 @@ void validate(boost::any& out, const std::vector<std::string>& values, ServerAdd
 }
 namespace dyn::util {
 void validate(boost::any& out, const std::vector<std::string>& values, Duration*, int);
-}
+void validate(boost::any& out, const std::vector<std::string>& values, ByteSize*, int);
+}  // namespace dyn::util
 namespace dyn::smtp {
 void validate(boost::any& out, const std::vector<std::string>& values, ReplyTemplate*, int);
 }
@@ -57,6 +58,7 @@ std::string show(const std::string& v);
 std::string show(bool v);
 std::string show(int v);
 std::string show(const util::Duration& v);
+std::string show(const util::ByteSize& v);
 std::string show(const dnsbl::ZoneSpec& v);
 std::string show(const net::Cidr& v);
 std::string show(const localzone::Spec& v);

@@ -2,6 +2,7 @@
 // buffered random bytes.
 #include "dns/server_address.hpp"
 #include "dns/types.hpp"
+#include "util/byte_size.hpp"
 #include "util/ascii.hpp"
 #include "util/duration.hpp"
 #include "util/random.hpp"
@@ -141,4 +142,15 @@ TEST_CASE("random bytes: buffered per thread, never handed out twice, fresh in a
   ::close(fds[1]);
   util::random_bytes(&mine, sizeof mine);
   CHECK(from_child != mine);
+}
+
+TEST_CASE("byte sizes: K, M, G, T suffixes in powers of 1024, and back", "[util]") {
+  CHECK(util::ByteSize::parse("1G")->value == 1ull << 30);
+  CHECK(util::ByteSize::parse("512m")->value == 512ull << 20);
+  CHECK(util::ByteSize::parse("100")->value == 100);
+  CHECK(util::ByteSize{1ull << 30}.to_string() == "1G");
+  CHECK(util::ByteSize{1536ull << 20}.to_string() == "1536M");
+  CHECK(util::ByteSize{100}.to_string() == "100");
+  for (const char* bad : {"", "G", "1.5G", "-1", "1GB", "99999999999999999999", "16777216T"})
+    CHECK_FALSE(util::ByteSize::parse(bad));
 }
