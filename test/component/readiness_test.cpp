@@ -196,7 +196,7 @@ TEST_CASE("temporary DNS failures are unknown, never fail", "[readiness][compone
   CHECK(dead.domain_findings[0].result == readiness::Result::Unknown);
 }
 
-TEST_CASE("--sender shows each server's evidence as the address check does: the neighbours it asked",
+TEST_CASE("dynmilter-check --sender shows each server's evidence as the address check does: the neighbours it asked",
           "[readiness][component]") {
   // c7.acme.example says little by itself (no server word); the addresses on each side are named like a pool.
   test::FakeDnsServer s;
