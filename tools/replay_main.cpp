@@ -14,7 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -141,12 +144,20 @@ void judge_by_name(const config::Config& config, const replay::Clients& clients,
     use(i, policy::decide(names_only, policy::ClientFacts{clients[i].ip, clients[i].name, clients[i].rdns}));
 }
 
-// As the daemon judges them: each client's lookups in parallel, many clients at a time.
+// As the daemon judges them: each client's lookups in parallel, several clients at a time, paced
+// so that the queries sent stay at `rate` a second on average (the batch is sized to about a
+// tenth of a second's worth, and the next waits until the queries sent so far are within budget).
 template <class Use>
-void judge_with_dns(const std::shared_ptr<const config::Config>& config, const replay::Clients& clients, Use use) {
+void judge_with_dns(const std::shared_ptr<const config::Config>& config, const replay::Clients& clients, int rate,
+                    Use use) {
   engine::ToolDns dns(*config);  // --local-zone data answers as in the daemon
-  constexpr std::size_t kInFlight = 64;
+  const std::size_t kInFlight = std::clamp<std::size_t>(static_cast<std::size_t>(rate) / 50, 1, 64);
+  const auto start = std::chrono::steady_clock::now();
+  const auto sent_at_start = dns.queries_sent();
   for (std::size_t at = 0; at < clients.size(); at += kInFlight) {
+    const auto sent = dns.queries_sent() - sent_at_start;
+    const auto due = start + std::chrono::duration<double>(static_cast<double>(sent) / rate);
+    std::this_thread::sleep_until(std::chrono::time_point_cast<std::chrono::steady_clock::duration>(due));
     std::vector<std::unique_ptr<policy::Transaction>> batch;
     for (std::size_t i = at; i < std::min(clients.size(), at + kInFlight); ++i)
       batch.push_back(std::make_unique<policy::Transaction>(
@@ -162,6 +173,10 @@ int run(const config::Invocation& inv) {
   }
   if (inv.json && inv.csv) {
     std::fprintf(stderr, "dynmilter-replay: --json and --csv: choose one\n");
+    return 2;
+  }
+  if (inv.dns_rate <= 0) {
+    std::fprintf(stderr, "dynmilter-replay: --dns-rate must be a positive number of queries a second\n");
     return 2;
   }
   std::vector<net::Cidr> mynetworks;
@@ -203,7 +218,7 @@ int run(const config::Invocation& inv) {
     if (inv.csv) std::cout << replay::csv_row(log.clients()[i], v, mynetworks);
   };
   if (inv.dns)
-    judge_with_dns(config, log.clients(), use);
+    judge_with_dns(config, log.clients(), inv.dns_rate, use);
   else
     judge_by_name(*config, log.clients(), use);
   if (inv.json)

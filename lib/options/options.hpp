@@ -61,6 +61,7 @@ struct Invocation {
   bool json = false;
   bool csv = false;
   bool dns = false;
+  int dns_rate = 100;  // dynmilter-replay --dns: DNS queries a second, on average
   std::vector<std::string> mynetworks;
 };
 

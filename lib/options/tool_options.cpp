@@ -19,6 +19,10 @@ const std::vector<OptionInfo>& replay_options() {
        "ask the configured lists and the clients' own DNS records now (default: judge by the logged names "
        "only, lists not asked)",
        false},
+      {"dns-rate", "N",
+       "with --dns: send at most N DNS queries a second on average (default 100; a client takes about five), "
+       "so that a replay of a big log does not flood the resolver or the lists",
+       false},
       {"mynetworks", "CIDR",
        "the MTA's trusted networks (Postfix mynetworks, repeatable): a would-be refusal inside "
        "them is reported as legitimate",
@@ -87,7 +91,7 @@ void add_cli_only(po::options_description& desc, Invocation& inv, unsigned scope
   } else if (scope & kReplay) {
     desc.add_options()("positional", po::value(&inv.positional)->composing(), "")(
         "json", po::bool_switch(&inv.json), "")("csv", po::bool_switch(&inv.csv), "")(
-        "dns", po::bool_switch(&inv.dns), "")("mynetworks", po::value(&inv.mynetworks)->composing(), "");
+        "dns", po::bool_switch(&inv.dns), "")("dns-rate", po::value(&inv.dns_rate), "")("mynetworks", po::value(&inv.mynetworks)->composing(), "");
   } else if (scope & kCheck) {
     desc.add_options()("positional", po::value(&inv.positional)->composing(), "");
     desc.add_options()("classify", po::bool_switch(&inv.classify), "");

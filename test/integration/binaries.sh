@@ -110,4 +110,20 @@ check "--json ADDRESS --helo: the HELO name judged, a supporting signal" "$out" 
 out=$(run "${SENDER[@]}" --sender-ip 192.0.2.1 192.0.2.1)
 check "--sender-ip without --sender is an error, exit 2" "$out" 'goes with --sender DOMAIN +exit=2 $'
 
+say "dynmilter-replay --dns keeps to --dns-rate"
+for i in $(seq 1 60); do
+  echo "Dec  1 06:30:58 mx postfix/smtpd[$i]: connect from unknown[198.51.100.$i]"
+  echo "Dec  1 06:30:59 mx postfix/smtpd[$i]: disconnect from unknown[198.51.100.$i] ehlo=1 quit=1 commands=2"
+done >"$WORK/rate.log"
+REPLAY=("$BIN/dynmilter-replay" --dns-server "127.0.0.1:$(cat "$WORK/zone.port")" --dnsbl 'pbl.test=127.0.0.[10..11]*3'
+  --dns-timeout 1s --dns --csv "$WORK/rate.log")
+t0=$(date +%s%N); fast=$("${REPLAY[@]}" --dns-rate 100000 | wc -l); t1=$(date +%s%N)
+slow=$("${REPLAY[@]}" --dns-rate 50 | wc -l); t2=$(date +%s%N)
+fast_ms=$(( (t1 - t0) / 1000000 )) slow_ms=$(( (t2 - t1) / 1000000 ))
+check "--dns-rate: the same 60 clients either way" "$fast $slow" '^61 61$'
+# 60 clients ask at least 120 questions (the list and the PTR): at 50 a second, 2.4 s or more.
+check "--dns-rate 50: at least 2 s for 60 clients (took ${slow_ms} ms; unbounded: ${fast_ms} ms)" \
+  "$([ "$slow_ms" -ge 2000 ] && [ "$fast_ms" -lt 1500 ] && echo paced || echo "slow=$slow_ms fast=$fast_ms")" '^paced$'
+out=$(run "$BIN/dynmilter-replay" --dns --dns-rate 0 "$WORK/rate.log")
+check "--dns-rate 0 is refused, exit 2" "$out" 'dns-rate must be a positive number.*exit=2'
 finish
