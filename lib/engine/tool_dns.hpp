@@ -19,7 +19,7 @@ class ToolDns {
   ToolDns& operator=(const ToolDns&) = delete;
 
   dns::Querier& querier() { return zones_.querier(); }
-  const dnsbl::HealthBoard& board() const { return board_; }  // as the start-up probe left it
+  const dnsbl::HealthBoard& board() const { return board_; }              // as the start-up probe left it
   std::uint64_t queries_sent() const { return transport_.stats().sent; }  // datagrams to the servers so far
 
  private:

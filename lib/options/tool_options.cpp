@@ -91,7 +91,8 @@ void add_cli_only(po::options_description& desc, Invocation& inv, unsigned scope
   } else if (scope & kReplay) {
     desc.add_options()("positional", po::value(&inv.positional)->composing(), "")(
         "json", po::bool_switch(&inv.json), "")("csv", po::bool_switch(&inv.csv), "")(
-        "dns", po::bool_switch(&inv.dns), "")("dns-rate", po::value(&inv.dns_rate), "")("mynetworks", po::value(&inv.mynetworks)->composing(), "");
+        "dns", po::bool_switch(&inv.dns), "")("dns-rate", po::value(&inv.dns_rate), "")(
+        "mynetworks", po::value(&inv.mynetworks)->composing(), "");
   } else if (scope & kCheck) {
     desc.add_options()("positional", po::value(&inv.positional)->composing(), "");
     desc.add_options()("classify", po::bool_switch(&inv.classify), "");
