@@ -4,8 +4,13 @@
 // how to smarthost, and the readiness report (dynmilter-check --sender) for the address their
 // server connected from. The message itself is delivered to the mailbox as usual, by the MTA.
 // It exits 0 whenever the message was read, replied to or not (a failure to reply is logged on
-// standard error, which the MTA logs), so that it never bounces mail to the bypass address.
+// standard error, which the MTA logs), so that it never bounces mail to the bypass address; 75
+// (EX_TEMPFAIL, sysexits.h) for a setup error, so that the MTA keeps the message and retries.
+// The reply goes to the envelope sender given on the command line, passed to sendmail as an
+// argument with a null reverse path (-f <>): never to an address taken from the message.
+#include "autoreply/address.hpp"
 #include "autoreply/autoreply.hpp"
+#include "autoreply/reply_store.hpp"
 #include "options/options.hpp"
 #include "engine/tool_dns.hpp"
 #include "readiness/readiness.hpp"
@@ -54,46 +59,19 @@ std::optional<std::int64_t> interval_seconds(const std::string& text) {
   return n * mult;
 }
 
-// Claims the sender's turn in the state file, under an exclusive lock held across read and
-// write (concurrent runs for the same sender reply once). False: not now, or the state cannot be
-// kept (then no reply either: a reply that cannot be recorded could repeat without end).
-bool claim_turn(const std::string& path, const std::string& sender, std::int64_t interval) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    say("cannot open the state file " + path + ": " + std::strerror(errno) + "; no reply sent");
-    return false;
-  }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  if (::flock(fd, LOCK_EX) != 0) {
-    say("cannot lock " + path + ": " + std::strerror(errno) + "; no reply sent");
-    return false;
-  }
-  std::string text;
-  char buf[65536];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0 && text.size() < (64u << 20);)
-    text.append(buf, static_cast<std::size_t>(n));
-  auto times = autoreply::parse_times(text);
-  const auto now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  if (!autoreply::take_turn(times, sender, now, interval)) return false;
-  const auto out = autoreply::format_times(times);
-  if (::lseek(fd, 0, SEEK_SET) != 0 || ::ftruncate(fd, 0) != 0 ||
-      ::write(fd, out.data(), out.size()) != static_cast<ssize_t>(out.size()) || ::fsync(fd) != 0) {
-    say("cannot write the state file " + path + ": " + std::strerror(errno) + "; no reply sent");
-    return false;
-  }
-  return true;
-}
-
-// Runs the mail command (split at spaces, no shell) with the reply on its standard input.
-bool send(const std::string& command, const std::string& message) {
+std::vector<std::string> words_of(const std::string& command) {
   std::vector<std::string> words;
   std::istringstream in(command);
   for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+// Runs the mail command (split at spaces, no shell) with `recipient` as its last argument and the
+// reply on its standard input. True when it took the message (exit 0).
+bool send(const std::string& command, const std::string& recipient, const std::string& message) {
+  std::vector<std::string> words = words_of(command);
   if (words.empty()) return false;
+  words.push_back(recipient);
   std::vector<char*> argv;
   for (auto& w : words) argv.push_back(w.data());
   argv.push_back(nullptr);
@@ -135,6 +113,11 @@ int run(const config::Invocation& inv) {
     say("--reply-interval: not a duration: '" + inv.reply_interval + "' (N followed by s, m, h or d)");
     return 75;
   }
+  for (const auto& w : words_of(inv.sendmail_command))
+    if (w == "-t") {
+      say("--sendmail must not use -t: the reply's recipient is passed as an argument, never taken from its header");
+      return 75;
+    }
   std::string body_template = autoreply::kDefaultTemplate;
   if (!inv.template_file.empty()) {
     std::ifstream t(inv.template_file);
@@ -161,30 +144,60 @@ int run(const config::Invocation& inv) {
     say("no reply to <" + inv.sender + ">: no Received field of ours names the address it came from");
     return 0;
   }
-  if (!claim_turn(inv.state_file, inv.sender, *interval)) {
-    say("no reply to <" + inv.sender + ">: already answered within " + inv.reply_interval + " (or see above)");
+  const std::string to = *autoreply::reply_address(inv.sender);  // checked by reason_not_to_reply
+  const std::string key = autoreply::rate_key(to);
+  // The sender's turn: the store's write lock is held until the reply is recorded (sent) or the
+  // turn is abandoned (not sent: the next message may try again).
+  std::optional<autoreply::ReplyStore> store;
+  std::optional<autoreply::ReplyStore::Turn> turn;
+  try {
+    store.emplace(inv.state_file);
+    turn.emplace(store->begin());
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::string note;
+    const bool may = turn->may_reply(key, now, *interval, &note);
+    if (!note.empty()) say(inv.state_file + ": " + note);
+    if (!may) {
+      say("no reply to <" + to + ">: already answered within " + inv.reply_interval);
+      return 0;
+    }
+  } catch (const autoreply::StoreError& e) {
+    say(std::string(e.what()) + "; no reply sent");
     return 0;
   }
-  const std::string domain = inv.sender.substr(inv.sender.rfind('@') + 1);
+  const std::string domain = to.substr(to.rfind('@') + 1);
   const auto& config = inv.config;
   log::set_max_level(log::Level::Error);
   engine::ToolDns dns(config);  // --local-zone data answers as in the daemon
   const auto report = readiness::check(config, dns.querier(), domain, ip, &dns.board());
   std::string verdict = "would " + report.verdict;
   if (!report.servers.empty() && !report.servers[0].reply.empty()) verdict += ": " + report.servers[0].reply;
-  const std::map<std::string, std::string> values{{"sender", inv.sender},
+  const std::map<std::string, std::string> values{{"sender", to},
                                                   {"recipient", inv.recipient},
                                                   {"ip", ip->to_string()},
                                                   {"domain", domain},
                                                   {"report", readiness::format_text(report)},
                                                   {"verdict", verdict}};
-  const auto reply = autoreply::compose(inv.recipient.empty() ? "postmaster" : inv.recipient, inv.sender, message,
+  const auto reply = autoreply::compose(inv.recipient.empty() ? "postmaster" : inv.recipient, to, message,
                                         autoreply::render(body_template, values));
-  if (inv.dry_run) {
+  if (inv.dry_run) {  // shown, not sent, and not recorded
     std::cout << reply;
     return 0;
   }
-  if (send(inv.sendmail_command, reply)) say("replied to <" + inv.sender + "> about " + ip->to_string());
+  if (!send(inv.sendmail_command, to, reply)) {
+    say("no reply to <" + to + ">: it could not be sent (the sender's turn is kept for the next message)");
+    return 0;
+  }
+  try {
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    turn->record(key, now);
+  } catch (const autoreply::StoreError& e) {
+    say("replied to <" + to + ">, but the reply could not be recorded: " + e.what());
+    return 0;
+  }
+  say("replied to <" + to + "> about " + ip->to_string());
   return 0;
 }
 

@@ -50,7 +50,7 @@ struct Invocation {
   // reply template, interval between replies to one sender.
   std::string recipient;
   std::string state_file;
-  std::string sendmail_command = "/usr/sbin/sendmail -t -oi";
+  std::string sendmail_command = "/usr/sbin/sendmail -oi -f <>";
   std::vector<std::string> received_by;
   std::string template_file;
   std::string reply_interval = "1d";

@@ -54,7 +54,8 @@ const std::vector<OptionInfo>& autoreply_options() {
       {"state", "FILE", "where the time of each sender's last reply is kept (required; written under a lock)", false},
       {"sendmail", "COMMAND",
        "the command that sends the reply, read on its standard input "
-       "(default: /usr/sbin/sendmail -t -oi; split at spaces, no shell)",
+       "with the recipient (the envelope sender) added as its last argument; never -t "
+       "(default: /usr/sbin/sendmail -oi -f <>, a null reverse path as RFC 3834 asks; split at spaces, no shell)",
        false},
       {"received-by", "HOST",
        "a host name of this site's MTAs (repeatable): the client address is taken from the "

@@ -14,24 +14,31 @@ start_dynmilter pbl $MILTER --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=1
 
 PF=$WORK/postfix
 mkdir -p "$WORK/autoreply" "$PF/mail"
-# The reply goes back into the same Postfix over SMTP, to the To: of the reply (as "sendmail -t"
-# would: Postfix's own sendmail refuses a non-default -C for an unprivileged user unless the
-# system's main.cf allows it, and this machine's may not exist).
-cat >"$WORK/autoreply/sendmail-t" <<SH
+# The reply goes back into the same Postfix over SMTP, as sendmail would send it: the envelope
+# sender from -f, the recipient from the arguments (never from the reply's header). Postfix's own
+# sendmail refuses a non-default -C for an unprivileged user unless the system's main.cf allows
+# it, and this machine's may not exist. It records its arguments, and fails while the file
+# "fail" exists (a sendmail that cannot take the reply).
+cat >"$WORK/autoreply/sendmail" <<SH
 #!/bin/bash
+printf '%s\\n' "\$*" >>"$WORK/autoreply/argv"
+[ -e "$WORK/autoreply/fail" ] && exit 75
+from=x
+while [ \$# -gt 1 ]; do
+  case "\$1" in -f) from=\$2; shift 2 ;; *) shift ;; esac
+done
 msg=\$(mktemp)
 cat >"\$msg"
-to=\$(sed -n '/^\$/q; s/^To: *//p' "\$msg" | head -1)
-swaks --server 127.0.0.1:$SMTP_PORT --from '' --to "\$to" --data "\$msg" --timeout 20 >/dev/null 2>&1
+swaks --server 127.0.0.1:$SMTP_PORT --from "\$from" --to "\$1" --data "\$msg" --timeout 20 >/dev/null 2>&1
 rc=\$?
 rm -f "\$msg"
 exit \$rc
 SH
-chmod 755 "$WORK/autoreply/sendmail-t"
+chmod 755 "$WORK/autoreply/sendmail"
 chown nobody:nogroup "$WORK/autoreply" "$PF/mail"
 POSTFIX_MAIN_EXTRA="virtual_mailbox_domains = client.example
 virtual_mailbox_base = $PF/mail
-virtual_mailbox_maps = inline:{ sender@client.example=sender/, list@client.example=list/, other@client.example=other/ }
+virtual_mailbox_maps = inline:{ sender@client.example=sender/, list@client.example=list/, other@client.example=other/, late@client.example=late/, victim@client.example=victim/, other2@client.example=other2/ }
 virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
 transport_maps = inline:{ help@example.org=autoreply: }"
@@ -40,7 +47,7 @@ source "$TESTROOT/integration/postfix-instance.sh"
 postfix_instance "$PF" \
   "$SMTP_PORT inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER" \
   "virtual unix - n n - - virtual" \
-  "autoreply unix - n n - - pipe flags=Rq user=nobody argv=$BIN/dynmilter-autoreply --sender \${sender} --recipient \${recipient} --state $WORK/autoreply/state --received-by mx.test.example --dns-server 127.0.0.1:$RBL_PORT --dnsbl pbl.test=127.0.0.[10..11]*3 --dns-timeout 1s --sendmail $WORK/autoreply/sendmail-t"
+  "autoreply unix - n n - - pipe flags=Rq user=nobody argv=$BIN/dynmilter-autoreply --sender \${sender} --recipient \${recipient} --state $WORK/autoreply/state.db --received-by mx.test.example --dns-server 127.0.0.1:$RBL_PORT --dnsbl pbl.test=127.0.0.[10..11]*3 --dns-timeout 1s {--sendmail=$WORK/autoreply/sendmail -oi -f <>}"
 
 mail_to_help() {  # FROM [SWAKS ARGS...]: a whole message from the listed client to the bypass address
   local from=$1
@@ -74,6 +81,9 @@ check "it names the address the client connected from" "$reply" 'Your server con
 check "it carries the readiness report, with the listing" "$reply" 'not-listed +listed in pbl\.test \("ISP-maintained dynamic range"\)'
 check "it tells how to smarthost" "$reply" 'relayhost = \[smtp\.your-isp\.example\]:587'
 check "Postfix logged the pipe's note" "$(cat "$WORK/postfix.log")" 'replied to <sender@client\.example> about 203\.0\.113\.7'
+check "sendmail got a null reverse path and the envelope sender as its argument (no -t)" \
+  "$(head -1 "$WORK/autoreply/argv")" '^-oi -f <> sender@client\.example$'
+check "the reply arrived with a null reverse path" "$reply" '^Return-Path: <>$'
 
 say "a second message within the interval gets no reply"
 mail_to_help sender@client.example >/dev/null
@@ -81,6 +91,33 @@ settle
 sleep 1
 check "still one reply" "$(replies sender)" '^1$'
 check "the pipe said why" "$(cat "$WORK/postfix.log")" 'no reply to <sender@client\.example>: already answered within 1d'
+
+say "the same sender with a +tag, or another spelling, is the same sender"
+mail_to_help 'Sender+news@CLIENT.example' >/dev/null
+settle
+sleep 1
+check "no second reply" "$(replies sender)" '^1$'
+check "the pipe said why" "$(cat "$WORK/postfix.log")" 'no reply to <Sender\+news@CLIENT\.example>: already answered within 1d'
+
+say "a header that names someone else changes nothing: the reply goes to the envelope sender only"
+mail_to_help late@client.example --header "To: victim@client.example" --header "Reply-To: victim@client.example" \
+  --header "From: victim@client.example" >/dev/null
+wait_for late 1 || true
+settle
+check "no mail to the address in the header" "$(replies victim)" '^0$'
+check "the envelope sender got its reply" "$(replies late)" '^1$'
+
+say "a reply that cannot be sent does not use up the sender's turn"
+touch "$WORK/autoreply/fail"
+mail_to_help other2@client.example >/dev/null
+settle
+sleep 1
+check "the pipe said it could not be sent" "$(cat "$WORK/postfix.log")" 'autoreply/sendmail failed \(status 75\)'
+rm -f "$WORK/autoreply/fail"
+mail_to_help other2@client.example >/dev/null
+settle
+sleep 1
+check "the next message from the sender is answered" "$(cat "$WORK/postfix.log")" 'replied to <other2@client\.example>'
 
 say "a bounce (null sender) or list mail gets no reply"
 mail_to_help '<>' >/dev/null
@@ -93,7 +130,7 @@ check "no reply to automatic mail" "$(replies other)" '^0$'
 log=$(cat "$WORK/postfix.log")
 check "the null sender was not answered" "$log" 'no reply to <MAILER-DAEMON>: the null sender'
 check "list mail was not answered" "$log" 'no reply to <list@client\.example>: list mail \(List-Id\)'
-check "the messages themselves were delivered (pipe exit 0)" "$(grep -c 'relay=autoreply, .*status=sent' <<<"$log")" '^5$'
+check "the messages themselves were delivered (pipe exit 0)" "$(grep -c 'relay=autoreply, .*status=sent' <<<"$log")" '^9$'
 
 check_alive pbl
 finish

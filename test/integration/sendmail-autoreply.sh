@@ -24,11 +24,11 @@ start_dynmilter pbl $MILTER -c "$WORK/dynmilter.conf"
 SM=$WORK/sendmail AR=$WORK/autoreply
 mkdir -p "$SM" "$AR/replies"
 # The reply is caught, not sent: one file per reply.
-cat >"$AR/sendmail-t" <<SH
+cat >"$AR/catch-reply" <<SH
 #!/bin/sh
 cat >"\$(mktemp "$AR/replies/reply.XXXXXX")"
 SH
-chmod 755 "$AR/sendmail-t"
+chmod 755 "$AR/catch-reply"
 chown -R nobody:nogroup "$AR"
 
 # The snippet's .mc lines, with this test's paths and user.
@@ -38,8 +38,8 @@ define(\`confDONT_BLAME_SENDMAIL', \`TrustStickyBit')dnl
 LOCAL_DOMAIN(\`example.org')dnl
 $(grep -v '^dnl' "$SNIPPET" | sed -e "s|FEATURE(\`mailertable')|FEATURE(\`mailertable', \`hash $SM/mailertable')|" \
   -e "s|P=/usr/bin/dynmilter-autoreply|P=$BIN/dynmilter-autoreply|" -e 's|U=dynmilter:dynmilter|U=nobody:nogroup|' \
-  -e "s|-c /etc/dynmilter.conf|-c $WORK/dynmilter.conf|" -e "s|/var/lib/dynmilter/autoreply.state|$AR/state|" \
-  -e "s|--received-by mx.example.org|--received-by mx.test.example --sendmail $AR/sendmail-t|")"
+  -e "s|-c /etc/dynmilter.conf|-c $WORK/dynmilter.conf|" -e "s|/var/lib/dynmilter/autoreply.db|$AR/state.db|" \
+  -e "s|--received-by mx.example.org|--received-by mx.test.example --sendmail $AR/catch-reply|")"
 check "the snippet's mailer definition was found" "$SENDMAIL_MC_EXTRA" '^Mautoreply, P=.*/dynmilter-autoreply'
 # Its mailertable and aliases entries; the mailbox is a file here (no local mailer in the test).
 sed -n 's/^dnl  *\(autoreply\.invalid .*\)/\1/p' "$SNIPPET" >"$SM/mailertable"
