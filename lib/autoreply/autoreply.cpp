@@ -2,6 +2,8 @@
 
 #include "autoreply/address.hpp"
 
+#include "util/ascii.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -10,11 +12,7 @@ namespace dyn::autoreply {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+std::string lower(std::string_view s) { return util::ascii_lowered(s); }
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

@@ -3,6 +3,7 @@
 // ASCII character classes. Unlike std::tolower and std::isalnum they do not depend on the C
 // locale, and they inline (no call per character).
 #include <string>
+#include <string_view>
 
 namespace dyn::util {
 
@@ -15,6 +16,12 @@ constexpr bool ascii_xdigit(char c) { return ascii_digit(c) || (c >= 'a' && c <=
 
 inline void ascii_lower_in_place(std::string& s) {
   for (auto& c : s) c = ascii_lower(c);
+}
+
+inline std::string ascii_lowered(std::string_view s) {
+  std::string out(s);
+  ascii_lower_in_place(out);
+  return out;
 }
 
 }  // namespace dyn::util
