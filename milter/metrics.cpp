@@ -44,6 +44,18 @@ class LiveState final : public pm::Collectable {
     health_.store(&health);
     resolver_.store(&resolver);
   }
+  // Each list's name as shown (its --dnsbl-name, else its zone without a key), by full zone.
+  void names(const std::vector<dnsbl::ZoneSpec>& lists) {
+    std::map<std::string, std::string> next;
+    for (const auto& l : lists) next[l.zone] = l.safe_name();
+    std::lock_guard lock(names_mutex_);
+    names_ = std::move(next);
+  }
+  std::string shown(const std::string& zone) const {
+    std::lock_guard lock(names_mutex_);
+    const auto it = names_.find(zone);
+    return it == names_.end() ? dnsbl::safe_zone(zone) : it->second;
+  }
 
   std::vector<pm::MetricFamily> Collect() const override {
     const dns::CachingResolver* resolver = resolver_.load();
@@ -81,7 +93,7 @@ class LiveState final : public pm::Collectable {
     const auto zones = health->snapshot();  // held: a range-for would drop the temporary at once
     for (const auto& [zone, h] : *zones) {
       pm::ClientMetric m;
-      m.label = {{"list", dnsbl::safe_zone(zone)}};  // never an access key
+      m.label = {{"list", shown(zone)}};  // never an access key
       switch (h.state) {
         case dnsbl::Health::Healthy: m.gauge.value = 1; break;
         case dnsbl::Health::Degraded: m.gauge.value = 0.5; break;
@@ -90,7 +102,7 @@ class LiveState final : public pm::Collectable {
       }
       healthy.metric.push_back(std::move(m));
       pm::ClientMetric surge;
-      surge.label = {{"list", dnsbl::safe_zone(zone)}};
+      surge.label = {{"list", shown(zone)}};
       surge.gauge.value = h.surging ? 1 : 0;
       surging.metric.push_back(std::move(surge));
     }
@@ -125,6 +137,8 @@ class LiveState final : public pm::Collectable {
 
  private:
   std::atomic<const dns::CachingResolver*> resolver_{nullptr};
+  mutable std::mutex names_mutex_;
+  std::map<std::string, std::string> names_;
   std::atomic<const dnsbl::HealthBoard*> health_{nullptr};
 
  public:
@@ -212,6 +226,7 @@ void Metrics::watch(const dns::CachingResolver& resolver, const dnsbl::HealthBoa
 void Metrics::watch(const localzone::Keeper& local) { impl_->live->local_.store(&local); }
 
 void Metrics::lists(const std::vector<dnsbl::ZoneSpec>& lists) {
+  impl_->live->names(lists);
   for (const auto& l : lists) {
     const pm::Labels labels{{"list", l.safe_name()}};
     impl_->list_queries->Add(labels);

@@ -99,6 +99,7 @@ struct Config {
   std::vector<dnsbl::ZoneSpec> dnsbls;
   util::ByteSize local_zone_max_bytes{1ull << 30};  // the most a --local-zone dataset's files may hold
   int local_zone_max_shrink = 50;            // percent: a changed dataset with fewer entries than this is refused
+  std::vector<std::string> dnsbl_names;      // --dnsbl-name ZONE=NAME as written (applied to dnsbls by the reader)
   std::vector<localzone::Spec> local_zones;  // --dnsbl zones answered from rbldnsd-format files
   util::Duration dnsbl_timeout{std::chrono::milliseconds(0)};  // 0: each list may use all of dns_timeout
   util::Duration dnsbl_probe_interval{std::chrono::seconds(300)};

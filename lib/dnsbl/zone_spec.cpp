@@ -168,7 +168,7 @@ std::string safe_zone(std::string_view zone) {
   return std::string(zone);
 }
 
-std::string ZoneSpec::safe_name() const { return safe_zone(zone); }
+std::string ZoneSpec::safe_name() const { return display.empty() ? safe_zone(zone) : display; }
 
 std::string safe_spec(std::string_view text) {
   const auto end = std::min(text.find('='), text.find('*'));

@@ -36,10 +36,14 @@ struct ZoneSpec {
   std::string zone;                   // canonical DNS name
   std::optional<ReplyFilter> filter;  // none: any code in 127.0.0.0/8 counts
   int weight = 1;
+  // The public name an operator gave it (--dnsbl-name ZONE=NAME: "Spamhaus PBL"), shown instead
+  // of the zone in replies, logs, metrics and dynmilter-check; empty: the zone, without a key.
+  std::string display;
 
   static std::optional<ZoneSpec> parse(std::string_view text, std::string* error);
   std::string to_string() const;  // round-trips through parse (shows a key: for the config only)
-  // The name shown in replies, logs, metrics and dynmilter-check: safe_zone(zone).
+  // The name shown in replies, logs, metrics and dynmilter-check: the display name, else
+  // safe_zone(zone).
   std::string safe_name() const;
   bool operator==(const ZoneSpec&) const = default;
 };

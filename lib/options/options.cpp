@@ -140,6 +140,10 @@ const std::vector<OptionDef>& table() {
             "until it recovers"),
       field("dnsbl", "ZONE[=FILTER][*WEIGHT]", &Config::dnsbls, kBoth,
             "DNSBL to ask, in postscreen_dnsbl_sites syntax, e.g. zen.spamhaus.org=127.0.0.[10..11]*3 (repeatable)"),
+      field("dnsbl-name", "ZONE=NAME", &Config::dnsbl_names, kBoth,
+            "the public name of a --dnsbl zone, shown instead of the zone in replies ({list}), logs, metrics and "
+            "dynmilter-check, e.g. zen.spamhaus.org=Spamhaus PBL (repeatable; letters, digits, blanks and .-_()/+ "
+            "only, at most 64; every --dnsbl line of that zone takes it)"),
       field("local-zone", "ZONE:TYPE:FILE[,FILE...]", &Config::local_zones, kBoth,
             "answer a --dnsbl zone in-process from rbldnsd data files instead of asking DNS (repeatable; several "
             "datasets of one zone answer together): TYPE is ip4set, ip4tset, ip4trie, ip6trie or ip6tset, e.g. "
@@ -418,13 +422,40 @@ void check_local_zones(const Config& c, const Locations& where) {
                               where("local-zone", show(l)), l.zone));
 }
 
+// Each --dnsbl-name names a --dnsbl zone (by its zone or its name without a key) and gives it a
+// name fit for a reply line, a log field and a metrics label.
+void apply_dnsbl_names(Config& c, const Locations& where) {
+  for (const auto& text : c.dnsbl_names) {
+    const auto eq = text.find('=');
+    const std::string zone = eq == std::string::npos ? text : dns::canonical_name(text.substr(0, eq));
+    const std::string name = eq == std::string::npos ? std::string() : text.substr(eq + 1);
+    const auto here = where("dnsbl-name", text);
+    if (eq == std::string::npos || name.empty() || name.size() > 64 || name.front() == ' ' || name.back() == ' ' ||
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .-_()/+") !=
+            std::string::npos)
+      throw Error(
+          fmt::format("{}dnsbl-name '{}' is not ZONE=NAME with a NAME of letters, digits, blanks and .-_()/+ "
+                      "(at most 64, no blank at either end)",
+                      here, dnsbl::safe_spec(text)));
+    bool found = false;
+    for (auto& z : c.dnsbls)
+      if (z.zone == zone || z.safe_name() == zone || dnsbl::safe_zone(z.zone) == zone) {
+        z.display = name;
+        found = true;
+      }
+    if (!found)
+      throw Error(
+          fmt::format("{}dnsbl-name '{}' names no --dnsbl zone of this configuration", here, dnsbl::safe_zone(zone)));
+  }
+}
+
 // Each --action-for must name something this configuration has.
 // A zone with an access key in its name is kept under its safe name, as the policy shows it.
 void check_action_keys(Config& c, const Locations& where) {
   for (auto& a : c.action_for) {
     bool known = false;
     for (const auto& z : c.dnsbls)
-      if (a.key == z.safe_name() || a.key == z.zone) {
+      if (a.key == z.safe_name() || a.key == z.zone || a.key == dnsbl::safe_zone(z.zone)) {
         known = true;
         a.key = z.safe_name();
       }
@@ -527,6 +558,7 @@ Invocation parse_invocation(int argc, const char* const* argv, unsigned scope, c
   } catch (const rules::Error& e) {
     throw Error(e.what());
   }
+  apply_dnsbl_names(inv.config, locations);
   check_action_keys(inv.config, locations);
   check_local_zones(inv.config, locations);
   if (inv.config.dns_servers.empty()) inv.config.dns_servers = dns::read_resolv_conf();

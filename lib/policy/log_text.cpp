@@ -50,7 +50,10 @@ std::string log_line(const ClientFacts& facts, const Verdict& verdict, double el
   out += fmt::format("client={} name={}", facts.ip ? facts.ip->to_string() : "none",
                      facts.hostname.empty() ? "-" : smtp::sanitize_reply_text(facts.hostname, 255));
   for (const auto& l : verdict.lists) {
-    out += fmt::format(" list={}:{}", l.zone, dnsbl::to_string(l.outcome.listing));
+    // A public name with blanks ("Spamhaus PBL") is quoted, so that the line stays key=value fields.
+    const bool blank = l.zone.find(' ') != std::string::npos;
+    out += fmt::format(" list={}{}{}:{}", blank ? "\"" : "", l.zone, blank ? "\"" : "",
+                       dnsbl::to_string(l.outcome.listing));
     if (!l.outcome.codes.empty()) {
       out += "(";
       for (std::size_t i = 0; i < l.outcome.codes.size(); ++i) out += (i ? "," : "") + l.outcome.codes[i].to_string();
@@ -68,8 +71,9 @@ std::string log_line(const ClientFacts& facts, const Verdict& verdict, double el
     if (!l.outcome.reason.empty() && l.outcome.listing == dnsbl::Listing::Unknown)
       out += fmt::format(" error[{}]=\"{}\"", l.zone, l.outcome.reason);
   if (!verdict.decisive.empty()) {
-    out += " decisive=";
-    for (std::size_t i = 0; i < verdict.decisive.size(); ++i) out += (i ? "," : "") + verdict.decisive[i];
+    std::string decisive;
+    for (std::size_t i = 0; i < verdict.decisive.size(); ++i) decisive += (i ? "," : "") + verdict.decisive[i];
+    out += decisive.find(' ') == std::string::npos ? " decisive=" + decisive : " decisive=\"" + decisive + "\"";
   }
   out += fmt::format(" elapsed={:.1f}ms waited={:.1f}ms", elapsed_ms, waited_ms);
   return out;

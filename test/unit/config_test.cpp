@@ -181,3 +181,31 @@ TEST_CASE("a DQS access key is never echoed in an error about --action-for", "[c
     CHECK(err.find("zen.dq.spamhaus.net") != std::string::npos);
   }
 }
+
+TEST_CASE("dnsbl-name: a list's public name in replies, logs and --action-for; a bad one names file:line", "[config]") {
+  const FileTexts files{{"/t/named.conf",
+                         "dnsbl = KEYKEYKEYKEY42.zen.dq.spamhaus.net=127.0.0.[10..11]*3\n"
+                         "dnsbl-name = KEYKEYKEYKEY42.zen.dq.spamhaus.net=Spamhaus PBL\n"
+                         "action-for = Spamhaus PBL=tempfail\n"},
+                        {"/t/unknown.conf", "dnsbl = pbl.test\n\ndnsbl-name = other.test=Other\n"},
+                        {"/t/bad.conf", "dnsbl = pbl.test\ndnsbl-name = pbl.test=<script>\n"},
+                        {"/t/safe.conf",
+                         "dnsbl = KEYKEYKEYKEY42.zen.dq.spamhaus.net\n"
+                         "dnsbl-name = zen.dq.spamhaus.net=Spamhaus ZEN\n"}};
+  const auto load = [&](const char* path) {
+    const char* argv[] = {"dynmilter", "-c", path, "--dns-server", "127.0.0.1"};
+    return parse_invocation(5, argv, kDaemon, &files);
+  };
+  const auto inv = load("/t/named.conf");
+  REQUIRE(inv.config.dnsbls.size() == 1);
+  CHECK(inv.config.dnsbls[0].safe_name() == "Spamhaus PBL");
+  CHECK(inv.config.dnsbls[0].zone == "keykeykeykey42.zen.dq.spamhaus.net");  // still asked as written
+  REQUIRE(inv.config.action_for.size() == 1);
+  CHECK(inv.config.action_for[0].key == "Spamhaus PBL");
+  // The zone without its key names it too.
+  CHECK(load("/t/safe.conf").config.dnsbls[0].safe_name() == "Spamhaus ZEN");
+  CHECK_THROWS_WITH(load("/t/unknown.conf"),
+                    "/t/unknown.conf:3: dnsbl-name 'other.test' names no --dnsbl zone of this configuration");
+  CHECK_THROWS_WITH(load("/t/bad.conf"),
+                    Catch::Contains("/t/bad.conf:2: dnsbl-name 'pbl.test=<script>' is not ZONE=NAME"));
+}

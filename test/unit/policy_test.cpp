@@ -486,3 +486,16 @@ TEST_CASE("replies and log lines never show a list's access key", "[policy]") {
   CHECK(v.reply->text.find("abcdefghij") == std::string::npos);
   CHECK(policy::log_line(f, v, 1, 0).find("abcdefghij") == std::string::npos);
 }
+
+TEST_CASE("a list's public name is what the reply, the log line and the header say", "[policy]") {
+  auto c = with_lists({"a.test"}, 1);
+  c.dnsbls[0].display = "Example PBL";
+  auto facts = client("203.0.113.7");
+  const auto v = policy::decide(c, facts, {listed("127.0.0.10")});
+  REQUIRE(v.reply);
+  CHECK(v.reply->text.find("(listed in Example PBL)") != std::string::npos);
+  CHECK(v.reply->text.find("a.test") == std::string::npos);
+  const auto line = policy::log_line(facts, v, 1.0, 0.0);
+  CHECK(line.find(" list=\"Example PBL\":listed(127.0.0.10)") != std::string::npos);
+  CHECK(line.find(" decisive=\"Example PBL\"") != std::string::npos);
+}
