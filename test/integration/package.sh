@@ -38,6 +38,10 @@ for f in /usr/sbin/dynmilter /usr/bin/dynmilter-check /usr/bin/dynmilter-replay 
 done
 check "/etc/dynmilter.conf is a conffile" "$(dpkg-query -W -f='${Conffiles}' dynmilter)" '/etc/dynmilter\.conf [0-9a-f]{32}'
 check "the package made the system user dynmilter" "$(getent passwd dynmilter)" '^dynmilter:x:[0-9]+:[0-9]+:.*:/nonexistent:/usr/sbin/nologin$'
+check "/var/lib/dynmilter is made for the auto-reply's state, owned by dynmilter" "$(stat -c '%U:%G %a' /var/lib/dynmilter 2>&1)" '^dynmilter:dynmilter 750$'
+check "the installed configuration is a dry run (the README's rollout)" "$(grep -E '^action' /etc/dynmilter.conf)" '^action = log$'
+check "... and says how to enforce" "$(cat /etc/dynmilter.conf)" 'action = reject'
+check "a bypass address is there to set, with the reason" "$(cat /etc/dynmilter.conf)" '^#bypass-recipient = help@your-domain\.example$'
 if command -v systemd-analyze >/dev/null; then
   out=$(systemd-analyze verify /lib/systemd/system/dynmilter.service 2>&1 | grep -v -e 'Failed to connect' -e 'No such file or directory' -e '^$' || true)
   check "systemd-analyze verify finds nothing wrong in the unit" "${out:-clean}" '^clean$'
@@ -59,5 +63,10 @@ sleep 0.5
 check "it survives a reload (SIGUSR1, what systemctl reload sends)" "$(kill -0 "$pid" 2>&1 && echo alive)" '^alive$'
 out=$(/usr/bin/dynmilter-check -c /etc/dynmilter.conf --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' \
   203.0.113.7 2>&1; echo "exit=$?")
-check "the installed dynmilter-check reads the installed configuration" "$out" 'verdict: +reject'
+check "the installed dynmilter-check reads the installed configuration: a listed client is logged, not refused" \
+  "$out" 'verdict: +accept \(dry run: would reject'
+check "... exit 0: a fresh install refuses nobody" "$out" 'exit=0$'
+out=$(/usr/bin/dynmilter-check -c /etc/dynmilter.conf --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' \
+  --action reject 203.0.113.7 2>&1; echo "exit=$?")
+check "with action = reject the same client is refused" "$out" 'verdict: +reject'
 finish
