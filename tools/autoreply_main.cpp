@@ -36,7 +36,7 @@ namespace {
 
 using namespace dyn;
 
-constexpr std::size_t kMaxHeader = 256 * 1024;  // more header than this is not read
+constexpr std::size_t kMaxRead = 1024 * 1024;  // more of the message than this is not read
 
 void say(const std::string& what) { std::fprintf(stderr, "dynmilter-autoreply: %s\n", what.c_str()); }
 
@@ -128,11 +128,12 @@ int run(const config::Invocation& inv) {
     }
     body_template = ss.str();
   }
-  // The header section; the rest of the message is read and dropped (the MTA delivers it).
+  // The first MiB of the message (its header, and a quoted bounce's reference); the rest is read
+  // and dropped (the MTA delivers the message itself).
   std::string text;
   char buf[65536];
   for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, stdin)) > 0;)
-    if (text.size() < kMaxHeader) text.append(buf, n);
+    if (text.size() < kMaxRead) text.append(buf, n);
   const auto message = autoreply::parse_header(text);
 
   if (const auto why = autoreply::reason_not_to_reply(inv.sender, message); !why.empty()) {
@@ -173,12 +174,21 @@ int run(const config::Invocation& inv) {
   const auto report = readiness::check(config, dns.querier(), domain, ip, &dns.board());
   std::string verdict = "would " + report.verdict;
   if (!report.servers.empty() && !report.servers[0].reply.empty()) verdict += ": " + report.servers[0].reply;
+  // The reference of the refusal, when the message quotes it (a forwarded bounce): the one in the
+  // daemon's log, never a new one.
+  const std::string reference = autoreply::quoted_reference(text);
+  const std::string reference_note =
+      reference.empty() ? std::string()
+                        : "The refusal you quoted has our reference " + reference +
+                              ": whoever reads this address can find it in our log.\n";
   const std::map<std::string, std::string> values{{"sender", to},
                                                   {"recipient", inv.recipient},
                                                   {"ip", ip->to_string()},
                                                   {"domain", domain},
                                                   {"report", readiness::format_text(report)},
-                                                  {"verdict", verdict}};
+                                                  {"verdict", verdict},
+                                                  {"reference", reference},
+                                                  {"reference_note", reference_note}};
   const auto reply = autoreply::compose(inv.recipient.empty() ? "postmaster" : inv.recipient, to, message,
                                         autoreply::render(body_template, values));
   if (inv.dry_run) {  // shown, not sent, and not recorded

@@ -115,6 +115,22 @@ std::optional<net::IpAddress> connecting_address(const Message& message, const s
   return std::nullopt;
 }
 
+std::string quoted_reference(std::string_view text) {
+  static constexpr std::string_view kAlphabet = "23456789abcdefghjkmnpqrstuvwxyz";  // policy::new_incident_id's
+  const std::string low = lower(text.substr(0, 1 << 20));
+  for (std::size_t at = low.find("reference"); at != std::string::npos; at = low.find("reference", at + 1)) {
+    std::size_t i = at + 9;
+    while (i < low.size() && (low[i] == ' ' || low[i] == ':' || low[i] == '\t' || low[i] == '\n' || low[i] == '\r' ||
+                              low[i] == '>' || low[i] == '"'))
+      ++i;
+    std::size_t n = 0;
+    while (i + n < low.size() && kAlphabet.find(low[i + n]) != std::string_view::npos) ++n;
+    const bool ends = i + n == low.size() || !std::isalnum(static_cast<unsigned char>(low[i + n]));
+    if (n == 10 && ends) return low.substr(i, 10);
+  }
+  return {};
+}
+
 std::string render(std::string_view text, const std::map<std::string, std::string>& values) {
   std::string out;
   for (std::size_t i = 0; i < text.size();) {
@@ -143,6 +159,7 @@ const char* const kDefaultTemplate =
     "be dynamically assigned: it belongs to a range an access provider hands out to its customers\n"
     "(DSL, cable, fibre, mobile), where most mail comes from infected home machines. Its verdict:\n"
     "{verdict}\n"
+    "{reference_note}"
     "\n"
     "The quick fix: send your mail through your ISP's outgoing mail server (a smarthost):\n"
     "  - Postfix:  relayhost = [smtp.your-isp.example]:587 in main.cf (with SASL if the ISP wants a login)\n"

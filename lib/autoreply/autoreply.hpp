@@ -39,6 +39,11 @@ std::string reason_not_to_reply(std::string_view sender, const Message& message)
 // names, the topmost Received field is taken. Nullopt when there is none, or it holds no address.
 std::optional<net::IpAddress> connecting_address(const Message& message, const std::vector<std::string>& our_hosts);
 
+// The incident reference of the refusal the sender got, when the message quotes it (a forwarded
+// bounce, or the sender's own words: "quote reference 7kq2mhx9vd"): the word after "reference",
+// ten characters of dynmilter's alphabet. Empty when the message quotes none; never a new one.
+std::string quoted_reference(std::string_view message_text);
+
 // The reply's template: a header-less text with {placeholders}. Unknown ones stay as written.
 std::string render(std::string_view text, const std::map<std::string, std::string>& values);
 extern const char* const kDefaultTemplate;

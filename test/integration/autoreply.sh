@@ -1,16 +1,23 @@
 #!/bin/bash
-# dynmilter-autoreply through real Postfix: mail to the bypass address goes to a pipe(8)
-# transport running dynmilter-autoreply, whose reply Postfix's sendmail delivers to the sender's
-# mailbox (a virtual mailbox on the same instance). One message gets exactly one reply; a second
-# within the interval none; a bounce (null sender) or list mail none. The reply names the address
-# the client connected from (XCLIENT), carries the readiness report and RFC 3834's fields.
+# dynmilter-autoreply through real Postfix, set up exactly as packaging/postfix-autoreply.snippet
+# says (its master.cf service, virtual alias and transport lines are read from the snippet, only
+# paths and the user changed): mail to the bypass address is delivered to its mailbox and a copy
+# goes to the pipe(8) service, whose reply Postfix delivers to the sender's mailbox (a virtual
+# mailbox on the same instance). The reply comes from the bypass address and quotes the incident
+# reference of the refusal the sender got (the one in the daemon's log). One message gets exactly
+# one reply; a second within the interval none; a bounce (null sender) or list mail none. The
+# reply names the address the client connected from (XCLIENT), carries the readiness report and
+# RFC 3834's fields.
 source "$(dirname "$0")/../lib.sh" "$@"
 require postfix postconf swaks rbldnsd drill
 [ "$(id -u)" -eq 0 ] || skip "a throwaway Postfix instance needs root"
 
 RBL_PORT=15351 SMTP_PORT=12555 MILTER=18951
 start_rbldnsd $RBL_PORT
-start_dynmilter pbl $MILTER --dns-server 127.0.0.1:$RBL_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --bypass-recipient help@example.org
+printf '%s\n' "dns-server = 127.0.0.1:$RBL_PORT" 'dnsbl = pbl.test=127.0.0.[10..11]*3' 'dns-timeout = 1s' \
+  'bypass-recipient = help@example.org' >"$WORK/dynmilter.conf"
+chmod 644 "$WORK/dynmilter.conf"
+start_dynmilter pbl $MILTER -c "$WORK/dynmilter.conf"
 
 PF=$WORK/postfix
 mkdir -p "$WORK/autoreply" "$PF/mail"
@@ -36,18 +43,32 @@ exit \$rc
 SH
 chmod 755 "$WORK/autoreply/sendmail"
 chown nobody:nogroup "$WORK/autoreply" "$PF/mail"
-POSTFIX_MAIN_EXTRA="virtual_mailbox_domains = client.example
+# The snippet's own lines: the pipe service (its commented master.cf lines, joined), the virtual
+# alias and the transport; then this test's paths, user and sendmail.
+SNIPPET=$TESTROOT/../packaging/postfix-autoreply.snippet
+service=$(sed -n '/^# autoreply unix/,/^#$/p' "$SNIPPET" | sed -e 's/^#//' | tr -s ' \n' ' ')
+service=$(printf '%s' "$service" | sed -e "s|/usr/bin/dynmilter-autoreply|$BIN/dynmilter-autoreply|" \
+  -e 's|user=dynmilter|user=nobody|' -e "s|-c /etc/dynmilter.conf|-c $WORK/dynmilter.conf|" \
+  -e "s|/var/lib/dynmilter/|$WORK/autoreply/|" \
+  -e "s|--received-by mx.example.org|--received-by mx.test.example {--sendmail=$WORK/autoreply/sendmail -oi -f <>}|")
+check "the snippet's pipe service was found" "$service" '^ ?autoreply unix .* pipe flags=Rq user=nobody argv=.*--recipient \$\{original_recipient\}'
+sed -n 's/^#  *\(help@example\.org  *help@example\.org, help-autoreply@autoreply\.invalid\)$/\1/p' "$SNIPPET" >"$PF/virtual"
+sed -n 's/^#  *\(autoreply\.invalid  *autoreply:\)$/\1/p' "$SNIPPET" >"$PF/transport"
+check "the snippet's virtual alias line" "$(cat "$PF/virtual")" '^help@example\.org +help@example\.org, help-autoreply@autoreply\.invalid$'
+check "the snippet's transport line" "$(cat "$PF/transport")" '^autoreply\.invalid +autoreply:$'
+POSTFIX_MAIN_EXTRA="virtual_mailbox_domains = client.example example.org
 virtual_mailbox_base = $PF/mail
-virtual_mailbox_maps = inline:{ sender@client.example=sender/, list@client.example=list/, other@client.example=other/, late@client.example=late/, victim@client.example=victim/, other2@client.example=other2/ }
+virtual_mailbox_maps = inline:{ sender@client.example=sender/, list@client.example=list/, other@client.example=other/, late@client.example=late/, victim@client.example=victim/, other2@client.example=other2/, help@example.org=help/, staff@example.org=staff/ }
 virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
-transport_maps = inline:{ help@example.org=autoreply: }"
+virtual_alias_maps = texthash:$PF/virtual
+transport_maps = texthash:$PF/transport"
 # shellcheck source=postfix-instance.sh
 source "$TESTROOT/integration/postfix-instance.sh"
 postfix_instance "$PF" \
   "$SMTP_PORT inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$MILTER" \
   "virtual unix - n n - - virtual" \
-  "autoreply unix - n n - - pipe flags=Rq user=nobody argv=$BIN/dynmilter-autoreply --sender \${sender} --recipient \${recipient} --state $WORK/autoreply/state.db --received-by mx.test.example --dns-server 127.0.0.1:$RBL_PORT --dnsbl pbl.test=127.0.0.[10..11]*3 --dns-timeout 1s {--sendmail=$WORK/autoreply/sendmail -oi -f <>}"
+  "$service"
 
 mail_to_help() {  # FROM [SWAKS ARGS...]: a whole message from the listed client to the bypass address
   local from=$1
@@ -67,14 +88,23 @@ settle() {  # until Postfix has nothing in its queue (the pipe ran and what it s
   done
 }
 
-say "mail to the bypass address from a listed client is accepted, and answered once"
-out=$(mail_to_help sender@client.example)
+say "a listed client is refused, with a reference; it writes to the bypass address quoting the bounce"
+refused=$(swaks --server "127.0.0.1:$SMTP_PORT" --xclient "ADDR=203.0.113.7 NAME=dsl-203-0-113-7.pool.example" \
+  --from sender@client.example --to staff@example.org --timeout 20 2>&1 || true)
+check "the listed client is refused at RCPT with the smarthost text" "$refused" '<\*\* +550.5\.7\.1 Your IP address 203\.0\.113\.7 '
+ref=$(printf '%s\n' "$refused" | sed -n 's/.*quote reference \([23456789a-z]\{10\}\)\..*/\1/p' | head -1)
+check "the refusal names a reference" "${ref:-none}" '^[23456789a-z]{10}$'
+check "the same reference is in the daemon's log" "$(cat "$WORK/pbl.log")" "id=$ref client=203\.0\.113\.7 "
+out=$(mail_to_help sender@client.example --body "Hello, your server refused my mail:
+> 550 5.7.1 Your IP address 203.0.113.7 appears to be dynamically assigned ... quote reference $ref.")
 check "the listed client reaches the bypass address" "$out" '<- +250 2\.0\.0 Ok: queued'
 wait_for sender 1 || true
 settle
 check "exactly one reply in the sender's mailbox" "$(replies sender)" '^1$'
 reply=$(cat "$PF"/mail/sender/new/* 2>/dev/null)
-check "the reply is from the bypass address" "$reply" '^From: help@example\.org$'
+check "the reply is from the bypass address (\${original_recipient}, not the alias copy's address)" "$reply" '^From: help@example\.org$'
+check "the reply quotes the reference of the refusal the sender got, the one in the log" "$reply" "our reference $ref:"
+check "the bypass mailbox got the message itself" "$(find "$PF/mail/help/new" -type f | wc -l)" '^1$'
 check "RFC 3834: Auto-Submitted: auto-replied" "$reply" '^Auto-Submitted: auto-replied$'
 check "it answers the message (In-Reply-To)" "$reply" '^In-Reply-To: <'
 check "it names the address the client connected from" "$reply" 'Your server connected from 203\.0\.113\.7\.'

@@ -205,3 +205,13 @@ TEST_CASE("autoreply: the reply carries RFC 3834's fields and answers the messag
   CHECK(reply.find("\nIn-Reply-To: <m1@c.example>\nReferences: <m0@c.example> <m1@c.example>\n") != std::string::npos);
   CHECK(reply.substr(reply.size() - body.size()) == body);
 }
+
+TEST_CASE("autoreply: the reference the sender quotes is the one quoted back, never a new one", "[autoreply]") {
+  CHECK(autoreply::quoted_reference("Subject: x\n\n> 550 5.7.1 ... Mail to help@example.org reaches a person; quote "
+                                    "reference 7kq2mhx9vd.\n") == "7kq2mhx9vd");
+  CHECK(autoreply::quoted_reference("my Reference: 7KQ2MHX9VD please") == "7kq2mhx9vd");
+  CHECK(autoreply::quoted_reference("no reference here").empty());
+  CHECK(autoreply::quoted_reference("reference 7kq2mhx9vd0 (too long)").empty());
+  CHECK(autoreply::quoted_reference("reference 1lo0iabcde (not our alphabet)").empty());
+  CHECK(autoreply::quoted_reference("reference then later reference 23456789ab").empty() == false);
+}
