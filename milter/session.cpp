@@ -50,7 +50,18 @@ const policy::Verdict* Session::verdict_for(std::string_view recipient) {
     return nullptr;
   }
   if (!transaction_.decided()) report(transaction_.verdict());
-  return &transaction_.verdict();
+  const config::DomainPolicy* entry = nullptr;
+  const policy::Verdict* v = transaction_.verdict_for(recipient, &entry);
+  if (entry && !v) {
+    log::debug("recipient {} accepted (domain policy {} at {}: off)", recipient, entry->key, entry->where);
+    if (observers_.metrics) observers_.metrics->exempt_recipient("domain-off");
+    return nullptr;
+  }
+  if (entry && v && v->action != transaction_.verdict().action && log::enabled(log::Level::Info))
+    log::info("{}recipient={} domain-policy={} action={}",
+              transaction_.facts().id.empty() ? "" : "id=" + transaction_.facts().id + " ",
+              smtp::sanitize_reply_text(recipient, 255), entry->key, policy::disposition(*v));
+  return v;
 }
 
 }  // namespace dyn::milter

@@ -177,10 +177,9 @@ int run(const config::Invocation& inv) {
   // The reference of the refusal, when the message quotes it (a forwarded bounce): the one in the
   // daemon's log, never a new one.
   const std::string reference = autoreply::quoted_reference(text);
-  const std::string reference_note =
-      reference.empty() ? std::string()
-                        : "The refusal you quoted has our reference " + reference +
-                              ": whoever reads this address can find it in our log.\n";
+  const std::string reference_note = reference.empty() ? std::string()
+                                                       : "The refusal you quoted has our reference " + reference +
+                                                             ": whoever reads this address can find it in our log.\n";
   const std::map<std::string, std::string> values{{"sender", to},
                                                   {"recipient", inv.recipient},
                                                   {"ip", ip->to_string()},

@@ -73,6 +73,18 @@ struct Allowlist {
   std::vector<NamePattern> patterns;
 };
 
+// One line of a --domain-policy table: what differs for mail to one recipient domain (or one
+// address). Unset settings are the configuration's own.
+struct DomainPolicy {
+  std::string key;   // "example.org", ".example.org" (its subdomains) or "user@example.org", lower case
+  bool off = false;  // this domain opted out: never refused
+  std::optional<PolicyAction> action;
+  std::optional<int> threshold;
+  std::optional<smtp::ReplyTemplate> reply_text;
+  std::string where;  // file:line
+  bool operator==(const DomainPolicy&) const = default;
+};
+
 struct Config {
   // Daemon
   std::string socket = "inet:8894@127.0.0.1";
@@ -124,6 +136,9 @@ struct Config {
   // Loaded from allow_files together with allow_networks and allow_hostnames (what the policy uses).
   std::shared_ptr<const Allowlist> allowlist = std::make_shared<Allowlist>();
   smtp::ReplyTemplate reply_text;
+  // --domain-policy FILE: per recipient domain (or address) settings, in Postfix table syntax.
+  std::vector<std::string> domain_policy_files;
+  std::shared_ptr<const std::vector<DomainPolicy>> domain_policies = std::make_shared<std::vector<DomainPolicy>>();
   std::vector<std::string> bypass_recipients;  // "user@domain" or "@domain", lower case; always accepted
   std::vector<std::string> bypass_files;       // more of them, one per line
   // Loaded: bypass_recipients and the lines of bypass_files (what the policy uses).

@@ -104,4 +104,63 @@ void load_bypass(Config& c, const WhereRead& where, const FileTexts* texts) {
   c.bypass = std::move(all);
 }
 
+// --domain-policy lines: "KEY SETTINGS", KEY a domain (example.org), its subdomains
+// (.example.org) or an address (user@example.org); SETTINGS "off", or any of action=ACTION,
+// threshold=N and, last, reply-text=TEMPLATE (the rest of the line), separated by blanks or commas.
+void load_domain_policies(Config& c, const WhereRead& where, const FileTexts* texts) {
+  auto all = std::make_shared<std::vector<DomainPolicy>>();
+  for (const auto& f : c.domain_policy_files)
+    for_each_entry(
+        f, "domain policy", prefix(where("domain-policy", f)), texts,
+        [&](const std::string& line, const std::string& at) {
+          DomainPolicy p;
+          p.where = at;
+          const auto blank = line.find_first_of(" \t");
+          p.key = line.substr(0, blank);
+          for (auto& ch : p.key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          const auto at_sign = p.key.find('@');
+          const std::string domain = at_sign == std::string::npos ? p.key : p.key.substr(at_sign + 1);
+          const std::string bare = !domain.empty() && domain.front() == '.' ? domain.substr(1) : domain;
+          if (!rdns::plausible_host_name(bare) ||
+              (at_sign != std::string::npos && (at_sign == 0 || domain.front() == '.')))
+            throw Error(fmt::format("{}: '{}' is not a domain, .domain or user@domain", at, p.key));
+          for (const auto& other : *all)
+            if (other.key == p.key) throw Error(fmt::format("{}: '{}' again (first at {})", at, p.key, other.where));
+          std::string rest = blank == std::string::npos ? std::string() : trim(line.substr(blank));
+          if (rest.empty())
+            throw Error(fmt::format("{}: '{}' has no settings (off, action=, threshold=, reply-text=)", at, p.key));
+          while (!rest.empty()) {
+            if (rest.rfind("reply-text=", 0) == 0) {
+              std::string why;
+              auto t = smtp::ReplyTemplate::parse(rest.substr(11), &why);
+              if (!t) throw Error(fmt::format("{}: reply-text: {}", at, why));
+              p.reply_text = std::move(*t);
+              break;
+            }
+            const auto end = rest.find_first_of(" \t,");
+            const std::string word = rest.substr(0, end);
+            rest = end == std::string::npos ? std::string() : trim(rest.substr(end + 1));
+            if (word.empty()) continue;
+            if (word == "off") {
+              p.off = true;
+            } else if (word.rfind("action=", 0) == 0) {
+              p.action = parse_action(word.substr(7));
+              if (!p.action) throw Error(fmt::format("{}: '{}': want action=reject, tempfail, tag or log", at, word));
+            } else if (word.rfind("threshold=", 0) == 0) {
+              const std::string n = word.substr(10);
+              if (n.empty() || n.size() > 4 || n.find_first_not_of("0123456789") != std::string::npos ||
+                  std::stoi(n) <= 0)
+                throw Error(fmt::format("{}: '{}': want threshold=N, N a positive number", at, word));
+              p.threshold = std::stoi(n);
+            } else {
+              throw Error(fmt::format("{}: unknown setting '{}' (off, action=, threshold=, reply-text=)", at, word));
+            }
+          }
+          if (p.off && (p.action || p.threshold || p.reply_text))
+            throw Error(fmt::format("{}: '{}': off takes no other setting", at, p.key));
+          all->push_back(std::move(p));
+        });
+  c.domain_policies = std::move(all);
+}
+
 }  // namespace dyn::config

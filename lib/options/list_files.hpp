@@ -17,6 +17,8 @@ using WhereRead = std::function<std::string(const std::string& option, const std
 void load_allowlist(Config& c, const WhereRead& where, const FileTexts* texts = nullptr);
 // --bypass-recipient and the lines of --bypass-file into c.bypass (lower case).
 void load_bypass(Config& c, const WhereRead& where, const FileTexts* texts = nullptr);
+// The lines of each --domain-policy file into c.domain_policies (errors name file:line).
+void load_domain_policies(Config& c, const WhereRead& where, const FileTexts* texts = nullptr);
 // user@domain or @domain; `where` is a message prefix ("file:line: " or "").
 void check_bypass_address(const std::string& b, const std::string& where);
 

@@ -144,6 +144,10 @@ const std::vector<OptionDef>& table() {
             "the public name of a --dnsbl zone, shown instead of the zone in replies ({list}), logs, metrics and "
             "dynmilter-check, e.g. zen.spamhaus.org=Spamhaus PBL (repeatable; letters, digits, blanks and .-_()/+ "
             "only, at most 64; every --dnsbl line of that zone takes it)"),
+      field("domain-policy", "FILE", &Config::domain_policy_files, kBoth,
+            "a table of per recipient domain settings, one \"KEY SETTINGS\" line each: KEY a domain, .domain "
+            "(its subdomains) or user@domain; SETTINGS off (never refuse its mail), or any of action=ACTION, "
+            "threshold=N and, last, reply-text=TEMPLATE (repeatable; read again at reload; see dynmilter.conf(5))"),
       field("local-zone", "ZONE:TYPE:FILE[,FILE...]", &Config::local_zones, kBoth,
             "answer a --dnsbl zone in-process from rbldnsd data files instead of asking DNS (repeatable; several "
             "datasets of one zone answer together): TYPE is ip4set, ip4tset, ip4trie, ip6trie or ip6tset, e.g. "
@@ -552,6 +556,7 @@ Invocation parse_invocation(int argc, const char* const* argv, unsigned scope, c
   const auto where = [&](const std::string& option, const std::string& value) { return locations.at(option, value); };
   load_allowlist(inv.config, where, texts);
   load_bypass(inv.config, where, texts);
+  load_domain_policies(inv.config, where, texts);
   try {
     inv.config.rules = std::make_shared<const rules::RuleSet>(
         rules::RuleSet::load(inv.config.rule_files, inv.config.pcre_tables, inv.config.pcre_reject_weight));

@@ -51,6 +51,19 @@ std::vector<std::unique_ptr<const Source>> sources(const config::Config& config)
   return all;
 }
 
+PreparedConfig::PreparedConfig(std::shared_ptr<const config::Config> c)
+    : config(std::move(c)), prepared(prepare(*config)) {
+  if (!config->domain_policies) return;
+  for (const auto& p : *config->domain_policies) {
+    auto variant = std::make_shared<config::Config>(*config);
+    variant->domain_policies = std::make_shared<std::vector<config::DomainPolicy>>();  // no tables inside tables
+    if (p.action) variant->action = *p.action;
+    if (p.threshold) variant->threshold = *p.threshold;
+    if (p.reply_text) variant->reply_text = *p.reply_text;
+    domain_configs.push_back(std::move(variant));
+  }
+}
+
 Prepared prepare(const config::Config& config) {
   Prepared p;
   p.sources = sources(config);

@@ -111,9 +111,12 @@ Prepared prepare(const config::Config& config);
 // A configuration with its Prepared, shared by every connection that starts under it (built when
 // the configuration is loaded, not per connection).
 struct PreparedConfig {
-  explicit PreparedConfig(std::shared_ptr<const config::Config> c) : config(std::move(c)), prepared(prepare(*config)) {}
+  explicit PreparedConfig(std::shared_ptr<const config::Config> c);
   std::shared_ptr<const config::Config> config;
   Prepared prepared;  // refers into *config
+  // For each --domain-policy entry (same index): the configuration with its settings applied
+  // (the lists, names and weights are the same: `prepared` serves them all).
+  std::vector<std::shared_ptr<const config::Config>> domain_configs;
 };
 
 // The name the name checks and the rules judge: the verified or PTR name; the MTA's CONNECT name

@@ -131,6 +131,10 @@ Verdict decide(const config::Config& config, const ClientFacts& facts, const std
 // "postmaster", "<Postmaster@any.domain>" and the same for abuse, case-insensitively.
 bool is_role_recipient(std::string_view recipient);
 
+// The --domain-policy entry for a recipient: its address, else its domain, else the nearest
+// ".parent" entry (".example.org" for mail to x@a.example.org); nullptr when none.
+const config::DomainPolicy* domain_policy(const config::Config& config, std::string_view recipient);
+
 // Why this recipient always accepts mail, or empty: "role" (postmaster, abuse) or "bypass"
 // (a --bypass-recipient address or domain).
 std::string_view exempt_recipient(const config::Config& config, std::string_view recipient);

@@ -62,4 +62,23 @@ std::string_view exempt_recipient(const config::Config& config, std::string_view
 
 bool is_role_recipient(std::string_view recipient) { return role_address(normalize_recipient(recipient)); }
 
+const config::DomainPolicy* domain_policy(const config::Config& config, std::string_view recipient) {
+  if (!config.domain_policies || config.domain_policies->empty()) return nullptr;
+  const std::string r = normalize_recipient(recipient);
+  const auto at = r.rfind('@');
+  if (at == std::string::npos) return nullptr;
+  const auto& table = *config.domain_policies;
+  auto find = [&](std::string_view key) -> const config::DomainPolicy* {
+    for (const auto& p : table)
+      if (p.key == key) return &p;
+    return nullptr;
+  };
+  if (const auto* p = find(r)) return p;  // the address
+  std::string_view domain = std::string_view(r).substr(at + 1);
+  if (const auto* p = find(domain)) return p;  // the domain
+  for (auto dot = domain.find('.'); dot != std::string_view::npos; dot = domain.find('.', dot + 1))
+    if (const auto* p = find(domain.substr(dot))) return p;  // ".parent" entries, nearest first
+  return nullptr;
+}
+
 }  // namespace dyn::policy

@@ -168,7 +168,7 @@ const Verdict& Transaction::verdict() {
   if (!verdict_) {
     const auto asked = dns::Clock::now();
     advance(true);
-    AnswerBook book;
+    AnswerBook& book = book_;
     for (const auto& b : batches_) book.add(b.batch->questions(), b.batch->wait_until(deadline_));
     if (ptr_batch_) take_ptr(ptr_batch_->wait_until(deadline_)[ptr_index_]);
     // The resolver is not believed (it answers NXDOMAIN or an address for everything): what the
@@ -180,6 +180,7 @@ const Verdict& Transaction::verdict() {
     }
     static const dnsbl::HealthMap kNone;
     const auto health = health_ ? health_->snapshot() : nullptr;
+    health_seen_ = health;
     verdict_ = decide(config_, facts_, book, health ? *health : kNone, &prepared_);
     // What each list said about this client, for its listing-rate guard (the lists follow
     // config.dnsbls; the board knows them by their full zone).
@@ -191,6 +192,22 @@ const Verdict& Transaction::verdict() {
     waited_ = decided_at_ - asked;
   }
   return *verdict_;
+}
+
+const Verdict* Transaction::verdict_for(std::string_view recipient, const config::DomainPolicy** entry) {
+  const auto* p = domain_policy(config_, recipient);
+  if (entry) *entry = p;
+  if (!p) return &verdict();
+  if (p->off) return nullptr;
+  const Verdict& base = verdict();
+  const auto index = static_cast<std::size_t>(p - config_.domain_policies->data());
+  if (index >= policy_->domain_configs.size()) return &base;  // cannot happen: built from the same table
+  for (const auto& [i, v] : domain_verdicts_)
+    if (i == index) return &v;
+  static const dnsbl::HealthMap kNone;
+  domain_verdicts_.emplace_back(
+      index, decide(*policy_->domain_configs[index], facts_, book_, health_seen_ ? *health_seen_ : kNone, &prepared_));
+  return &domain_verdicts_.back().second;
 }
 
 double Transaction::elapsed_ms() const {

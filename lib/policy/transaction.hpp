@@ -15,7 +15,10 @@
 
 #include <boost/container/small_vector.hpp>
 
+#include <deque>
 #include <memory>
+#include <utility>
+#include <vector>
 #include <optional>
 
 namespace dyn::policy {
@@ -37,6 +40,10 @@ class Transaction {
   const Verdict& verdict();
   bool decided() const { return verdict_.has_value(); }
   const Verdict& verdict_if_decided() const { return *verdict_; }  // only when decided()
+  // The verdict for one recipient: with a --domain-policy entry, the same evidence judged with
+  // that entry's action, threshold and reply (decided once per entry and kept); nullptr when the
+  // entry says off (never refused); else verdict(). `*entry` (when given) is the entry used.
+  const Verdict* verdict_for(std::string_view recipient, const config::DomainPolicy** entry = nullptr);
 
   const ClientFacts& facts() const { return facts_; }
   // What the MTA said about the client's reverse DNS, when it was not taken as settled.
@@ -85,6 +92,10 @@ class Transaction {
   std::shared_ptr<dns::Batch> check_;
   bool check_asked_ = false;
   std::optional<Verdict> verdict_;
+  AnswerBook book_;                                      // the evidence verdict() decided on
+  std::shared_ptr<const dnsbl::HealthMap> health_seen_;  // and the lists' health it saw
+  std::deque<std::pair<std::size_t, Verdict>>
+      domain_verdicts_;  // by --domain-policy entry (stable: pointers are handed out)
   dns::Clock::time_point decided_at_{};
   dns::Clock::duration waited_{};
 };

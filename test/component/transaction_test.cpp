@@ -421,3 +421,40 @@ TEST_CASE("a list that flips to listing everyone mid-run: once its rate surges, 
   CHECK(deferred > 100);
   CHECK(board.snapshot()->at("flip.test").surging);
 }
+
+TEST_CASE("domain policy: one connection, recipients in several domains, each judged by its own settings",
+          "[policy][component][domains]") {
+  test::FakeDnsServer server;
+  server.script("7.113.0.203.pbl.test", dns::RrType::A, test::Script::records({"127.0.0.10"}));
+  dns::Transport t({{*dns::ServerAddress::parse(server.address())}});
+  auto c = std::make_shared<config::Config>(*config_with({"pbl.test=127.0.0.[10..11]*3"}, 3));
+  auto table = std::make_shared<std::vector<config::DomainPolicy>>();
+  table->push_back({"optout.example", true, {}, {}, {}, "t:1"});
+  table->push_back({".dry.example", false, config::PolicyAction::Log, {}, {}, "t:2"});
+  table->push_back({"strict.example", false, {}, 4, {}, "t:3"});  // 3 points do not reach 4 here
+  table->push_back({"boss@optout.example", false, config::PolicyAction::Tempfail, {}, {}, "t:4"});
+  c->domain_policies = table;
+  policy::Transaction txn(std::make_shared<const policy::PreparedConfig>(c), client("203.0.113.7"), t);
+  const config::DomainPolicy* entry = nullptr;
+  const auto* v = txn.verdict_for("<user@other.example>", &entry);
+  REQUIRE(v);
+  CHECK(entry == nullptr);
+  CHECK(v->action == policy::Action::Reject);  // the configuration's own
+  CHECK(txn.verdict_for("<user@optout.example>", &entry) == nullptr);
+  CHECK(entry->key == "optout.example");
+  v = txn.verdict_for("<User@Mail.DRY.example>", &entry);
+  REQUIRE(v);
+  CHECK(entry->key == ".dry.example");
+  CHECK(v->action == policy::Action::Accept);
+  CHECK(v->note.rfind("dry run: would reject", 0) == 0);
+  v = txn.verdict_for("<user@strict.example>");
+  REQUIRE(v);
+  CHECK(v->action == policy::Action::Accept);
+  CHECK(v->score == 3);
+  v = txn.verdict_for("<boss@optout.example>", &entry);  // the address before its domain
+  REQUIRE(v);
+  CHECK(entry->key == "boss@optout.example");
+  CHECK(v->action == policy::Action::Tempfail);
+  CHECK(v->reply->code == "450");
+  CHECK(server.queries("7.113.0.203.pbl.test") == 1);  // one set of lookups for every recipient
+}

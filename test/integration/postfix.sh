@@ -19,8 +19,10 @@ start_rbldnsd $RBL_PORT
 DNS_PORT=15316
 start_dns_world $DNS_PORT $RBL_PORT  # PTRs as the tests need them; lists from rbldnsd
 METRICS=19411
+# Per-domain policy: optout.example takes its mail whatever the verdict; dry.example only logs.
+printf '%s\n' '# recipient domains of this host' 'optout.example off' 'dry.example action=log' >"$WORK/domains"
 start_dynmilter pbl $MILTER --dns-server 127.0.0.1:$DNS_PORT --dnsbl 'pbl.test=127.0.0.[10..11]*3' --dns-timeout 2s \
-  --bypass-recipient help@example.org --metrics 127.0.0.1:$METRICS
+  --bypass-recipient help@example.org --metrics 127.0.0.1:$METRICS --domain-policy "$WORK/domains"
 start_dynmilter err $MILTER_ERR --dns-server 127.0.0.1:$DNS_PORT --dnsbl err.test --dns-timeout 2s
 start_dynmilter dead $MILTER_DEAD --dns-server 127.0.0.1:9 --dnsbl pbl.test --dns-timeout 500ms
 for a in tempfail log tag; do
@@ -43,6 +45,7 @@ PIDS+=($!)
 DAEMON_PID[unix]=$!
 for _ in $(seq 50); do [ -S "$UNIX_SOCK" ] && break; sleep 0.1; done
 
+POSTFIX_MAIN_EXTRA="relay_domains = optout.example dry.example"
 # shellcheck source=postfix-instance.sh
 source "$TESTROOT/integration/postfix-instance.sh"
 postfix_instance "$WORK/postfix" \
@@ -76,6 +79,13 @@ say "postmaster@ passes from a listed client; another recipient in the same sess
 out=$(smtp $SMTP_PORT 198.51.100.23 cable-23.example postmaster@example.org,user@example.org)
 check "postmaster@ from a listed client: 250" "$(reply_to postmaster@example.org "$out")" '<- +250'
 check "ordinary recipient in the same session: 550 5.7.1" "$(reply_to user@example.org "$out")" '<\*\* +550 5\.7\.1 Your IP address 198\.51\.100\.23'
+
+say "per-domain policy: one transaction, recipients in three domains, each answered by its own"
+out=$(smtp $SMTP_PORT 203.0.113.7 dsl-203-0-113-7.pool.example user@optout.example,user@example.org,user@dry.example)
+check "the domain that opted out: 250" "$(reply_to user@optout.example "$out")" '<- +250 2\.1\.5 Ok'
+check "the enforcing domain in the same transaction: 550 5.7.1" "$(reply_to user@example.org "$out")" "<\*\* +$WANT_TEXT"
+check "the dry-run domain: 250" "$(reply_to user@dry.example "$out")" '<- +250 2\.1\.5 Ok'
+check "the log names the dry-run domain's entry" "$(cat "$WORK/pbl.log")" 'recipient=<user@dry\.example> domain-policy=dry\.example action=log'
 
 say "exemptions: a bypass address, and authenticated senders (XCLIENT LOGIN gives Postfix a SASL login)"
 out=$(smtp $SMTP_PORT 203.0.113.8 h8.example.net help@example.org,user@example.org)

@@ -133,4 +133,13 @@ start_dynmilter perlist $MILTER "${COMMON[@]}" --action-for pbl.test=tempfail --
 out=$(smtp 127.0.0.2 user@example.org)
 check "listed (3, tempfail-limited) + no PTR (2): 450 4.7.1" "$out" '<\*\* +450 4\.7\.1'
 check_alive perlist
+
+say "per-domain policy: one transaction, recipients in two domains, each answered by its own"
+stop_dynmilter perlist
+printf '%s\n' '# optout.example takes its mail whatever the verdict' 'optout.example off' >"$WORK/domains"
+start_dynmilter domains $MILTER "${COMMON[@]}" --domain-policy "$WORK/domains"
+out=$(smtp 127.0.0.2 user@optout.example,user@example.org)
+check "the domain that opted out: 250" "$(reply_to user@optout.example "$out")" '<- +250'
+check "the enforcing domain in the same transaction: 550 5.7.1" "$(reply_to user@example.org "$out")" '<\*\* +550 5\.7\.1'
+check_alive domains
 finish

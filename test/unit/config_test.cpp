@@ -209,3 +209,38 @@ TEST_CASE("dnsbl-name: a list's public name in replies, logs and --action-for; a
   CHECK_THROWS_WITH(load("/t/bad.conf"),
                     Catch::Contains("/t/bad.conf:2: dnsbl-name 'pbl.test=<script>' is not ZONE=NAME"));
 }
+
+TEST_CASE("domain-policy: a table of per-domain settings, its errors naming file:line", "[config]") {
+  const FileTexts files{{"/t/p.conf", "domain-policy = /t/domains\n"},
+                        {"/t/domains",
+                         "# per domain\nexample.org   action=reject, threshold=2\n"
+                         ".lenient.example off\nuser@strict.example action=tempfail reply-text=Go away, {ip}.\n"},
+                        {"/t/dup.conf", "domain-policy = /t/dup\n"},
+                        {"/t/dup", "a.example off\nA.example action=log\n"},
+                        {"/t/bad.conf", "domain-policy = /t/bad\n"},
+                        {"/t/bad", "a.example colour=blue\n"},
+                        {"/t/badkey.conf", "domain-policy = /t/badkey\n"},
+                        {"/t/badkey", "not a domain!\n"},
+                        {"/t/offplus.conf", "domain-policy = /t/offplus\n"},
+                        {"/t/offplus", "a.example off threshold=3\n"}};
+  const auto load = [&](const char* path) {
+    const char* argv[] = {"dynmilter", "-c", path, "--dns-server", "127.0.0.1"};
+    return parse_invocation(5, argv, kDaemon, &files);
+  };
+  const auto inv = load("/t/p.conf");
+  const auto& t = *inv.config.domain_policies;
+  REQUIRE(t.size() == 3);
+  CHECK(t[0].key == "example.org");
+  CHECK(t[0].action == PolicyAction::Reject);
+  CHECK(t[0].threshold == 2);
+  CHECK(t[0].where == "/t/domains:2");
+  CHECK(t[1].key == ".lenient.example");
+  CHECK(t[1].off);
+  CHECK(t[2].key == "user@strict.example");
+  REQUIRE(t[2].reply_text);
+  CHECK(t[2].reply_text->text() == "Go away, {ip}.");
+  CHECK_THROWS_WITH(load("/t/dup.conf"), "/t/dup:2: 'a.example' again (first at /t/dup:1)");
+  CHECK_THROWS_WITH(load("/t/bad.conf"), Catch::Contains("/t/bad:1: unknown setting 'colour=blue'"));
+  CHECK_THROWS_WITH(load("/t/badkey.conf"), Catch::Contains("/t/badkey:1: 'not' is not a domain"));
+  CHECK_THROWS_WITH(load("/t/offplus.conf"), Catch::Contains("/t/offplus:1: 'a.example': off takes no other setting"));
+}
