@@ -157,6 +157,8 @@ sfsistat xx_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
 
 }  // namespace
 
+std::shared_ptr<const config::Config> current_config() { return g_policy.load()->config; }
+
 void set_daemon_state(DaemonState state) {
   g_policy.store(std::make_shared<const policy::PreparedConfig>(state.config));
   g_state = std::move(state);

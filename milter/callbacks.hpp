@@ -24,6 +24,8 @@ void set_daemon_state(DaemonState state);
 
 // Swaps the configuration snapshot (SIGUSR1 reload). Connections already open keep theirs.
 void replace_config(std::shared_ptr<const config::Config> config);
+// The configuration new connections start with.
+std::shared_ptr<const config::Config> current_config();
 
 smfiDesc callback_table();
 

@@ -3,6 +3,7 @@
 #include "daemon.hpp"
 #include "metrics.hpp"
 #include "protocol_guard.hpp"
+#include "control.hpp"
 #include "options/options.hpp"
 #include "dns/resolver.hpp"
 #include "dns/transport.hpp"
@@ -70,6 +71,8 @@ std::vector<std::string> needs_restart(const config::Config& a, const config::Co
   if (a.socket_owner != b.socket_owner || a.socket_mode != b.socket_mode) out.push_back("socket-owner/socket-mode");
   if (a.syslog_facility != b.syslog_facility) out.push_back("syslog-facility");
   if (a.metrics != b.metrics) out.push_back("metrics");
+  if (a.control_socket != b.control_socket) out.push_back("control-socket");
+  if (a.history != b.history) out.push_back("history");
   return out;
 }
 
@@ -219,6 +222,10 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
   if (!opened) throw milter::StartError(1, "cannot open milter socket '" + socket + "' (in use, or no permission?)");
   guard.created();
   if (!path.empty()) milter::set_socket_permissions(path, config->socket_owner, config->socket_mode, identity);
+  // The control socket, made as root: root and the daemon's group may connect.
+  std::unique_ptr<milter::ControlServer> control;
+  if (!config->control_socket.empty())
+    control = std::make_unique<milter::ControlServer>(config->control_socket, identity ? identity->gid : ::getegid());
   if (identity) milter::drop_privileges(*identity);
   if (::geteuid() == 0)
     log::warning("running as root: set --user (e.g. dynmilter) so that a flaw in a filter cannot own the system");
@@ -254,7 +261,11 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
     metrics->watch(local);
     metrics->lists(config->dnsbls);
   }
-  milter::set_daemon_state(milter::DaemonState{config, &querier, &health, {metrics.get(), &list_warnings}});
+  control::History history(static_cast<std::size_t>(config->history));
+  milter::set_daemon_state(milter::DaemonState{config, &querier, &health, {metrics.get(), &list_warnings, &history}});
+  if (control)
+    control->start(milter::ControlContext{&history, &health, &resolver, [] { return milter::current_config(); },
+                                          [] { ::kill(::getpid(), SIGUSR1); }});
   std::atomic<bool> stop_reload{false};
   std::thread reloader(reload_loop, argc, argv, config, std::ref(prober), DnsLayer{transport, resolver, local},
                        metrics.get(), std::ref(stop_reload));
@@ -264,6 +275,7 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
   if (background) background->ready();
   const int rc = smfi_main();
   log::notice("dynmilter stopping");
+  control.reset();     // its thread reads the history and the resolver: stopped before they go
   guard.keep = false;  // the socket goes with the daemon
   stop_reload.store(true);
   reloader.join();

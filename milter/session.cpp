@@ -3,12 +3,29 @@
 #include "metrics.hpp"
 #include "util/log.hpp"
 
+#include <chrono>
+
 namespace dyn::milter {
 
 Session::Session(std::shared_ptr<const policy::PreparedConfig> policy, policy::ClientFacts facts, dns::Querier& querier,
                  const dnsbl::HealthBoard* health, Observers observers)
     : transaction_(std::move(policy), std::move(facts), querier, health), observers_(observers) {
   if (observers_.metrics) observers_.metrics->connection();
+}
+
+// A decided connection goes to the history (for "dynmilter-ctl why"), its verdict moved, not copied.
+Session::~Session() {
+  if (!observers_.history || observers_.history->capacity() == 0 || !transaction_.decided() ||
+      transaction_.verdict_if_decided().basis != policy::Basis::Scored)
+    return;
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  const double elapsed = transaction_.elapsed_ms(), waited = transaction_.waited_ms();
+  try {
+    observers_.history->add(
+        control::Record{now.count(), transaction_.facts(), transaction_.take_verdict(), elapsed, waited});
+  } catch (const std::exception&) {  // out of memory: the connection's end must not throw
+  }
 }
 
 // The verdict line, the metrics, and a rate-limited warning for each list that failed.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "policy/transaction.hpp"
+#include "control/history.hpp"
 #include "util/rate_limit.hpp"
 
 #include <memory>
@@ -19,12 +20,14 @@ class Metrics;
 struct Observers {
   Metrics* metrics = nullptr;
   util::RateLimit* list_warnings = nullptr;  // one warning per failing list every few minutes
+  control::History* history = nullptr;       // the recent verdicts "dynmilter-ctl why" reads
 };
 
 class Session {
  public:
   Session(std::shared_ptr<const policy::PreparedConfig> policy, policy::ClientFacts facts, dns::Querier& querier,
           const dnsbl::HealthBoard* health, Observers observers = {});
+  ~Session();  // a decided connection goes to the history
 
   // MAIL FROM: a new message; `auth_login` is the MTA's {auth_authen} (SASL login) if any.
   void on_mail(std::optional<std::string> auth_login);

@@ -43,29 +43,6 @@ std::string describe(const policy::ListResult& l, const net::IpAddress& ip, cons
   return out;
 }
 
-// The verdict as one JSON document: what the daemon would do and why, field for field as its log
-// line has it (the differential test compares the two).
-std::string verdict_json(const policy::Transaction& txn, const policy::Verdict& v) {
-  using util::json_string;
-  const auto& f = txn.facts();
-  std::string lists, signals;
-  for (const auto& l : v.lists)
-    lists += fmt::format("{}{{\"zone\":{},\"weight\":{},\"outcome\":{},\"txt\":{}}}", lists.empty() ? "" : ",",
-                         json_string(l.zone), l.weight, json_string(dnsbl::to_string(l.outcome.listing)),
-                         json_string(l.txt));
-  for (const auto& s : v.signals)
-    signals += fmt::format("{}{{\"name\":{},\"weight\":{},\"class\":{},\"reason\":{}}}", signals.empty() ? "" : ",",
-                           json_string(s.name), s.weight, json_string(s.supporting ? "supporting" : "primary"),
-                           json_string(s.reason));
-  return fmt::format(
-      "{{\"client\":{},\"name\":{},\"rdns\":{},\"ptr_ttl\":{},\"lists\":[{}],\"signals\":[{}],\"score\":{},"
-      "\"action\":{},\"decisive\":{},\"note\":{},\"reply\":{}}}\n",
-      json_string(f.ip ? f.ip->to_string() : ""), json_string(f.rdns.name), json_string(rdns::to_string(f.rdns.status)),
-      f.ptr_ttl ? std::to_string(*f.ptr_ttl) : "null", lists, signals, v.score, json_string(policy::disposition(v)),
-      util::json_list(v.decisive), json_string(v.note),
-      json_string(v.reply ? v.reply->code + " " + v.reply->xcode + " " + v.reply->text : ""));
-}
-
 // --classify: "hostname [address]" per line in, "hostname<TAB>address<TAB>dynamic|static<TAB>
 // score<TAB>reasons" per line out. Host-name signals only; no DNS at all.
 int classify(const config::Invocation& inv) {
@@ -156,7 +133,7 @@ int check(const config::Invocation& inv) {
   if (!inv.helo.empty()) txn.helo(inv.helo, transport);
   const auto& v = txn.verdict();
   if (inv.json) {
-    std::cout << verdict_json(txn, v);
+    std::cout << policy::verdict_json(txn.facts(), v);
     return v.action == policy::Action::Accept ? 0 : 1;
   }
 

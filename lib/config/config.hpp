@@ -102,7 +102,9 @@ struct Config {
   util::Duration dns_timeout{std::chrono::milliseconds(5000)};
   int dns_cache_size = 100'000;
   util::Duration milter_timeout{std::chrono::seconds(30)};  // an idle MTA connection is closed after this
-  int max_helo = 10;  // HELO/EHLO commands one connection may send before each further one is deferred
+  std::string control_socket;  // --control-socket: the unix socket dynmilter-ctl talks to ("": none)
+  int history = 10000;         // --history: recent verdicts kept for "dynmilter-ctl why"
+  int max_helo = 10;           // HELO/EHLO commands one connection may send before each further one is deferred
   util::Duration dns_min_ttl{std::chrono::seconds(60)};
   util::Duration dns_max_ttl{std::chrono::seconds(3600)};
   bool resolver_check = true;  // probe the resolver; name evidence counts for nothing while it lies

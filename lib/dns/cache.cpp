@@ -386,6 +386,19 @@ void Cache::put(const Question& q, const Answer& a) {
   ++sh.stats.insertions;
 }
 
+bool Cache::erase(const Question& q) {
+  std::uint8_t key[260];
+  const std::size_t klen = encode_key(q, key);
+  if (klen == 0) return false;
+  const std::uint64_t hash = hash_key(key, klen);
+  Shard& sh = *shards_[(hash >> 56) & (shards_.size() - 1)];
+  std::lock_guard lock(sh.mutex);
+  const std::size_t s = sh.find_slot(key, klen, hash);
+  if (sh.table[s] == 0) return false;
+  sh.erase_slot(s);
+  return true;
+}
+
 Cache::Stats Cache::stats() const {
   Stats total;
   for (const auto& sh : shards_) {

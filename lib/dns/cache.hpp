@@ -43,6 +43,8 @@ class Cache {
   // decremented one (the rDNS checks judge a record by its own TTL).
   std::optional<Answer> get(const Question& question);
   void put(const Question& question, const Answer& answer);
+  bool erase(const Question& question);  // true when an answer was held
+  const CacheOptions& options() const { return options_; }
   // Starts loading the index slot where get(question) will look (no lock, nothing changes), and
   // returns the question's hash, which get(question, hash) then need not compute again.
   std::uint64_t prefetch(const Question& question) const;

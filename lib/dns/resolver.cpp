@@ -120,6 +120,10 @@ void CachingResolver::replace_cache(CacheOptions cache_options) {
   core_->replace_cache(std::make_shared<Cache>(cache_options, core_->now));
 }
 
+void CachingResolver::flush() { replace_cache(core_->cache()->options()); }
+
+bool CachingResolver::forget(const Question& question) { return core_->cache()->erase(question); }
+
 void CachingResolver::set_query_lifetime(std::chrono::milliseconds query_lifetime) {
   query_lifetime_ms_.store(query_lifetime.count());
 }

@@ -40,6 +40,9 @@ class CachingResolver final : public Querier {
   // A reload changed the cache settings: from now on a new, empty cache with these options.
   // Answers still in flight go to the new cache.
   void replace_cache(CacheOptions cache_options);
+  // dynmilter-ctl flush: a new, empty cache with the same options; or one question's answer forgotten.
+  void flush();
+  bool forget(const Question& question);
   // A reload changed dns-timeout: upstream queries started from now on live this long.
   void set_query_lifetime(std::chrono::milliseconds query_lifetime);
 

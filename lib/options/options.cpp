@@ -125,6 +125,11 @@ const std::vector<OptionDef>& table() {
       field("milter-timeout", "DURATION", &Config::milter_timeout, kDaemon,
             "close an MTA connection that sends nothing for this long (smfi_settimeout; libmilter's own default is "
             "7210 s, which lets idle peers hold file descriptors for two hours); read at start"),
+      field("control-socket", "PATH", &Config::control_socket, kDaemon,
+            "a unix socket for dynmilter-ctl (why, lists, stats, flush, reload), owned by root and the --user's "
+            "group, mode 0660; never TCP (empty: none)"),
+      field("history", "N", &Config::history, kDaemon,
+            "recent verdicts kept in memory for dynmilter-ctl why REF|ADDRESS (0: none)"),
       field("max-helo", "N", &Config::max_helo, kDaemon,
             "HELO/EHLO commands one connection may send (STARTTLS makes two); each one after that is deferred "
             "(4xx) and starts no lookup, so a HELO flood cannot hold descriptors and DNS queries"),
@@ -380,6 +385,11 @@ void check_consistency(const Config& c, const Locations& where) {
                             where("reply-text"), why, smtp::kReplyValueLimits[std::size(smtp::kReplyValueLimits) - 1]));
   if (c.dns_cache_size <= 0) throw Error(fmt::format("{}dns-cache-size must be positive", where("dns-cache-size")));
   if (c.max_helo <= 0) throw Error(fmt::format("{}max-helo must be positive", where("max-helo")));
+  if (c.history < 0 || c.history > 10'000'000)
+    throw Error(fmt::format("{}history must be from 0 to 10000000", where("history")));
+  if (!c.control_socket.empty() && c.control_socket.front() != '/')
+    throw Error(
+        fmt::format("{}control-socket '{}' is not an absolute path", where("control-socket"), c.control_socket));
   if (c.local_zone_max_shrink < 0 || c.local_zone_max_shrink > 100)
     throw Error(
         fmt::format("{}local-zone-max-shrink must be a percentage from 0 to 100", where("local-zone-max-shrink")));

@@ -2,6 +2,7 @@
 // metrics count, and the incident reference that ties a sender's complaint to a log line.
 #include "policy/policy.hpp"
 
+#include "util/json.hpp"
 #include "util/random.hpp"
 
 #include <fmt/format.h>
@@ -77,6 +78,28 @@ std::string log_line(const ClientFacts& facts, const Verdict& verdict, double el
   }
   out += fmt::format(" elapsed={:.1f}ms waited={:.1f}ms", elapsed_ms, waited_ms);
   return out;
+}
+
+// The verdict as one JSON document: what the daemon would do and why, field for field as its log
+// line has it (the differential test compares the two).
+std::string verdict_json(const ClientFacts& f, const Verdict& v) {
+  using util::json_string;
+  std::string lists, signals;
+  for (const auto& l : v.lists)
+    lists += fmt::format("{}{{\"zone\":{},\"weight\":{},\"outcome\":{},\"txt\":{}}}", lists.empty() ? "" : ",",
+                         json_string(l.zone), l.weight, json_string(dnsbl::to_string(l.outcome.listing)),
+                         json_string(l.txt));
+  for (const auto& s : v.signals)
+    signals += fmt::format("{}{{\"name\":{},\"weight\":{},\"class\":{},\"reason\":{}}}", signals.empty() ? "" : ",",
+                           json_string(s.name), s.weight, json_string(s.supporting ? "supporting" : "primary"),
+                           json_string(s.reason));
+  return fmt::format(
+      "{{\"client\":{},\"name\":{},\"rdns\":{},\"ptr_ttl\":{},\"lists\":[{}],\"signals\":[{}],\"score\":{},"
+      "\"action\":{},\"decisive\":{},\"note\":{},\"reply\":{}}}\n",
+      json_string(f.ip ? f.ip->to_string() : ""), json_string(f.rdns.name), json_string(rdns::to_string(f.rdns.status)),
+      f.ptr_ttl ? std::to_string(*f.ptr_ttl) : "null", lists, signals, v.score, json_string(disposition(v)),
+      util::json_list(v.decisive), json_string(v.note),
+      json_string(v.reply ? v.reply->code + " " + v.reply->xcode + " " + v.reply->text : ""));
 }
 
 }  // namespace dyn::policy

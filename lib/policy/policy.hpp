@@ -143,6 +143,11 @@ std::string_view exempt_recipient(const config::Config& config, std::string_view
 // reverse-DNS reasons ("no reverse DNS name", "generic reverse DNS name dsl-1.isp.example").
 std::string reason_text(const ClientFacts& facts, const Verdict& verdict);
 
+// The verdict as one JSON document, field for field as the log line has it: client, name, rdns,
+// PTR TTL, lists, signals (with class), score, action, decisive, note, reply. dynmilter-check
+// --json prints it; the daemon's control socket answers "why" with it.
+std::string verdict_json(const ClientFacts& facts, const Verdict& verdict);
+
 // One line for the log: client, name, each list's outcome, score, action, and two times in
 // milliseconds: from CONNECT to the decision, and how long the RCPT waited for DNS.
 std::string log_line(const ClientFacts& facts, const Verdict& verdict, double elapsed_ms, double waited_ms);

@@ -30,7 +30,7 @@ rc=0
 dpkg -i "$DEB" >"$WORK/install.log" 2>&1 || rc=$?
 check "dpkg -i succeeds" "exit=$rc" '^exit=0$'
 contents=$(dpkg -L dynmilter)
-for f in /usr/sbin/dynmilter /usr/bin/dynmilter-check /usr/bin/dynmilter-replay /usr/bin/dynmilter-autoreply /etc/dynmilter.conf /lib/systemd/system/dynmilter.service \
+for f in /usr/sbin/dynmilter /usr/sbin/dynmilter-ctl /usr/share/man/man8/dynmilter-ctl.8.gz /usr/bin/dynmilter-check /usr/bin/dynmilter-replay /usr/bin/dynmilter-autoreply /etc/dynmilter.conf /lib/systemd/system/dynmilter.service \
   /usr/share/dynmilter/rules/providers.rules /usr/share/man/man8/dynmilter.8.gz /usr/share/man/man5/dynmilter.conf.5.gz \
   /usr/share/man/man5/dynmilter-rules.5.gz /usr/share/man/man1/dynmilter-check.1.gz /usr/share/man/man1/dynmilter-replay.1.gz /usr/share/man/man8/dynmilter-autoreply.8.gz \
   /usr/share/doc/dynmilter/examples/dynmilter.conf /usr/share/doc/dynmilter/blocked-senders.md; do
@@ -57,6 +57,8 @@ check "it starts in the background with the installed configuration" "exit=$rc $
 pid=$(pgrep -f -- "--socket inet:$MILTER@127.0.0.1" | head -1)
 [ -n "$pid" ] && ON_EXIT+=("kill $pid; for _ in \$(seq 100); do running $pid || break; sleep 0.1; done")
 check "it runs as dynmilter" "$(ps -o euser= -p "${pid:-1}")" '^dynmilter$'
+check "dynmilter-ctl asks it over the installed control socket" "$(/usr/sbin/dynmilter-ctl lists 2>&1)" '^pbl\.test +weight +3 '
+check "the control socket is root's and the dynmilter group's" "$(stat -c '%U:%G %a' /run/dynmilter/control.sock 2>&1)" '^root:dynmilter 660$'
 wait_tcp $MILTER
 kill -USR1 "$pid" 2>/dev/null
 sleep 0.5
