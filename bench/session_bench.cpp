@@ -81,6 +81,9 @@ void sweep() {
   for (std::size_t i = 0; i < g_sweep.size(); i += g_stride) g_sweep[i] = static_cast<unsigned char>(g_sweep[i] + 1);
 }
 
+// The daemon keeps its last verdicts for dynmilter-ctl why (--history, 10000 by default).
+control::History g_history(std::getenv("HISTORY") ? std::strtoul(std::getenv("HISTORY"), nullptr, 10) : 10000);
+
 void one_session(long i, const std::shared_ptr<const policy::PreparedConfig>& config, dns::Querier& querier,
                  const dnsbl::HealthBoard& health, Stages& s) {
   auto now = [] { return static_cast<double>(std::chrono::steady_clock::now().time_since_epoch().count()); };
@@ -94,7 +97,7 @@ void one_session(long i, const std::shared_ptr<const policy::PreparedConfig>& co
   rdns::RdnsMacros m{host, host, std::nullopt, host};
   policy::ClientFacts facts{net::IpAddress::parse(ip), host, rdns::from_macros(m)};
   facts.id = policy::new_incident_id();
-  auto* session = new milter::Session(config, std::move(facts), querier, &health);
+  auto* session = new milter::Session(config, std::move(facts), querier, &health, milter::Observers{nullptr, nullptr, std::getenv("NO_HISTORY") ? nullptr : &g_history});
   s.connect += now() - t0;
   double t1 = start();
   session->on_helo(good ? "mx1.example.org" : "pc-7", querier);

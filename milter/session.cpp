@@ -23,7 +23,7 @@ Session::~Session() {
   const double elapsed = transaction_.elapsed_ms(), waited = transaction_.waited_ms();
   try {
     observers_.history->add(
-        control::Record{now.count(), transaction_.facts(), transaction_.take_verdict(), elapsed, waited});
+        control::Record{now.count(), transaction_.take_facts(), transaction_.take_verdict(), elapsed, waited});
   } catch (const std::exception&) {  // out of memory: the connection's end must not throw
   }
 }

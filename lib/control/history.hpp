@@ -8,7 +8,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -37,7 +36,8 @@ class History {
  private:
   const std::size_t capacity_;
   mutable std::mutex mutex_;
-  std::deque<Record> records_;  // oldest first
+  std::vector<Record> ring_;  // grows to capacity_, then each record takes the oldest one's place
+  std::size_t next_ = 0;      // where the next record goes once full
 };
 
 }  // namespace dyn::control

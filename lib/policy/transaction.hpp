@@ -42,6 +42,7 @@ class Transaction {
   const Verdict& verdict_if_decided() const { return *verdict_; }  // only when decided()
   // The verdict, moved out (only when decided(); the transaction is done with it: at its end).
   Verdict take_verdict() { return std::move(*verdict_); }
+  ClientFacts take_facts() { return std::move(facts_); }  // the same, for the facts
   // The verdict for one recipient: with a --domain-policy entry, the same evidence judged with
   // that entry's action, threshold and reply (decided once per entry and kept); nullptr when the
   // entry says off (never refused); else verdict(). `*entry` (when given) is the entry used.
