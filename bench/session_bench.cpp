@@ -97,7 +97,9 @@ void one_session(long i, const std::shared_ptr<const policy::PreparedConfig>& co
   rdns::RdnsMacros m{host, host, std::nullopt, host};
   policy::ClientFacts facts{net::IpAddress::parse(ip), host, rdns::from_macros(m)};
   facts.id = policy::new_incident_id();
-  auto* session = new milter::Session(config, std::move(facts), querier, &health, milter::Observers{nullptr, nullptr, std::getenv("NO_HISTORY") ? nullptr : &g_history});
+  auto* session =
+      new milter::Session(config, std::move(facts), querier, &health,
+                          milter::Observers{nullptr, nullptr, std::getenv("NO_HISTORY") ? nullptr : &g_history});
   s.connect += now() - t0;
   double t1 = start();
   session->on_helo(good ? "mx1.example.org" : "pc-7", querier);
