@@ -46,17 +46,18 @@ chown nobody:nogroup "$WORK/autoreply" "$PF/mail"
 # The snippet's own lines: the pipe service (its commented master.cf lines, joined), the virtual
 # alias and the transport; then this test's paths, user and sendmail.
 SNIPPET=$TESTROOT/../packaging/postfix-autoreply.snippet
-service=$(sed -n '/^# autoreply unix/,/^#$/p' "$SNIPPET" | sed -e 's/^#//' | tr -s ' \n' ' ')
+service=$(sed -n '/^# autoreply unix/,/^#$/p' "$SNIPPET" | sed -e 's/^#//' | tr -s ' \n' ' ' | sed -e 's/^ *//')
 service=$(printf '%s' "$service" | sed -e "s|/usr/bin/dynmilter-autoreply|$BIN/dynmilter-autoreply|" \
   -e 's|user=dynmilter|user=nobody|' -e "s|-c /etc/dynmilter.conf|-c $WORK/dynmilter.conf|" \
   -e "s|/var/lib/dynmilter/|$WORK/autoreply/|" \
   -e "s|--received-by mx.example.org|--received-by mx.test.example {--sendmail=$WORK/autoreply/sendmail -oi -f <>}|")
-check "the snippet's pipe service was found" "$service" '^ ?autoreply unix .* pipe flags=Rq user=nobody argv=.*--recipient \$\{original_recipient\}'
+check "the snippet's pipe service was found" "$service" '^autoreply unix .* pipe flags=Rq user=nobody argv=.*--recipient \$\{original_recipient\}'
 sed -n 's/^#  *\(help@example\.org  *help@example\.org, help-autoreply@autoreply\.invalid\)$/\1/p' "$SNIPPET" >"$PF/virtual"
 sed -n 's/^#  *\(autoreply\.invalid  *autoreply:\)$/\1/p' "$SNIPPET" >"$PF/transport"
 check "the snippet's virtual alias line" "$(cat "$PF/virtual")" '^help@example\.org +help@example\.org, help-autoreply@autoreply\.invalid$'
 check "the snippet's transport line" "$(cat "$PF/transport")" '^autoreply\.invalid +autoreply:$'
-POSTFIX_MAIN_EXTRA="virtual_mailbox_domains = client.example example.org
+POSTFIX_MAIN_EXTRA="mydestination =
+virtual_mailbox_domains = client.example example.org
 virtual_mailbox_base = $PF/mail
 virtual_mailbox_maps = inline:{ sender@client.example=sender/, list@client.example=list/, other@client.example=other/, late@client.example=late/, victim@client.example=victim/, other2@client.example=other2/, help@example.org=help/, staff@example.org=staff/ }
 virtual_uid_maps = static:65534
