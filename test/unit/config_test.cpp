@@ -182,7 +182,7 @@ TEST_CASE("a DQS access key is never echoed in an error about --action-for", "[c
   }
 }
 
-TEST_CASE("dnsbl-name: a list's public name in replies, logs and --action-for; a bad one names file:line", "[config]") {
+TEST_CASE("dnsbl-name: a list's public name in replies, logs and --action-for, a bad one names file:line", "[config]") {
   const FileTexts files{{"/t/named.conf",
                          "dnsbl = KEYKEYKEYKEY42.zen.dq.spamhaus.net=127.0.0.[10..11]*3\n"
                          "dnsbl-name = KEYKEYKEYKEY42.zen.dq.spamhaus.net=Spamhaus PBL\n"

@@ -6,7 +6,7 @@
 
 using namespace dyn;
 
-TEST_CASE("control commands: each verb, its argument, --json; anything else an error", "[control]") {
+TEST_CASE("control commands: each verb, its argument, --json, anything else an error", "[control]") {
   std::string why;
   auto c = control::parse_command("why 7KQ2MHX9VD", &why);
   REQUIRE(c);
