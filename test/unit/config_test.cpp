@@ -16,6 +16,12 @@ Invocation parse(std::vector<std::string> args, unsigned scope = kDaemon) {
   return parse_invocation(static_cast<int>(argv.size()), argv.data(), scope);
 }
 
+// The daemon's invocation with `path` as its config file, read from `files` where it holds it.
+Invocation load_file(const FileTexts& files, const char* path) {
+  const char* argv[] = {"dynmilter", "-c", path, "--dns-server", "127.0.0.1"};
+  return parse_invocation(5, argv, kDaemon, &files);
+}
+
 struct TempFile {
   std::string path;
   explicit TempFile(const std::string& text) {
@@ -127,10 +133,7 @@ TEST_CASE("files given as text load as the same files on disk would, errors and 
                         {"/t/bypass", "postmaster@example.org\n"},
                         {"/t/bad.conf", "threshold = 4\nallow-file = /t/bad-allow\n"},
                         {"/t/bad-allow", "\nnot a name!\n"}};
-  const auto load = [&](const char* path) {
-    const char* argv[] = {"dynmilter", "-c", path, "--dns-server", "127.0.0.1"};
-    return parse_invocation(5, argv, kDaemon, &files);
-  };
+  const auto load = [&](const char* path) { return load_file(files, path); };
   const auto inv = load("/t/dynmilter.conf");
   CHECK(inv.config.threshold == 4);
   REQUIRE(inv.config.allowlist);
@@ -192,10 +195,7 @@ TEST_CASE("dnsbl-name: a list's public name in replies, logs and --action-for, a
                         {"/t/safe.conf",
                          "dnsbl = KEYKEYKEYKEY42.zen.dq.spamhaus.net\n"
                          "dnsbl-name = zen.dq.spamhaus.net=Spamhaus ZEN\n"}};
-  const auto load = [&](const char* path) {
-    const char* argv[] = {"dynmilter", "-c", path, "--dns-server", "127.0.0.1"};
-    return parse_invocation(5, argv, kDaemon, &files);
-  };
+  const auto load = [&](const char* path) { return load_file(files, path); };
   const auto inv = load("/t/named.conf");
   REQUIRE(inv.config.dnsbls.size() == 1);
   CHECK(inv.config.dnsbls[0].safe_name() == "Spamhaus PBL");
@@ -223,10 +223,7 @@ TEST_CASE("domain-policy: a table of per-domain settings, its errors naming file
                         {"/t/badkey", "not a domain!\n"},
                         {"/t/offplus.conf", "domain-policy = /t/offplus\n"},
                         {"/t/offplus", "a.example off threshold=3\n"}};
-  const auto load = [&](const char* path) {
-    const char* argv[] = {"dynmilter", "-c", path, "--dns-server", "127.0.0.1"};
-    return parse_invocation(5, argv, kDaemon, &files);
-  };
+  const auto load = [&](const char* path) { return load_file(files, path); };
   const auto inv = load("/t/p.conf");
   const auto& t = *inv.config.domain_policies;
   REQUIRE(t.size() == 3);
