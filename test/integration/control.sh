@@ -64,6 +64,17 @@ check "the daemon is alive" "$(kill -0 $D 2>&1 && echo alive)" '^alive$'
 out=$("$BIN/raw_milter" "unix:$WORK/run/milter.sock" normal 2>&1)
 check "... and still answers sessions (the listed client refused: y, a reply code)" "$out" '^normal: O,c,c,c,y'
 
+say "a client that connects and sends nothing is dropped"
+# perl-base's IO::Socket::UNIX: connect, send nothing, and time how long until the daemon hangs up.
+perl -MIO::Socket::UNIX -MTime::HiRes=time -e '$s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "connect: $!";
+  $t = time; $n = sysread($s, $b, 100); printf "dropped after %.1f s, read %d bytes\n", time - $t, $n' "$SOCK" \
+  >"$WORK/idle.out" 2>&1 &
+idle=$!
+sleep 0.5
+wait $idle || true
+check "the idle one: dropped after 5 s, sent nothing" "$(cat "$WORK/idle.out")" '^dropped after (4\.[5-9]|5\.[0-9]|6\.[0-9]) s, read 0 bytes$'
+check "... and the socket serves the next client" "$(ctl stats)" 'verdicts kept'
+
 say "only root and the daemon's group"
 out=$(setpriv --reuid nobody --regid "$(id -g nobody)" --clear-groups "${CTL[@]}" stats 2>&1; echo "exit=$?")
 check "a member of the daemon's group may ask" "$out" 'verdicts kept'

@@ -23,6 +23,13 @@ check "dpkg-buildpackage succeeds" "exit=$rc" '^exit=0$'
 DEB=$(ls "$WORK"/src/dynmilter_0.1.0_*.deb 2>/dev/null | head -1)
 check "a .deb is made" "${DEB:-none}" 'dynmilter_0\.1\.0_[a-z0-9]+\.deb$'
 [ -n "$DEB" ] || finish
+if command -v lintian >/dev/null; then
+  out=$(lintian --fail-on error,warning "$DEB" 2>&1; echo "exit=$?")
+  check "lintian: no error or warning on the .deb (its findings: $(printf '%s\n' "$out" | grep -c '^[EWIP]:') tags)" \
+    "$(printf '%s\n' "$out" | grep -E '^[EW]:|^exit=' | tr '\n' ' ')" '^exit=0 $'
+else
+  echo "lintian is not installed: the .deb is not linted (scripts/install-deps --test installs it)"
+fi
 
 say "it installs, with the files an operator expects"
 ON_EXIT+=("dpkg --purge dynmilter >/dev/null 2>&1")
