@@ -1,5 +1,7 @@
 #include "control.hpp"
 
+#include "control/public_record.hpp"
+
 #include "daemon.hpp"
 #include "net/reverse.hpp"
 #include "util/json.hpp"
@@ -154,7 +156,8 @@ std::string answer(const Command& c, const ControlContext& ctx) {
   return out;
 }
 
-ControlServer::ControlServer(const std::string& path, gid_t group) : path_(path) {
+ControlServer::ControlServer(const std::string& path, gid_t group, bool public_only)
+    : path_(path), public_only_(public_only) {
   sockaddr_un sa{};
   if (path.empty() || path.size() >= sizeof sa.sun_path)
     throw StartError(2, "control socket path '" + path + "' is too long");
@@ -177,7 +180,9 @@ ControlServer::ControlServer(const std::string& path, gid_t group) : path_(path)
   // Root and the daemon's group may connect; nobody else (and never over the network).
   if (::chown(path.c_str(), 0, group) != 0 && ::geteuid() == 0)
     throw StartError(1, "cannot give the control socket " + path + " its group: " + std::strerror(errno));
-  ::chmod(path.c_str(), 0660);
+  // The public socket tells only what refused senders were told: anyone on the host may ask
+  // (dynmilter-web runs as its own unprivileged user).
+  ::chmod(path.c_str(), public_only ? 0666 : 0660);
 }
 
 ControlServer::~ControlServer() {
@@ -232,6 +237,8 @@ void ControlServer::serve_one(int fd) const {
   std::string reply;
   if (line.size() > control::kMaxLine)
     reply = control::error_reply("command longer than 512 bytes");
+  else if (public_only_)
+    reply = context_.history ? control::public_answer(line, *context_.history) : std::string();
   else if (const auto cmd = control::parse_command(line, &why))
     reply = answer(*cmd, context_);
   else

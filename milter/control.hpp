@@ -35,13 +35,16 @@ class ControlServer {
  public:
   // Makes the socket (as root, before privileges are dropped): `group` may connect (0660).
   // Throws StartError when the path cannot be used.
-  ControlServer(const std::string& path, gid_t group);
+  // `public_only` (--public-socket): mode 0666, and the one question it answers is
+  // control::public_answer's (what a refused sender was told), nothing else.
+  ControlServer(const std::string& path, gid_t group, bool public_only = false);
   ~ControlServer();                    // stops the thread, removes the socket
   void start(ControlContext context);  // once the daemon's parts exist
 
  private:
   void serve_one(int fd) const;
   std::string path_;
+  bool public_only_ = false;
   int listener_ = -1;
   ControlContext context_;
   std::atomic<bool> stop_{false};

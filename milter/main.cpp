@@ -9,6 +9,7 @@
 #include "dns/transport.hpp"
 #include "dnsbl/prober.hpp"
 #include "localzone/keeper.hpp"
+#include "store/redis.hpp"
 #include "util/log.hpp"
 
 #include <libmilter/mfapi.h>
@@ -73,6 +74,9 @@ std::vector<std::string> needs_restart(const config::Config& a, const config::Co
   if (a.metrics != b.metrics) out.push_back("metrics");
   if (a.control_socket != b.control_socket) out.push_back("control-socket");
   if (a.history != b.history) out.push_back("history");
+  if (a.public_socket != b.public_socket) out.push_back("public-socket");
+  if (a.history_redis != b.history_redis || a.history_expire != b.history_expire)
+    out.push_back("history-redis/history-expire");
   return out;
 }
 
@@ -226,6 +230,11 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
   std::unique_ptr<milter::ControlServer> control;
   if (!config->control_socket.empty())
     control = std::make_unique<milter::ControlServer>(config->control_socket, identity ? identity->gid : ::getegid());
+  // The public socket (dynmilter-web): what refused senders were told, to anyone on the host.
+  std::unique_ptr<milter::ControlServer> public_socket;
+  if (!config->public_socket.empty())
+    public_socket = std::make_unique<milter::ControlServer>(config->public_socket,
+                                                            identity ? identity->gid : ::getegid(), true);
   if (identity) milter::drop_privileges(*identity);
   if (::geteuid() == 0)
     log::warning("running as root: set --user (e.g. dynmilter) so that a flaw in a filter cannot own the system");
@@ -262,7 +271,18 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
     metrics->lists(config->dnsbls);
   }
   control::History history(static_cast<std::size_t>(config->history));
-  milter::set_daemon_state(milter::DaemonState{config, &querier, &health, {metrics.get(), &list_warnings, &history}});
+  std::unique_ptr<store::HistoryWriter> shared_history;
+  if (!config->history_redis.empty())
+    shared_history = std::make_unique<store::HistoryWriter>(
+        config->history_redis, std::chrono::duration_cast<std::chrono::seconds>(config->history_expire.value),
+        [m = metrics.get()](std::string_view result) {
+          if (m) m->history_store(result);
+        });
+  milter::set_daemon_state(milter::DaemonState{
+      config, &querier, &health, {metrics.get(), &list_warnings, &history, shared_history.get()}});
+  if (public_socket)
+    public_socket->start(milter::ControlContext{&history, &health, &resolver, [] { return milter::current_config(); },
+                                                [] {}});
   if (control)
     control->start(milter::ControlContext{&history, &health, &resolver, [] { return milter::current_config(); },
                                           [] { ::kill(::getpid(), SIGUSR1); }});
@@ -276,6 +296,7 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
   const int rc = smfi_main();
   log::notice("dynmilter stopping");
   control.reset();     // its thread reads the history and the resolver: stopped before they go
+  public_socket.reset();
   guard.keep = false;  // the socket goes with the daemon
   stop_reload.store(true);
   reloader.join();

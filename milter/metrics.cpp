@@ -158,6 +158,7 @@ struct Metrics::Impl {
   pm::Family<pm::Counter>* list_hits = nullptr;
   pm::Family<pm::Counter>* list_errors = nullptr;
   pm::Family<pm::Counter>* reloads = nullptr;
+  pm::Family<pm::Counter>* history_store = nullptr;
   pm::Family<pm::Counter>* evidence_hits = nullptr;
   pm::Family<pm::Counter>* evidence_decisive = nullptr;
   pm::Histogram* decision = nullptr;
@@ -189,6 +190,10 @@ Metrics::Metrics(const std::string& address) : impl_(std::make_unique<Impl>()) {
   impl_->reloads = &pm::BuildCounter().Name("dynmilter_reloads_total").Help("SIGUSR1 reloads, by result").Register(r);
   impl_->reloads->Add({{"result", "ok"}});  // both series from the start, at 0
   impl_->reloads->Add({{"result", "failed"}});
+  impl_->history_store = &pm::BuildCounter()
+                              .Name("dynmilter_history_store_total")
+                              .Help("refusals sent to the --history-redis store, by result (written, dropped, failed)")
+                              .Register(r);
   // The source label is a configured list, a signal name or rule:NAME: bounded by the configuration.
   impl_->evidence_hits = &pm::BuildCounter()
                               .Name("dynmilter_evidence_hits_total")
@@ -238,6 +243,10 @@ void Metrics::lists(const std::vector<dnsbl::ZoneSpec>& lists) {
 void Metrics::connection() { impl_->connections->Increment(); }
 
 void Metrics::exempt_recipient(std::string_view why) { impl_->exempt->Add({{"why", std::string(why)}}).Increment(); }
+
+void Metrics::history_store(std::string_view result) {
+  impl_->history_store->Add({{"result", std::string(result)}}).Increment();
+}
 
 void Metrics::reload(bool ok) { impl_->reloads->Add({{"result", ok ? "ok" : "failed"}}).Increment(); }
 

@@ -34,6 +34,7 @@ class Metrics {
   void exempt_recipient(std::string_view why);  // "role", "bypass", "auth"
   void verdict(const policy::Verdict& verdict, double elapsed_ms);
   void reload(bool ok);
+  void history_store(std::string_view result);  // a refusal to --history-redis: written, dropped, failed
 
  private:
   struct Impl;

@@ -1,6 +1,7 @@
 #include "session.hpp"
 
 #include "metrics.hpp"
+#include "control/public_record.hpp"
 #include "util/log.hpp"
 
 #include <chrono>
@@ -14,16 +15,20 @@ Session::Session(std::shared_ptr<const policy::PreparedConfig> policy, policy::C
 }
 
 // A decided connection goes to the history (for "dynmilter-ctl why"), its verdict moved, not copied.
+// A refusal also goes to the shared store, as the refused sender's page shows it.
 Session::~Session() {
-  if (!observers_.history || observers_.history->capacity() == 0 || !transaction_.decided() ||
+  const bool keep = observers_.history && observers_.history->capacity() > 0;
+  if ((!keep && !observers_.shared) || !transaction_.decided() ||
       transaction_.verdict_if_decided().basis != policy::Basis::Scored)
     return;
   const auto now =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   const double elapsed = transaction_.elapsed_ms(), waited = transaction_.waited_ms();
   try {
-    observers_.history->add(
-        control::Record{now.count(), transaction_.take_facts(), transaction_.take_verdict(), elapsed, waited});
+    control::Record record{now.count(), transaction_.take_facts(), transaction_.take_verdict(), elapsed, waited};
+    if (observers_.shared && record.verdict.reply)
+      if (const auto p = control::public_record(record)) observers_.shared->publish(*p);
+    if (keep) observers_.history->add(std::move(record));
   } catch (const std::exception&) {  // out of memory: the connection's end must not throw
   }
 }

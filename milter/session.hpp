@@ -5,6 +5,7 @@
 
 #include "policy/transaction.hpp"
 #include "control/history.hpp"
+#include "store/redis.hpp"
 #include "util/rate_limit.hpp"
 
 #include <memory>
@@ -21,6 +22,7 @@ struct Observers {
   Metrics* metrics = nullptr;
   util::RateLimit* list_warnings = nullptr;  // one warning per failing list every few minutes
   control::History* history = nullptr;       // the recent verdicts "dynmilter-ctl why" reads
+  store::HistoryWriter* shared = nullptr;    // --history-redis: refusals for every MX host's page
 };
 
 class Session {

@@ -104,6 +104,11 @@ struct Config {
   util::Duration milter_timeout{std::chrono::seconds(30)};  // an idle MTA connection is closed after this
   std::string control_socket;  // --control-socket: the unix socket dynmilter-ctl talks to ("": none)
   int history = 10000;         // --history: recent verdicts kept for "dynmilter-ctl why"
+  // The refused sender's page (dynmilter-web): the public socket it reads the history from, and
+  // a shared store every MX host writes its refusals to.
+  std::string public_socket;  // --public-socket ("": none)
+  std::string history_redis;  // --history-redis HOST:PORT or unix:PATH ("": none)
+  util::Duration history_expire{std::chrono::hours(24 * 30)};
   int max_helo = 10;           // HELO/EHLO commands one connection may send before each further one is deferred
   util::Duration dns_min_ttl{std::chrono::seconds(60)};
   util::Duration dns_max_ttl{std::chrono::seconds(3600)};
@@ -138,6 +143,7 @@ struct Config {
   // Loaded from allow_files together with allow_networks and allow_hostnames (what the policy uses).
   std::shared_ptr<const Allowlist> allowlist = std::make_shared<Allowlist>();
   smtp::ReplyTemplate reply_text;
+  std::string why_url;  // --why-url: {url} is this with the reference after it ("": {url} is empty)
   // --domain-policy FILE: per recipient domain (or address) settings, in Postfix table syntax.
   std::vector<std::string> domain_policy_files;
   std::shared_ptr<const std::vector<DomainPolicy>> domain_policies = std::make_shared<std::vector<DomainPolicy>>();

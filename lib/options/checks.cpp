@@ -66,6 +66,31 @@ void check_consistency(const Config& c, const Locations& where) {
   if (!c.control_socket.empty() && c.control_socket.front() != '/')
     throw Error(
         fmt::format("{}control-socket '{}' is not an absolute path", where("control-socket"), c.control_socket));
+  if (!c.why_url.empty()) {
+    const bool scheme = c.why_url.starts_with("https://") || c.why_url.starts_with("http://");
+    const bool plain = std::all_of(c.why_url.begin(), c.why_url.end(),
+                                   [](unsigned char ch) { return ch > 0x20 && ch < 0x7f && ch != '%'; });
+    if (!scheme || !plain || c.why_url.size() + 11 > smtp::kMaxUrlLength)
+      throw Error(fmt::format("{}why-url '{}' must be an http:// or https:// URL of printable characters, no "
+                              "blank or '%', at most {} characters",
+                              where("why-url"), c.why_url, smtp::kMaxUrlLength - 11));
+  }
+  for (const auto& [name, path] : {std::pair{"public-socket", &c.public_socket}})
+    if (!path->empty() && path->front() != '/')
+      throw Error(fmt::format("{}{} '{}' is not an absolute path", where(name), name, *path));
+  if (!c.history_redis.empty()) {
+    const auto& r = c.history_redis;
+    const auto colon = r.rfind(':');
+    const auto port = colon == std::string::npos ? std::string() : r.substr(colon + 1);
+    const bool unix_path = r.starts_with("unix:/");
+    const bool host_port = colon != std::string::npos && colon > 0 && !port.empty() && port.size() <= 5 &&
+                           std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) &&
+                           std::stoi(port) > 0 && std::stoi(port) < 65536 && r.find('/') == std::string::npos;
+    if (!unix_path && !host_port)
+      throw Error(fmt::format("{}history-redis '{}' is neither HOST:PORT nor unix:/PATH", where("history-redis"), r));
+  }
+  if (c.history_expire.value < std::chrono::seconds(60))
+    throw Error(fmt::format("{}history-expire must be at least 1m", where("history-expire")));
   if (c.local_zone_max_shrink < 0 || c.local_zone_max_shrink > 100)
     throw Error(
         fmt::format("{}local-zone-max-shrink must be a percentage from 0 to 100", where("local-zone-max-shrink")));

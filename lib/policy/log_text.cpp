@@ -30,11 +30,18 @@ std::string tag_header(const ClientFacts& facts, const Verdict& v, int threshold
   return smtp::sanitize_reply_text(out, 900);
 }
 
+namespace {
+constexpr char kAlphabet[] = "23456789abcdefghjkmnpqrstuvwxyz";
+}
+
+bool is_incident_id(std::string_view text) {
+  return text.size() == 10 && text.find_first_not_of(kAlphabet) == std::string_view::npos;
+}
+
 std::string new_incident_id() {
   // 31 characters that cannot be mistaken for one another; each from one random byte below 248
   // (8 x 31, so every character is equally likely), from the per-thread buffer of random bytes
   // (glibc 2.36 makes a getrandom system call per arc4random call).
-  static constexpr char kAlphabet[] = "23456789abcdefghjkmnpqrstuvwxyz";
   constexpr unsigned kSize = sizeof kAlphabet - 1, kLimit = 256 / kSize * kSize;
   std::string id;
   unsigned char bytes[12];  // 10 wanted; a byte is refused 8 times in 256 (then 12 more are drawn)

@@ -22,6 +22,8 @@ namespace dyn::policy {
 
 // A new incident reference: 10 characters from an unambiguous alphabet (no 0/O, 1/l/I).
 std::string new_incident_id();
+// Whether `text` could be one (what a page that looks references up accepts).
+bool is_incident_id(std::string_view text);
 
 enum class Action { Accept, Reject, Tempfail };
 std::string_view to_string(Action action);

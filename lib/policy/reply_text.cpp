@@ -84,7 +84,7 @@ std::string sender_words(const rdns::Signal& s, std::string_view name) {
 
 }  // namespace
 
-std::string reason_text(const ClientFacts& facts, const Verdict& v) {
+std::vector<DecidedBy> decided_by(const ClientFacts& facts, const Verdict& v) {
   // The decisive evidence; when no one piece decides (several would each be enough), the
   // listings, else the first primary signal: one clear thing to fix.
   std::string_view first_primary;
@@ -101,18 +101,31 @@ std::string reason_text(const ClientFacts& facts, const Verdict& v) {
     if (any_listed) return c.kind == Contribution::Kind::Listing;
     return c.key == first_primary;
   };
-  std::string listed;
-  std::vector<std::string> parts;
+  std::vector<DecidedBy> lists, signals;
   const std::string& name = facts.rdns.name.empty() ? facts.hostname : facts.rdns.name;
   for_each_contribution(v, [&](const Contribution& c) {
     if (!c.against() || !counts(c)) return;
     if (c.kind == Contribution::Kind::Listing) {
-      listed += fmt::format("{}{}", listed.empty() ? "listed in " : ", ", c.key);
+      lists.push_back({c.kind, std::string(c.key), std::string(c.key), c.list->txt});
       return;
     }
     auto words = sender_words(*c.signal, name);
-    if (std::find(parts.begin(), parts.end(), words) == parts.end()) parts.push_back(std::move(words));
+    if (std::none_of(signals.begin(), signals.end(), [&](const DecidedBy& d) { return d.words == words; }))
+      signals.push_back({c.kind, std::string(c.key), std::move(words), {}});
   });
+  lists.insert(lists.end(), std::make_move_iterator(signals.begin()), std::make_move_iterator(signals.end()));
+  return lists;
+}
+
+std::string reason_text(const ClientFacts& facts, const Verdict& v) {
+  std::string listed;
+  std::vector<std::string> parts;
+  for (auto& d : decided_by(facts, v)) {
+    if (d.kind == Contribution::Kind::Listing)
+      listed += fmt::format("{}{}", listed.empty() ? "listed in " : ", ", d.words);
+    else
+      parts.push_back(std::move(d.words));
+  }
   if (!listed.empty()) parts.insert(parts.begin(), std::move(listed));
   if (parts.empty()) return "score " + std::to_string(v.score);
   std::string out = parts[0];
@@ -120,15 +133,22 @@ std::string reason_text(const ClientFacts& facts, const Verdict& v) {
   return out;
 }
 
+std::string why_url(const config::Config& config, std::string_view id) {
+  if (config.why_url.empty() || id.empty()) return {};
+  const char last = config.why_url.back();
+  return config.why_url + (last == '/' || last == '=' ? "" : "/") + std::string(id);
+}
+
 smtp::SmtpReply render_reply(const config::Config& config, const ClientFacts& facts, const Verdict& v,
                              const smtp::ReplyCode& code) {
   const std::string reason = reason_text(facts, v), ip = facts.ip->to_string(), listed = join_listed(v),
-                    score = std::to_string(v.score), txt = listing_text(v);
+                    score = std::to_string(v.score), txt = listing_text(v), url = why_url(config, facts.id);
   const std::string_view hostname = facts.hostname.empty() ? std::string_view("unknown") : facts.hostname;
   const std::string_view bypass =
       !config.bypass || config.bypass->empty() ? std::string_view("postmaster") : config.bypass->front();
   const smtp::ReplyValue values[] = {{"reason", reason}, {"ip", ip},         {"hostname", hostname}, {"list", listed},
-                                     {"score", score},   {"bypass", bypass}, {"id", facts.id},       {"txt", txt}};
+                                     {"score", score},   {"bypass", bypass}, {"id", facts.id},       {"txt", txt},
+                                     {"url", url}};
   // Long values (a 255-character host name, many lists) are cut until the reply fits; the
   // template was checked at load to fit with every value at the shortest of these.
   for (const std::size_t max_value : smtp::kReplyValueLimits) {

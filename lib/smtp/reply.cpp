@@ -105,7 +105,8 @@ std::string sanitized_within(std::string_view prefix, std::string_view text, std
 }
 
 const std::vector<std::string>& ReplyTemplate::placeholders() {
-  static const std::vector<std::string> names = {"ip", "hostname", "list", "reason", "score", "bypass", "id", "txt"};
+  static const std::vector<std::string> names = {"ip",     "hostname", "list", "reason", "score",
+                                                 "bypass", "id",       "txt",  "url"};
   return names;
 }
 
@@ -159,9 +160,12 @@ void render_into(std::string& out, std::string_view text, std::span<const ReplyV
     if (close == std::string_view::npos) break;
     if (const auto* v = value_of(text.substr(i + 1, close - i - 1))) {
       // A value cut short ends in "..." (when there is room for it).
+      // A link is sent whole or not at all: one cut short leads nowhere.
+      const bool whole = v->name == "url";
+      const std::size_t limit = whole ? kMaxUrlLength : max_value;
       const std::size_t at = out.size();
-      append_sanitized(out, v->value, max_value);
-      if (v->value.size() > max_value && max_value > 3) out.replace(at + max_value - 3, 3, "...");
+      if (!whole || v->value.size() <= limit) append_sanitized(out, v->value, limit);
+      if (!whole && v->value.size() > max_value && max_value > 3) out.replace(at + max_value - 3, 3, "...");
     }
     i = close;
     plain = close + 1;
@@ -247,6 +251,7 @@ std::string ReplyTemplate::render(const std::map<std::string, std::string>& valu
 bool ReplyTemplate::fits(std::size_t max_value, std::string* error) const {
   std::map<std::string, std::string> longest;
   for (const auto& name : placeholders()) longest[name] = std::string(max_value, 'x');
+  longest["url"] = std::string(kMaxUrlLength, 'x');  // never cut (render)
   return SmtpReply::make("550", "5.7.1", render(longest, max_value), error).has_value();
 }
 

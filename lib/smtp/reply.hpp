@@ -28,6 +28,9 @@ inline constexpr std::size_t kMaxReplyLines = 32;
 // How long each placeholder value may be in a reply, tried in order until the reply fits; the
 // last one is what the template must fit with (checked when the configuration is loaded).
 inline constexpr std::size_t kReplyValueLimits[] = {200, 64, 24};
+// {url} (the refused sender's page, --why-url) is never cut: a link cut short leads nowhere. It
+// is at most this long, checked when the configuration is loaded.
+inline constexpr std::size_t kMaxUrlLength = 160;
 
 // A reply code with its enhanced status code, as an operator writes it: "550 5.7.1".
 struct ReplyCode {
@@ -62,7 +65,7 @@ struct ReplyValue {
 // at load time, never a broken reply at run time.
 class ReplyTemplate {
  public:
-  static const std::vector<std::string>& placeholders();  // ip, hostname, list, score
+  static const std::vector<std::string>& placeholders();  // ip, hostname, list, ..., url
   static std::optional<ReplyTemplate> parse(std::string_view text, std::string* error);
 
   // Fills placeholders with sanitised values, each cut to `max_value` characters (ending in

@@ -22,14 +22,19 @@ std::optional<Duration> Duration::parse(std::string_view text) {
     ms = number * 60000;
   else if (unit == "h")
     ms = number * 3600000;
+  else if (unit == "d")
+    ms = number * 86400000;
   else
     return std::nullopt;
-  if (ms > 86400.0 * 1000) return std::nullopt;  // a day is far beyond any sane timeout
+  // A year bounds what an operator means (how long a store keeps a refusal); each timeout has
+  // its own, much shorter bound where its option is checked.
+  if (ms > 366 * 86400.0 * 1000) return std::nullopt;
   return Duration{std::chrono::milliseconds(static_cast<long long>(std::llround(ms)))};
 }
 
 std::string Duration::to_string() const {
   const auto ms = value.count();
+  if (ms != 0 && ms % 86'400'000 == 0) return std::to_string(ms / 86'400'000) + "d";
   if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
   return std::to_string(ms) + "ms";
 }

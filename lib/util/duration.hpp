@@ -1,4 +1,5 @@
-// Duration: a time span written by operators as "5s", "250ms", "1.5s", "2m", "1h" or a bare number of seconds.
+// Duration: a time span written by operators as "5s", "250ms", "1.5s", "2m", "1h", "30d" or a bare number of seconds
+// (at most a year).
 #pragma once
 
 #include <chrono>

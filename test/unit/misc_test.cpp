@@ -33,7 +33,7 @@ TEST_CASE("ASCII case folding: A-Z only, every other byte as it is, whatever the
   CHECK(dns::canonical_name("DSL-203-0-113-7.Pool.ISP.Example.") == "dsl-203-0-113-7.pool.isp.example");
 }
 
-TEST_CASE("durations: seconds by default, ms, m and h suffixes", "[util]") {
+TEST_CASE("durations: seconds by default, ms, m, h and d suffixes, at most a year", "[util]") {
   CHECK(util::Duration::parse("5")->value == milliseconds(5000));
   CHECK(util::Duration::parse("2.5s")->value == milliseconds(2500));
   CHECK(util::Duration::parse("250ms")->value == milliseconds(250));
@@ -41,7 +41,10 @@ TEST_CASE("durations: seconds by default, ms, m and h suffixes", "[util]") {
   CHECK(util::Duration::parse("1500ms")->to_string() == "1500ms");
   CHECK(util::Duration::parse("3s")->to_string() == "3s");
   CHECK(util::Duration::parse("1h")->value == milliseconds(3600000));
-  for (const char* bad : {"", "s", "-1", "5d", "5 s", "nan", "1e30"}) {
+  CHECK(util::Duration::parse("30d")->to_string() == "30d");
+  CHECK(util::Duration::parse("86400")->to_string() == "1d");
+  CHECK(util::Duration::parse("366d"));
+  for (const char* bad : {"", "s", "-1", "5w", "367d", "5 s", "nan", "1e30"}) {
     INFO(bad);
     CHECK_FALSE(util::Duration::parse(bad));
   }
