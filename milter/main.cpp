@@ -233,8 +233,8 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
   // The public socket (dynmilter-web): what refused senders were told, to anyone on the host.
   std::unique_ptr<milter::ControlServer> public_socket;
   if (!config->public_socket.empty())
-    public_socket = std::make_unique<milter::ControlServer>(config->public_socket,
-                                                            identity ? identity->gid : ::getegid(), true);
+    public_socket =
+        std::make_unique<milter::ControlServer>(config->public_socket, identity ? identity->gid : ::getegid(), true);
   if (identity) milter::drop_privileges(*identity);
   if (::geteuid() == 0)
     log::warning("running as root: set --user (e.g. dynmilter) so that a flaw in a filter cannot own the system");
@@ -278,11 +278,11 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
         [m = metrics.get()](std::string_view result) {
           if (m) m->history_store(result);
         });
-  milter::set_daemon_state(milter::DaemonState{
-      config, &querier, &health, {metrics.get(), &list_warnings, &history, shared_history.get()}});
+  milter::set_daemon_state(
+      milter::DaemonState{config, &querier, &health, {metrics.get(), &list_warnings, &history, shared_history.get()}});
   if (public_socket)
-    public_socket->start(milter::ControlContext{&history, &health, &resolver, [] { return milter::current_config(); },
-                                                [] {}});
+    public_socket->start(
+        milter::ControlContext{&history, &health, &resolver, [] { return milter::current_config(); }, [] {}});
   if (control)
     control->start(milter::ControlContext{&history, &health, &resolver, [] { return milter::current_config(); },
                                           [] { ::kill(::getpid(), SIGUSR1); }});
@@ -295,7 +295,7 @@ int serve(const std::shared_ptr<const config::Config>& config, int argc, char** 
   if (background) background->ready();
   const int rc = smfi_main();
   log::notice("dynmilter stopping");
-  control.reset();     // its thread reads the history and the resolver: stopped before they go
+  control.reset();  // its thread reads the history and the resolver: stopped before they go
   public_socket.reset();
   guard.keep = false;  // the socket goes with the daemon
   stop_reload.store(true);

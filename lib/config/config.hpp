@@ -109,7 +109,7 @@ struct Config {
   std::string public_socket;  // --public-socket ("": none)
   std::string history_redis;  // --history-redis HOST:PORT or unix:PATH ("": none)
   util::Duration history_expire{std::chrono::hours(24 * 30)};
-  int max_helo = 10;           // HELO/EHLO commands one connection may send before each further one is deferred
+  int max_helo = 10;  // HELO/EHLO commands one connection may send before each further one is deferred
   util::Duration dns_min_ttl{std::chrono::seconds(60)};
   util::Duration dns_max_ttl{std::chrono::seconds(3600)};
   bool resolver_check = true;  // probe the resolver; name evidence counts for nothing while it lies

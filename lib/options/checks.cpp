@@ -71,9 +71,10 @@ void check_consistency(const Config& c, const Locations& where) {
     const bool plain = std::all_of(c.why_url.begin(), c.why_url.end(),
                                    [](unsigned char ch) { return ch > 0x20 && ch < 0x7f && ch != '%'; });
     if (!scheme || !plain || c.why_url.size() + 11 > smtp::kMaxUrlLength)
-      throw Error(fmt::format("{}why-url '{}' must be an http:// or https:// URL of printable characters, no "
-                              "blank or '%', at most {} characters",
-                              where("why-url"), c.why_url, smtp::kMaxUrlLength - 11));
+      throw Error(
+          fmt::format("{}why-url '{}' must be an http:// or https:// URL of printable characters, no "
+                      "blank or '%', at most {} characters",
+                      where("why-url"), c.why_url, smtp::kMaxUrlLength - 11));
   }
   for (const auto& [name, path] : {std::pair{"public-socket", &c.public_socket}})
     if (!path->empty() && path->front() != '/')

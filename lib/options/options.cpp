@@ -132,14 +132,14 @@ const std::vector<OptionDef>& table() {
             "group, mode 0660; never TCP (empty: none)"),
       field("history", "N", &Config::history, kDaemon,
             "recent verdicts kept in memory for dynmilter-ctl why REF|ADDRESS (0: none)"),
-      field("public-socket", "PATH", &Config::public_socket, kDaemon,
+      field("public-socket", "PATH", &Config::public_socket, kDaemon | kWeb,
             "a unix socket for dynmilter-web, mode 0666: it answers only what a refused sender was already told "
             "(the reply, the list or signal that decided), by reference or address, from the --history (empty: "
             "none)"),
-      field("history-redis", "HOST:PORT|unix:PATH", &Config::history_redis, kDaemon,
+      field("history-redis", "HOST:PORT|unix:PATH", &Config::history_redis, kDaemon | kWeb,
             "also write each refusal to this Redis, so that dynmilter-web on any MX host finds it; writes are "
             "fire-and-forget (a Redis that is down or slow never delays or changes a verdict) (empty: none)"),
-      field("history-expire", "DURATION", &Config::history_expire, kDaemon,
+      field("history-expire", "DURATION", &Config::history_expire, kDaemon | kWeb,
             "how long a refusal stays in the --history-redis store"),
       field("max-helo", "N", &Config::max_helo, kDaemon,
             "HELO/EHLO commands one connection may send (STARTTLS makes two); each one after that is deferred "
@@ -243,7 +243,8 @@ const std::vector<OptionDef>& table() {
             "reply is this with the incident reference after it (empty: {url} is empty)"),
       field("reply-text", "TEMPLATE", &Config::reply_text, kBoth,
             "text of the reject or tempfail reply; placeholders {ip}, {hostname}, {list}, {reason}, {score}, {bypass}, "
-            "{id}, {txt} (the list's TXT text), {url} (the --why-url page of this refusal, never cut); {?NAME:text} shows text only when NAME is not empty, {!NAME:text} "
+            "{id}, {txt} (the list's TXT text), {url} (the --why-url page of this refusal, never cut); {?NAME:text} "
+            "shows text only when NAME is not empty, {!NAME:text} "
             "only when it is, e.g. {?list: listed in {list}: {txt}}; \\n starts a new line (a multi-line reply, at "
             "most 32 lines)"),
   };

@@ -19,7 +19,8 @@ namespace dyn::config {
 // Which program an option belongs to (a bit set).
 // dynmilter-replay reads the options of dynmilter-check (kCheck | kReplay) and its own.
 // dynmilter-autoreply likewise (kCheck | kAutoreply).
-enum Scope : unsigned { kDaemon = 1, kCheck = 2, kBoth = 3, kReplay = 4, kAutoreply = 8 };
+// dynmilter-web too (kCheck | kWeb), and the daemon's settings that say where the history is.
+enum Scope : unsigned { kDaemon = 1, kCheck = 2, kBoth = 3, kReplay = 4, kAutoreply = 8, kWeb = 16 };
 
 // A bad option, value or file; the message names the file and line where there is one.
 class Error : public std::runtime_error {
@@ -63,6 +64,11 @@ struct Invocation {
   bool dns = false;
   int dns_rate = 100;  // dynmilter-replay --dns: DNS queries a second, on average
   std::vector<std::string> mynetworks;
+  // dynmilter-web: where it listens, the proxies whose X-Forwarded-For it believes, and how many
+  // readiness checks one visitor may run a minute.
+  std::string listen = "127.0.0.1:8026";
+  std::vector<std::string> trusted_proxies;
+  int check_rate = 6;
 };
 
 // Command line first, then the --config file; the command line wins for options given in both.

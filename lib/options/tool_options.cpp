@@ -1,5 +1,5 @@
 // The options each program takes on its command line only: --help, --version, --config, ... and
-// the tools' own (dynmilter-check, dynmilter-replay, dynmilter-autoreply).
+// the tools' own (dynmilter-check, dynmilter-replay, dynmilter-autoreply, dynmilter-web).
 #include "options/tool_options.hpp"
 
 #include <iostream>
@@ -73,6 +73,22 @@ const std::vector<OptionInfo>& autoreply_options() {
   return o;
 }
 
+// dynmilter-web's own options (command line only).
+const std::vector<OptionInfo>& web_options() {
+  static const std::vector<OptionInfo> o = {
+      {"listen", "ADDRESS:PORT",
+       "where the pages are served over HTTP, e.g. 127.0.0.1:8026 behind the site's web server, or [::]:80 "
+       "(default 127.0.0.1:8026)",
+       false},
+      {"trusted-proxy", "ADDRESS",
+       "a proxy in front (repeatable): for requests from it, the visitor is the last address of "
+       "X-Forwarded-For (default: none, the visitor is the peer)",
+       true},
+      {"check-rate", "N", "readiness checks (/check) one visitor address (an IPv6 /64) may run a minute (default 6)",
+       false}};
+  return o;
+}
+
 }  // namespace
 
 // Options that steer the program rather than configure it: command line only.
@@ -83,7 +99,11 @@ void add_cli_only(po::options_description& desc, Invocation& inv, unsigned scope
       "print-config", po::bool_switch(&inv.print_config), "print the effective configuration and exit")(
       "sample-config", po::bool_switch(&inv.sample_config),
       "print a commented config file with every option at its default");
-  if (scope & kAutoreply) {
+  if (scope & kWeb) {
+    desc.add_options()("positional", po::value(&inv.positional)->composing(), "")("listen", po::value(&inv.listen), "")(
+        "trusted-proxy", po::value(&inv.trusted_proxies)->composing(), "")("check-rate", po::value(&inv.check_rate),
+                                                                           "");
+  } else if (scope & kAutoreply) {
     desc.add_options()("sender", po::value(&inv.sender), "")("recipient", po::value(&inv.recipient), "")(
         "state", po::value(&inv.state_file), "")("sendmail", po::value(&inv.sendmail_command), "")(
         "received-by", po::value(&inv.received_by)->composing(), "")("template", po::value(&inv.template_file), "")(
@@ -122,6 +142,7 @@ int tool_main(int argc, char** argv, const Tool& tool, const std::function<int(c
 
 const std::vector<OptionInfo>& tool_options(unsigned scope) {
   static const std::vector<OptionInfo> none;
+  if (scope & kWeb) return web_options();
   if (scope & kAutoreply) return autoreply_options();
   if (scope & kReplay) return replay_options();
   if (scope & kCheck) return check_options();

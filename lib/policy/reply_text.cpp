@@ -146,9 +146,9 @@ smtp::SmtpReply render_reply(const config::Config& config, const ClientFacts& fa
   const std::string_view hostname = facts.hostname.empty() ? std::string_view("unknown") : facts.hostname;
   const std::string_view bypass =
       !config.bypass || config.bypass->empty() ? std::string_view("postmaster") : config.bypass->front();
-  const smtp::ReplyValue values[] = {{"reason", reason}, {"ip", ip},         {"hostname", hostname}, {"list", listed},
-                                     {"score", score},   {"bypass", bypass}, {"id", facts.id},       {"txt", txt},
-                                     {"url", url}};
+  const smtp::ReplyValue values[] = {{"reason", reason}, {"ip", ip},       {"hostname", hostname},
+                                     {"list", listed},   {"score", score}, {"bypass", bypass},
+                                     {"id", facts.id},   {"txt", txt},     {"url", url}};
   // Long values (a 255-character host name, many lists) are cut until the reply fits; the
   // template was checked at load to fit with every value at the shortest of these.
   for (const std::size_t max_value : smtp::kReplyValueLimits) {

@@ -35,8 +35,7 @@ std::unique_ptr<Connection> Connection::open(const std::string& address, std::ch
     int port = 0;
     try {
       port = std::stoi(address.substr(colon + 1));
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     c = redisConnectWithTimeout(address.substr(0, colon).c_str(), port, tv);
   }
   if (!c || c->err) {

@@ -10,9 +10,10 @@ namespace {
 
 class DnsblSource final : public Source {
  public:
-  // The reply template is read once, when the configuration's sources are made.
+  // The reply template is read once, when the configuration's sources are made. The list's TXT
+  // is asked when the reply shows it, or links to the refused sender's page, which shows it.
   DnsblSource(const dnsbl::ZoneSpec& list, const config::Config& config)
-      : list_(list), txt_(config.reply_text.uses("txt")) {}
+      : list_(list), txt_(config.reply_text.uses("txt") || !config.why_url.empty()) {}
   std::string_view name() const override { return "dnsbl"; }
 
   void questions(const Context& c, Stage stage, std::vector<dns::Question>& out) const override {
