@@ -38,6 +38,7 @@ dpkg -i "$DEB" >"$WORK/install.log" 2>&1 || rc=$?
 check "dpkg -i succeeds" "exit=$rc" '^exit=0$'
 contents=$(dpkg -L dynmilter)
 for f in /usr/sbin/dynmilter /usr/sbin/dynmilter-ctl /usr/share/man/man8/dynmilter-ctl.8.gz /usr/bin/dynmilter-check /usr/bin/dynmilter-replay /usr/bin/dynmilter-autoreply /etc/dynmilter.conf /lib/systemd/system/dynmilter.service \
+  /usr/sbin/dynmilter-web /usr/share/man/man8/dynmilter-web.8.gz /lib/systemd/system/dynmilter-web.service \
   /usr/share/dynmilter/rules/providers.rules /usr/share/man/man8/dynmilter.8.gz /usr/share/man/man5/dynmilter.conf.5.gz \
   /usr/share/man/man5/dynmilter-rules.5.gz /usr/share/man/man1/dynmilter-check.1.gz /usr/share/man/man1/dynmilter-replay.1.gz /usr/share/man/man8/dynmilter-autoreply.8.gz \
   /usr/share/doc/dynmilter/examples/dynmilter.conf /usr/share/doc/dynmilter/blocked-senders.md; do
@@ -50,8 +51,10 @@ check "the installed configuration is a dry run (the README's rollout)" "$(grep 
 check "... and says how to enforce" "$(cat /etc/dynmilter.conf)" 'action = reject'
 check "a bypass address is there to set, with the reason" "$(cat /etc/dynmilter.conf)" '^#bypass-recipient = help@your-domain\.example$'
 if command -v systemd-analyze >/dev/null; then
-  out=$(systemd-analyze verify /lib/systemd/system/dynmilter.service 2>&1 | grep -v -e 'Failed to connect' -e 'No such file or directory' -e '^$' || true)
-  check "systemd-analyze verify finds nothing wrong in the unit" "${out:-clean}" '^clean$'
+  for unit in dynmilter dynmilter-web; do
+    out=$(systemd-analyze verify /lib/systemd/system/$unit.service 2>&1 | grep -v -e 'Failed to connect' -e 'No such file or directory' -e '^$' || true)
+    check "systemd-analyze verify finds nothing wrong in $unit.service" "${out:-clean}" '^clean$'
+  done
 fi
 
 say "the installed daemon runs from the installed paths, as user dynmilter"
@@ -66,6 +69,16 @@ pid=$(pgrep -f -- "--socket inet:$MILTER@127.0.0.1" | head -1)
 check "it runs as dynmilter" "$(ps -o euser= -p "${pid:-1}")" '^dynmilter$'
 check "dynmilter-ctl asks it over the installed control socket" "$(/usr/sbin/dynmilter-ctl lists 2>&1)" '^pbl\.test +weight +3 '
 check "the control socket is root's and the dynmilter group's" "$(stat -c '%U:%G %a' /run/dynmilter/control.sock 2>&1)" '^root:dynmilter 660$'
+check "the public socket is there for dynmilter-web, anyone's to ask" "$(stat -c '%a' /run/dynmilter/public.sock 2>&1)" '^666$'
+WEB=18962
+setpriv --reuid nobody --regid nogroup --clear-groups /usr/sbin/dynmilter-web -c /etc/dynmilter.conf \
+  --listen 127.0.0.1:$WEB --dns-server 127.0.0.1:$RBL_PORT >"$WORK/web.log" 2>&1 &
+web=$!
+ON_EXIT+=("kill $web 2>/dev/null")
+wait_tcp $WEB
+reply=$(exec 3<>"/dev/tcp/127.0.0.1/$WEB" && printf 'GET /why/2222222222 HTTP/1.0\r\n\r\n' >&3 && cat <&3 | tr -d '\r' | tr '\n' ' ') || true
+check "the installed dynmilter-web, unprivileged, with the installed configuration: an unknown reference is a 404 page" \
+  "$reply" '^HTTP/1\.[01] 404 .*Not found'
 wait_tcp $MILTER
 kill -USR1 "$pid" 2>/dev/null
 sleep 0.5

@@ -31,7 +31,7 @@ std::string unroff(std::string s) {
 
 TEST_CASE(
     "every option is in its program's man page: dynmilter(8), dynmilter-check(1), dynmilter-replay(1), "
-    "dynmilter-autoreply(8)",
+    "dynmilter-autoreply(8), dynmilter-web(8)",
     "[docs]") {
   const auto daemon_page = unroff(read("man/dynmilter.8"));
   for (const auto& o : options(kDaemon)) {
@@ -47,6 +47,11 @@ TEST_CASE(
   for (const auto& o : options(kCheck | kReplay)) {
     INFO("dynmilter-replay(1) misses --" << o.name);
     CHECK(replay_page.find("--" + o.name) != std::string::npos);
+  }
+  const auto web_page = unroff(read("man/dynmilter-web.8"));
+  for (const auto& o : options(kCheck | kWeb)) {
+    INFO("dynmilter-web(8) misses --" << o.name);
+    CHECK(web_page.find("--" + o.name) != std::string::npos);
   }
   const auto check_page = unroff(read("man/dynmilter-check.1"));
   for (const auto& o : options(kCheck)) {
