@@ -45,13 +45,21 @@ report() {  # NAME FILE(label tier verdict)
 
 cut -f1,2,5 "$work/joined" >"$work/ours.v"
 report "dynmilter built-in checks" "$work/ours.v"
+# The folds group names by registrable domain as dynmilter splits them (the Public Suffix List).
+domains=""
+if [ -x "$bin/registrable" ]; then
+  cut -f3 "$work/labeled" | "$bin/registrable" >"$work/domains"
+  domains=$work/domains
+else
+  echo "(bench/registrable is not built: the folds use folds.awk's approximation of registrable domains)"
+fi
 # The figure that counts: cross-validated, names of one registrable domain never on both sides.
 # Provider rules never enter it (the run above and this one use the built-in checks alone).
-awk -F'\t' -v FOLDS="${FOLDS:-5}" -f "$here/folds.awk" -f "$here/cv_rdns.awk" "$work/joined"
+awk -F'\t' -v FOLDS="${FOLDS:-5}" -v DOMAINS="$domains" -f "$here/folds.awk" -f "$here/cv_rdns.awk" "$work/joined"
 # Issue 11, item 4: a learned scorer (logistic regression over general features and words shared by
 # two providers or more) under the same folds, at two false-positive budgets on the training folds.
 for budget in 2 4; do
-  awk -F'\t' -v FOLDS="${FOLDS:-5}" -v SILVER=$budget -f "$here/folds.awk" -f "$here/cv_learned.awk" "$work/joined" | sed "s/^learned scorer, /learned scorer (training budget $budget silver), /"
+  awk -F'\t' -v FOLDS="${FOLDS:-5}" -v DOMAINS="$domains" -v SILVER=$budget -f "$here/folds.awk" -f "$here/cv_learned.awk" "$work/joined" | sed "s/^learned scorer, /learned scorer (training budget $budget silver), /"
 done
 
 # classify_with ARGS...: label tier verdict for every corpus name, through dynmilter-check.

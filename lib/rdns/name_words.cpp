@@ -1,6 +1,8 @@
 #include "rdns/name_words.hpp"
 #include "util/ascii.hpp"
 
+#include <libpsl.h>
+
 #include <algorithm>
 #include <array>
 
@@ -37,11 +39,6 @@ constexpr std::array kServerParts = {"mail", "smtp", "relay", "outbound", "mta",
 // Parts of domain words that name hosting and cloud providers, not access ISPs.
 constexpr std::array kHostingParts = {"usercontent", "hosting", "server", "cloud", "vps", "colo", "datacenter"};
 
-bool short_sld(std::string_view label) {
-  static constexpr std::array kSlds = {"co", "com", "net", "org", "ne", "or", "ac", "gov", "edu", "gr", "ad", "go"};
-  return std::find(kSlds.begin(), kSlds.end(), label) != kSlds.end();
-}
-
 template <class List>
 bool contains_word(const List& list, const std::string& w) {
   return std::find_if(list.begin(), list.end(), [&](const char* x) { return w == x; }) != list.end();
@@ -70,20 +67,38 @@ boost::container::small_vector<std::string, 6> letter_runs(const std::string& s)
   return out;
 }
 
-// Where the registrable domain starts in `name` (lower case, no trailing dot), without a
-// public-suffix list: two labels, or three under a two-letter country code with a generic second
-// level ("isp.co.uk", "ttnet.net.tr", "asahi-net.or.jp"); the whole name when it has fewer labels.
+// The Public Suffix List as Debian ships it (libpsl: the newer of its built-in copy and the
+// publicsuffix package's file), loaded once; read-only and thread-safe afterwards.
+const psl_ctx_t* suffix_list() {
+  static const psl_ctx_t* const ctx = [] {
+    const psl_ctx_t* c = psl_latest(nullptr);
+    return c ? c : psl_builtin();
+  }();
+  return ctx;
+}
+
+// Where the registrable domain starts in `name` (lower case, no trailing dot): one label left of
+// the longest public suffix of the ICANN section (an unknown top-level domain counts as one, as
+// the list's "*" rule says). The private section (dyndns.org, blogspot.com, compute-1.amazonaws.com)
+// is left out: there a provider names its own customers' hosts, and the host part is what the
+// name checks read (docs/benchmarks.md has both measured). The whole name when it is a suffix.
 std::size_t domain_start(std::string_view name) {
-  const auto last = name.rfind('.');
-  if (last == std::string_view::npos) return 0;
-  const auto second = last == 0 ? std::string_view::npos : name.rfind('.', last - 1);
-  if (second == std::string_view::npos) return 0;
-  const std::string_view tld = name.substr(last + 1), sld = name.substr(second + 1, last - second - 1);
-  if (tld.size() == 2 && short_sld(sld)) {
-    const auto third = second == 0 ? std::string_view::npos : name.rfind('.', second - 1);
-    return third == std::string_view::npos ? 0 : third + 1;
+  const psl_ctx_t* psl = suffix_list();
+  if (!psl || name.empty() || name.size() > 253) return 0;
+  const std::string whole(name);  // NUL-terminated, for libpsl
+  // Suffixes from the shortest ("jp") to the longest ("kawasaki.jp", "city.kawasaki.jp" ...);
+  // the registrable domain is the longest one that is a suffix, with one more label.
+  std::size_t suffix = std::string_view::npos;  // where the longest public suffix starts
+  for (std::size_t at = whole.size(); at > 0;) {
+    const auto dot = whole.rfind('.', at - 1);
+    const std::size_t start = dot == std::string::npos ? 0 : dot + 1;
+    if (psl_is_public_suffix2(psl, whole.c_str() + start, PSL_TYPE_ICANN)) suffix = start;
+    if (dot == std::string::npos) break;
+    at = dot;
   }
-  return second + 1;
+  if (suffix == std::string_view::npos || suffix < 2) return 0;  // no suffix, or the name is one
+  const auto dot = whole.rfind('.', suffix - 2);
+  return dot == std::string::npos ? 0 : dot + 1;
 }
 
 std::string lower_name(std::string_view name_in) {
