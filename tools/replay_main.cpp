@@ -6,7 +6,10 @@
 #include "options/options.hpp"
 #include "engine/tool_dns.hpp"
 #include "policy/transaction.hpp"
+#include "rdns/classify.hpp"
+#include "replay/propose.hpp"
 #include "replay/report.hpp"
+#include "rules/rule_set.hpp"
 #include "util/log.hpp"
 
 #include <fmt/format.h>
@@ -20,6 +23,7 @@
 #include <thread>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -166,7 +170,101 @@ void judge_with_dns(const std::shared_ptr<const config::Config>& config, const r
   }
 }
 
+// --labeled FILE: "dynamic|static<TAB>hostname[<TAB>address]" per line, # comments. A line of
+// another form is an error naming the file and line; a name that cannot be mined is counted.
+void read_labeled(const config::Config& config, const std::string& path, replay::RuleMiner& miner) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": " + std::strerror(errno));
+  std::string line;
+  for (int lineno = 1; std::getline(in, line); ++lineno) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    const auto tab = line.find('\t');
+    const std::string label = line.substr(0, tab);
+    if (tab == std::string::npos || (label != "dynamic" && label != "static"))
+      throw std::runtime_error(fmt::format("{}:{}: want 'dynamic|static<TAB>hostname'", path, lineno));
+    std::string rest = line.substr(tab + 1);
+    std::string name = rest.substr(0, rest.find('\t'));
+    std::optional<net::IpAddress> ip;
+    if (const auto t2 = rest.find('\t'); t2 != std::string::npos) ip = net::IpAddress::parse(rest.substr(t2 + 1));
+    replay::LabeledName n{label == "dynamic", std::move(name), {}, {}, false};
+    // Refused today: as dynamic-check --classify judges the name (no DNS).
+    if (n.dynamic && replay::unminable(n.name).empty())
+      n.refused_today =
+          rdns::total(policy::gather(config, policy::ClientFacts{ip, n.name}).signals) >= config.threshold;
+    miner.add(n);
+  }
+}
+
+// The label the site's own log gives a client: dynamic when a list of positive weight lists it;
+// a server when it is in mynetworks, an allowlist lists it, or its mail was delivered on three
+// days or more from a forward-confirmed name. Authenticated clients are the site's own users,
+// often on home lines: left unlabeled, as is everyone else.
+std::optional<bool> log_label(const replay::Client& c, const policy::Verdict& v, const std::vector<net::Cidr>& mine) {
+  bool listed = false, allowed = false;
+  for (const auto& l : v.lists)
+    if (l.outcome.listing == dnsbl::Listing::Listed) (l.weight > 0 ? listed : allowed) = true;
+  if (allowed || std::any_of(mine.begin(), mine.end(), [&](const net::Cidr& n) { return n.contains(c.ip); }))
+    return false;
+  if (c.authenticated) return std::nullopt;
+  if (listed) return true;
+  if (c.delivered && c.days >= 3 && c.rdns.status == rdns::RdnsStatus::Ok) return false;
+  return std::nullopt;
+}
+
+// Mines the rules, writes them to OUT, loads OUT back as dynmilter would (every example
+// re-checked), and prints the summary.
+replay::MiningOptions mining_options(const config::Invocation& inv) {
+  if (inv.min_support < 2 || inv.min_support > 100000)
+    throw std::runtime_error("--min-support must be from 2 to 100000");
+  replay::MiningOptions options;
+  options.min_support = static_cast<std::size_t>(inv.min_support);
+  return options;
+}
+
+int propose(const config::Invocation& inv, replay::RuleMiner& miner, const std::string& source) {
+  const auto options = mining_options(inv);
+  const auto proposal = miner.finish();
+  {
+    std::ofstream out(inv.propose_rules);
+    out << replay::format_rule_file(proposal, source, options.weight);
+    if (!out.flush()) {
+      std::fprintf(stderr, "dynmilter-replay: cannot write %s\n", inv.propose_rules.c_str());
+      return 2;
+    }
+  }
+  const auto loaded = rules::load_rule_file(inv.propose_rules);  // throws with file:line if one is wrong
+  std::cout << replay::format_summary(proposal);
+  std::size_t adds = 0;
+  for (const auto& r : proposal.rules) {
+    std::cout << fmt::format("  {:<40} would add {} refusal{} ({} dynamic names matched)\n", "rule:" + r.name, r.adds,
+                             r.adds == 1 ? "" : "s", r.matched);
+    adds += r.adds;
+  }
+  std::cout << fmt::format(
+      "{} rules written to {} ({} loaded back, examples checked); together they would add {} "
+      "refusals\n",
+      proposal.rules.size(), inv.propose_rules, loaded.size(), adds);
+  return 0;
+}
+
 int run(const config::Invocation& inv) {
+  if (!inv.labeled.empty() && inv.propose_rules.empty()) {
+    std::fprintf(stderr, "dynmilter-replay: --labeled goes with --propose-rules OUT\n");
+    return 2;
+  }
+  if (!inv.propose_rules.empty() && !inv.labeled.empty()) {
+    log::set_max_level(log::Level::Warning);
+    replay::RuleMiner miner(mining_options(inv));
+    read_labeled(inv.config, inv.labeled, miner);
+    return propose(inv, miner, inv.labeled);
+  }
+  if (!inv.propose_rules.empty() && !inv.dns) {
+    std::fprintf(stderr,
+                 "dynmilter-replay: --propose-rules from logs needs --dns (a client is dynamic when a list lists it "
+                 "now), or --labeled FILE\n");
+    return 2;
+  }
   if (inv.positional.empty()) {
     std::fprintf(stderr, "dynmilter-replay: usage: dynmilter-replay [OPTIONS] LOGFILE...\n");
     return 2;
@@ -213,14 +311,28 @@ int run(const config::Invocation& inv) {
   report.files = inv.positional.size();
   report.dns = inv.dns;
   if (inv.csv) std::cout << replay::csv_header();
+  std::optional<replay::RuleMiner> miner;
+  if (!inv.propose_rules.empty()) miner.emplace(mining_options(inv));
   const auto use = [&](std::size_t i, const policy::Verdict& v) {
-    replay::add(report, i, log.clients()[i], v, mynetworks);
-    if (inv.csv) std::cout << replay::csv_row(log.clients()[i], v, mynetworks);
+    const auto& c = log.clients()[i];
+    if (!inv.propose_rules.empty()) {
+      if (const auto label = log_label(c, v, mynetworks); label && c.rdns.status == rdns::RdnsStatus::Ok)
+        miner->add({*label, c.rdns.name, c.first_seen, c.last_seen, v.reached});
+      return;
+    }
+    replay::add(report, i, c, v, mynetworks);
+    if (inv.csv) std::cout << replay::csv_row(c, v, mynetworks);
   };
   if (inv.dns)
     judge_with_dns(config, log.clients(), inv.dns_rate, use);
   else
     judge_by_name(*config, log.clients(), use);
+  if (!inv.propose_rules.empty()) {
+    std::string source;
+    for (const auto& p : inv.positional) source += (source.empty() ? "" : ", ") + p;
+    const int rc = propose(inv, *miner, source);
+    return rc ? rc : status;
+  }
   if (inv.json)
     std::cout << replay::format_json(report, log.clients());
   else if (!inv.csv)
@@ -232,8 +344,11 @@ int run(const config::Invocation& inv) {
 
 constexpr const char* kUsage =
     "Usage: dynmilter-replay [OPTIONS] LOGFILE...\n"
+    "       dynmilter-replay [OPTIONS] --dns --propose-rules OUT LOGFILE...\n"
+    "       dynmilter-replay [OPTIONS] --propose-rules OUT --labeled FILE\n"
     "Judges every client of past Postfix or Sendmail logs (.gz, .xz, .bz2 and .zst too) with this configuration:\n"
-    "who would be refused, which evidence decided, and which of them the log shows to be legitimate.\n"
+    "who would be refused, which evidence decided, and which of them the log shows to be legitimate;\n"
+    "with --propose-rules, mines provider rules from the clients the log labels (or from --labeled names).\n"
     "Exit status: 0 done, 2 error (a file that could not be read, a bad option).\n";
 
 int main(int argc, char** argv) {

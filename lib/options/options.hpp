@@ -64,6 +64,11 @@ struct Invocation {
   bool dns = false;
   int dns_rate = 100;  // dynmilter-replay --dns: DNS queries a second, on average
   std::vector<std::string> mynetworks;
+  // dynmilter-replay --propose-rules OUT: mine provider rules from the labeled clients (of the
+  // logs, or of --labeled FILE), each covering at least --min-support dynamic names.
+  std::string propose_rules;
+  std::string labeled;
+  int min_support = 3;
   // dynmilter-web: where it listens, the proxies whose X-Forwarded-For it believes, and how many
   // readiness checks one visitor may run a minute.
   std::string listen = "127.0.0.1:8026";

@@ -25,8 +25,16 @@ const std::vector<OptionInfo>& replay_options() {
        false},
       {"mynetworks", "CIDR",
        "the MTA's trusted networks (Postfix mynetworks, repeatable): a would-be refusal inside "
-       "them is reported as legitimate",
-       true}};
+       "them is reported as legitimate, and its clients are servers for --propose-rules",
+       true},
+      {"propose-rules", "OUT",
+       "mine provider rules from this site's own clients and write them to OUT (a rule file, nothing enabled): "
+       "dynamic = listed by a list of positive weight (needs --dns); server = in --mynetworks, on an allowlist, "
+       "or mail delivered on 3 days or more from a forward-confirmed name",
+       false},
+      {"labeled", "FILE",
+       "with --propose-rules: read labeled names instead of logs, one 'dynamic|static<TAB>hostname' per line", false},
+      {"min-support", "N", "with --propose-rules: distinct dynamic names a rule must cover (default 3)", false}};
   return o;
 }
 
@@ -113,7 +121,8 @@ void add_cli_only(po::options_description& desc, Invocation& inv, unsigned scope
     desc.add_options()("positional", po::value(&inv.positional)->composing(), "")(
         "json", po::bool_switch(&inv.json), "")("csv", po::bool_switch(&inv.csv), "")(
         "dns", po::bool_switch(&inv.dns), "")("dns-rate", po::value(&inv.dns_rate), "")(
-        "mynetworks", po::value(&inv.mynetworks)->composing(), "");
+        "mynetworks", po::value(&inv.mynetworks)->composing(), "")("propose-rules", po::value(&inv.propose_rules), "")(
+        "labeled", po::value(&inv.labeled), "")("min-support", po::value(&inv.min_support), "");
   } else if (scope & kCheck) {
     desc.add_options()("positional", po::value(&inv.positional)->composing(), "");
     desc.add_options()("classify", po::bool_switch(&inv.classify), "");

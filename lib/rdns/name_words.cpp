@@ -110,6 +110,8 @@ std::string lower_name(std::string_view name_in) {
 
 }  // namespace
 
+std::span<const char* const> server_words() { return kServerWords; }
+
 NameWords split_name(std::string_view name_in) {
   const std::string name = lower_name(name_in);
   const std::size_t at = domain_start(name);

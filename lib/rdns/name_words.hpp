@@ -6,6 +6,7 @@
 
 #include <boost/container/small_vector.hpp>
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,8 @@ std::string registrable_domain(std::string_view name);
 std::string dynamic_word(const NameWords& w);
 std::string generic_word(const NameWords& w);
 std::string dynamic_word_in_domain(const NameWords& w);
+// The whole words that name servers (mail, mx, smtp, relay, static, business, ...).
+std::span<const char* const> server_words();
 // The first server word of the host part, or hosting word of the domain; empty if none.
 std::string server_word(const NameWords& w);
 // A hardware (MAC) address or device serial written into the first label, as cable and DSL

@@ -126,6 +126,21 @@ MailLog::Queued& MailLog::queued(std::string_view id) {
   return queue_[std::string(id)];
 }
 
+// The day a syslog line was written: "Dec  7" (classic) or "2026-12-07" (RFC 3339); "" for neither.
+static std::string_view day_of(std::string_view line) {
+  if (line.size() > 10 && line[4] == '-' && line[7] == '-') return line.substr(0, 10);
+  if (line.size() > 7 && line[3] == ' ' && std::isalpha(static_cast<unsigned char>(line[0])) && line[6] == ' ')
+    return line.substr(0, 6);
+  return {};
+}
+
+static void note_day(Client& c, std::string_view day) {
+  if (day.empty() || c.last_seen == day) return;
+  if (c.first_seen.empty()) c.first_seen = std::string(day);
+  c.last_seen = std::string(day);
+  ++c.days;
+}
+
 std::size_t MailLog::client(std::string_view name, std::string_view address, Session* session, bool forged) {
   const auto ip = net::IpAddress::parse(address);
   if (!ip || name.empty()) return kNone;
@@ -134,7 +149,10 @@ std::size_t MailLog::client(std::string_view name, std::string_view address, Ses
   key += name;
   const auto hash = std::hash<std::string>{}(key);
   for (auto [it, end] = index_.equal_range(hash); it != end; ++it)
-    if (clients_[it->second].ip == *ip && clients_[it->second].name == name) return it->second;
+    if (clients_[it->second].ip == *ip && clients_[it->second].name == name) {
+      note_day(clients_[it->second], day_);
+      return it->second;
+    }
   Client c;
   c.ip = *ip;
   c.name = std::string(name);
@@ -145,6 +163,7 @@ std::size_t MailLog::client(std::string_view name, std::string_view address, Ses
   } else {
     c.rdns = {rdns::RdnsStatus::NoPtr, {}};
   }
+  note_day(c, day_);
   index_.emplace(hash, static_cast<std::uint32_t>(clients_.size()));
   clients_.push_back(std::move(c));
   return clients_.size() - 1;
@@ -174,6 +193,7 @@ void MailLog::add_line(std::string_view line) {
     ++counts_.other;
     return;
   }
+  day_ = day_of(line);
   const std::string_view program = h->program;
   const bool postfix = starts_with(program, "postfix");
   const bool sendmail_program = program == "sm-mta" || program == "sendmail" || program == "sm-msp-queue";

@@ -31,6 +31,10 @@ struct Client {
   bool mta_refused = false;      // the MTA's own restrictions refused a command (NOQUEUE: reject)
   bool rcpt_accepted = false;    // at least one recipient of its was accepted
   std::uint64_t sessions = 0;    // connections seen (XCLIENT changes counted as new ones)
+  // The days it was seen on, as the log's timestamps write them ("Dec  7" or "2026-12-07"): the
+  // first, the last, and how many (a change of day counts one; logs are read in time order).
+  std::string first_seen, last_seen;
+  std::uint32_t days = 0;
 };
 
 // A deque: no reallocation slack and no copies as it grows (measured in bench/replay_bench.sh).
@@ -77,6 +81,7 @@ class MailLog {
   };
   static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
   std::function<bool(std::string_view)> exempt_;
+  std::string_view day_;  // the day of the line being read
   bool exempt(std::string_view recipient) const { return exempt_ && exempt_(recipient); }
 
   void postfix_smtpd(std::string_view session_key, std::string_view message);

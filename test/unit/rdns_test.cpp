@@ -89,10 +89,10 @@ TEST_CASE("names split into host part, registrable domain and words", "[rdns]") 
   CHECK(rdns::registrable_domain("Mail.Sender.Example.") == "sender.example");
   CHECK(rdns::split_name("a..isp.example").host == "a.");  // an empty label stays in place
   // The Public Suffix List (ICANN section): wildcards and exceptions, deep suffixes.
-  CHECK(rdns::registrable_domain("x.y.z.kawasaki.jp") == "y.z.kawasaki.jp");  // *.kawasaki.jp
+  CHECK(rdns::registrable_domain("x.y.z.kawasaki.jp") == "y.z.kawasaki.jp");    // *.kawasaki.jp
   CHECK(rdns::registrable_domain("x.city.kawasaki.jp") == "city.kawasaki.jp");  // !city.kawasaki.jp
-  CHECK(rdns::registrable_domain("host.isp.co.ck") == "isp.co.ck");  // *.ck
-  CHECK(rdns::registrable_domain("host.www.ck") == "www.ck");        // !www.ck
+  CHECK(rdns::registrable_domain("host.isp.co.ck") == "isp.co.ck");             // *.ck
+  CHECK(rdns::registrable_domain("host.www.ck") == "www.ck");                   // !www.ck
   CHECK(rdns::registrable_domain("mail.cne.gob.ve") == "cne.gob.ve");
   CHECK(rdns::registrable_domain("p3764165-ipxg00h01tokaisakaetozai.aichi.ocn.ne.jp") == "ocn.ne.jp");
   // The private section is not a provider boundary: a provider names its own hosts there.
