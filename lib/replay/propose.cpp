@@ -216,10 +216,13 @@ void RuleMiner::add(const LabeledName& n) {
   }
   Provider& p = it->second;
   std::string host = name.substr(0, name.size() - domain.size() - 1);
+  const bool room = kept_ < kMaxNamesKept;
   if (!n.dynamic) {
     ++p.servers;
-    if (p.server_hosts.size() < kMaxNamesPerProvider && p.servers_seen.insert(host).second)
+    if (room && p.server_hosts.size() < kMaxNamesPerProvider && p.servers_seen.insert(host).second) {
       p.server_hosts.push_back(std::move(host));
+      ++kept_;
+    }
     return;
   }
   ++p.dynamic;
@@ -229,9 +232,10 @@ void RuleMiner::add(const LabeledName& n) {
     if (n.last_seen > s->second.last_seen) s->second.last_seen = n.last_seen;
     return;
   }
-  if (p.dynamic_hosts.size() >= kMaxNamesPerProvider) return;
+  if (!room || p.dynamic_hosts.size() >= kMaxNamesPerProvider) return;
   p.dynamic_seen.emplace(host, Seen{n.first_seen, n.last_seen, n.refused_today});
   p.dynamic_hosts.push_back(std::move(host));
+  ++kept_;
 }
 
 Proposal propose_rules(const std::vector<LabeledName>& names, const MiningOptions& options) {

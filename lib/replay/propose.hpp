@@ -55,8 +55,9 @@ struct Proposal {
   std::map<std::string, std::size_t> skipped;  // names set aside, by reason
 };
 
-inline constexpr std::size_t kMaxNamesPerProvider = 5000;  // of each label; more are counted, not kept
-inline constexpr std::size_t kMaxProviders = 200000;
+inline constexpr std::size_t kMaxNamesPerProvider = 2000;  // of each label; more are counted, not kept
+inline constexpr std::size_t kMaxNamesKept = 500000;       // in all (about 60 MB)
+inline constexpr std::size_t kMaxProviders = 100000;
 inline constexpr std::size_t kMaxLabels = 12;
 
 // Why a name cannot be mined ("" when it can): too long, too many labels, IDN, all digits, ...
@@ -77,7 +78,7 @@ class RuleMiner {
   struct Providers;
   MiningOptions options_;
   std::unique_ptr<Providers> providers_;
-  std::size_t names_ = 0;
+  std::size_t names_ = 0, kept_ = 0;
   std::map<std::string, std::size_t> skipped_;
 };
 

@@ -99,5 +99,45 @@ out=$("$BIN/dynmilter-replay" -c "$WORK/dynmilter.conf" "$WORK/cut.gz" 2>&1; ech
 check "a corrupt archive is reported" "$out" 'cut\.gz: gzip could not decompress it all'
 check "a corrupt archive: exit 2" "$out" 'rc=2$'
 
+say "--propose-rules: rules mined from the site's own log, labeled by the lists (--dns) and by deliveries"
+# A week of one provider's customers (listed in pbl.test: dynamic), its mail server delivering on
+# three days (a server), and a hostile line: a listed client that calls itself mail7.
+{
+  for day in 1 2 3; do
+    for i in $(seq $((day * 5)) $((day * 5 + 4))); do
+      n=cpe-203-0-113-$i.cable.isp9.test
+      printf 'Dec  %s 10:%02d:00 mx postfix/smtpd[%s]: connect from %s[203.0.113.%s]\n' "$day" "$i" "$i" "$n" "$i"
+      printf 'Dec  %s 10:%02d:01 mx postfix/smtpd[%s]: disconnect from %s[203.0.113.%s] ehlo=1 quit=1 commands=2\n' \
+        "$day" "$i" "$i" "$n" "$i"
+    done
+    printf 'Dec  %s 11:00:00 mx postfix/smtpd[77]: connect from mail.isp9.test[192.0.2.72]\n' "$day"
+    printf 'Dec  %s 11:00:01 mx postfix/smtpd[77]: 4Q%sABC: client=mail.isp9.test[192.0.2.72]\n' "$day" "$day"
+    printf 'Dec  %s 11:00:02 mx postfix/qmgr[5]: 4Q%sABC: from=<a@isp9.test>, size=300, nrcpt=1 (queue active)\n' "$day" "$day"
+    printf 'Dec  %s 11:00:03 mx postfix/local[6]: 4Q%sABC: to=<user@example.org>, relay=local, status=sent (delivered)\n' \
+      "$day" "$day"
+    printf 'Dec  %s 11:00:04 mx postfix/smtpd[77]: disconnect from mail.isp9.test[192.0.2.72]\n' "$day"
+  done
+  printf 'Dec  3 12:00:00 mx postfix/smtpd[88]: connect from mail7.isp9.test[203.0.113.30]\n'
+} >"$WORK/week.log"
+out=$("$BIN/dynmilter-replay" -c "$WORK/dynmilter.conf" --dns --propose-rules "$WORK/mined.rules" "$WORK/week.log" 2>&1;
+  echo "rc=$?")
+check "one rule for the provider, loaded back" "$(printf '%s' "$out" | tr '\n' ' ')" \
+  'isp9\.test +dynamic +16 +servers +[1-9].*1 rule.*rule:mined-isp9-test-1 +would add 15 refusals.*1 loaded back.*rc=0'
+rules=$(cat "$WORK/mined.rules")
+check "the rule file: counts and the days seen" "$rules" '^# 15 dynamic names of isp9\.test matched, 15 of them not refused today; seen Dec  1 to Dec  3$'
+check "... examples that dynmilter checks at load" "$rules" '^match   = cpe-203-0-113-[0-9]+\.cable\.isp9\.test$'
+check "... and the server it leaves alone" "$rules" '^nomatch = mail\.isp9\.test$'
+out=$("$BIN/dynmilter-check" --rules "$WORK/mined.rules" --classify <<<"cpe-203-0-113-99.cable.isp9.test" 2>&1)
+check "dynmilter-check shows a mined rule as any other: an unseen customer" "$out" 'rule:mined-isp9-test-1\(\+3\)'
+for n in mail7.isp9.test mail.isp9.test cpe-203-0-113-99.cable.isp9.test.evil.test; do
+  out=$("$BIN/dynmilter-check" --rules "$WORK/mined.rules" --classify <<<"$n" 2>&1)
+  check "... never a server word, the server, or another provider: $n" "$out" '^[^(]*$'
+done
+out=$("$BIN/dynmilter-replay" -c "$WORK/dynmilter.conf" --propose-rules "$WORK/x.rules" "$WORK/week.log" 2>&1; echo "rc=$?")
+check "from logs without --dns: a clear error" "$(printf '%s' "$out" | tr '\n' ' ')" 'needs --dns.*rc=2'
+printf 'dynamic\tcpe-1.isp.test\nbogus line\n' >"$WORK/bad.tsv"
+out=$("$BIN/dynmilter-replay" --propose-rules "$WORK/x.rules" --labeled "$WORK/bad.tsv" 2>&1; echo "rc=$?")
+check "--labeled: a bad line is named file:line" "$(printf '%s' "$out" | tr '\n' ' ')" 'bad\.tsv:2: want .*rc=2'
+
 check_alive pbl
 finish
