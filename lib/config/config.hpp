@@ -58,8 +58,21 @@ struct ActionFor {
   std::string to_string() const;
   bool operator==(const ActionFor&) const = default;
 };
-std::string_view to_string(PolicyAction action);
-std::optional<PolicyAction> parse_action(std::string_view text);
+// (Inline: the config layer is headers only, and the policy below the reader uses them.)
+inline std::string_view to_string(PolicyAction v) {
+  switch (v) {
+    case PolicyAction::Reject: return "reject";
+    case PolicyAction::Tempfail: return "tempfail";
+    case PolicyAction::Tag: return "tag";
+    case PolicyAction::Log: return "log";
+  }
+  return "?";
+}
+inline std::optional<PolicyAction> parse_action(std::string_view s) {
+  for (auto a : {PolicyAction::Reject, PolicyAction::Tempfail, PolicyAction::Tag, PolicyAction::Log})
+    if (to_string(a) == s) return a;
+  return std::nullopt;
+}
 
 // Clients always accepted: networks (--allow-network, --allow-file), and forward-confirmed names
 // under a domain or matching a pattern (--allow-hostname, --allow-file).

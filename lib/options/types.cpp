@@ -123,22 +123,6 @@ void smtp::validate(boost::any& out, const std::vector<std::string>& values, Rep
 
 namespace config {
 
-std::string_view to_string(PolicyAction v) {
-  switch (v) {
-    case PolicyAction::Reject: return "reject";
-    case PolicyAction::Tempfail: return "tempfail";
-    case PolicyAction::Tag: return "tag";
-    case PolicyAction::Log: return "log";
-  }
-  return "?";
-}
-
-std::optional<PolicyAction> parse_action(std::string_view s) {
-  for (auto a : {PolicyAction::Reject, PolicyAction::Tempfail, PolicyAction::Tag, PolicyAction::Log})
-    if (to_string(a) == s) return a;
-  return std::nullopt;
-}
-
 std::optional<ActionFor> ActionFor::parse(std::string_view text, std::string* error) {
   const auto eq = text.rfind('=');
   std::optional<PolicyAction> a;

@@ -250,7 +250,9 @@ Proposal RuleMiner::finish() {
   out.skipped = skipped_;
   if (!providers_) return out;
   const MiningOptions& options = options_;
-  for (auto& [domain, p] : providers_->by_domain) {
+  for (auto& entry : providers_->by_domain) {
+    const std::string& domain = entry.first;  // (not a structured binding: the lambdas below use it)
+    Provider& p = entry.second;
     if (p.dynamic == 0) continue;
     ProviderOutcome outcome{domain, p.dynamic, p.servers, 0, {}};
     if (p.dynamic_hosts.size() < options.min_support) {
@@ -393,7 +395,8 @@ std::string format_rule_file(const Proposal& proposal, std::string_view source, 
     out += "\n";
     out += fmt::format("pattern = /{}/\n", r.pattern);
     out += fmt::format("weight  = {}\n", weight);
-    out += fmt::format("reason  = named like the dynamic lines of {} seen here\n", r.domain);
+    out += fmt::format("reason  = named like the dynamic lines of {} seen here{}\n", r.domain,
+                       r.examples.empty() ? "" : " (e.g. " + r.examples.front() + ")");
     for (const auto& e : r.examples) out += "match   = " + e + "\n";
     for (const auto& e : r.nomatch) out += "nomatch = " + e + "\n";
   }
