@@ -122,16 +122,16 @@ say "--propose-rules: rules mined from the site's own log, labeled by the lists 
 out=$("$BIN/dynmilter-replay" -c "$WORK/dynmilter.conf" --dns --propose-rules "$WORK/mined.rules" "$WORK/week.log" 2>&1;
   echo "rc=$?")
 check "one rule for the provider, loaded back" "$(printf '%s' "$out" | tr '\n' ' ')" \
-  'isp9\.test +dynamic +16 +servers +[1-9].*1 rule.*rule:mined-isp9-test-1 +would add 15 refusals.*1 loaded back.*rc=0'
+  'isp9\.test +dynamic +16 +servers +[1-9] +1 rule .*rule:mined-isp9-test-1 +would add 0 refusals \(15 dynamic names matched\).*1 loaded back.*rc=0'
 rules=$(cat "$WORK/mined.rules")
-check "the rule file: counts and the days seen" "$rules" '^# 15 dynamic names of isp9\.test matched, 15 of them not refused today; seen Dec  1 to Dec  3$'
+check "the rule file: counts and the days seen" "$rules" '^# 15 dynamic names of isp9\.test matched, 0 of them not refused today; seen Dec  1 to Dec  3$'
 check "... examples that dynmilter checks at load" "$rules" '^match   = cpe-203-0-113-[0-9]+\.cable\.isp9\.test$'
 check "... and the server it leaves alone" "$rules" '^nomatch = mail\.isp9\.test$'
 out=$("$BIN/dynmilter-check" --rules "$WORK/mined.rules" --classify <<<"cpe-203-0-113-99.cable.isp9.test" 2>&1)
 check "dynmilter-check shows a mined rule as any other: an unseen customer" "$out" 'rule:mined-isp9-test-1\(\+3\)'
 for n in mail7.isp9.test mail.isp9.test cpe-203-0-113-99.cable.isp9.test.evil.test; do
-  out=$("$BIN/dynmilter-check" --rules "$WORK/mined.rules" --classify <<<"$n" 2>&1)
-  check "... never a server word, the server, or another provider: $n" "$out" '^[^(]*$'
+  out=$("$BIN/dynmilter-check" --rules "$WORK/mined.rules" --classify <<<"$n" 2>&1 | grep -c 'rule:mined' || true)
+  check "... never a server word, the server, or another provider: $n" "$out" '^0$'
 done
 out=$("$BIN/dynmilter-replay" -c "$WORK/dynmilter.conf" --propose-rules "$WORK/x.rules" "$WORK/week.log" 2>&1; echo "rc=$?")
 check "from logs without --dns: a clear error" "$(printf '%s' "$out" | tr '\n' ' ')" 'needs --dns.*rc=2'
