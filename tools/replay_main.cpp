@@ -196,14 +196,19 @@ void read_labeled(const config::Config& config, const std::string& path, replay:
   }
 }
 
-// The label the site's own log gives a client: dynamic when a list of positive weight lists it;
-// a server when it is in mynetworks, an allowlist lists it, or its mail was delivered on three
-// days or more from a forward-confirmed name. Authenticated clients are the site's own users,
-// often on home lines: left unlabeled, as is everyone else.
-std::optional<bool> log_label(const replay::Client& c, const policy::Verdict& v, const std::vector<net::Cidr>& mine) {
+// The label the site's own log gives a client: dynamic when a list of positive weight lists it
+// (asked now with --dns, or as dynmilter's own verdict lines said); a server when it is in
+// mynetworks, an allowlist (a list of negative weight) lists it, or its mail was delivered on
+// three days or more from a forward-confirmed name. Authenticated clients are the site's own
+// users, often on home lines: left unlabeled, as is everyone else.
+std::optional<bool> log_label(const config::Config& config, const replay::Client& c, const policy::Verdict& v,
+                              const std::vector<net::Cidr>& mine) {
   bool listed = false, allowed = false;
   for (const auto& l : v.lists)
     if (l.outcome.listing == dnsbl::Listing::Listed) (l.weight > 0 ? listed : allowed) = true;
+  for (const auto& zone : c.listed_by)
+    for (const auto& spec : config.dnsbls)
+      if (spec.safe_name() == zone && spec.weight != 0) (spec.weight > 0 ? listed : allowed) = true;
   if (allowed || std::any_of(mine.begin(), mine.end(), [&](const net::Cidr& n) { return n.contains(c.ip); }))
     return false;
   if (c.authenticated) return std::nullopt;
@@ -259,12 +264,6 @@ int run(const config::Invocation& inv) {
     read_labeled(inv.config, inv.labeled, miner);
     return propose(inv, miner, inv.labeled);
   }
-  if (!inv.propose_rules.empty() && !inv.dns) {
-    std::fprintf(stderr,
-                 "dynmilter-replay: --propose-rules from logs needs --dns (a client is dynamic when a list lists it "
-                 "now), or --labeled FILE\n");
-    return 2;
-  }
   if (inv.positional.empty()) {
     std::fprintf(stderr, "dynmilter-replay: usage: dynmilter-replay [OPTIONS] LOGFILE...\n");
     return 2;
@@ -305,6 +304,12 @@ int run(const config::Invocation& inv) {
       status = 2;
     }
   }
+  if (!inv.propose_rules.empty() && !inv.dns && log.counts().verdicts == 0) {
+    std::fprintf(stderr,
+                 "dynmilter-replay: --propose-rules needs to know which clients lists list: --dns (ask them now), or "
+                 "logs with dynmilter's own verdict lines; or --labeled FILE\n");
+    return 2;
+  }
   const auto config = std::make_shared<const config::Config>(inv.config);
   auto report = replay::empty_report();
   report.counts = log.counts();
@@ -316,7 +321,7 @@ int run(const config::Invocation& inv) {
   const auto use = [&](std::size_t i, const policy::Verdict& v) {
     const auto& c = log.clients()[i];
     if (!inv.propose_rules.empty()) {
-      if (const auto label = log_label(c, v, mynetworks); label && c.rdns.status == rdns::RdnsStatus::Ok)
+      if (const auto label = log_label(inv.config, c, v, mynetworks); label && c.rdns.status == rdns::RdnsStatus::Ok)
         miner->add({*label, c.rdns.name, c.first_seen, c.last_seen, v.reached});
       return;
     }

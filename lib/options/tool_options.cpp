@@ -29,7 +29,8 @@ const std::vector<OptionInfo>& replay_options() {
        true},
       {"propose-rules", "OUT",
        "mine provider rules from this site's own clients and write them to OUT (a rule file, nothing enabled): "
-       "dynamic = listed by a list of positive weight (needs --dns); server = in --mynetworks, on an allowlist, "
+       "dynamic = listed by a list of positive weight (asked with --dns, or as dynmilter's own verdict lines in the "
+       "logs say); server = in --mynetworks, on an allowlist, "
        "or mail delivered on 3 days or more from a forward-confirmed name",
        false},
       {"labeled", "FILE",

@@ -3,6 +3,7 @@
 
 #include "rdns/classify.hpp"
 #include "rdns/ip_in_name.hpp"
+#include "rdns/name_words.hpp"
 
 #include <cctype>
 
@@ -77,6 +78,9 @@ std::optional<std::string> pool_around(std::string_view client_name, const std::
   };
   const auto domain = parent_domain(client_name);
   if (domain.find('.') == std::string_view::npos) return no("the client's name has no domain to compare");
+  // Names directly under a public suffix ("a.co.uk", "b.co.uk") belong to different owners.
+  if (registrable_domain(client_name).size() > domain.size())
+    return no("the client's name sits directly under a public suffix (" + std::string(domain) + ")");
   const NameWeights defaults;
   for (const auto& x : n) {
     if (x.name.empty()) return no("neighbour " + x.ip.to_string() + " has no name");

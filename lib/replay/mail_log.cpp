@@ -195,6 +195,10 @@ void MailLog::add_line(std::string_view line) {
   }
   day_ = day_of(line);
   const std::string_view program = h->program;
+  if (program == "dynmilter") {
+    day_ = day_of(line);
+    return dynmilter(h->message);
+  }
   const bool postfix = starts_with(program, "postfix");
   const bool sendmail_program = program == "sm-mta" || program == "sendmail" || program == "sm-msp-queue";
   if (!postfix && !sendmail_program) {
@@ -208,6 +212,43 @@ void MailLog::add_line(std::string_view line) {
     postfix_other(h->message);
   else
     sendmail(h->key, h->message);
+}
+
+// dynmilter's verdict line: "id=REF client=ADDR name=NAME list=ZONE:listed(CODES) ... action=..."
+// (a public list name with blanks is quoted). Only its client and the lists that listed it are read.
+void MailLog::dynmilter(std::string_view message) {
+  auto field = [&](std::string_view key) -> std::string_view {
+    const auto at = message.find(key);
+    if (at == std::string_view::npos) return {};
+    const auto from = at + key.size();
+    return message.substr(from, message.find(' ', from) - from);
+  };
+  const auto address = field(" client=");
+  if (address.empty() || message.find(" action=") == std::string_view::npos) return void(++counts_.other);
+  std::string_view name = field(" name=");
+  if (name.empty() || name == "-") name = "unknown";
+  const std::size_t c = client(name, address, nullptr);
+  if (c == kNone) return void(++counts_.malformed);
+  ++counts_.verdicts;
+  ++counts_.used;
+  for (std::size_t at = message.find(" list="); at != std::string_view::npos; at = message.find(" list=", at + 1)) {
+    std::string_view rest = message.substr(at + 6);
+    std::string_view zone;
+    if (!rest.empty() && rest.front() == '"') {
+      const auto close = rest.find('"', 1);
+      if (close == std::string_view::npos) break;
+      zone = rest.substr(1, close - 1);
+      rest = rest.substr(close + 1);
+    } else {
+      const auto colon = rest.find(':');
+      if (colon == std::string_view::npos) break;
+      zone = rest.substr(0, colon);
+      rest = rest.substr(colon);
+    }
+    if (!starts_with(rest, ":listed")) continue;
+    auto& by = clients_[c].listed_by;
+    if (by.size() < 8 && std::find(by.begin(), by.end(), zone) == by.end()) by.emplace_back(zone);
+  }
 }
 
 void MailLog::postfix_smtpd(std::string_view key, std::string_view message) {

@@ -35,6 +35,9 @@ struct Client {
   // first, the last, and how many (a change of day counts one; logs are read in time order).
   std::string first_seen, last_seen;
   std::uint32_t days = 0;
+  // The lists dynmilter's own verdict lines say listed it ("list=pbl.test:listed(...)"), by the
+  // name the line shows: what --propose-rules labels clients by when the lists are not asked again.
+  std::vector<std::string> listed_by;
 };
 
 // A deque: no reallocation slack and no copies as it grows (measured in bench/replay_bench.sh).
@@ -46,6 +49,7 @@ struct Counts {
   std::uint64_t used = 0;       // lines that told something about a client
   std::uint64_t other = 0;      // lines of other programs (or no syslog header): skipped
   std::uint64_t malformed = 0;  // MTA lines of a known kind that could not be read: skipped
+  std::uint64_t verdicts = 0;   // dynmilter's own verdict lines read
   std::uint64_t forgotten = 0;  // sessions or queue ids dropped at the caps (their later lines lose their client)
 };
 
@@ -87,6 +91,7 @@ class MailLog {
   void postfix_smtpd(std::string_view session_key, std::string_view message);
   void postfix_other(std::string_view message);
   void sendmail(std::string_view session_key, std::string_view message);
+  void dynmilter(std::string_view message);
   // The client named NAME[ADDR] (Postfix) and what `session` learned about it; kNone if unreadable.
   std::size_t client(std::string_view name, std::string_view address, Session* session, bool forged_hint = false);
   Session& session(std::string_view key);

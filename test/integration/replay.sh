@@ -134,7 +134,16 @@ for n in mail7.isp9.test mail.isp9.test cpe-203-0-113-99.cable.isp9.test.evil.te
   check "... never a server word, the server, or another provider: $n" "$out" '^0$'
 done
 out=$("$BIN/dynmilter-replay" -c "$WORK/dynmilter.conf" --propose-rules "$WORK/x.rules" "$WORK/week.log" 2>&1; echo "rc=$?")
-check "from logs without --dns: a clear error" "$(printf '%s' "$out" | tr '\n' ' ')" 'needs --dns.*rc=2'
+check "from logs without --dns or dynmilter's lines: a clear error" "$(printf '%s' "$out" | tr '\n' ' ')" \
+  'needs to know which clients lists list: --dns.*rc=2'
+# The same week with dynmilter's own verdict lines in the log: the lists need not be asked again.
+grep -o 'connect from cpe-[^[]*\[[0-9.]*\]' "$WORK/week.log" | sed 's/connect from \(.*\)\[\(.*\)\]/\1 \2/' |
+  while read -r n a; do
+    printf 'Dec  3 13:00:00 mx dynmilter[42]: id=2222222222 client=%s name=%s list=pbl.test:listed(127.0.0.10) rdns=ok score=3 action=reject\n' "$a" "$n"
+  done >"$WORK/verdicts.log"
+out=$("$BIN/dynmilter-replay" -c "$WORK/dynmilter.conf" --propose-rules "$WORK/y.rules" "$WORK/week.log" "$WORK/verdicts.log" 2>&1; echo "rc=$?")
+check "from the daemon's own verdict lines, without --dns: the same rule" "$(printf '%s' "$out" | tr '\n' ' ')" \
+  'rule:mined-isp9-test-1 +would add 0 refusals \(15 dynamic names matched\).*rc=0$'
 printf 'dynamic\tcpe-1.isp.test\nbogus line\n' >"$WORK/bad.tsv"
 out=$("$BIN/dynmilter-replay" --propose-rules "$WORK/x.rules" --labeled "$WORK/bad.tsv" 2>&1; echo "rc=$?")
 check "--labeled: a bad line is named file:line" "$(printf '%s' "$out" | tr '\n' ' ')" 'bad\.tsv:2: want .*rc=2'

@@ -34,6 +34,8 @@ W=$WORK/world.conf
   echo '  local-zone: "isp4.test." static'
   echo '  local-data-ptr: "198.51.100.56 600 host-56.dialup.isp4.test"'
   echo '  local-data: "host-56.dialup.isp4.test. 600 IN A 198.51.100.56"'
+  echo '  local-zone: "many.test." static'  # 300 MX records, none of whose hosts has an address
+  for i in $(seq 300); do echo "  local-data: \"many.test. 3600 IN MX $i mx$i.many.test.\""; done
 } >"$W"
 start_rbldnsd $RBL_PORT
 start_dns_world $DNS_PORT $RBL_PORT "$W"
@@ -131,10 +133,25 @@ out=$(http $WEB GET '/check?domain=%3Cscript%3E.test')
 check "a domain with markup: 400" "$out" '^HTTP/1\.[01] 400 .*letters, digits'
 check "... and nothing of it echoed as markup" "$(printf '%s' "$out" | grep -c '<script' || true)" '^0$'
 check "an unknown page: 404" "$(http $WEB GET /admin)" '^HTTP/1\.[01] 404 '
+out=$(http $WEB GET "/check?domain=many.test&ip=" "Accept: application/json")
+check "a domain with 300 MX records: answered, every MX host past the first 10 left out" "$out" \
+  '^HTTP/1\.[01] 200 .*"mx":\["mx[0-9]+\.many\.test"(,"mx[0-9]+\.many\.test"){9}\]'
+q=$(printf '%s' "$out" | grep -o '"dns_queries":[0-9]*' | cut -d: -f2)
+check "... in a bounded number of DNS queries" "${q:-none}" '^[0-9]{1,2}$'
+
 codes=""
 for i in 1 2 3 4 5 6 7 8; do codes="$codes $(http $WEB GET "/check?domain=nx$i.test&ip=" | cut -d' ' -f2)"; done
 check "checks are rate limited per visitor: 429 after the allowance" "$codes" ' 429$'
 check "... while look-ups go on" "$(http $WEB GET "/why/$ref")" '^HTTP/1\.[01] 200 '
+
+say "1,000 requests from one address: each answered (a page or 429), nothing else disturbed"
+seq 1000 | xargs -P 8 -I{} bash -c 'exec 3<>/dev/tcp/127.0.0.1/'$WEB' && printf "GET /why/2222222222 HTTP/1.0\r\n\r\n" >&3 &&
+  head -1 <&3 | cut -d" " -f2' >"$WORK/burst.out" 2>/dev/null || true
+check "1,000 answers, each a 404 or a 429" "$(sort "$WORK/burst.out" | uniq -c | tr -s ' \n' ' ')" '^ ?[0-9]+ 404 [0-9]+ 429 $'
+check "... all of them" "$(grep -cE '^(404|429)$' "$WORK/burst.out")" '^1000$'
+out=$(swaks --server 127.0.0.1:$SMTP_PORT --xclient "ADDR=203.0.113.7 NAME=dsl-203-0-113-7.pool.isp1.test" \
+  --from sender@client.example --to user@example.org --quit-after RCPT --timeout 20 2>&1 || true)
+check "... and mail goes on as before" "$out" '<\*\* +550 5\.7\.1 Your IP address 203\.0\.113\.7'
 
 say "one Redis for two MX hosts: a refusal on B is found on A's page"
 out=$("$BIN/raw_milter" "inet:$MILTER_B@127.0.0.1" normal 2>&1)

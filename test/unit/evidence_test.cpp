@@ -156,6 +156,9 @@ TEST_CASE("neighbours: a pool is two names alike, each with its own address, und
   CHECK_FALSE(rdns::pool_around("host7.isp.example",
                                 {N{a6, "dsl-203-0-113-9.isp.example"}, N{a8, "dsl-203-0-113-8.isp.example"}}, &why));
   CHECK(why.find("does not carry its own address") != std::string::npos);
+  CHECK_FALSE(rdns::pool_around("host7.co.uk",  // under a public suffix: other owners, not a pool
+                                {N{a6, "dsl-203-0-113-6.co.uk"}, N{a8, "dsl-203-0-113-8.co.uk"}}, &why));
+  CHECK(why.find("public suffix") != std::string::npos);
   CHECK_FALSE(rdns::pool_around("localhost",
                                 {N{a6, "dsl-203-0-113-6.isp.example"}, N{a8, "dsl-203-0-113-8.isp.example"}}, &why));
   // Hundreds of labels, garbage: no signal, no crash.

@@ -217,3 +217,29 @@ TEST_CASE("mail delivered to postmaster or a bypass address proves nothing about
   CHECK_FALSE(find(filtered, "192.0.2.8")->delivered);
   CHECK(find(plain, "192.0.2.8")->delivered);
 }
+
+TEST_CASE("dynmilter's own verdict lines: the client, the lists that listed it, the days seen", "[replay]") {
+  replay::MailLog log;
+  log.add_line("Dec  1 10:00:00 mx postfix/smtpd[7]: connect from dsl-1-2-3-4.isp.example[192.0.2.4]");
+  log.add_line(
+      "Dec  1 10:00:01 mx dynmilter[9]: id=7kq2mhx9vd client=192.0.2.4 name=dsl-1-2-3-4.isp.example "
+      "list=\"Spamhaus PBL\":listed(127.0.0.10) list=dnswl.test:not-listed rdns=ok score=3 action=reject "
+      "decisive=\"Spamhaus PBL\" elapsed=1.0ms waited=0.9ms");
+  log.add_line(
+      "Dec  2 10:00:00 mx dynmilter[9]: id=2222222222 client=192.0.2.9 name=- list=pbl.test:listed(127.0.0.11) "
+      "score=3 action=reject");
+  log.add_line("Dec  3 10:00:00 mx dynmilter[9]: dynmilter 0.1.0 starting: lists=[pbl.test]");  // not a verdict
+  log.add_line("Dec  3 10:00:00 mx dynmilter[9]: id=x client=not-an-address name=a action=accept");
+  REQUIRE(log.clients().size() == 2);
+  const auto& a = log.clients()[0];
+  CHECK(a.name == "dsl-1-2-3-4.isp.example");  // the same client as Postfix's line
+  CHECK(a.listed_by == std::vector<std::string>{"Spamhaus PBL"});
+  CHECK(a.first_seen == "Dec  1");
+  CHECK(a.days == 1);
+  const auto& b = log.clients()[1];
+  CHECK(b.name == "unknown");
+  CHECK(b.listed_by == std::vector<std::string>{"pbl.test"});
+  CHECK(b.last_seen == "Dec  2");
+  CHECK(log.counts().verdicts == 2);
+  CHECK(log.counts().malformed == 1);
+}
