@@ -349,7 +349,7 @@ int run(const config::Invocation& inv) {
 
 constexpr const char* kUsage =
     "Usage: dynmilter-replay [OPTIONS] LOGFILE...\n"
-    "       dynmilter-replay [OPTIONS] --dns --propose-rules OUT LOGFILE...\n"
+    "       dynmilter-replay [OPTIONS] [--dns] --propose-rules OUT LOGFILE...\n"
     "       dynmilter-replay [OPTIONS] --propose-rules OUT --labeled FILE\n"
     "Judges every client of past Postfix or Sendmail logs (.gz, .xz, .bz2 and .zst too) with this configuration:\n"
     "who would be refused, which evidence decided, and which of them the log shows to be legitimate;\n"

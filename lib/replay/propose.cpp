@@ -311,32 +311,28 @@ Proposal RuleMiner::finish() {
         if (r.nomatch.size() < 3) r.nomatch.push_back(s + "." + domain);
       out.rules.push_back(std::move(r));
     };
-    for (auto& [count, hosts] : by_count) {
-      if (hosts.size() < options.min_support) continue;
-      const std::string regex = induce(hosts);
+    // A candidate becomes a rule unless it covers a server name (then kept as the example of why not).
+    auto try_rule = [&](const std::string& regex) {
       auto pat = compile(regex);
       std::string example;
       if (pat && !clashes(*pat, &example)) {
         accept(regex, *pat);
-        continue;
+        return true;
       }
       if (!example.empty()) clash_example = example;
+      return false;
+    };
+    for (auto& [count, hosts] : by_count) {
+      if (hosts.size() < options.min_support) continue;
+      if (try_rule(induce(hosts))) continue;
       std::map<std::string, std::vector<std::string>> by_shape;
       for (const auto& h : hosts) {
         std::string shape;
         for (const auto& l : labels_of(h)) shape += kinds_of(runs_of(l)) + ".";
         by_shape[shape].push_back(h);
       }
-      for (const auto& [shape, sub] : by_shape) {
-        if (sub.size() < options.min_support) continue;
-        const std::string r2 = induce(sub);
-        auto pat2 = compile(r2);
-        std::string ex2;
-        if (pat2 && !clashes(*pat2, &ex2))
-          accept(r2, *pat2);
-        else if (!ex2.empty())
-          clash_example = ex2;
-      }
+      for (const auto& [shape, sub] : by_shape)
+        if (sub.size() >= options.min_support) try_rule(induce(sub));
     }
     // Names no rule covers yet, grouped by the label next to the provider's domain ("ap" in
     // fp96936df3.ap.nuro.jp and fs276ec80e.tkyc203.ap.nuro.jp): their first label generalised,
@@ -359,14 +355,8 @@ Proposal RuleMiner::finish() {
       if (hosts.size() < options.min_support) continue;
       std::vector<std::string_view> firsts;
       for (const auto& h : hosts) firsts.push_back(std::string_view(h).substr(0, h.find('.')));
-      const std::string regex = "^" + guard + label_regex(firsts, options.max_alternatives) +
-                                "(?:\\.[a-z0-9_-]{1,63}){0,4}\\." + escape(last) + tail;
-      auto pat = compile(regex);
-      std::string example;
-      if (pat && !clashes(*pat, &example))
-        accept(regex, *pat);
-      else if (!example.empty())
-        clash_example = example;
+      try_rule("^" + guard + label_regex(firsts, options.max_alternatives) + "(?:\\.[a-z0-9_-]{1,63}){0,4}\\." +
+               escape(last) + tail);
     }
     if (outcome.rules == 0)
       outcome.note =

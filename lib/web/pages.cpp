@@ -36,23 +36,17 @@ std::string document(std::string_view title, std::string_view body) {
       html_escape(title), kStyle, body);
 }
 
-std::string when(std::int64_t t) {
+// A unix time in UTC, as `format` writes it (strftime).
+std::string utc(std::int64_t t, const char* format) {
   const std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};
   gmtime_r(&tt, &tm);
   char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+  std::strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
-
-std::string iso(std::int64_t t) {
-  const std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string when(std::int64_t t) { return utc(t, "%Y-%m-%d %H:%M UTC"); }
+std::string iso(std::int64_t t) { return utc(t, "%Y-%m-%dT%H:%M:%SZ"); }
 
 std::string forms(const Site& site, std::string_view q = {}, std::string_view domain = {}, std::string_view ip = {}) {
   return fmt::format(
