@@ -4,13 +4,14 @@
 # says what decided (the listing and its TXT) and what to do; /check runs the readiness report for
 # a passing and a failing domain (unbound local-data); JSON on request; bad input gets a clear
 # 4xx. Then two daemons share one Redis: a refusal on the second is found on the first one's
-# page; Redis down, holding garbage, and back: mail unaffected, the page says "not found".
+# page; Redis down, holding garbage, back, and answering garbage: mail unaffected, the page says
+# "not found".
 # Screenshots (a phone-sized window) go to the build folder, web-screenshots/.
 source "$(dirname "$0")/../lib.sh" "$@"
 require postfix postconf swaks rbldnsd drill unbound redis-server redis-cli
 [ "$(id -u)" -eq 0 ] || skip "a throwaway Postfix instance needs root"
 [ -x "$BIN/dynmilter-web" ] || skip "dynmilter-web is not built"
-[ -x "$BIN/raw_milter" ] || skip "raw_milter is not built (configure with -DBUILD_TESTING=ON)"
+[ -x "$BIN/raw_milter" ] && [ -x "$BIN/garbage_server" ] || skip "raw_milter or garbage_server is not built (configure with -DBUILD_TESTING=ON)"
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$CHROMIUM" ] || skip "no chromium (apt-get install chromium): the page is tested in a real browser"
 
@@ -144,15 +145,6 @@ for i in 1 2 3 4 5 6 7 8; do codes="$codes $(http $WEB GET "/check?domain=nx$i.t
 check "checks are rate limited per visitor: 429 after the allowance" "$codes" ' 429$'
 check "... while look-ups go on" "$(http $WEB GET "/why/$ref")" '^HTTP/1\.[01] 200 '
 
-say "1,000 requests from one address: each answered (a page or 429), nothing else disturbed"
-seq 1000 | xargs -P 8 -I{} bash -c 'exec 3<>/dev/tcp/127.0.0.1/'$WEB' && printf "GET /why/2222222222 HTTP/1.0\r\n\r\n" >&3 &&
-  head -1 <&3 | cut -d" " -f2' >"$WORK/burst.out" 2>/dev/null || true
-check "1,000 answers, each a 404 or a 429" "$(sort "$WORK/burst.out" | uniq -c | tr -s ' \n' ' ')" '^ ?[0-9]+ 404 [0-9]+ 429 $'
-check "... all of them" "$(grep -cE '^(404|429)$' "$WORK/burst.out")" '^1000$'
-out=$(swaks --server 127.0.0.1:$SMTP_PORT --xclient "ADDR=203.0.113.7 NAME=dsl-203-0-113-7.pool.isp1.test" \
-  --from sender@client.example --to user@example.org --quit-after RCPT --timeout 20 2>&1 || true)
-check "... and mail goes on as before" "$out" '<\*\* +550 5\.7\.1 Your IP address 203\.0\.113\.7'
-
 say "one Redis for two MX hosts: a refusal on B is found on A's page"
 out=$("$BIN/raw_milter" "inet:$MILTER_B@127.0.0.1" normal 2>&1)
 check "B refuses the listed client" "$out" '^normal: O,c,c,c,y'
@@ -185,6 +177,37 @@ sleep 1.2  # the writer's back-off before it reconnects
 ref_c=$(sed -n 's/.*id=\([2-9a-z]\{10\}\) client=.*reject.*/\1/p' "$WORK/b.log" | tail -1)
 for _ in $(seq 30); do redis-cli -p $REDIS exists "dynmilter:ref:$ref_c" | grep -q 1 && break; sleep 0.1; done
 check "Redis back: B's next refusal is shared again" "$(http $WEB GET "/why/$ref_c")" "^HTTP/1\\.[01] 200 .*$ref_c"
+say "a Redis that answers garbage: mail unaffected, the page says not found"
+GARBAGE=18986 MILTER_C=18987 WEB_C=18988
+"$BIN/garbage_server" $GARBAGE >/dev/null 2>&1 &
+PIDS+=($!)
+wait_tcp $GARBAGE
+start_dynmilter c $MILTER_C "${COMMON[@]}" --history-redis 127.0.0.1:$GARBAGE
+"$BIN/dynmilter-web" --listen 127.0.0.1:$WEB_C "${COMMON[@]}" --history-redis 127.0.0.1:$GARBAGE >"$WORK/web-c.log" 2>&1 &
+PIDS+=($!)
+wait_tcp $WEB_C
+start=$(date +%s%N)
+out=$("$BIN/raw_milter" "inet:$MILTER_C@127.0.0.1" normal 2>&1)
+ms=$((($(date +%s%N) - start) / 1000000))
+check "C refuses the listed client, its store answering garbage" "$out" '^normal: O,c,c,c,y'
+check "... without waiting for the store (under 1 s)" "$ms" '^[0-9]{1,3}$'
+ref_g=$(sed -n 's/.*id=\([2-9a-z]\{10\}\) client=203\.0\.113\.7 .*reject.*/\1/p' "$WORK/c.log" | head -1)
+start=$(date +%s%N)
+out=$(http $WEB_C GET "/why/$ref_g")
+ms=$((($(date +%s%N) - start) / 1000000))
+check "the page over a garbage store: not found (404), not a failure" "$out" '^HTTP/1\.[01] 404 .*Not found'
+check "... within its timeout (under 2 s)" "$ms" '^[0-9]{1,4}$'
+for _ in $(seq 20); do grep -q "history store" "$WORK/c.log" && break; sleep 0.1; done
+check "the daemon says the store is broken, once" "$(grep -c 'history store' "$WORK/c.log")" '^1$'
+say "1,000 requests from one address (last: they spend its allowance): each answered, nothing else disturbed"
+seq 1000 | xargs -P 8 -I{} bash -c 'exec 3<>/dev/tcp/127.0.0.1/'$WEB' && printf "GET /why/2222222222 HTTP/1.0\r\n\r\n" >&3 &&
+  head -1 <&3 | cut -d" " -f2' >"$WORK/burst.out" 2>/dev/null || true
+check "1,000 answers, each a 404 or a 429" "$(sort "$WORK/burst.out" | uniq -c | tr -s ' \n' ' ')" '^ ?[0-9]+ 404 [0-9]+ 429 $'
+check "... all of them" "$(grep -cE '^(404|429)$' "$WORK/burst.out")" '^1000$'
+out=$(swaks --server 127.0.0.1:$SMTP_PORT --xclient "ADDR=203.0.113.7 NAME=dsl-203-0-113-7.pool.isp1.test" \
+  --from sender@client.example --to user@example.org --quit-after RCPT --timeout 20 2>&1 || true)
+check "... and mail goes on as before" "$out" '<\*\* +550 5\.7\.1 Your IP address 203\.0\.113\.7'
+
 check "the daemons and the pages are alive" \
   "$(kill -0 "${DAEMON_PID[a]}" "${DAEMON_PID[b]}" 2>&1 && echo alive)" '^alive$'
 finish

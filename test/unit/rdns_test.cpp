@@ -98,7 +98,7 @@ TEST_CASE("names split into host part, registrable domain and words", "[rdns]") 
   // The private section is not a provider boundary: a provider names its own hosts there.
   CHECK(rdns::registrable_domain("ec2-1-2-3-4.compute-1.amazonaws.com") == "amazonaws.com");
   CHECK(rdns::split_name("ec2-1-2-3-4.compute-1.amazonaws.com").host == "ec2-1-2-3-4.compute-1");
-  for (const char* odd : {".com", "com", "..", "a.", std::string(300, 'a').c_str()}) {
+  for (const std::string& odd : std::vector<std::string>{".com", "com", "..", "a.", std::string(300, 'a')}) {
     INFO(odd);
     CHECK(rdns::registrable_domain(odd).size() <= 300);  // no crash, no split beyond the name
   }
