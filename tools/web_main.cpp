@@ -84,8 +84,7 @@ struct CachedCheck {
 class App {
  public:
   explicit App(const config::Invocation& inv)
-      : inv_(inv),
-        config_(inv.config),
+      : config_(inv.config),
         checks_(inv.check_rate),
         lookups_(120),
         store_(inv.config.history_redis.empty() ? nullptr
@@ -199,7 +198,6 @@ class App {
   }
 
   static constexpr auto kCacheFor = std::chrono::seconds(60);
-  const config::Invocation& inv_;
   const config::Config& config_;
   web::Site site_;
   std::vector<net::IpAddress> proxies_;
