@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <unordered_map>
 
 namespace dyn::rdns {
 
@@ -82,23 +83,51 @@ const psl_ctx_t* suffix_list() {
 // the list's "*" rule says). The private section (dyndns.org, blogspot.com, compute-1.amazonaws.com)
 // is left out: there a provider names its own customers' hosts, and the host part is what the
 // name checks read (docs/benchmarks.md has both measured). The whole name when it is a suffix.
+// libpsl's answer for one suffix, remembered: a name's shorter suffixes ("example",
+// "isp.example", "pool.isp.example") repeat across clients, and a lookup in the list costs about
+// 200 ns where the memory costs 30. Per thread (no lock), at most kRemembered suffixes, forgotten
+// all at once when full. Exact: every answer is libpsl's own.
+bool public_suffix(const psl_ctx_t* psl, std::string_view suffix) {
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  constexpr std::size_t kRemembered = 1024;
+  thread_local std::unordered_map<std::string, bool, Hash, std::equal_to<>> known;
+  if (const auto it = known.find(suffix); it != known.end()) return it->second;
+  const std::string text(suffix);  // NUL-terminated, for libpsl
+  const bool is = psl_is_public_suffix2(psl, text.c_str(), PSL_TYPE_ICANN) != 0;
+  if (known.size() >= kRemembered) known.clear();
+  known.emplace(text, is);
+  return is;
+}
+
+// Suffixes of more labels than this are asked only when their parent is a public suffix: in the
+// ICANN section every rule of more labels has a public parent (rules whose parent is not one,
+// such as sande.more-og-romsdal.no or *.yokohama.jp, have three), so a host name's own labels
+// cost no lookup. rdns_test checks this against the installed list.
+constexpr std::size_t kOrphanLabels = 3;
+
 std::size_t domain_start(std::string_view name) {
   const psl_ctx_t* psl = suffix_list();
   if (!psl || name.empty() || name.size() > 253) return 0;
-  const std::string whole(name);  // NUL-terminated, for libpsl
   // Suffixes from the shortest ("jp") to the longest ("kawasaki.jp", "city.kawasaki.jp" ...);
   // the registrable domain is the longest one that is a suffix, with one more label.
   std::size_t suffix = std::string_view::npos;  // where the longest public suffix starts
-  for (std::size_t at = whole.size(); at > 0;) {
-    const auto dot = whole.rfind('.', at - 1);
-    const std::size_t start = dot == std::string::npos ? 0 : dot + 1;
-    if (psl_is_public_suffix2(psl, whole.c_str() + start, PSL_TYPE_ICANN)) suffix = start;
-    if (dot == std::string::npos) break;
+  bool parent_public = true;                    // the root is
+  std::size_t labels = 0;
+  for (std::size_t at = name.size(); at > 0;) {
+    const auto dot = name.rfind('.', at - 1);
+    const std::size_t start = dot == std::string_view::npos ? 0 : dot + 1;
+    if (++labels > kOrphanLabels && !parent_public) break;
+    parent_public = public_suffix(psl, name.substr(start));
+    if (parent_public) suffix = start;
+    if (dot == std::string_view::npos) break;
     at = dot;
   }
   if (suffix == std::string_view::npos || suffix < 2) return 0;  // no suffix, or the name is one
-  const auto dot = whole.rfind('.', suffix - 2);
-  return dot == std::string::npos ? 0 : dot + 1;
+  const auto dot = name.rfind('.', suffix - 2);
+  return dot == std::string_view::npos ? 0 : dot + 1;
 }
 
 std::string lower_name(std::string_view name_in) {

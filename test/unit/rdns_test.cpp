@@ -7,6 +7,10 @@
 #include "rdns/name_words.hpp"
 
 #include <catch2/catch.hpp>
+#include <libpsl.h>
+
+#include <algorithm>
+#include <fstream>
 
 using namespace dyn;
 using rdns::Embedding;
@@ -260,4 +264,29 @@ TEST_CASE("our own forward confirmation: Ok, Forged, NoPtr, and failures that sa
   CHECK(rdns::confirm(nx, {}, a).status == S::NoPtr);
   CHECK(rdns::confirm(nodata, {}, a).status == S::NoPtr);
   CHECK(rdns::confirm(fail, {}, a).status == S::Unknown);
+}
+
+TEST_CASE("the Public Suffix List's shape that registrable_domain relies on: long rules have public parents",
+          "[rdns]") {
+  // registrable_domain asks about a suffix of more than three labels only when its parent is a
+  // public suffix. True when every ICANN rule of four labels or more has a public parent.
+  std::ifstream in("/usr/share/publicsuffix/public_suffix_list.dat");
+  if (!in) {
+    WARN("no /usr/share/publicsuffix/public_suffix_list.dat (package publicsuffix): not checked");
+    return;
+  }
+  const psl_ctx_t* psl = psl_latest(nullptr);
+  REQUIRE(psl);
+  std::string line;
+  int long_rules = 0;
+  while (std::getline(in, line)) {
+    if (line.find("===BEGIN PRIVATE DOMAINS===") != std::string::npos) break;
+    if (line.empty() || line.starts_with("//") || line.starts_with("!")) continue;
+    if (std::count(line.begin(), line.end(), '.') < 3) continue;  // three labels or fewer
+    ++long_rules;
+    const std::string parent = line.substr(line.find('.') + 1);
+    INFO(line);
+    CHECK(psl_is_public_suffix2(psl, parent.c_str(), PSL_TYPE_ICANN));
+  }
+  CHECK(long_rules > 0);
 }
