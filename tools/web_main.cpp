@@ -135,11 +135,12 @@ class App {
   bool behind_proxy() const { return !proxies_.empty(); }
 
  private:
+  // A visitor's address worth checking: not private, and not behind a carrier's NAT (100.64.0.0/10).
   static bool public_address(const net::IpAddress& ip) {
-    for (const char* n : {"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "::1/128",
-                          "fe80::/10", "fc00::/7", "100.64.0.0/10"})
-      if (net::Cidr::parse(n)->contains(ip)) return false;
-    return true;
+    static const net::Cidr cgnat = *net::Cidr::parse("100.64.0.0/10");
+    const auto& priv = net::private_networks();
+    return !cgnat.contains(ip) &&
+           std::none_of(priv.begin(), priv.end(), [&](const net::Cidr& n) { return n.contains(ip); });
   }
 
   std::vector<control::PublicRecord> find(const web::Request& r) {

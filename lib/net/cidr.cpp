@@ -77,4 +77,15 @@ bool any_contains(const std::vector<Cidr>& set, const IpAddress& ip) {
   return false;
 }
 
+const std::vector<Cidr>& private_networks() {
+  static const std::vector<Cidr> nets = [] {
+    std::vector<Cidr> out;
+    for (const char* net : {"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "::1/128",
+                            "fe80::/10", "fc00::/7"})
+      out.push_back(*Cidr::parse(net));
+    return out;
+  }();
+  return nets;
+}
+
 }  // namespace dyn::net

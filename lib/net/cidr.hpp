@@ -30,4 +30,8 @@ class Cidr {
 
 bool any_contains(const std::vector<Cidr>& set, const IpAddress& ip);
 
+// Loopback, RFC 1918, link-local and unique-local networks: no client on the Internet comes from
+// them (the default --exempt-network list, and what dynmilter-web calls a visitor's private address).
+const std::vector<Cidr>& private_networks();
+
 }  // namespace dyn::net

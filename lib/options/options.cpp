@@ -33,9 +33,7 @@ Config default_config() {
   c.dnsbls = {*dnsbl::ZoneSpec::parse("zen.spamhaus.org=127.0.0.[10..11]*3", nullptr)};
   c.rdns_weights = policy::default_weight_settings();
   c.signal_classes = policy::default_class_settings();
-  for (const char* net : {"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "::1/128",
-                          "fe80::/10", "fc00::/7"})
-    c.exempt_networks.push_back(*net::Cidr::parse(net));
+  c.exempt_networks = net::private_networks();
   c.reply_text = *smtp::ReplyTemplate::parse(
       "Your IP address {ip} appears to be dynamically assigned ({reason}). "
       "Please smarthost your mail through your ISP's mail server. "
